@@ -1,0 +1,139 @@
+package backend
+
+import (
+	"time"
+)
+
+// AccountType is the sort key of the Accounts table.
+type AccountType string
+
+// Account types known to the platform.
+const (
+	AccountUser         AccountType = "user"
+	AccountOrganization AccountType = "organization"
+)
+
+// Valid reports whether t is a known account type.
+func (t AccountType) Valid() bool { return t == AccountUser || t == AccountOrganization }
+
+// Account is one item of the Accounts table.
+type Account struct {
+	ID              string         `json:"account_id" dynamodbav:"account_id"`
+	Type            AccountType    `json:"type" dynamodbav:"type"`
+	Name            string         `json:"name" dynamodbav:"name"`
+	Email           string         `json:"email,omitempty" dynamodbav:"email,omitempty"`
+	CreatedAt       time.Time      `json:"created_at" dynamodbav:"created_at"`
+	UpdatedAt       time.Time      `json:"updated_at" dynamodbav:"updated_at"`
+	MetadataPublic  map[string]any `json:"metadata_public,omitempty" dynamodbav:"metadata_public,omitempty"`
+	MetadataPrivate map[string]any `json:"metadata_private,omitempty" dynamodbav:"metadata_private,omitempty"`
+}
+
+// Visibility says who may read a repository.
+type Visibility string
+
+// Repository visibilities known to the platform.
+const (
+	VisibilityPublic  Visibility = "public"
+	VisibilityPrivate Visibility = "private"
+)
+
+// Valid reports whether v is a known visibility.
+func (v Visibility) Valid() bool { return v == VisibilityPublic || v == VisibilityPrivate }
+
+// Repository is one item of the Repositories table.
+type Repository struct {
+	ID          string         `json:"repository_id" dynamodbav:"repository_id"`
+	AccountID   string         `json:"account_id" dynamodbav:"account_id"`
+	Title       string         `json:"title" dynamodbav:"title"`
+	Description string         `json:"description,omitempty" dynamodbav:"description,omitempty"`
+	CreatedAt   time.Time      `json:"created_at" dynamodbav:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at" dynamodbav:"updated_at"`
+	Visibility  Visibility     `json:"visibility" dynamodbav:"visibility"`
+	Metadata    map[string]any `json:"metadata,omitempty" dynamodbav:"metadata,omitempty"`
+}
+
+// Ref names the repository a repository's objects live under.
+func (r Repository) Ref() RepoRef { return RepoRef{AccountID: r.AccountID, RepositoryID: r.ID} }
+
+// RepoRef addresses a repository: its objects live under
+// {AccountID}/{RepositoryID}/ in the object store.
+type RepoRef struct {
+	AccountID    string
+	RepositoryID string
+}
+
+// String renders the ref as ACCOUNT/REPO.
+func (r RepoRef) String() string { return r.AccountID + "/" + r.RepositoryID }
+
+// EntryType tells files from directories, in listings and metadata alike.
+type EntryType string
+
+// Entry types, spelled as in .source-metadata.json.
+const (
+	TypeFile      EntryType = "file"
+	TypeDirectory EntryType = "directory"
+)
+
+// Entry is one row of a folder listing: a file, or a folder (a real
+// directory locally, a common prefix on S3).
+type Entry struct {
+	// Name is the last path segment, without a trailing slash.
+	Name string `json:"name"`
+	// Path is relative to the repository root, slash separated, no trailing slash.
+	Path    string    `json:"path"`
+	Type    EntryType `json:"type"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mod_time,omitzero"`
+}
+
+// IsDir reports whether the entry is a folder.
+func (e Entry) IsDir() bool { return e.Type == TypeDirectory }
+
+// ObjectInfo is what the object store itself knows of one object.
+type ObjectInfo struct {
+	Path        string    `json:"path"`
+	Size        int64     `json:"size"`
+	ModTime     time.Time `json:"mod_time,omitzero"`
+	ContentType string    `json:"content_type,omitempty"`
+	ETag        string    `json:"etag,omitempty"`
+	// Checksum is "sha256:<hex>" when the store knows it.
+	Checksum string `json:"checksum,omitempty"`
+}
+
+// MetadataFileName is the per-repository metadata file, kept at the
+// repository root and never shown as a file in listings.
+const MetadataFileName = ".source-metadata.json"
+
+// SourceMetadata is the exact shape of .source-metadata.json.
+type SourceMetadata struct {
+	RepositoryID string                `json:"repository_id"`
+	AccountID    string                `json:"account_id"`
+	LastUpdated  time.Time             `json:"last_updated"`
+	Objects      map[string]ObjectMeta `json:"objects"`
+}
+
+// ObjectMeta is one entry of SourceMetadata.Objects, keyed by path.
+type ObjectMeta struct {
+	ID        string         `json:"id"`
+	Type      EntryType      `json:"type"`
+	Size      int64          `json:"size"`
+	MimeType  string         `json:"mime_type"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+	Checksum  string         `json:"checksum"`
+	Metadata  map[string]any `json:"metadata"`
+}
+
+// Page is one page of a paged listing. Next is an opaque cursor for the
+// following page; it is empty on the last page.
+type Page[T any] struct {
+	Items []T
+	Next  string
+}
+
+// PageRequest asks for one page. Limit <= 0 lets the store choose; Cursor
+// is empty for the first page, or a Page.Next from the previous call.
+type PageRequest struct {
+	Limit  int
+	Cursor string
+}

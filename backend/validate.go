@@ -1,0 +1,93 @@
+package backend
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+var idPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
+
+// MaxPathBytes is the longest object path accepted, as in S3 keys.
+const MaxPathBytes = 1024
+
+// ValidateID checks an account or repository id: lower-case letters,
+// digits and single hyphens, 3–40 characters, starting and ending with a
+// letter or digit.
+func ValidateID(kind, id string) error {
+	switch {
+	case len(id) < 3 || len(id) > 40:
+		return fmt.Errorf("%w %s id %q: must be 3–40 characters", ErrInvalid, kind, id)
+	case !idPattern.MatchString(id):
+		return fmt.Errorf("%w %s id %q: use lower-case letters, digits and hyphens, starting and ending with a letter or digit", ErrInvalid, kind, id)
+	case strings.Contains(id, "--"):
+		return fmt.Errorf("%w %s id %q: no double hyphens", ErrInvalid, kind, id)
+	}
+	return nil
+}
+
+// ValidateRef checks both ids of a repository reference.
+func ValidateRef(r RepoRef) error {
+	if err := ValidateID("account", r.AccountID); err != nil {
+		return err
+	}
+	return ValidateID("repository", r.RepositoryID)
+}
+
+// ValidatePath checks an object path relative to a repository root:
+// valid UTF-8, at most MaxPathBytes, no NUL or control characters, no
+// backslash, not absolute, no empty, "." or ".." segments. The empty path
+// (the root) is accepted only where allowRoot is true.
+func ValidatePath(p string, allowRoot bool) error {
+	if p == "" {
+		if allowRoot {
+			return nil
+		}
+		return fmt.Errorf("%w path: empty", ErrInvalid)
+	}
+	if len(p) > MaxPathBytes {
+		return fmt.Errorf("%w path: longer than %d bytes", ErrInvalid, MaxPathBytes)
+	}
+	if !utf8.ValidString(p) {
+		return fmt.Errorf("%w path %q: not valid UTF-8", ErrInvalid, p)
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return fmt.Errorf("%w path %q: contains a control character", ErrInvalid, p)
+		}
+		if r == '\\' {
+			return fmt.Errorf("%w path %q: contains a backslash", ErrInvalid, p)
+		}
+	}
+	if strings.HasPrefix(p, "/") {
+		return fmt.Errorf("%w path %q: must be relative", ErrInvalid, p)
+	}
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "":
+			return fmt.Errorf("%w path %q: empty segment", ErrInvalid, p)
+		case ".", "..":
+			return fmt.Errorf("%w path %q: no %q segments", ErrInvalid, p, seg)
+		}
+	}
+	if p == MetadataFileName {
+		return fmt.Errorf("%w path %q: reserved for repository metadata", ErrInvalid, p)
+	}
+	return nil
+}
+
+// CleanFolder trims surrounding slashes from a folder path so that "a/b/",
+// "/a/b" and "a/b" name the same folder, then validates it.
+func CleanFolder(p string) (string, error) {
+	p = strings.Trim(p, "/")
+	return p, ValidatePath(p, true)
+}
+
+// JoinPath joins a folder and a name into a repository path.
+func JoinPath(folder, name string) string {
+	if folder == "" {
+		return name
+	}
+	return folder + "/" + name
+}
