@@ -1,0 +1,193 @@
+package keymap
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"github.com/BurntSushi/toml"
+
+	"github.com/coopterm/coop/themes"
+)
+
+// Config is what the browser reads from config.toml: the theme name and
+// the key bindings after rebinding.
+type Config struct {
+	// Theme is the top-level theme setting: "", "auto", or a built-in name.
+	Theme string
+	// Keys is Default() with the [keys] table applied.
+	Keys KeyMap
+}
+
+// ConfigPath returns where the config file lives:
+// $XDG_CONFIG_HOME/coop/config.toml, else ~/.config/coop/config.toml. It
+// takes the environment as a function so SSH sessions and tests can
+// supply their own; it returns "" if neither variable is set.
+func ConfigPath(getenv func(string) string) string {
+	if dir := getenv("XDG_CONFIG_HOME"); dir != "" {
+		return filepath.Join(dir, "coop", "config.toml")
+	}
+	if home := getenv("HOME"); home != "" {
+		return filepath.Join(home, ".config", "coop", "config.toml")
+	}
+	return ""
+}
+
+// LoadConfig reads the config file at path. A missing file (or an empty
+// path) gives the defaults; any other problem is an error naming the file
+// and line, such as `config.toml:7: unknown action "upp"`.
+func LoadConfig(path string) (Config, error) {
+	if path == "" {
+		return Config{Keys: Default()}, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Config{Keys: Default()}, nil
+	}
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(path, data)
+}
+
+// Load reads only the key bindings of the config file at path; see
+// LoadConfig.
+func Load(path string) (KeyMap, error) {
+	c, err := LoadConfig(path)
+	return c.Keys, err
+}
+
+// configFile is the decoded shape of config.toml. Top-level keys other
+// than theme are left to other parts of the program and ignored here.
+// Values stay toml.Primitive so that errors can name their line.
+type configFile struct {
+	Theme toml.Primitive            `toml:"theme"`
+	Keys  map[string]toml.Primitive `toml:"keys"`
+}
+
+// failWith is decoded in place of a value to turn err into a TOML error
+// carrying the value's position: the decoder attaches the key's line to
+// errors returned by an Unmarshaler.
+type failWith struct{ err error }
+
+// UnmarshalTOML implements toml.Unmarshaler by failing with f.err.
+func (f failWith) UnmarshalTOML(any) error { return f.err }
+
+// ParseConfig parses config file contents; name is used in error
+// messages (a path or "config.toml").
+func ParseConfig(name string, data []byte) (Config, error) {
+	cfg := Config{Keys: Default()}
+	var f configFile
+	md, err := toml.Decode(string(data), &f)
+	if err != nil {
+		return Config{}, positioned(name, data, err, "")
+	}
+	fail := func(p toml.Primitive, err error) error {
+		return positioned(name, data, md.PrimitiveDecode(p, failWith{err}), "")
+	}
+	if md.IsDefined("theme") {
+		var theme themeName
+		if err := md.PrimitiveDecode(f.Theme, &theme); err != nil {
+			return Config{}, positioned(name, data, err, "")
+		}
+		cfg.Theme = string(theme)
+		if _, err := themes.Get(cfg.Theme); err != nil {
+			return Config{}, fail(f.Theme, err)
+		}
+	}
+
+	byName := map[string]action{}
+	for _, a := range actions() {
+		byName[a.name] = a
+	}
+	var rebound []string
+	// Walk in document order so the first problem reported is the first
+	// one in the file.
+	for _, k := range md.Keys() {
+		if len(k) != 2 || k[0] != "keys" {
+			continue
+		}
+		prim := f.Keys[k[1]]
+		a, ok := byName[k[1]]
+		if !ok {
+			return Config{}, fail(prim, fmt.Errorf("unknown action %q (valid: %s)", k[1], strings.Join(Actions(), ", ")))
+		}
+		var spec keySpec
+		if err := md.PrimitiveDecode(prim, &spec); err != nil {
+			return Config{}, positioned(name, data, err, a.name+": ")
+		}
+		if a.name == "quit" && len(spec) == 0 {
+			return Config{}, fail(prim, errors.New("quit must keep at least one key"))
+		}
+		b := a.get(&cfg.Keys)
+		if len(spec) == 0 {
+			*b = key.NewBinding(key.WithDisabled(), key.WithHelp("", a.desc))
+		} else {
+			*b = key.NewBinding(key.WithKeys(spec...), key.WithHelp(helpKeys(spec), a.desc))
+		}
+		rebound = append(rebound, a.name)
+	}
+	if a, err := conflict(&cfg.Keys, rebound); err != nil {
+		return Config{}, fail(f.Keys[a], err)
+	}
+	return cfg, nil
+}
+
+// conflict finds a key bound to two actions that are active at the same
+// time and returns the rebound action to blame, so the error points at the
+// line the user wrote rather than at an untouched default.
+func conflict(k *KeyMap, rebound []string) (string, error) {
+	if len(rebound) == 0 {
+		return "", nil
+	}
+	isRebound := map[string]bool{}
+	for _, n := range rebound {
+		isRebound[n] = true
+	}
+	as := actions()
+	ordered := make([]action, 0, len(as))
+	for _, a := range as {
+		if !isRebound[a.name] {
+			ordered = append(ordered, a)
+		}
+	}
+	for _, a := range as {
+		if isRebound[a.name] {
+			ordered = append(ordered, a)
+		}
+	}
+	owner := map[string]string{} // mode + key → action
+	for _, a := range ordered {
+		mode := "browse "
+		if a.filterMode {
+			mode = "filter "
+		}
+		for _, ks := range a.get(k).Keys() {
+			if prev, ok := owner[mode+ks]; ok && prev != a.name {
+				return a.name, fmt.Errorf("key %q of %s is already bound to %s; rebind %s as well", ks, a.name, prev, prev)
+			}
+			owner[mode+ks] = a.name
+		}
+	}
+	return "", nil
+}
+
+// positioned rewrites a TOML error as "file:line: prefix message", the
+// form editors and users recognise.
+func positioned(file string, data []byte, err error, prefix string) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		line := pe.Position.Line
+		// A syntax error found at a line's end is reported by the parser
+		// on the next line; point at the line the user has to fix.
+		if s := pe.Position.Start; line > 1 && s < len(data) && data[s] == '\n' && pe.LastKey == "" {
+			line--
+		}
+		return fmt.Errorf("%s:%d: %s%s", file, line, prefix, pe.Message)
+	}
+	return fmt.Errorf("%s: %w", file, err)
+}

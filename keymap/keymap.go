@@ -1,0 +1,134 @@
+// Package keymap defines every key binding of the browser once, with its
+// help text, and rebinds them from the [keys] table of the config file.
+//
+// A KeyMap is a plain value: each session owns a copy, so rebinding for one
+// SSH client never affects another.
+package keymap
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
+
+// KeyMap holds one key.Binding per action of the browser. It implements
+// help.KeyMap so the bubbles help component can render it.
+type KeyMap struct {
+	Up       key.Binding // move the cursor up one row
+	Down     key.Binding // move the cursor down one row
+	Open     key.Binding // open an account or repository; expand or collapse a folder
+	Collapse key.Binding // collapse a folder, go to its parent, or back at the top
+	Back     key.Binding // back one level (tree → repositories → accounts)
+	Top      key.Binding // jump to the first row
+	Bottom   key.Binding // jump to the last row
+	PageUp   key.Binding // one screen up
+	PageDown key.Binding // one screen down
+	NextTab  key.Binding // next account tab (all / users / organizations)
+	PrevTab  key.Binding // previous account tab
+	Filter   key.Binding // start filtering the current list
+	Accept   key.Binding // while filtering: keep the filter and browse the matches
+	Clear    key.Binding // while filtering: drop the filter
+	Refresh  key.Binding // reload the current list, dropping cached listings
+	Preview  key.Binding // show or hide the preview pane
+	Help     key.Binding // show or hide the full help
+	Quit     key.Binding // leave the program
+}
+
+// action ties a config-file name to a binding of a KeyMap and its help
+// description: the single place where actions are declared.
+type action struct {
+	name string
+	desc string
+	keys []string
+	get  func(*KeyMap) *key.Binding
+	// filterMode marks the actions that apply while the filter input has
+	// focus; they may share keys with the others.
+	filterMode bool
+}
+
+// actions declares every action, its default keys and its help text.
+func actions() []action {
+	return []action{
+		{name: "up", desc: "up", keys: []string{"up", "k"}, get: func(k *KeyMap) *key.Binding { return &k.Up }},
+		{name: "down", desc: "down", keys: []string{"down", "j"}, get: func(k *KeyMap) *key.Binding { return &k.Down }},
+		{name: "open", desc: "open/expand", keys: []string{"enter", "right", "l"}, get: func(k *KeyMap) *key.Binding { return &k.Open }},
+		{name: "collapse", desc: "collapse/parent", keys: []string{"left", "h", "backspace"}, get: func(k *KeyMap) *key.Binding { return &k.Collapse }},
+		{name: "back", desc: "back", keys: []string{"esc"}, get: func(k *KeyMap) *key.Binding { return &k.Back }},
+		{name: "top", desc: "top", keys: []string{"g", "home"}, get: func(k *KeyMap) *key.Binding { return &k.Top }},
+		{name: "bottom", desc: "bottom", keys: []string{"G", "end"}, get: func(k *KeyMap) *key.Binding { return &k.Bottom }},
+		{name: "page_up", desc: "page up", keys: []string{"pgup", "ctrl+b"}, get: func(k *KeyMap) *key.Binding { return &k.PageUp }},
+		{name: "page_down", desc: "page down", keys: []string{"pgdown", "ctrl+f"}, get: func(k *KeyMap) *key.Binding { return &k.PageDown }},
+		{name: "next_tab", desc: "next tab", keys: []string{"tab"}, get: func(k *KeyMap) *key.Binding { return &k.NextTab }},
+		{name: "prev_tab", desc: "previous tab", keys: []string{"shift+tab"}, get: func(k *KeyMap) *key.Binding { return &k.PrevTab }},
+		{name: "filter", desc: "filter", keys: []string{"/"}, get: func(k *KeyMap) *key.Binding { return &k.Filter }},
+		{name: "accept_filter", desc: "keep filter", keys: []string{"enter"}, get: func(k *KeyMap) *key.Binding { return &k.Accept }, filterMode: true},
+		{name: "clear_filter", desc: "clear filter", keys: []string{"esc"}, get: func(k *KeyMap) *key.Binding { return &k.Clear }, filterMode: true},
+		{name: "refresh", desc: "refresh", keys: []string{"r"}, get: func(k *KeyMap) *key.Binding { return &k.Refresh }},
+		{name: "preview", desc: "preview", keys: []string{"p"}, get: func(k *KeyMap) *key.Binding { return &k.Preview }},
+		{name: "help", desc: "help", keys: []string{"?"}, get: func(k *KeyMap) *key.Binding { return &k.Help }},
+		{name: "quit", desc: "quit", keys: []string{"q", "ctrl+c"}, get: func(k *KeyMap) *key.Binding { return &k.Quit }},
+	}
+}
+
+// Default returns the default bindings: arrows and vi keys to move, enter
+// to open, esc to go back, / to filter, r to refresh, q or ctrl+c to quit.
+func Default() KeyMap {
+	var k KeyMap
+	for _, a := range actions() {
+		*a.get(&k) = key.NewBinding(key.WithKeys(a.keys...), key.WithHelp(helpKeys(a.keys), a.desc))
+	}
+	return k
+}
+
+// Actions lists the action names accepted in the [keys] table of the
+// config file, in the order the help shows them.
+func Actions() []string {
+	as := actions()
+	names := make([]string, len(as))
+	for i, a := range as {
+		names[i] = a.name
+	}
+	return names
+}
+
+// ShortHelp returns the bindings shown in the footer.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Open, k.Back, k.Filter, k.Help, k.Quit}
+}
+
+// FullHelp returns every binding, in columns, for the ? overlay.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Open, k.Collapse, k.Back, k.NextTab, k.PrevTab},
+		{k.Filter, k.Accept, k.Clear, k.Refresh, k.Preview, k.Help, k.Quit},
+	}
+}
+
+// FilterHelp returns the bindings that apply while typing a filter.
+func (k KeyMap) FilterHelp() []key.Binding {
+	return []key.Binding{k.Accept, k.Clear, k.Up, k.Down}
+}
+
+// helpKeys renders the first two keys of a binding for the help, with
+// arrows as symbols: "↑/k".
+func helpKeys(keys []string) string {
+	shown := make([]string, 0, 2)
+	for _, k := range keys {
+		if len(shown) == 2 {
+			break
+		}
+		switch k {
+		case "up":
+			k = "↑"
+		case "down":
+			k = "↓"
+		case "left":
+			k = "←"
+		case "right":
+			k = "→"
+		}
+		shown = append(shown, k)
+	}
+	return strings.Join(shown, "/")
+}

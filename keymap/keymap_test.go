@@ -1,0 +1,154 @@
+package keymap
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+q":
+		return tea.KeyPressMsg{Code: 'q', Mod: tea.ModCtrl}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+func TestDefaults(t *testing.T) {
+	k := Default()
+	cases := []struct {
+		b    key.Binding
+		keys []string
+	}{
+		{k.Up, []string{"up", "k"}}, {k.Down, []string{"j"}}, {k.Quit, []string{"q", "ctrl+c"}},
+		{k.Filter, []string{"/"}}, {k.Back, []string{"esc"}}, {k.Bottom, []string{"G"}},
+	}
+	for _, c := range cases {
+		for _, s := range c.keys {
+			if !key.Matches(press(s), c.b) {
+				t.Errorf("%q does not match %v", s, c.b.Keys())
+			}
+		}
+	}
+	if h := k.Up.Help(); h.Key != "↑/k" || h.Desc != "up" {
+		t.Errorf("up help = %+v", h)
+	}
+	for _, group := range k.FullHelp() {
+		for _, b := range group {
+			if b.Help().Desc == "" {
+				t.Errorf("binding %v has no help", b.Keys())
+			}
+		}
+	}
+	if len(k.ShortHelp()) == 0 || len(Actions()) != 18 {
+		t.Errorf("short help %d, actions %d", len(k.ShortHelp()), len(Actions()))
+	}
+}
+
+func TestParseRebinds(t *testing.T) {
+	src := "theme = \"light\"\n[keys]\nup = [\"k\", \"up\"]\nquit = \"ctrl+q\"\npreview = []\n"
+	c, err := ParseConfig("config.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Theme != "light" {
+		t.Errorf("theme = %q", c.Theme)
+	}
+	if !key.Matches(press("ctrl+q"), c.Keys.Quit) || key.Matches(press("q"), c.Keys.Quit) || key.Matches(press("ctrl+c"), c.Keys.Quit) {
+		t.Errorf("quit = %v", c.Keys.Quit.Keys())
+	}
+	if h := c.Keys.Quit.Help(); h.Key != "ctrl+q" || h.Desc != "quit" {
+		t.Errorf("quit help = %+v", h)
+	}
+	if c.Keys.Preview.Enabled() || key.Matches(press("p"), c.Keys.Preview) {
+		t.Errorf("preview still bound: %v", c.Keys.Preview.Keys())
+	}
+	if !key.Matches(press("j"), c.Keys.Down) {
+		t.Error("untouched binding lost")
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"[keys]\nup = \"k\"\n\n\n\n\nupp = \"x\"\n", `config.toml:7: unknown action "upp"`},
+		{"[keys]\nquit = \"ctrl+escape\"\n", `config.toml:2: quit: key "ctrl+escape": unknown key name "escape" (did you mean "esc"?)`},
+		{"[keys]\ndown = [\"j\", \"shift+x\"]\n", `config.toml:2: down: key "shift+x": write the shifted character itself ("X")`},
+		{"[keys]\ndown = \"alt+ctrl+x\"\n", `config.toml:2: down: key "alt+ctrl+x": write modifiers in the order`},
+		{"[keys]\ndown = \"cmd+x\"\n", `config.toml:2: down: key "cmd+x": unknown modifier "cmd"`},
+		{"[keys]\ndown = 3\n", `config.toml:2: down: want a key`},
+		{"[keys]\ndown = [\"\"]\n", `config.toml:2: down: empty key`},
+		{"[keys]\nquit = []\n", `config.toml:2: quit must keep at least one key`},
+		{"[keys]\nup = \"j\"\n", `config.toml:2: key "j" of up is already bound to down`},
+		{"theme = \"ligth\"\n", `config.toml:1: unknown theme "ligth" (valid: auto, dark, light, high-contrast)`},
+		{"theme = 1\n", `config.toml:1: theme must be a string`},
+		{"[keys]\nup = [\"k\"\n\nquit = \"q\"\n", `config.toml:4:`},
+		{"theme = \"dark\"\n[keys\n", `config.toml:2:`},
+	}
+	for _, c := range cases {
+		_, err := ParseConfig("config.toml", []byte(c.src))
+		if err == nil {
+			t.Errorf("%q: no error, want %s", c.src, c.want)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q:\n got %s\nwant %s…", c.src, err, c.want)
+		}
+	}
+}
+
+func TestFilterModeKeysMayShareKeys(t *testing.T) {
+	// esc is both back and clear_filter by default; rebinding something
+	// else must not report that as a conflict.
+	if _, err := ParseConfig("c", []byte("[keys]\nrefresh = \"ctrl+r\"\n")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateKey(t *testing.T) {
+	good := []string{"k", "G", "?", "/", "+", "ctrl++", "enter", "ctrl+c", "shift+tab", "alt+enter", "f12", "pgdown", "space", "ctrl+alt+x", "é"}
+	for _, s := range good {
+		if err := ValidateKey(s); err != nil {
+			t.Errorf("ValidateKey(%q) = %v", s, err)
+		}
+	}
+	bad := []string{"", " k", "Enter", "f0", "f64", "ctrl+A", "shift+1", "kk", "ctrl+", " ", "\x1b"}
+	for _, s := range bad {
+		if err := ValidateKey(s); err == nil {
+			t.Errorf("ValidateKey(%q) succeeded", s)
+		}
+	}
+}
+
+func TestLoadConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	c, err := LoadConfig(filepath.Join(dir, "missing.toml"))
+	if err != nil || c.Theme != "" || !key.Matches(press("q"), c.Keys.Quit) {
+		t.Fatalf("missing file: %+v, %v", c.Theme, err)
+	}
+	p := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(p, []byte("[keys]\nupp = \"x\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(p); err == nil || !strings.HasPrefix(err.Error(), p+":2: unknown action") {
+		t.Fatalf("Load error = %v", err)
+	}
+	env := map[string]string{"XDG_CONFIG_HOME": "/x", "HOME": "/h"}
+	if got := ConfigPath(func(k string) string { return env[k] }); got != "/x/coop/config.toml" {
+		t.Errorf("ConfigPath = %q", got)
+	}
+	delete(env, "XDG_CONFIG_HOME")
+	if got := ConfigPath(func(k string) string { return env[k] }); got != "/h/.config/coop/config.toml" {
+		t.Errorf("ConfigPath = %q", got)
+	}
+}

@@ -1,0 +1,150 @@
+package keymap
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// themeName decodes the top-level theme setting, insisting on a string.
+type themeName string
+
+// UnmarshalTOML implements toml.Unmarshaler.
+func (t *themeName) UnmarshalTOML(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("theme must be a string, like theme = \"light\"")
+	}
+	*t = themeName(s)
+	return nil
+}
+
+// keySpec is the value of one [keys] entry: a key ("ctrl+q") or a list of
+// keys (["k", "up"]). Each key is checked when decoded, so a malformed one
+// is reported with its line.
+type keySpec []string
+
+// UnmarshalTOML implements toml.Unmarshaler.
+func (k *keySpec) UnmarshalTOML(v any) error {
+	var keys []string
+	switch v := v.(type) {
+	case string:
+		keys = []string{v}
+	case []any:
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return fmt.Errorf("keys must be strings, like [\"k\", \"up\"]; got %v", e)
+			}
+			keys = append(keys, s)
+		}
+	default:
+		return fmt.Errorf("want a key like \"ctrl+q\" or a list like [\"k\", \"up\"]; got %v", v)
+	}
+	seen := map[string]bool{}
+	for _, s := range keys {
+		if err := ValidateKey(s); err != nil {
+			return err
+		}
+		if !seen[s] {
+			*k = append(*k, s)
+			seen[s] = true
+		}
+	}
+	return nil
+}
+
+// modifiers in the order Bubble Tea spells them in key names.
+var modifierOrder = []string{"ctrl", "alt", "shift", "meta", "hyper", "super"}
+
+// namedKeys are the non-printable key names Bubble Tea reports.
+func namedKey(s string) bool {
+	switch s {
+	case "enter", "tab", "backspace", "esc", "space", "up", "down", "left", "right",
+		"begin", "find", "insert", "delete", "select", "pgup", "pgdown", "home", "end",
+		"capslock", "scrolllock", "numlock", "printscreen", "pause", "menu":
+		return true
+	}
+	if n, ok := strings.CutPrefix(s, "f"); ok && n != "" {
+		var i int
+		if _, err := fmt.Sscanf(n, "%d", &i); err == nil && fmt.Sprint(i) == n && i >= 1 && i <= 63 {
+			return true
+		}
+	}
+	return false
+}
+
+// aliases are names people write for keys Bubble Tea spells differently.
+var aliases = map[string]string{
+	"escape": "esc", "return": "enter", "pageup": "pgup", "pagedown": "pgdown",
+	"page_up": "pgup", "page_down": "pgdown", "del": "delete", "ins": "insert",
+	"bs": "backspace", "arrowup": "up", "arrowdown": "down", "spacebar": "space",
+}
+
+// ValidateKey checks a key as written in the config file, in the form
+// Bubble Tea reports key presses: "k", "G", "?", "enter", "ctrl+c",
+// "shift+tab", "alt+enter". It returns an error saying what to write
+// instead when the key could never match a key press.
+func ValidateKey(s string) error {
+	if s == "" {
+		return fmt.Errorf("empty key")
+	}
+	if strings.TrimSpace(s) != s {
+		return fmt.Errorf("key %q has surrounding spaces", s)
+	}
+	rest := s
+	var mods []string
+	for {
+		i := strings.IndexByte(rest, '+')
+		if i <= 0 || i == len(rest)-1 {
+			break // no modifier, or the key itself is "+"
+		}
+		mods = append(mods, rest[:i])
+		rest = rest[i+1:]
+	}
+	next := 0
+	for _, m := range mods {
+		pos := -1
+		for j, o := range modifierOrder {
+			if strings.EqualFold(m, o) {
+				pos = j
+			}
+		}
+		switch {
+		case pos < 0:
+			return fmt.Errorf("key %q: unknown modifier %q (valid: %s)", s, m, strings.Join(modifierOrder, ", "))
+		case m != modifierOrder[pos]:
+			return fmt.Errorf("key %q: write modifiers in lower case (%q)", s, modifierOrder[pos])
+		case pos < next:
+			return fmt.Errorf("key %q: write modifiers in the order %s", s, strings.Join(modifierOrder, "+"))
+		}
+		next = pos + 1
+	}
+	if namedKey(rest) {
+		return nil
+	}
+	if a, ok := aliases[strings.ToLower(rest)]; ok {
+		return fmt.Errorf("key %q: unknown key name %q (did you mean %q?)", s, rest, a)
+	}
+	if utf8.RuneCountInString(rest) != 1 {
+		if namedKey(strings.ToLower(rest)) {
+			return fmt.Errorf("key %q: write key names in lower case (%q)", s, strings.ToLower(rest))
+		}
+		return fmt.Errorf("key %q: unknown key name %q", s, rest)
+	}
+	r, _ := utf8.DecodeRuneInString(rest)
+	switch {
+	case r == ' ':
+		return fmt.Errorf("key %q: write the space bar as \"space\"", s)
+	case !unicode.IsPrint(r):
+		return fmt.Errorf("key %q: not a printable character", s)
+	case len(mods) == 1 && mods[0] == "shift" && unicode.IsLetter(r):
+		return fmt.Errorf("key %q: write the shifted character itself (%q), not shift+", s, string(unicode.ToUpper(r)))
+	case len(mods) == 1 && mods[0] == "shift":
+		return fmt.Errorf("key %q: write the shifted character itself (such as \"!\" or \"?\"), not shift+", s)
+	case len(mods) > 0 && unicode.IsUpper(r):
+		return fmt.Errorf("key %q: use a lower-case letter with modifiers", s)
+	}
+	return nil
+}
