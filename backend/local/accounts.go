@@ -1,0 +1,211 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+	"unicode"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/coopterm/coop/backend"
+)
+
+func accountKey(id string, typ backend.AccountType) []byte {
+	return []byte(id + sep + string(typ))
+}
+
+func accountTypeKey(a backend.Account) []byte {
+	return []byte(string(a.Type) + sep + a.ID)
+}
+
+func accountEmailKey(a backend.Account) []byte {
+	return []byte(a.Email + sep + a.ID + sep + string(a.Type))
+}
+
+// validateAccount checks the fields the catalog keys on.
+func validateAccount(a backend.Account) error {
+	if err := backend.ValidateID("account", a.ID); err != nil {
+		return err
+	}
+	if !a.Type.Valid() {
+		return fmt.Errorf("%w account type %q: use user or organization", backend.ErrInvalid, a.Type)
+	}
+	if strings.IndexFunc(a.Email, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%w email %q: contains a control character", backend.ErrInvalid, a.Email)
+	}
+	return nil
+}
+
+// CreateAccount adds an account. Its id must be free under every type, as
+// it also names the account's storage folder, which is created too.
+func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
+	if err := validateAccount(a); err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = now
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = a.CreatedAt
+	}
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bktAccounts).Cursor().Seek([]byte(a.ID + sep)); bytes.HasPrefix(k, []byte(a.ID+sep)) {
+			return fmt.Errorf("account %s: %w", a.ID, backend.ErrExists)
+		}
+		return putAccount(tx, a)
+	})
+	if err != nil {
+		return fmt.Errorf("create account: %w", err)
+	}
+	if err := os.MkdirAll(s.accountDir(a.ID), 0o755); err != nil {
+		return fmt.Errorf("create account %s folder: %w", a.ID, err)
+	}
+	return nil
+}
+
+// putAccount writes an account and its index entries.
+func putAccount(tx *bolt.Tx, a backend.Account) error {
+	data, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("encode account %s: %w", a.ID, err)
+	}
+	key := accountKey(a.ID, a.Type)
+	if err := tx.Bucket(bktAccounts).Put(key, data); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bktAccountsByType).Put(accountTypeKey(a), key); err != nil {
+		return err
+	}
+	if a.Email != "" {
+		return tx.Bucket(bktAccountsByEmail).Put(accountEmailKey(a), key)
+	}
+	return nil
+}
+
+// getAccount reads one account by table key from tx.
+func getAccount(tx *bolt.Tx, key []byte) (backend.Account, error) {
+	var a backend.Account
+	data := tx.Bucket(bktAccounts).Get(key)
+	if data == nil {
+		return a, fmt.Errorf("account %s: %w", strings.ReplaceAll(string(key), sep, " "), backend.ErrNotFound)
+	}
+	if err := json.Unmarshal(data, &a); err != nil {
+		return a, fmt.Errorf("decode account %q: %w: %w", key, ErrCatalogCorrupt, err)
+	}
+	return a, nil
+}
+
+// GetAccount reads an account by (id, type).
+func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountType) (backend.Account, error) {
+	var a backend.Account
+	if err := validateAccount(backend.Account{ID: id, Type: typ}); err != nil {
+		return a, err
+	}
+	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+		a, err = getAccount(tx, accountKey(id, typ))
+		return err
+	})
+	return a, err
+}
+
+// FindAccount reads an account by id, whatever its type.
+func (s *Store) FindAccount(ctx context.Context, id string) (backend.Account, error) {
+	var a backend.Account
+	if err := backend.ValidateID("account", id); err != nil {
+		return a, err
+	}
+	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+		prefix := []byte(id + sep)
+		k, _ := tx.Bucket(bktAccounts).Cursor().Seek(prefix)
+		if !bytes.HasPrefix(k, prefix) {
+			return fmt.Errorf("account %s: %w", id, backend.ErrNotFound)
+		}
+		a, err = getAccount(tx, k)
+		return err
+	})
+	return a, err
+}
+
+// UpdateAccount replaces an existing account, keeping its CreatedAt when
+// a leaves it zero, and sets UpdatedAt.
+func (s *Store) UpdateAccount(ctx context.Context, a backend.Account) error {
+	if err := validateAccount(a); err != nil {
+		return err
+	}
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		old, err := getAccount(tx, accountKey(a.ID, a.Type))
+		if err != nil {
+			return err
+		}
+		if a.CreatedAt.IsZero() {
+			a.CreatedAt = old.CreatedAt
+		}
+		a.UpdatedAt = time.Now().UTC()
+		if old.Email != "" && old.Email != a.Email {
+			if err := tx.Bucket(bktAccountsByEmail).Delete(accountEmailKey(old)); err != nil {
+				return err
+			}
+		}
+		return putAccount(tx, a)
+	})
+	if err != nil {
+		return fmt.Errorf("update account: %w", err)
+	}
+	return nil
+}
+
+// ListAccounts lists accounts of one type ("" for every type) in id order.
+func (s *Store) ListAccounts(ctx context.Context, typ backend.AccountType, req backend.PageRequest) (backend.Page[backend.Account], error) {
+	var page backend.Page[backend.Account]
+	if typ != "" && !typ.Valid() {
+		return page, fmt.Errorf("%w account type %q", backend.ErrInvalid, typ)
+	}
+	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+		b, prefix := tx.Bucket(bktAccounts), []byte(nil)
+		if typ != "" {
+			b, prefix = tx.Bucket(bktAccountsByType), []byte(string(typ)+sep)
+		}
+		page.Next, err = scanPage(b, prefix, req.Cursor, catalogLimit(req.Limit), false, func(k, v []byte) error {
+			key := k
+			if typ != "" {
+				key = v
+			}
+			a, err := getAccount(tx, key)
+			page.Items = append(page.Items, a)
+			return err
+		})
+		return err
+	})
+	if err != nil {
+		return backend.Page[backend.Account]{}, fmt.Errorf("list accounts: %w", err)
+	}
+	return page, nil
+}
+
+// FindAccountByEmail finds the account with this email; if several share
+// it, the one with the lowest id.
+func (s *Store) FindAccountByEmail(ctx context.Context, email string) (backend.Account, error) {
+	var a backend.Account
+	if email == "" {
+		return a, fmt.Errorf("%w email: empty", backend.ErrInvalid)
+	}
+	if err := validateAccount(backend.Account{ID: "abc", Type: backend.AccountUser, Email: email}); err != nil {
+		return a, err
+	}
+	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+		prefix := []byte(email + sep)
+		k, v := tx.Bucket(bktAccountsByEmail).Cursor().Seek(prefix)
+		if !bytes.HasPrefix(k, prefix) {
+			return fmt.Errorf("account with email %q: %w", email, backend.ErrNotFound)
+		}
+		a, err = getAccount(tx, v)
+		return err
+	})
+	return a, err
+}

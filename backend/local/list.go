@@ -1,0 +1,163 @@
+package local
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// ListObjects lists one folder level, one page at a time. Folders sort as
+// their name followed by "/", which is the order of S3 keys and common
+// prefixes, so both backends list alike. The sorted names of large
+// folders are cached (see dirCache), so a page costs a binary search and
+// one stat per entry on it rather than a read of the whole folder.
+func (s *Store) ListObjects(ctx context.Context, ref backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.Entry], error) {
+	var page backend.Page[backend.Entry]
+	folder, err := backend.CleanFolder(folder)
+	if err != nil {
+		return page, err
+	}
+	abs, err := s.objectPath(ref, folder, true)
+	if err != nil {
+		return page, err
+	}
+	after, err := base64.RawURLEncoding.DecodeString(req.Cursor)
+	if err != nil {
+		return page, fmt.Errorf("%w cursor %q: not from this listing", backend.ErrInvalid, req.Cursor)
+	}
+	limit := req.Limit
+	if limit <= 0 {
+		limit = s.pageSize
+	}
+	limit = min(limit, maxPageSize)
+
+	d, err := os.Open(abs)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return page, fmt.Errorf("list %s %q: %w", ref, folder, backend.ErrNotFound)
+		}
+		return page, fmt.Errorf("list %s %q: %w", ref, folder, err)
+	}
+	defer d.Close()
+	keys, err := s.sortedNames(d, abs, folder)
+	if err != nil {
+		return page, fmt.Errorf("list %s %q: %w", ref, folder, err)
+	}
+	i := sort.SearchStrings(keys, string(after))
+	if req.Cursor != "" && i < len(keys) && keys[i] == string(after) {
+		i++
+	}
+	page.Items = make([]backend.Entry, 0, min(limit, len(keys)-i))
+	dfd := int(d.Fd())
+	for ; i < len(keys) && len(page.Items) < limit; i++ {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return backend.Page[backend.Entry]{}, err
+			}
+		}
+		if e, ok := s.entry(dfd, abs, folder, keys[i]); ok {
+			page.Items = append(page.Items, e)
+		}
+	}
+	if i < len(keys) {
+		page.Next = base64.RawURLEncoding.EncodeToString([]byte(keys[i-1]))
+	}
+	return page, nil
+}
+
+// entry stats one listed name relative to the open folder dfd. Names that
+// vanished, or symlinks that now lead out of the root, are dropped.
+func (s *Store) entry(dfd int, abs, folder, key string) (backend.Entry, bool) {
+	name := strings.TrimSuffix(key, "/")
+	var st unix.Stat_t
+	if err := unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return backend.Entry{}, false
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		full := filepath.Join(abs, name)
+		if !s.insideRoot(full) || unix.Stat(full, &st) != nil {
+			return backend.Entry{}, false
+		}
+	}
+	p := backend.JoinPath(folder, name)
+	e := backend.Entry{
+		Name:    p[len(p)-len(name):], // shares Path's memory
+		Path:    p,
+		ModTime: time.Unix(st.Mtim.Unix()),
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		e.Type = backend.TypeDirectory
+	case unix.S_IFREG:
+		e.Type, e.Size = backend.TypeFile, st.Size
+	default:
+		return backend.Entry{}, false
+	}
+	return e, true
+}
+
+// sortedNames returns the sorted listing keys of the open folder d: names
+// of files, and of folders with "/" appended. Hidden and unaddressable
+// names are left out, and so are symlinks leading out of the root.
+func (s *Store) sortedNames(d *os.File, abs, folder string) ([]string, error) {
+	start := time.Now()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(d.Fd()), &st); err != nil {
+		return nil, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return nil, fmt.Errorf("%w: not a folder", backend.ErrNotFound)
+	}
+	stamp := dirStamp{dev: uint64(st.Dev), ino: st.Ino, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano(), size: st.Size}
+	if keys, ok := s.cache.get(abs, stamp); ok {
+		return keys, nil
+	}
+	ents, err := d.ReadDir(-1)
+	if err != nil {
+		return nil, err
+	}
+	atRoot := folder == ""
+	room := backend.MaxPathBytes - len(folder) - 1
+	keys := make([]string, 0, len(ents))
+	for _, e := range ents {
+		name := e.Name()
+		if hiddenName(name, atRoot) || len(name) > room ||
+			(name != backend.MetadataFileName && backend.ValidatePath(name, false) != nil) {
+			continue
+		}
+		switch t := e.Type(); {
+		case t.IsDir():
+			keys = append(keys, name+"/")
+		case t.IsRegular():
+			keys = append(keys, name)
+		case t&fs.ModeSymlink != 0:
+			full := filepath.Join(abs, name)
+			if fi, err := os.Stat(full); err == nil && s.insideRoot(full) {
+				if fi.IsDir() {
+					keys = append(keys, name+"/")
+				} else if fi.Mode().IsRegular() {
+					keys = append(keys, name)
+				}
+			}
+		}
+	}
+	slices.Sort(keys)
+	// A change within the timestamp granularity of the snapshot could leave
+	// the folder's times unchanged, so such a listing is not reused.
+	stable := start.Sub(time.Unix(0, max(stamp.mtime, stamp.ctime))) > s.cache.racyWindow
+	s.cache.put(abs, stamp, keys, stable)
+	return keys, nil
+}

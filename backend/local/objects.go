@@ -1,0 +1,235 @@
+package local
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"mime"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/gabriel-vasile/mimetype"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// sniffBytes is how much of an object's head MIME detection reads.
+const sniffBytes = 3072
+
+// DirectoryContentType is the ContentType StatObject reports for a folder.
+const DirectoryContentType = "inode/directory"
+
+// PutObject streams r to a temporary file beside path, hashing it on the
+// way, syncs it and renames it into place, so readers see either the old
+// object or the whole new one.
+func (s *Store) PutObject(ctx context.Context, ref backend.RepoRef, path string, r io.Reader, size int64) (backend.ObjectInfo, error) {
+	var info backend.ObjectInfo
+	abs, err := s.objectPath(ref, path, false)
+	if err != nil {
+		return info, err
+	}
+	dir := filepath.Dir(abs)
+	var f *os.File
+	for attempt := 0; ; attempt++ { // a concurrent delete may prune the folder between MkdirAll and create
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return info, fmt.Errorf("put %s %q: %w", ref, path, pathConflict(err))
+		}
+		if f, err = createTemp(dir); err == nil || attempt == 3 || !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+	}
+	if err != nil {
+		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if f != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	h := sha256.New()
+	n, head, err := copyHashed(ctx, f, r, h)
+	if err != nil {
+		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
+	}
+	if size >= 0 && n != size {
+		return info, fmt.Errorf("put %s %q: %w: read %d bytes, expected %d", ref, path, backend.ErrInvalid, n, size)
+	}
+	if err := f.Sync(); err != nil {
+		return info, fmt.Errorf("put %s %q: sync: %w", ref, path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
+	}
+	if err := f.Close(); err != nil {
+		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
+	}
+	if err := os.Rename(tmp, abs); err != nil {
+		return info, fmt.Errorf("put %s %q: %w", ref, path, pathConflict(err))
+	}
+	f = nil
+	s.cache.invalidate(s.repoDir(ref))
+	return backend.ObjectInfo{
+		Path:        path,
+		Size:        n,
+		ModTime:     fi.ModTime(),
+		ContentType: detectType(head, path),
+		Checksum:    "sha256:" + hex.EncodeToString(h.Sum(nil)),
+	}, nil
+}
+
+// copyHashed copies r to w and h, keeping the first sniffBytes, and stops
+// early if ctx ends.
+func copyHashed(ctx context.Context, w io.Writer, r io.Reader, h hash.Hash) (int64, []byte, error) {
+	buf := make([]byte, 256<<10)
+	head := make([]byte, 0, sniffBytes)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, head, err
+		}
+		m, rerr := r.Read(buf)
+		if m > 0 {
+			if len(head) < sniffBytes {
+				head = append(head, buf[:min(m, sniffBytes-len(head))]...)
+			}
+			h.Write(buf[:m])
+			if _, err := w.Write(buf[:m]); err != nil {
+				return n, head, fmt.Errorf("write: %w", err)
+			}
+			n += int64(m)
+		}
+		if rerr == io.EOF {
+			return n, head, nil
+		}
+		if rerr != nil {
+			return n, head, fmt.Errorf("read source: %w", rerr)
+		}
+	}
+}
+
+// pathConflict marks errors caused by a file where a folder should be or
+// the other way round.
+func pathConflict(err error) error {
+	if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR) || errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTEMPTY) {
+		return fmt.Errorf("%w: a file and a folder cannot share a name: %w", backend.ErrExists, err)
+	}
+	return err
+}
+
+// detectType sniffs the content type from an object's head, falling back
+// to the name's extension when the content says nothing specific.
+func detectType(head []byte, name string) string {
+	m := mimetype.Detect(head).String()
+	if m == "application/octet-stream" || strings.HasPrefix(m, "text/plain") {
+		if byExt := mime.TypeByExtension(filepath.Ext(name)); byExt != "" {
+			return byExt
+		}
+	}
+	return m
+}
+
+// StatObject returns size, time and content type of an object, or of a
+// folder (with DirectoryContentType).
+func (s *Store) StatObject(ctx context.Context, ref backend.RepoRef, path string) (backend.ObjectInfo, error) {
+	abs, err := s.objectPath(ref, path, true)
+	if err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	f, info, err := s.openObject(ref, path, abs, true)
+	if f != nil {
+		f.Close()
+	}
+	return info, err
+}
+
+// GetObject opens an object for reading; the caller closes it.
+func (s *Store) GetObject(ctx context.Context, ref backend.RepoRef, path string) (io.ReadCloser, backend.ObjectInfo, error) {
+	abs, err := s.objectPath(ref, path, false)
+	if err != nil {
+		return nil, backend.ObjectInfo{}, err
+	}
+	f, info, err := s.openObject(ref, path, abs, false)
+	if err != nil {
+		return nil, info, err
+	}
+	return f, info, nil
+}
+
+// openObject opens abs and describes it. Folders are described only when
+// allowDir is set, and then no file is returned.
+func (s *Store) openObject(ref backend.RepoRef, path, abs string, allowDir bool) (*os.File, backend.ObjectInfo, error) {
+	info := backend.ObjectInfo{Path: path}
+	f, err := os.Open(abs)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return nil, info, fmt.Errorf("object %s %q: %w", ref, path, backend.ErrNotFound)
+		}
+		return nil, info, fmt.Errorf("object %s %q: %w", ref, path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, info, fmt.Errorf("object %s %q: %w", ref, path, err)
+	}
+	info.ModTime = fi.ModTime()
+	switch {
+	case fi.IsDir() && allowDir:
+		f.Close()
+		info.ContentType = DirectoryContentType
+		return nil, info, nil
+	case !fi.Mode().IsRegular():
+		f.Close()
+		return nil, info, fmt.Errorf("object %s %q: %w: not a file", ref, path, backend.ErrNotFound)
+	}
+	info.Size = fi.Size()
+	head := make([]byte, min(sniffBytes, fi.Size()))
+	n, err := f.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		f.Close()
+		return nil, info, fmt.Errorf("object %s %q: %w", ref, path, err)
+	}
+	info.ContentType = detectType(head[:n], path)
+	return f, info, nil
+}
+
+// DeleteObject removes one object, then the folders it leaves empty, up
+// to but not including the repository root.
+func (s *Store) DeleteObject(ctx context.Context, ref backend.RepoRef, path string) error {
+	abs, err := s.objectPath(ref, path, false)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Lstat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("delete %s %q: %w", ref, path, backend.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("delete %s %q: %w", ref, path, err)
+	case fi.IsDir():
+		return fmt.Errorf("delete %s %q: %w: is a folder; delete its objects instead", ref, path, backend.ErrInvalid)
+	}
+	if err := os.Remove(abs); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("delete %s %q: %w", ref, path, backend.ErrNotFound)
+		}
+		return fmt.Errorf("delete %s %q: %w", ref, path, err)
+	}
+	root := s.repoDir(ref)
+	for dir := filepath.Dir(abs); dir != root && strings.HasPrefix(dir, root); dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil {
+			break // not empty (or gone): stop pruning
+		}
+	}
+	s.cache.invalidate(root)
+	return nil
+}

@@ -1,0 +1,156 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/coopterm/coop/backend"
+)
+
+func repoKey(accountID, repositoryID string) []byte {
+	return []byte(repositoryID + sep + accountID)
+}
+
+func repoAccountKey(r backend.Repository) []byte {
+	return []byte(r.AccountID + sep + timeKey(r.CreatedAt) + sep + r.ID)
+}
+
+// validateRepo checks the keys and visibility of a repository.
+func validateRepo(r backend.Repository) error {
+	if err := backend.ValidateRef(r.Ref()); err != nil {
+		return err
+	}
+	if !r.Visibility.Valid() {
+		return fmt.Errorf("%w visibility %q: use public or private", backend.ErrInvalid, r.Visibility)
+	}
+	return nil
+}
+
+// CreateRepository adds a repository of an existing account and creates
+// its storage folder. An empty Visibility means private.
+func (s *Store) CreateRepository(ctx context.Context, r backend.Repository) error {
+	if r.Visibility == "" {
+		r.Visibility = backend.VisibilityPrivate
+	}
+	if err := validateRepo(r); err != nil {
+		return err
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = time.Now().UTC()
+	}
+	if r.UpdatedAt.IsZero() {
+		r.UpdatedAt = r.CreatedAt
+	}
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		prefix := []byte(r.AccountID + sep)
+		if k, _ := tx.Bucket(bktAccounts).Cursor().Seek(prefix); !bytes.HasPrefix(k, prefix) {
+			return fmt.Errorf("account %s: %w", r.AccountID, backend.ErrNotFound)
+		}
+		if tx.Bucket(bktRepos).Get(repoKey(r.AccountID, r.ID)) != nil {
+			return fmt.Errorf("repository %s: %w", r.Ref(), backend.ErrExists)
+		}
+		return putRepo(tx, r)
+	})
+	if err != nil {
+		return fmt.Errorf("create repository: %w", err)
+	}
+	if err := os.MkdirAll(s.repoDir(r.Ref()), 0o755); err != nil {
+		return fmt.Errorf("create repository %s folder: %w", r.Ref(), err)
+	}
+	return nil
+}
+
+// putRepo writes a repository and its index entry.
+func putRepo(tx *bolt.Tx, r backend.Repository) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode repository %s: %w", r.Ref(), err)
+	}
+	key := repoKey(r.AccountID, r.ID)
+	if err := tx.Bucket(bktRepos).Put(key, data); err != nil {
+		return err
+	}
+	return tx.Bucket(bktReposByAccount).Put(repoAccountKey(r), key)
+}
+
+// getRepo reads one repository by table key from tx.
+func getRepo(tx *bolt.Tx, key []byte) (backend.Repository, error) {
+	var r backend.Repository
+	data := tx.Bucket(bktRepos).Get(key)
+	if data == nil {
+		return r, fmt.Errorf("repository %s: %w", bytes.ReplaceAll(key, []byte(sep), []byte(" of ")), backend.ErrNotFound)
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return r, fmt.Errorf("decode repository %q: %w: %w", key, ErrCatalogCorrupt, err)
+	}
+	return r, nil
+}
+
+// GetRepository reads a repository by its key.
+func (s *Store) GetRepository(ctx context.Context, accountID, repositoryID string) (backend.Repository, error) {
+	var r backend.Repository
+	if err := backend.ValidateRef(backend.RepoRef{AccountID: accountID, RepositoryID: repositoryID}); err != nil {
+		return r, err
+	}
+	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+		r, err = getRepo(tx, repoKey(accountID, repositoryID))
+		return err
+	})
+	return r, err
+}
+
+// UpdateRepository replaces an existing repository, keeping its CreatedAt
+// when r leaves it zero, and sets UpdatedAt.
+func (s *Store) UpdateRepository(ctx context.Context, r backend.Repository) error {
+	if r.Visibility == "" {
+		r.Visibility = backend.VisibilityPrivate
+	}
+	if err := validateRepo(r); err != nil {
+		return err
+	}
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		old, err := getRepo(tx, repoKey(r.AccountID, r.ID))
+		if err != nil {
+			return err
+		}
+		if r.CreatedAt.IsZero() {
+			r.CreatedAt = old.CreatedAt
+		}
+		r.UpdatedAt = time.Now().UTC()
+		if err := tx.Bucket(bktReposByAccount).Delete(repoAccountKey(old)); err != nil {
+			return err
+		}
+		return putRepo(tx, r)
+	})
+	if err != nil {
+		return fmt.Errorf("update repository: %w", err)
+	}
+	return nil
+}
+
+// ListRepositories lists an account's repositories, newest first.
+func (s *Store) ListRepositories(ctx context.Context, accountID string, req backend.PageRequest) (backend.Page[backend.Repository], error) {
+	var page backend.Page[backend.Repository]
+	if err := backend.ValidateID("account", accountID); err != nil {
+		return page, err
+	}
+	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+		prefix := []byte(accountID + sep)
+		page.Next, err = scanPage(tx.Bucket(bktReposByAccount), prefix, req.Cursor, catalogLimit(req.Limit), true, func(_, v []byte) error {
+			r, err := getRepo(tx, v)
+			page.Items = append(page.Items, r)
+			return err
+		})
+		return err
+	})
+	if err != nil {
+		return backend.Page[backend.Repository]{}, fmt.Errorf("list repositories of %s: %w", accountID, err)
+	}
+	return page, nil
+}
