@@ -19,8 +19,8 @@ type Styles struct {
 	Crumb        lipgloss.Style // a breadcrumb (account, repository, path)
 	CrumbSep     lipgloss.Style // the separator between breadcrumbs
 	Location     lipgloss.Style // the store location at the header's right
-	TabActive    lipgloss.Style // the selected tab
-	TabInactive  lipgloss.Style // the other tabs
+	TabActive    lipgloss.Style // the selected account tab, in the header
+	TabInactive  lipgloss.Style // the other account tabs
 	ColumnHeader lipgloss.Style // column titles above a list
 	Row          lipgloss.Style // an ordinary list row
 	Selected     lipgloss.Style // the row under the cursor
@@ -67,8 +67,14 @@ func NewStyles(t Theme, noColor bool) Styles {
 		s.CrumbSep = s.CrumbSep.Foreground(t.Muted)
 	}
 	s.Location = s.CrumbSep
-	s.TabActive = fg(t.Accent).Bold(true).Underline(true)
-	s.TabInactive = fg(t.Muted)
+	s.TabActive = s.Header.Bold(true)
+	s.TabInactive = s.Header
+	if noColor {
+		s.TabActive = s.TabActive.Reverse(true)
+	} else {
+		s.TabActive = s.TabActive.Foreground(t.Accent)
+		s.TabInactive = s.TabInactive.Foreground(t.Muted)
+	}
 	s.ColumnHeader = fg(t.Muted).Bold(true)
 	s.Row = fg(t.Text)
 	if noColor {

@@ -1,0 +1,202 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/tui/internal/fakestore"
+)
+
+// harness drives a Model the way tea.Program does, but one command at a
+// time, so tests control when each store result arrives.
+type harness struct {
+	t     testing.TB
+	m     *Model
+	queue []tea.Cmd
+	quit  bool
+}
+
+func newHarness(t testing.TB, store backend.Store, opts Options) *harness {
+	t.Helper()
+	if opts.Theme == "" {
+		opts.Theme = "dark"
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	h := &harness{t: t, m: New(ctx, store, opts)}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.enqueue(h.m.Init())
+	return h
+}
+
+func (h *harness) enqueue(cmd tea.Cmd) {
+	if cmd != nil {
+		h.queue = append(h.queue, cmd)
+	}
+}
+
+func (h *harness) send(msg tea.Msg) {
+	_, cmd := h.m.Update(msg)
+	h.enqueue(cmd)
+}
+
+// step runs the oldest queued command and delivers its message; it
+// reports false when nothing was queued.
+func (h *harness) step() bool {
+	if len(h.queue) == 0 {
+		return false
+	}
+	cmd := h.queue[0]
+	h.queue = h.queue[1:]
+	h.deliver(cmd())
+	return true
+}
+
+func (h *harness) deliver(msg tea.Msg) {
+	switch msg := msg.(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			h.enqueue(c)
+		}
+	case spinner.TickMsg:
+		// Dropped: the animation would re-arm a timer forever.
+	case tea.QuitMsg:
+		h.quit = true
+	default:
+		h.send(msg)
+	}
+}
+
+// settle runs commands until none are left.
+func (h *harness) settle() {
+	h.t.Helper()
+	for i := 0; h.step(); i++ {
+		if i > 100000 {
+			h.t.Fatal("commands never settle")
+		}
+	}
+}
+
+// press sends key presses, named as in key bindings ("down", "ctrl+c",
+// "enter", "/") or as text to type.
+func (h *harness) press(keys ...string) {
+	for _, k := range keys {
+		h.send(keyMsg(k))
+	}
+}
+
+func (h *harness) typeText(s string) {
+	for _, r := range s {
+		h.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	codes := map[string]rune{
+		"up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight,
+		"enter": tea.KeyEnter, "esc": tea.KeyEscape, "backspace": tea.KeyBackspace,
+		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "tab": tea.KeyTab, "home": tea.KeyHome, "end": tea.KeyEnd,
+	}
+	if c, ok := codes[k]; ok {
+		return tea.KeyPressMsg{Code: c}
+	}
+	if k == "shift+tab" {
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	}
+	if r, ok := strings.CutPrefix(k, "ctrl+"); ok {
+		return tea.KeyPressMsg{Code: []rune(r)[0], Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
+}
+
+// view renders the screen without styling.
+func (h *harness) view() string { return ansi.Strip(h.m.View().Content) }
+
+func (h *harness) mustShow(parts ...string) {
+	h.t.Helper()
+	v := h.view()
+	for _, p := range parts {
+		if !strings.Contains(v, p) {
+			h.t.Fatalf("view lacks %q:\n%s", p, v)
+		}
+	}
+}
+
+func (h *harness) mustNotShow(parts ...string) {
+	h.t.Helper()
+	v := h.view()
+	for _, p := range parts {
+		if strings.Contains(v, p) {
+			h.t.Fatalf("view shows %q:\n%s", p, v)
+		}
+	}
+}
+
+// selectedPath is the tree entry under the cursor.
+func (h *harness) selectedPath() string {
+	if h.m.tree == nil {
+		return ""
+	}
+	e, _ := h.m.tree.selected()
+	if e == nil {
+		return ""
+	}
+	return e.path
+}
+
+var (
+	acme  = backend.RepoRef{AccountID: "acme", RepositoryID: "data"}
+	day0  = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	names = func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("f%03d", i)
+		}
+		return out
+	}
+)
+
+// sampleStore is a small platform: two users, an organization with two
+// repositories, folders and files, and metadata.
+func sampleStore(pageSize int) *fakestore.Store {
+	s := fakestore.New(pageSize)
+	s.AddAccount("alice", backend.AccountUser, "Alice Liddell")
+	s.AddAccount("bob", backend.AccountUser, "Bob Builder")
+	s.AddAccount("acme", backend.AccountOrganization, "Acme Corp")
+	s.AddRepo(backend.Repository{ID: "old", AccountID: "acme", Title: "Old data", Visibility: backend.VisibilityPublic,
+		Description: "the first one", CreatedAt: day0})
+	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "Sensor data", Visibility: backend.VisibilityPrivate,
+		Description: "readings", CreatedAt: day0.AddDate(0, 1, 0)})
+	s.AddFile(acme, "README.md", 1200)
+	s.AddFile(acme, "raw/a.csv", 1572864)
+	s.AddFile(acme, "raw/b.csv", 10)
+	s.AddFile(acme, "raw/deep/c.bin", 5)
+	s.AddFile(acme, "zeta.txt", 3)
+	s.SetMetadata(acme, backend.SourceMetadata{RepositoryID: "data", AccountID: "acme", Objects: map[string]backend.ObjectMeta{
+		"raw/a.csv": {ID: "obj-123", Type: backend.TypeFile, Size: 1572864, MimeType: "text/csv",
+			CreatedAt: day0, UpdatedAt: day0.Add(time.Hour), Checksum: "sha256:abcdef",
+			Metadata: map[string]any{"license": "CC-BY-4.0", "rows": 42.0}},
+	}}, nil)
+	return s
+}
+
+// until runs commands one at a time until cond holds.
+func (h *harness) until(what string, cond func() bool) {
+	h.t.Helper()
+	for !cond() {
+		if !h.step() {
+			h.t.Fatalf("no commands left, still waiting for %s", what)
+		}
+	}
+}
+
+func (h *harness) rows() int { return len(h.m.tree.t.rows) }

@@ -1,0 +1,120 @@
+package tui
+
+import (
+	"context"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// entry is one file or folder of a listing, kept compact because a folder
+// may hold a million of them: the name is a suffix of the path, times are
+// Unix nanoseconds.
+type entry struct {
+	path   string // relative to the repository root
+	size   int64
+	mod    int64 // Unix nanoseconds; 0 if unknown
+	nameAt uint32
+	dir    bool
+}
+
+// name is the entry's last path segment.
+func (e *entry) name() string { return e.path[e.nameAt:] }
+
+// compact converts a store entry, sharing the name with the path.
+func compact(e backend.Entry) entry {
+	c := entry{path: e.Path, size: e.Size, dir: e.IsDir()}
+	if !e.ModTime.IsZero() {
+		c.mod = e.ModTime.UnixNano()
+	}
+	if strings.HasSuffix(e.Path, e.Name) {
+		c.nameAt = uint32(len(e.Path) - len(e.Name))
+	} else if i := strings.LastIndexByte(e.Path, '/'); i >= 0 {
+		c.nameAt = uint32(i + 1)
+	}
+	return c
+}
+
+// listing is one folder's entries as loaded so far. Entries are only ever
+// appended, so a filter may read a prefix of them while pages arrive.
+type listing struct {
+	folder  string
+	entries []entry
+	next    string // cursor of the next page
+	done    bool   // every page has arrived
+	loading bool   // a page request is under way
+	req     uint64 // id of that request; other results are stale
+	err     error  // the last page request failed
+}
+
+// cacheKey names one folder of one repository.
+type cacheKey struct {
+	repo   backend.RepoRef
+	folder string
+}
+
+// listCache holds the listings of a session, per repository and folder.
+// It lives in the Model, never in a package variable.
+type listCache map[cacheKey]*listing
+
+// dropRepo forgets every listing of repo.
+func (c listCache) dropRepo(repo backend.RepoRef) {
+	for k := range c {
+		if k.repo == repo {
+			delete(c, k)
+		}
+	}
+}
+
+// listPageMsg is one page of a folder listing.
+type listPageMsg struct {
+	req    uint64
+	repo   backend.RepoRef
+	folder string
+	page   backend.Page[backend.Entry]
+	err    error
+}
+
+// InvalidateMsg tells the browser that a folder changed (an upload or a
+// delete finished): its cached listing and the repository's metadata are
+// dropped and, if the folder is on screen, reloaded in place. Folder ""
+// is the repository root.
+type InvalidateMsg struct {
+	Repo   backend.RepoRef
+	Folder string
+}
+
+// Invalidate returns a command delivering an InvalidateMsg, for the
+// transfer queue to batch with its own commands.
+func Invalidate(repo backend.RepoRef, folder string) tea.Cmd {
+	folder = strings.Trim(folder, "/")
+	return func() tea.Msg { return InvalidateMsg{Repo: repo, Folder: folder} }
+}
+
+// fetchPage asks for the next page of l. The result carries a fresh
+// request id, which makes any earlier request of l stale.
+func fetchPage(c *Common, ctx context.Context, store backend.Store, repo backend.RepoRef, l *listing, limit int) tea.Cmd {
+	l.req, l.loading, l.err = c.nextID(), true, nil
+	req, folder := l.req, l.folder
+	pr := backend.PageRequest{Limit: limit, Cursor: l.next}
+	return func() tea.Msg {
+		p, err := store.ListObjects(ctx, repo, folder, pr)
+		return listPageMsg{req: req, repo: repo, folder: folder, page: p, err: err}
+	}
+}
+
+// addPage appends a page to l and reports how many entries it added.
+func (l *listing) addPage(p backend.Page[backend.Entry]) int {
+	before := len(l.entries)
+	for _, e := range p.Items {
+		if l.folder == "" && e.Path == backend.MetadataFileName {
+			continue // never shown, even if a store lists it
+		}
+		l.entries = append(l.entries, compact(e))
+	}
+	l.next, l.loading = p.Next, false
+	l.done = p.Next == ""
+	return len(l.entries) - before
+}
