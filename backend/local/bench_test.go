@@ -92,7 +92,7 @@ func BenchmarkCatalog(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			db.Close()
+			_ = db.Close()
 		}
 	})
 	b.Run("GetAccount", func(b *testing.B) {
@@ -120,4 +120,34 @@ func BenchmarkCatalog(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkUpdateMetadata100k measures one locked read-modify-write of a
+// metadata file holding 100,000 entries (tens of MB): the cost each
+// batched flush of an upload into a large repository pays.
+func BenchmarkUpdateMetadata100k(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	ref := backend.RepoRef{AccountID: "acct", RepositoryID: "repo"}
+	now := time.Now().UTC()
+	err = s.UpdateMetadata(ctx, ref, func(m *backend.SourceMetadata) error {
+		for i := range 100_000 {
+			p := fmt.Sprintf("data/part-%06d.parquet", i)
+			m.Objects[p] = backend.ObjectMeta{ID: p, Type: backend.TypeFile, Size: int64(i), MimeType: "application/vnd.apache.parquet",
+				CreatedAt: now, UpdatedAt: now, Checksum: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+				Metadata: map[string]any{}}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := s.UpdateObjectMetadata(ctx, ref, "data/new.csv", &backend.ObjectMeta{ID: "n", Type: backend.TypeFile}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -142,3 +142,54 @@ func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 		t.Error("invalidated listing still served")
 	}
 }
+
+// A large metadata document is kept after a write, and still re-read when
+// another Store (another process) has replaced the file since.
+func TestMetadataDocCache(t *testing.T) {
+	a, ref := newTestStore(t)
+	b, err := Open(a.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	err = a.UpdateMetadata(ctx, ref, func(m *backend.SourceMetadata) error {
+		for i := range 3000 {
+			p := fmt.Sprintf("bulk/%05d-%s", i, strings.Repeat("x", 60))
+			m.Objects[p] = backend.ObjectMeta{ID: p, Type: backend.TypeFile, Checksum: strings.Repeat("c", 71)}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.docs.doc == nil {
+		t.Fatal("a large document was not kept after writing it")
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(a.UpdateObjectMetadata(ctx, ref, "from-a-1", &backend.ObjectMeta{ID: "a1"})) // served from the cache
+	must(b.UpdateObjectMetadata(ctx, ref, "from-b", &backend.ObjectMeta{ID: "b"}))    // replaces the file behind a's back
+	must(a.UpdateObjectMetadata(ctx, ref, "from-a-2", &backend.ObjectMeta{ID: "a2"})) // must notice and re-read
+	failed := a.UpdateMetadata(ctx, ref, func(m *backend.SourceMetadata) error {
+		delete(m.Objects, "from-b")
+		return fmt.Errorf("changed my mind")
+	})
+	if failed == nil {
+		t.Fatal("fn error not returned")
+	}
+	must(a.UpdateObjectMetadata(ctx, ref, "from-a-3", &backend.ObjectMeta{ID: "a3"})) // after a failed fn: no half-edited document
+	m, err := b.ReadMetadata(ctx, ref)
+	must(err)
+	for _, p := range []string{"from-a-1", "from-b", "from-a-2", "from-a-3"} {
+		if _, ok := m.Objects[p]; !ok {
+			t.Errorf("%s lost", p)
+		}
+	}
+	if len(m.Objects) != 3004 {
+		t.Errorf("%d objects, want 3004", len(m.Objects))
+	}
+}

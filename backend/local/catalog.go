@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/coopterm/coop/backend"
 )
@@ -150,7 +151,7 @@ func releaseAfterPanic(db *bolt.DB, file *os.File) {
 		defer close(done)
 		defer func() { _ = recover() }()
 		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-		db.Close()
+		_ = db.Close()
 	}()
 	select {
 	case <-done:
@@ -163,7 +164,7 @@ func releaseAfterPanic(db *bolt.DB, file *os.File) {
 func (s *Store) openError(err error, readOnly bool, waited time.Duration) error {
 	path := s.catalogPath()
 	switch {
-	case errors.Is(err, bolt.ErrTimeout):
+	case errors.Is(err, berrors.ErrTimeout):
 		mode := "read"
 		if !readOnly {
 			mode = "write"
@@ -174,7 +175,7 @@ func (s *Store) openError(err error, readOnly bool, waited time.Duration) error 
 		}
 		return fmt.Errorf("catalog %s: %w%s: could not %s it within %s; wait for that coop command to finish or stop it, then retry",
 			path, backend.ErrLocked, who, mode, waited.Round(time.Millisecond))
-	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch):
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
 		return s.corruptError(err)
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("catalog %s: %w", path, backend.ErrNotInitialized)
@@ -186,7 +187,7 @@ func (s *Store) openError(err error, readOnly bool, waited time.Duration) error 
 
 // corruptError says the catalog is damaged and how to rebuild it.
 func (s *Store) corruptError(cause error) error {
-	return fmt.Errorf("catalog %s: %w: %w (%v); move it aside and run `coop init` to rebuild accounts and repositories from the storage folders",
+	return fmt.Errorf("catalog %s: %w: %w (%w); move it aside and run `coop init` to rebuild accounts and repositories from the storage folders",
 		s.catalogPath(), backend.ErrUnavailable, ErrCatalogCorrupt, cause)
 }
 

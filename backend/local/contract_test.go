@@ -20,7 +20,7 @@ func newStore(t *testing.T, opts ...local.Option) *local.Store {
 	if err := s.Init(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 

@@ -121,7 +121,7 @@ func (s *Store) sortedNames(d *os.File, abs, folder string) ([]string, error) {
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return nil, fmt.Errorf("%w: not a folder", backend.ErrNotFound)
 	}
-	stamp := dirStamp{dev: uint64(st.Dev), ino: st.Ino, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano(), size: st.Size}
+	stamp := dirStamp{dev: uint64(st.Dev), ino: st.Ino, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano(), size: st.Size} //nolint:unconvert // Dev is not uint64 on every platform
 	if keys, ok := s.cache.get(abs, stamp); ok {
 		return keys, nil
 	}

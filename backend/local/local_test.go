@@ -101,7 +101,7 @@ func TestAdoptHandMadeTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	if _, err := local.Open(root, local.WithLockTimeout(200*time.Millisecond)); err != nil {
 		t.Fatalf("re-open with nothing to adopt: %v", err)
 	}
@@ -120,7 +120,9 @@ func TestAdoptHandMadeTree(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, fmt.Sprintf("pid %d", os.Getpid())) || !strings.Contains(msg, "retry") {
 		t.Errorf("lock error does not say who holds it and what to do: %v", msg)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	s2, err := local.Open(root)
 	if err != nil {
 		t.Fatal(err)

@@ -48,7 +48,7 @@ func readMetadataFile(ref backend.RepoRef, p string) (backend.SourceMetadata, er
 		return m, fmt.Errorf("metadata of %s: %w", ref, err)
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
-		return backend.SourceMetadata{}, fmt.Errorf("metadata of %s: %w: %s: %v", ref, backend.ErrMetadataCorrupt, p, err)
+		return backend.SourceMetadata{}, fmt.Errorf("metadata of %s: %w: %s: %w", ref, backend.ErrMetadataCorrupt, p, err)
 	}
 	if m.Objects == nil {
 		m.Objects = map[string]backend.ObjectMeta{}
@@ -60,6 +60,7 @@ func readMetadataFile(ref backend.RepoRef, p string) (backend.SourceMetadata, er
 // atomically, holding the repository's lock (across goroutines and
 // processes) from the read to the rename, so no writer's update is lost.
 // A corrupt file is never overwritten; an error from fn writes nothing.
+// fn must not keep m, or anything in it, after it returns.
 func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, fn func(*backend.SourceMetadata) error) error {
 	p, err := s.metadataPath(ref)
 	if err != nil {
@@ -70,7 +71,12 @@ func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, fn func
 		return fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
 	defer unlock()
-	m, err := readMetadataFile(ref, p)
+	var m backend.SourceMetadata
+	if doc := s.docs.take(ref, p); doc != nil {
+		m = *doc
+	} else {
+		m, err = readMetadataFile(ref, p)
+	}
 	switch {
 	case errors.Is(err, backend.ErrMetadataMissing):
 		m = backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{}}
@@ -94,6 +100,9 @@ func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, fn func
 	}
 	if err := writeAtomic(p, data); err != nil {
 		return fmt.Errorf("update metadata of %s: %w", ref, err)
+	}
+	if len(data) >= docCacheMin {
+		s.docs.keep(ref, p, &m)
 	}
 	return nil
 }
@@ -136,7 +145,7 @@ func writeAtomic(p string, data []byte) error {
 		err = os.Rename(tmp, p)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", p, err)
 	}
 	if d, err := os.Open(dir); err == nil {

@@ -52,7 +52,7 @@ func (s *Store) PutObject(ctx context.Context, ref backend.RepoRef, path string,
 	defer func() {
 		if f != nil {
 			f.Close()
-			os.Remove(tmp)
+			_ = os.Remove(tmp)
 		}
 	}()
 	h := sha256.New()
@@ -194,7 +194,7 @@ func (s *Store) openObject(ref backend.RepoRef, path, abs string, allowDir bool)
 	info.Size = fi.Size()
 	head := make([]byte, min(sniffBytes, fi.Size()))
 	n, err := f.ReadAt(head, 0)
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		f.Close()
 		return nil, info, fmt.Errorf("object %s %q: %w", ref, path, err)
 	}
@@ -226,7 +226,7 @@ func (s *Store) DeleteObject(ctx context.Context, ref backend.RepoRef, path stri
 	}
 	root := s.repoDir(ref)
 	for dir := filepath.Dir(abs); dir != root && strings.HasPrefix(dir, root); dir = filepath.Dir(dir) {
-		if os.Remove(dir) != nil {
+		if removed := os.Remove(dir) == nil; !removed {
 			break // not empty (or gone): stop pruning
 		}
 	}

@@ -57,6 +57,7 @@ type Store struct {
 	catMu sync.RWMutex // orders this Store's own catalog readers and writers
 	cache *dirCache
 	locks *repoLocks
+	docs  docCache
 }
 
 var _ backend.Store = (*Store)(nil)
@@ -188,6 +189,7 @@ func (s *Store) Location() string { return s.root }
 // Close releases what the Store caches; nothing else is held open.
 func (s *Store) Close() error {
 	s.cache.clear()
+	s.docs.clear()
 	return nil
 }
 
