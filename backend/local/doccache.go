@@ -4,8 +4,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/coopterm/coop/backend"
 )
 
@@ -20,15 +18,6 @@ const (
 // metadata file by renaming a new file over it, so its inode changes too.
 type fileStamp struct {
 	dev, ino, size, mtime, ctime int64
-}
-
-// statStamp stats path; ok is false if it cannot.
-func statStamp(path string) (fileStamp, bool) {
-	var st unix.Stat_t
-	if unix.Stat(path, &st) != nil {
-		return fileStamp{}, false
-	}
-	return fileStamp{dev: int64(st.Dev), ino: int64(st.Ino), size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}, true //nolint:unconvert // field types differ between platforms
 }
 
 // docCache keeps the parsed metadata document this Store wrote last, so

@@ -14,8 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/coopterm/coop/backend"
 )
 
@@ -61,14 +59,13 @@ func (s *Store) ListObjects(ctx context.Context, ref backend.RepoRef, folder str
 		i++
 	}
 	page.Items = make([]backend.Entry, 0, min(limit, len(keys)-i))
-	dfd := int(d.Fd())
 	for ; i < len(keys) && len(page.Items) < limit; i++ {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return backend.Page[backend.Entry]{}, err
 			}
 		}
-		if e, ok := s.entry(dfd, abs, folder, keys[i]); ok {
+		if e, ok := s.entry(d, abs, folder, keys[i]); ok {
 			page.Items = append(page.Items, e)
 		}
 	}
@@ -78,31 +75,33 @@ func (s *Store) ListObjects(ctx context.Context, ref backend.RepoRef, folder str
 	return page, nil
 }
 
-// entry stats one listed name relative to the open folder dfd. Names that
-// vanished, or symlinks that now lead out of the root, are dropped.
-func (s *Store) entry(dfd int, abs, folder, key string) (backend.Entry, bool) {
+// entry stats one listed name in the open folder d. Names that vanished,
+// or symlinks that now lead out of the root, are dropped.
+func (s *Store) entry(d *os.File, abs, folder, key string) (backend.Entry, bool) {
 	name := strings.TrimSuffix(key, "/")
-	var st unix.Stat_t
-	if err := unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	mode, size, mtime, err := lstatAt(d, abs, name)
+	if err != nil {
 		return backend.Entry{}, false
 	}
-	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+	if mode&fs.ModeSymlink != 0 {
 		full := filepath.Join(abs, name)
-		if !s.insideRoot(full) || unix.Stat(full, &st) != nil {
+		fi, err := os.Stat(full)
+		if err != nil || !s.insideRoot(full) {
 			return backend.Entry{}, false
 		}
+		mode, size, mtime = fi.Mode(), fi.Size(), fi.ModTime()
 	}
 	p := backend.JoinPath(folder, name)
 	e := backend.Entry{
 		Name:    p[len(p)-len(name):], // shares Path's memory
 		Path:    p,
-		ModTime: time.Unix(st.Mtim.Unix()),
+		ModTime: mtime,
 	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFDIR:
+	switch {
+	case mode.IsDir():
 		e.Type = backend.TypeDirectory
-	case unix.S_IFREG:
-		e.Type, e.Size = backend.TypeFile, st.Size
+	case mode.IsRegular():
+		e.Type, e.Size = backend.TypeFile, size
 	default:
 		return backend.Entry{}, false
 	}
@@ -114,14 +113,13 @@ func (s *Store) entry(dfd int, abs, folder, key string) (backend.Entry, bool) {
 // names are left out, and so are symlinks leading out of the root.
 func (s *Store) sortedNames(d *os.File, abs, folder string) ([]string, error) {
 	start := time.Now()
-	var st unix.Stat_t
-	if err := unix.Fstat(int(d.Fd()), &st); err != nil {
+	stamp, isDir, err := folderStamp(d)
+	if err != nil {
 		return nil, err
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+	if !isDir {
 		return nil, fmt.Errorf("%w: not a folder", backend.ErrNotFound)
 	}
-	stamp := dirStamp{dev: uint64(st.Dev), ino: st.Ino, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano(), size: st.Size} //nolint:unconvert // Dev is not uint64 on every platform
 	if keys, ok := s.cache.get(abs, stamp); ok {
 		return keys, nil
 	}

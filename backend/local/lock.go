@@ -2,14 +2,11 @@ package local
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/coopterm/coop/backend"
 )
@@ -72,13 +69,13 @@ func flockFile(ctx context.Context, path string, timeout time.Duration) (*os.Fil
 	deadline := time.Now().Add(timeout)
 	pause := time.Millisecond
 	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			return f, nil
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
+		busy, err := tryLock(f)
+		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if !busy {
+			return f, nil
 		}
 		if time.Now().After(deadline) {
 			who := lockHolders(path)
