@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/tui/internal/fakestore"
 )
@@ -183,4 +185,51 @@ func TestRunFilterStopsWhenCancelled(t *testing.T) {
 	if _, ok := runFilter(ctx, src, "a", nil); ok {
 		t.Fatal("a cancelled run reported success")
 	}
+}
+
+// TestFilterSnapshotRace runs filter commands in goroutines, as
+// tea.Program does, while Update keeps changing the tree: expanding,
+// collapsing and appending pages. Run with -race.
+func TestFilterSnapshotRace(t *testing.T) {
+	s := fakestore.New(20)
+	s.AddAccount("acme", backend.AccountOrganization, "Acme")
+	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
+	for i := range 5 {
+		s.AddDir(acme, fmt.Sprintf("d%d", i))
+		s.Synthesize(acme, fmt.Sprintf("d%d", i), 200)
+	}
+	h := newHarness(t, s, Options{StartAt: "acme/data"})
+	h.settle()
+	h.press("/")
+	h.typeText("dat")
+	results := make(chan []tea.Cmd, 1)
+	cmds := h.queue
+	h.queue = nil
+	go func() { // the filter run, off the Update goroutine
+		var out []tea.Cmd
+		for _, c := range cmds {
+			msg := c()
+			out = append(out, func() tea.Msg { return msg })
+		}
+		results <- out
+	}()
+	h.press("enter") // keep the filter, stop editing
+	h.press("esc")   // and drop it, so keys act on the tree
+	for i := range 5 {
+		h.m.tree.nav.cursor = 0
+		for j := 0; j < len(h.m.tree.t.rows); j++ {
+			if h.m.tree.t.rowEntry(j).path == fmt.Sprintf("d%d", i) {
+				h.m.tree.nav.cursor = j
+			}
+		}
+		h.press("enter")
+		h.settle()
+		if i%2 == 0 {
+			h.press("enter") // collapse again
+		}
+	}
+	for _, c := range <-results {
+		h.deliver(c())
+	}
+	h.settle()
 }
