@@ -42,6 +42,9 @@ func (s *Store) ListObjects(ctx context.Context, ref backend.RepoRef, folder str
 	}
 	limit = min(limit, maxPageSize)
 
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+		return page, fmt.Errorf("list %s %q: %w: not a folder", ref, folder, backend.ErrNotFound)
+	}
 	d, err := os.Open(abs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
@@ -129,6 +132,9 @@ func (s *Store) sortedNames(d *os.File, abs, folder string) ([]string, error) {
 	}
 	atRoot := folder == ""
 	room := backend.MaxPathBytes - len(folder) - 1
+	if atRoot {
+		room = backend.MaxPathBytes
+	}
 	keys := make([]string, 0, len(ents))
 	for _, e := range ents {
 		name := e.Name()

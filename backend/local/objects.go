@@ -169,6 +169,10 @@ func (s *Store) GetObject(ctx context.Context, ref backend.RepoRef, path string)
 // allowDir is set, and then no file is returned.
 func (s *Store) openObject(ref backend.RepoRef, path, abs string, allowDir bool) (*os.File, backend.ObjectInfo, error) {
 	info := backend.ObjectInfo{Path: path}
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+		// never open a FIFO or device: it could block or have side effects
+		return nil, info, fmt.Errorf("object %s %q: %w: not a file", ref, path, backend.ErrNotFound)
+	}
 	f, err := os.Open(abs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
