@@ -1,0 +1,315 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// accountItem is an Accounts item as stored: times as sortable ISO 8601
+// strings, no empty email (an index key may not be empty; accounts
+// without one are simply absent from GSI2).
+type accountItem struct {
+	AccountID       string         `dynamodbav:"account_id"`
+	Type            string         `dynamodbav:"type"`
+	Name            string         `dynamodbav:"name"`
+	Email           string         `dynamodbav:"email,omitempty"`
+	CreatedAt       string         `dynamodbav:"created_at"`
+	UpdatedAt       string         `dynamodbav:"updated_at"`
+	MetadataPublic  map[string]any `dynamodbav:"metadata_public,omitempty"`
+	MetadataPrivate map[string]any `dynamodbav:"metadata_private,omitempty"`
+}
+
+func accountKey(id string, typ backend.AccountType) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		attrAccountID: &types.AttributeValueMemberS{Value: id},
+		attrType:      &types.AttributeValueMemberS{Value: string(typ)},
+	}
+}
+
+func decodeAccount(item map[string]types.AttributeValue) (backend.Account, error) {
+	var it accountItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return backend.Account{}, fmt.Errorf("decode account: %w", err)
+	}
+	created, err := parseTime(it.CreatedAt)
+	if err != nil {
+		return backend.Account{}, fmt.Errorf("decode account %s created_at: %w", it.AccountID, err)
+	}
+	updated, err := parseTime(it.UpdatedAt)
+	if err != nil {
+		return backend.Account{}, fmt.Errorf("decode account %s updated_at: %w", it.AccountID, err)
+	}
+	return backend.Account{
+		ID: it.AccountID, Type: backend.AccountType(it.Type), Name: it.Name, Email: it.Email,
+		CreatedAt: created, UpdatedAt: updated,
+		MetadataPublic: it.MetadataPublic, MetadataPrivate: it.MetadataPrivate,
+	}, nil
+}
+
+func validateAccount(a backend.Account) error {
+	if err := backend.ValidateID("account", a.ID); err != nil {
+		return err
+	}
+	if !a.Type.Valid() {
+		return fmt.Errorf("%w account type %q: use %q or %q", backend.ErrInvalid, a.Type, backend.AccountUser, backend.AccountOrganization)
+	}
+	return nil
+}
+
+func otherType(t backend.AccountType) backend.AccountType {
+	if t == backend.AccountUser {
+		return backend.AccountOrganization
+	}
+	return backend.AccountUser
+}
+
+// CreateAccount adds an account. An id names one account whatever its
+// type (its objects live under {account_id}/), so the put and the check
+// that no account of the other type holds the id are one transaction;
+// ErrExists if either fails.
+func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
+	if err := validateAccount(a); err != nil {
+		return err
+	}
+	a.Email = strings.TrimSpace(a.Email)
+	now := time.Now().UTC()
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = now
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = a.CreatedAt
+	}
+	item, err := attributevalue.MarshalMap(accountItem{
+		AccountID: a.ID, Type: string(a.Type), Name: a.Name, Email: a.Email,
+		CreatedAt: formatTime(a.CreatedAt), UpdatedAt: formatTime(a.UpdatedAt),
+		MetadataPublic: a.MetadataPublic, MetadataPrivate: a.MetadataPrivate,
+	})
+	if err != nil {
+		return fmt.Errorf("create account %s: %w", a.ID, err)
+	}
+	table := s.cfg.AccountsTable
+	notExists := "attribute_not_exists(" + attrAccountID + ")"
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	_, err = s.ddb.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &table, Item: item, ConditionExpression: &notExists}},
+		{ConditionCheck: &types.ConditionCheck{TableName: &table, Key: accountKey(a.ID, otherType(a.Type)), ConditionExpression: &notExists}},
+	}})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			if deref(r.Code, "") == "ConditionalCheckFailed" {
+				return fmt.Errorf("create account %s: %w", a.ID, backend.ErrExists)
+			}
+		}
+	}
+	if err != nil {
+		return s.ddbError(ctx, "create account "+a.ID, table, err)
+	}
+	return nil
+}
+
+// GetAccount reads an account by its full key.
+func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountType) (backend.Account, error) {
+	if err := validateAccount(backend.Account{ID: id, Type: typ}); err != nil {
+		return backend.Account{}, err
+	}
+	table := s.cfg.AccountsTable
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	out, err := s.ddb.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &table, Key: accountKey(id, typ), ConsistentRead: ptr(true),
+	})
+	if err != nil {
+		return backend.Account{}, s.ddbError(ctx, "get account "+id, table, err)
+	}
+	if len(out.Item) == 0 {
+		return backend.Account{}, fmt.Errorf("get account %s (%s): %w", id, typ, backend.ErrNotFound)
+	}
+	return decodeAccount(out.Item)
+}
+
+// FindAccount reads an account by id alone: one Query on the table's
+// partition key.
+func (s *Store) FindAccount(ctx context.Context, id string) (backend.Account, error) {
+	if err := backend.ValidateID("account", id); err != nil {
+		return backend.Account{}, err
+	}
+	table := s.cfg.AccountsTable
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	out, err := s.ddb.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &table,
+		KeyConditionExpression:    ptr("#id = :id"),
+		ExpressionAttributeNames:  map[string]string{"#id": attrAccountID},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: id}},
+		ConsistentRead:            ptr(true),
+		Limit:                     ptr(int32(1)),
+	})
+	if err != nil {
+		return backend.Account{}, s.ddbError(ctx, "find account "+id, table, err)
+	}
+	if len(out.Items) == 0 {
+		return backend.Account{}, fmt.Errorf("find account %s: %w", id, backend.ErrNotFound)
+	}
+	return decodeAccount(out.Items[0])
+}
+
+// UpdateAccount rewrites an existing account's name, email and metadata
+// and sets UpdatedAt; its creation time is kept. ErrNotFound if there is
+// no such account.
+func (s *Store) UpdateAccount(ctx context.Context, a backend.Account) error {
+	if err := validateAccount(a); err != nil {
+		return err
+	}
+	a.Email = strings.TrimSpace(a.Email)
+	upd := expression.Set(expression.Name("name"), expression.Value(a.Name)).
+		Set(expression.Name(attrUpdatedAt), expression.Value(formatTime(time.Now())))
+	upd = setOrRemove(upd, attrEmail, a.Email, a.Email != "")
+	upd = setOrRemove(upd, "metadata_public", a.MetadataPublic, len(a.MetadataPublic) > 0)
+	upd = setOrRemove(upd, "metadata_private", a.MetadataPrivate, len(a.MetadataPrivate) > 0)
+	return s.updateItem(ctx, "update account "+a.ID, s.cfg.AccountsTable, accountKey(a.ID, a.Type), attrAccountID, upd)
+}
+
+// setOrRemove sets name to v when set is true, and removes it otherwise.
+func setOrRemove(upd expression.UpdateBuilder, name string, v any, set bool) expression.UpdateBuilder {
+	if set {
+		return upd.Set(expression.Name(name), expression.Value(v))
+	}
+	return upd.Remove(expression.Name(name))
+}
+
+// updateItem applies upd to the item at key if it exists (mustHave is its
+// partition key attribute); ErrNotFound if it does not.
+func (s *Store) updateItem(ctx context.Context, op, table string, key map[string]types.AttributeValue, mustHave string, upd expression.UpdateBuilder) error {
+	expr, err := expression.NewBuilder().
+		WithUpdate(upd).
+		WithCondition(expression.AttributeExists(expression.Name(mustHave))).
+		Build()
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	_, err = s.ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &table,
+		Key:                       key,
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return fmt.Errorf("%s: %w", op, backend.ErrNotFound)
+	}
+	if err != nil {
+		return s.ddbError(ctx, op, table, err)
+	}
+	return nil
+}
+
+// ListAccounts lists accounts of one type by id, one Query on GSI1 per
+// page. typ "" lists organizations, then users: the cursor remembers
+// which, and a page that ends the organizations is filled up with users.
+func (s *Store) ListAccounts(ctx context.Context, typ backend.AccountType, req backend.PageRequest) (backend.Page[backend.Account], error) {
+	if typ != "" && !typ.Valid() {
+		return backend.Page[backend.Account]{}, fmt.Errorf("%w account type %q", backend.ErrInvalid, typ)
+	}
+	c, err := decodeCursor(req.Cursor, accountsGSI1Keys(), nil)
+	if err != nil {
+		return backend.Page[backend.Account]{}, fmt.Errorf("list accounts: %w", err)
+	}
+	phase := typ
+	switch {
+	case typ == "" && c.Type != "":
+		phase = backend.AccountType(c.Type)
+	case typ == "":
+		phase = backend.AccountOrganization
+	}
+	if !phase.Valid() || (typ != "" && c.Type != "" && c.Type != string(typ)) ||
+		(c.Key != nil && c.Key[attrType] != string(phase)) {
+		return backend.Page[backend.Account]{}, fmt.Errorf("list accounts: %w cursor: not from this listing", backend.ErrInvalid)
+	}
+	limit := pageLimit(req.Limit)
+	var page backend.Page[backend.Account]
+	key := c.Key
+	for {
+		items, next, err := s.queryPage(ctx, s.cfg.AccountsTable, &dynamodb.QueryInput{
+			TableName:                 &s.cfg.AccountsTable,
+			IndexName:                 ptr(IndexGSI1),
+			KeyConditionExpression:    ptr("#t = :t"),
+			ExpressionAttributeNames:  map[string]string{"#t": attrType},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: string(phase)}},
+			ExclusiveStartKey:         startKey(key),
+		}, limit-len(page.Items), accountsGSI1Keys())
+		if err != nil {
+			return backend.Page[backend.Account]{}, fmt.Errorf("list accounts: %w", err)
+		}
+		for _, it := range items {
+			a, err := decodeAccount(it)
+			if err != nil {
+				return backend.Page[backend.Account]{}, fmt.Errorf("list accounts: %w", err)
+			}
+			page.Items = append(page.Items, a)
+		}
+		switch {
+		case next != nil:
+			page.Next = cursor{Type: cursorType(typ, phase), Key: next}.encode()
+			return page, nil
+		case typ != "" || phase == backend.AccountUser:
+			return page, nil
+		}
+		// Organizations are done: go on with users.
+		phase, key = backend.AccountUser, nil
+		if len(page.Items) >= limit {
+			page.Next = cursor{Type: string(phase)}.encode()
+			return page, nil
+		}
+	}
+}
+
+// cursorType is what an account cursor records of the listing's phase:
+// nothing when a single type is listed.
+func cursorType(typ, phase backend.AccountType) string {
+	if typ != "" {
+		return ""
+	}
+	return string(phase)
+}
+
+// FindAccountByEmail finds the account with this email: one Query on GSI2.
+func (s *Store) FindAccountByEmail(ctx context.Context, email string) (backend.Account, error) {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return backend.Account{}, fmt.Errorf("%w email: empty", backend.ErrInvalid)
+	}
+	table := s.cfg.AccountsTable
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	out, err := s.ddb.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &table,
+		IndexName:                 ptr(IndexGSI2),
+		KeyConditionExpression:    ptr("#e = :e"),
+		ExpressionAttributeNames:  map[string]string{"#e": attrEmail},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":e": &types.AttributeValueMemberS{Value: email}},
+		Limit:                     ptr(int32(1)),
+	})
+	if err != nil {
+		return backend.Account{}, s.ddbError(ctx, "find account by email", table, err)
+	}
+	if len(out.Items) == 0 {
+		return backend.Account{}, fmt.Errorf("find account by email %s: %w", email, backend.ErrNotFound)
+	}
+	return decodeAccount(out.Items[0])
+}

@@ -1,0 +1,168 @@
+package aws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// Retry policy of metadata writes that lose a race: full-jitter
+// exponential back-off from metadataBackoffBase up to metadataBackoffMax,
+// at most metadataAttempts tries.
+const (
+	metadataAttempts    = 100
+	metadataBackoffBase = 5 * time.Millisecond
+	metadataBackoffMax  = 500 * time.Millisecond
+)
+
+// metadataKey is the key of a repository's .source-metadata.json.
+func metadataKey(ref backend.RepoRef) string { return repoPrefix(ref) + backend.MetadataFileName }
+
+// readMetadata reads the metadata file and its ETag; exists is false if
+// there is none. A file that does not parse wraps ErrMetadataCorrupt.
+func (s *Store) readMetadata(ctx context.Context, ref backend.RepoRef) (doc backend.SourceMetadata, etag string, exists bool, err error) {
+	op := "read metadata of " + ref.String()
+	key := metadataKey(ref)
+	out, err := s.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: &key})
+	if err != nil {
+		if isCode(err, "NoSuchKey", "NotFound") {
+			return doc, "", false, nil
+		}
+		return doc, "", false, s.s3Error(ctx, op, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		return doc, "", false, s.s3Error(ctx, op, err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return doc, "", false, fmt.Errorf("%s: %w: %w", op, backend.ErrMetadataCorrupt, err)
+	}
+	if doc.Objects == nil {
+		doc.Objects = map[string]backend.ObjectMeta{}
+	}
+	return doc, deref(out.ETag, ""), true, nil
+}
+
+// ReadMetadata reads the repository's .source-metadata.json;
+// ErrMetadataMissing if there is none.
+func (s *Store) ReadMetadata(ctx context.Context, repo backend.RepoRef) (backend.SourceMetadata, error) {
+	if err := backend.ValidateRef(repo); err != nil {
+		return backend.SourceMetadata{}, err
+	}
+	doc, _, exists, err := s.readMetadata(ctx, repo)
+	if err != nil {
+		return backend.SourceMetadata{}, err
+	}
+	if !exists {
+		return backend.SourceMetadata{}, fmt.Errorf("read metadata of %s: %w", repo, backend.ErrMetadataMissing)
+	}
+	return doc, nil
+}
+
+// UpdateMetadata applies fn to the current metadata and writes the result
+// with a conditional PUT: If-Match with the ETag it read, or
+// If-None-Match: * when there was no file. When another writer got there
+// first (412, or 409 for a concurrent conditional write) it reads again
+// and reapplies fn after a jittered back-off, so no writer loses another's
+// update; fn may therefore run more than once and must depend only on the
+// document it is given. A corrupt file is never overwritten
+// (ErrMetadataCorrupt).
+func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn func(*backend.SourceMetadata) error) error {
+	if err := backend.ValidateRef(repo); err != nil {
+		return err
+	}
+	op := "update metadata of " + repo.String()
+	key := metadataKey(repo)
+	for attempt := 0; ; attempt++ {
+		doc, etag, exists, err := s.readMetadata(ctx, repo)
+		if err != nil {
+			return fmt.Errorf("update: %w", err)
+		}
+		if !exists {
+			doc = backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{}}
+		}
+		if err := fn(&doc); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		doc.RepositoryID, doc.AccountID = repo.RepositoryID, repo.AccountID
+		doc.LastUpdated = time.Now().UTC()
+		if doc.Objects == nil {
+			doc.Objects = map[string]backend.ObjectMeta{}
+		}
+		body, err := json.Marshal(doc)
+		if err != nil {
+			return fmt.Errorf("%s: encode: %w", op, err)
+		}
+		in := &s3.PutObjectInput{
+			Bucket: &s.cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
+			ContentLength:        ptr(int64(len(body))),
+			ContentType:          ptr("application/json"),
+			ServerSideEncryption: s.sse(),
+		}
+		if exists {
+			in.IfMatch = &etag
+		} else {
+			in.IfNoneMatch = ptr("*")
+		}
+		_, err = s.s3.PutObject(ctx, in)
+		if err == nil {
+			return nil
+		}
+		if !lostRace(err) {
+			return s.s3Error(ctx, op, err)
+		}
+		if attempt+1 >= metadataAttempts {
+			return fmt.Errorf("%s: %w: still conflicting with other writers after %d attempts", op, backend.ErrUnavailable, metadataAttempts)
+		}
+		if err := sleepJitter(ctx, attempt); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+}
+
+// lostRace reports whether a conditional PUT failed because another
+// writer changed (or removed) the file since it was read.
+func lostRace(err error) bool {
+	return isStatus(err, 412) || isStatus(err, 409) || isStatus(err, 404) ||
+		isCode(err, "PreconditionFailed", "ConditionalRequestConflict")
+}
+
+// sleepJitter waits a random time up to an exponentially growing bound.
+func sleepJitter(ctx context.Context, attempt int) error {
+	bound := metadataBackoffMax
+	if attempt < 16 {
+		bound = min(metadataBackoffBase<<attempt, metadataBackoffMax)
+	}
+	t := time.NewTimer(rand.N(bound) + time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// UpdateObjectMetadata sets the entry for path, or removes it if meta is nil.
+func (s *Store) UpdateObjectMetadata(ctx context.Context, repo backend.RepoRef, p string, meta *backend.ObjectMeta) error {
+	if err := backend.ValidatePath(p, false); err != nil {
+		return err
+	}
+	return s.UpdateMetadata(ctx, repo, func(doc *backend.SourceMetadata) error {
+		if meta == nil {
+			delete(doc.Objects, p)
+		} else {
+			doc.Objects[p] = *meta
+		}
+		return nil
+	})
+}

@@ -1,0 +1,118 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/coopterm/coop/backend"
+)
+
+func TestMetadataRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	ref := newRepo(t, s)
+	if _, err := s.ReadMetadata(ctx, ref); !errors.Is(err, backend.ErrMetadataMissing) {
+		t.Fatalf("ReadMetadata before any write = %v, want ErrMetadataMissing", err)
+	}
+	meta := backend.ObjectMeta{ID: "id-1", Type: backend.TypeFile, Size: 3, MimeType: "text/plain", Checksum: "sha256:00", Metadata: map[string]any{"k": "v"}}
+	if err := s.UpdateObjectMetadata(ctx, ref, "a/b.txt", &meta); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := s.ReadMetadata(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.AccountID != "acme" || doc.RepositoryID != "data" || doc.LastUpdated.IsZero() || doc.Objects["a/b.txt"].MimeType != "text/plain" {
+		t.Errorf("ReadMetadata = %+v", doc)
+	}
+	if err := s.UpdateObjectMetadata(ctx, ref, "a/b.txt", nil); err != nil {
+		t.Fatal(err)
+	}
+	if doc, err := s.ReadMetadata(ctx, ref); err != nil || len(doc.Objects) != 0 {
+		t.Errorf("after removal: %+v, %v", doc, err)
+	}
+	boom := errors.New("boom")
+	if err := s.UpdateMetadata(ctx, ref, func(*backend.SourceMetadata) error { return boom }); !errors.Is(err, boom) {
+		t.Errorf("UpdateMetadata with failing fn = %v", err)
+	}
+	if err := s.UpdateObjectMetadata(ctx, ref, "../x", &meta); !errors.Is(err, backend.ErrInvalid) {
+		t.Errorf("UpdateObjectMetadata(../x) = %v, want ErrInvalid", err)
+	}
+}
+
+func TestMetadataConcurrentWritersLoseNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	ref := newRepo(t, s)
+	const writers, rounds = 32, 3
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*rounds)
+	start := make(chan struct{})
+	for w := range writers {
+		wg.Go(func() {
+			<-start
+			for r := range rounds {
+				p := fmt.Sprintf("w%02d/r%d.bin", w, r)
+				if err := s.UpdateObjectMetadata(ctx, ref, p, &backend.ObjectMeta{ID: p, Type: backend.TypeFile, Size: int64(w)}); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	began := time.Now()
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	doc, err := s.ReadMetadata(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Objects) != writers*rounds {
+		t.Fatalf("%d entries after %d concurrent updates: updates were lost", len(doc.Objects), writers*rounds)
+	}
+	t.Logf("%d writers × %d updates in %s", writers, rounds, time.Since(began))
+}
+
+func TestCorruptMetadataIsNeverOverwritten(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	ref := newRepo(t, s)
+	const garbage = `{"objects": {"a": [1, 2`
+	rawPut(t, s, metadataKey(ref), garbage)
+	if _, err := s.ReadMetadata(ctx, ref); !errors.Is(err, backend.ErrMetadataCorrupt) {
+		t.Errorf("ReadMetadata(corrupt) = %v, want ErrMetadataCorrupt", err)
+	}
+	err := s.UpdateObjectMetadata(ctx, ref, "a.txt", &backend.ObjectMeta{})
+	if !errors.Is(err, backend.ErrMetadataCorrupt) {
+		t.Errorf("UpdateObjectMetadata over a corrupt file = %v, want ErrMetadataCorrupt", err)
+	} else if !strings.Contains(err.Error(), "acme/data") {
+		t.Errorf("error %q does not name the repository", err)
+	}
+	out, err := testEnv.s3.Client().GetObject(ctx, &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: sdkaws.String(metadataKey(ref))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	b, _ := io.ReadAll(out.Body)
+	if string(b) != garbage {
+		t.Errorf("the corrupt file was rewritten: %q", b)
+	}
+	if p, err := s.ListObjects(ctx, ref, "", backend.PageRequest{}); err != nil || len(p.Items) != 0 {
+		t.Errorf("the metadata file shows in the listing: %+v, %v", p.Items, err)
+	}
+}

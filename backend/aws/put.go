@@ -1,0 +1,156 @@
+package aws
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/gabriel-vasile/mimetype"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// Upload tuning. An object of known size up to singlePutMax goes up in
+// one PUT carrying its SHA-256; larger ones, or ones of unknown size, go
+// up in parts of partSize, uploadConcurrency at a time, so that one
+// upload holds at most (uploadConcurrency+1)×partSize in memory.
+const (
+	singlePutMax      = 16 << 20
+	partSize          = 8 << 20
+	uploadConcurrency = 4
+	// sniffLen is how much of the content decides its MIME type.
+	sniffLen = 3072
+)
+
+// PutObject stores r under path. The SHA-256 of the content is computed
+// as it is read, in one pass, and returned as ObjectInfo.Checksum
+// ("sha256:<hex>"). When the size is known and small enough for one PUT,
+// that digest is sent as the object's checksum (ChecksumAlgorithm SHA256),
+// which S3 verifies and keeps; larger objects go up in parts, each with
+// its own SHA-256. A reader that yields more or fewer bytes than size
+// fails the upload, and S3 shows nothing under path until the upload is
+// complete.
+func (s *Store) PutObject(ctx context.Context, repo backend.RepoRef, p string, r io.Reader, size int64) (backend.ObjectInfo, error) {
+	if err := backend.ValidateRef(repo); err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	if err := backend.ValidatePath(p, false); err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	if size < -1 {
+		return backend.ObjectInfo{}, fmt.Errorf("%w size %d", backend.ErrInvalid, size)
+	}
+	op := "put " + repo.String() + "/" + p
+	key := repoPrefix(repo) + p
+	src := &sizedReader{r: r, h: sha256.New(), want: size}
+
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(src, head)
+	if src.err != nil {
+		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", op, src.err)
+	}
+	whole := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	if err != nil && !whole {
+		return backend.ObjectInfo{}, fmt.Errorf("%s: read: %w", op, err)
+	}
+	head = head[:n]
+	ctype := contentType(head)
+
+	var etag *string
+	if whole || (size >= 0 && size <= singlePutMax) {
+		body := head
+		if !whole {
+			rest, err := io.ReadAll(src)
+			if err != nil {
+				return backend.ObjectInfo{}, fmt.Errorf("%s: read: %w", op, err)
+			}
+			body = append(body, rest...)
+		}
+		sum := src.h.Sum(nil)
+		out, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
+			Bucket: &s.cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
+			ContentLength:        ptr(int64(len(body))),
+			ContentType:          &ctype,
+			ChecksumAlgorithm:    s3types.ChecksumAlgorithmSha256,
+			ChecksumSHA256:       ptr(base64.StdEncoding.EncodeToString(sum)),
+			ServerSideEncryption: s.sse(),
+		})
+		if err != nil {
+			return backend.ObjectInfo{}, s.s3Error(ctx, op, err)
+		}
+		etag = out.ETag
+	} else {
+		in := &transfermanager.UploadObjectInput{
+			Bucket: &s.cfg.Bucket, Key: &key,
+			Body:                 io.MultiReader(bytes.NewReader(head), src),
+			ContentType:          &ctype,
+			ChecksumAlgorithm:    tmtypes.ChecksumAlgorithmSha256,
+			ServerSideEncryption: tmtypes.ServerSideEncryption(s.cfg.SSE),
+		}
+		if size >= 0 {
+			in.ContentLength = &size
+		}
+		out, err := s.uploader.UploadObject(ctx, in)
+		if err != nil {
+			if src.err != nil {
+				return backend.ObjectInfo{}, fmt.Errorf("%s: %w", op, src.err)
+			}
+			return backend.ObjectInfo{}, s.s3Error(ctx, op, err)
+		}
+		etag = out.ETag
+	}
+	return backend.ObjectInfo{
+		Path:        p,
+		Size:        src.n,
+		ModTime:     time.Now().UTC(),
+		ContentType: ctype,
+		ETag:        strings.Trim(deref(etag, ""), `"`),
+		Checksum:    "sha256:" + hex.EncodeToString(src.h.Sum(nil)),
+	}, nil
+}
+
+// contentType names the MIME type of content from its first bytes.
+func contentType(head []byte) string {
+	return mimetype.Detect(head).String()
+}
+
+// sizedReader hashes what it reads and fails once the content is longer,
+// or ends shorter, than the size announced (want, or -1 for unknown).
+type sizedReader struct {
+	r    io.Reader
+	h    hash.Hash
+	n    int64
+	want int64
+	err  error // the first size error, kept for the caller's message
+}
+
+// Read reads from the underlying reader, hashing and counting.
+func (s *sizedReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.h.Write(p[:n])
+	s.n += int64(n)
+	switch {
+	case s.want >= 0 && s.n > s.want:
+		s.err = fmt.Errorf("%w content: longer than the %d bytes announced", backend.ErrInvalid, s.want)
+		return n, s.err
+	case errors.Is(err, io.EOF) && s.want >= 0 && s.n < s.want:
+		s.err = fmt.Errorf("%w content: %d bytes, %d announced: %w", backend.ErrInvalid, s.n, s.want, io.ErrUnexpectedEOF)
+		return n, s.err
+	}
+	return n, err
+}

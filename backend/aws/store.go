@@ -1,0 +1,231 @@
+// Package aws is coop's store on AWS, or on any S3- and
+// DynamoDB-compatible service: accounts and repositories in two DynamoDB
+// tables, repository contents under {account_id}/{repository_id}/ in one
+// S3 bucket, and each repository's .source-metadata.json beside them.
+//
+// Every list call is one Query (catalog) or one ListObjectsV2 (objects);
+// no code path scans a table. Metadata writes are conditional PUTs
+// (If-Match / If-None-Match) retried with jitter, so concurrent writers,
+// in one process or many, never lose an update.
+package aws
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/logging"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// Defaults a Config falls back to.
+const (
+	DefaultAccountsTable     = "Accounts"
+	DefaultRepositoriesTable = "Repositories"
+	// DefaultTimeout bounds one request: connecting, and waiting for the
+	// answer (not the download of a body).
+	DefaultTimeout = 15 * time.Second
+	// DefaultRegion is used when neither the Config nor the AWS profile
+	// names one.
+	DefaultRegion = "us-east-1"
+)
+
+// Server-side encryption modes Config.SSE accepts.
+const (
+	SSENone   = ""
+	SSEAES256 = "AES256"
+	SSEKMS    = "aws:kms"
+)
+
+// Config says where the store lives and how to reach it. Credentials come
+// from the standard AWS chain (environment, shared config and profiles,
+// SSO, credential_process), which the SDK caches and refreshes.
+type Config struct {
+	// Bucket holds every repository's objects; required.
+	Bucket string
+	// Region of the bucket and tables; empty uses the profile's region,
+	// then DefaultRegion.
+	Region string
+	// Profile selects a shared-config profile; empty uses the default chain.
+	Profile string
+	// EndpointURL points S3 at a compatible service (versitygw, MinIO…).
+	EndpointURL string
+	// DynamoDBEndpoint points DynamoDB at a compatible service (DynamoDB
+	// Local…); empty uses AWS.
+	DynamoDBEndpoint string
+	// PathStyle addresses buckets as endpoint/bucket/key, as most
+	// S3-compatible services need.
+	PathStyle bool
+	// AccountsTable and RepositoriesTable name the tables; empty uses
+	// DefaultAccountsTable and DefaultRepositoriesTable.
+	AccountsTable     string
+	RepositoriesTable string
+	// SSE asks S3 to encrypt what coop writes: SSENone, SSEAES256 or SSEKMS.
+	SSE string
+	// Timeout bounds one request (connect and answer); 0 uses DefaultTimeout.
+	Timeout time.Duration
+}
+
+// Store is a backend.Store on DynamoDB and S3. Its methods are safe for
+// concurrent use.
+type Store struct {
+	cfg      Config
+	ddb      *dynamodb.Client
+	s3       *s3.Client
+	uploader *transfermanager.Client
+	// s3Where and ddbWhere name the endpoints in messages.
+	s3Where, ddbWhere string
+}
+
+var _ backend.Store = (*Store)(nil)
+
+// withDefaults fills the empty fields of c and checks the rest.
+func (c Config) withDefaults() (Config, error) {
+	c.Bucket = strings.TrimSpace(c.Bucket)
+	if c.Bucket == "" {
+		return c, fmt.Errorf("%w config: no bucket given (--bucket or COOP_BUCKET)", backend.ErrInvalid)
+	}
+	if c.AccountsTable == "" {
+		c.AccountsTable = DefaultAccountsTable
+	}
+	if c.RepositoriesTable == "" {
+		c.RepositoriesTable = DefaultRepositoriesTable
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	switch c.SSE {
+	case SSENone, SSEAES256, SSEKMS:
+	default:
+		return c, fmt.Errorf("%w config: server-side encryption %q: use \"\", %q or %q", backend.ErrInvalid, c.SSE, SSEAES256, SSEKMS)
+	}
+	for _, ep := range []string{c.EndpointURL, c.DynamoDBEndpoint} {
+		if ep == "" {
+			continue
+		}
+		u, err := url.Parse(ep)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("%w config: endpoint %q: want http://host:port or https://host", backend.ErrInvalid, ep)
+		}
+	}
+	return c, nil
+}
+
+// Open builds a Store from cfg and checks that the bucket can be reached
+// with the credentials found, so that a wrong endpoint, wrong credentials
+// or a missing bucket fail here, within cfg.Timeout, with a message that
+// says which. Tables are not checked: a call on a missing table fails
+// with backend.ErrNotInitialized until Init creates it.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	// A BuildableClient, so that the SDK can still add a CA bundle
+	// (AWS_CA_BUNDLE) to it. It follows no redirects.
+	httpc := awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = cfg.Timeout }).
+		WithTransportOptions(func(t *http.Transport) {
+			t.ResponseHeaderTimeout = cfg.Timeout
+			t.TLSHandshakeTimeout = cfg.Timeout
+			t.MaxIdleConnsPerHost = 64
+		})
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(httpc),
+		config.WithRetryer(func() sdkaws.Retryer { return retry.NewAdaptiveMode() }),
+		// The SDK logs warnings to stderr, which would tear a terminal
+		// UI; everything that matters comes back as an error instead.
+		config.WithLogger(logging.Nop{}),
+	}
+	if cfg.Region != "" {
+		opts = append(opts, config.WithRegion(cfg.Region))
+	}
+	if cfg.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
+	}
+	lctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	awsCfg, err := config.LoadDefaultConfig(lctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w: %w", backend.ErrUnauthorized, err)
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = DefaultRegion
+	}
+	cfg.Region = awsCfg.Region
+	s := &Store{cfg: cfg}
+	s.ddb = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if cfg.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = sdkaws.String(cfg.DynamoDBEndpoint)
+		}
+	})
+	s.s3 = s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if cfg.EndpointURL != "" {
+			o.BaseEndpoint = sdkaws.String(cfg.EndpointURL)
+		}
+		o.UsePathStyle = cfg.PathStyle
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
+	s.uploader = transfermanager.New(s.s3, func(o *transfermanager.Options) {
+		o.PartSizeBytes = partSize
+		o.MultipartUploadThreshold = singlePutMax
+		o.Concurrency = uploadConcurrency
+	})
+	s.s3Where = endpointName(cfg.EndpointURL, "S3 ("+cfg.Region+")")
+	s.ddbWhere = endpointName(cfg.DynamoDBEndpoint, "DynamoDB ("+cfg.Region+")")
+	if err := s.checkBucket(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func endpointName(ep, def string) string {
+	if ep == "" {
+		return def
+	}
+	return ep
+}
+
+// checkBucket asks S3 whether the bucket exists and may be listed. It
+// lists rather than HEADs: a HEAD answer has no body, so a refused key
+// and a missing bucket can look alike (versitygw answers 404 to both).
+func (s *Store) checkBucket(ctx context.Context) error {
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	_, err := s.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &s.cfg.Bucket, MaxKeys: ptr(int32(1))})
+	if err == nil {
+		return nil
+	}
+	return s.s3Error(ctx, "open bucket "+s.cfg.Bucket, err)
+}
+
+// Location describes the store as "s3://bucket @ endpoint".
+func (s *Store) Location() string {
+	return "s3://" + s.cfg.Bucket + " @ " + s.s3Where
+}
+
+// Config returns the configuration the store runs with, defaults filled in.
+func (s *Store) Config() Config { return s.cfg }
+
+// Close releases the store. It holds nothing open between calls (idle
+// connections time out by themselves), so this is a no-op kept for the
+// interface.
+func (s *Store) Close() error { return nil }
+
+// sse returns the server-side encryption to ask for on writes.
+func (s *Store) sse() s3types.ServerSideEncryption {
+	return s3types.ServerSideEncryption(s.cfg.SSE)
+}

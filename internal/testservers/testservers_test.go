@@ -1,0 +1,87 @@
+package testservers
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+func TestStartDynamoAnswersAndStops(t *testing.T) {
+	t.Setenv(EnvDynamoEndpoint, "")
+	d, err := LaunchDynamo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(d.Endpoint + "/")
+	if err != nil {
+		t.Fatalf("DynamoDB Local does not answer: %v", err)
+	}
+	resp.Body.Close()
+	if err := d.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.Get(d.Endpoint + "/"); err == nil {
+		resp.Body.Close()
+		t.Fatal("DynamoDB Local still answers after Stop")
+	}
+}
+
+func TestStartS3BucketRoundTrip(t *testing.T) {
+	t.Setenv(EnvS3Endpoint, "")
+	s := StartS3(t)
+	bucket := s.NewBucket(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := s.Client()
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String("a/b.txt"), Body: strings.NewReader("hello"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveBucket(ctx, bucket); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateBucket(ctx, bucket); err != nil {
+		t.Fatalf("re-create: %v", err)
+	}
+}
+
+func TestExternalServersAreReused(t *testing.T) {
+	t.Setenv(EnvDynamoEndpoint, "http://127.0.0.1:1")
+	t.Setenv(EnvS3Endpoint, "http://127.0.0.1:2")
+	d, err := LaunchDynamo()
+	if err != nil || !d.External || d.Endpoint != "http://127.0.0.1:1" {
+		t.Fatalf("LaunchDynamo = %+v, %v", d, err)
+	}
+	s, err := LaunchS3()
+	if err != nil || !s.External || s.Endpoint != "http://127.0.0.1:2" {
+		t.Fatalf("LaunchS3 = %+v, %v", s, err)
+	}
+	if d.Stop() != nil || s.Stop() != nil {
+		t.Fatal("stopping an external server must be a no-op")
+	}
+}
+
+func TestMissingArtifactsNameTheFix(t *testing.T) {
+	t.Setenv(EnvDynamoEndpoint, "")
+	t.Setenv(EnvS3Endpoint, "")
+	t.Setenv(EnvDir, t.TempDir())
+	if _, err := LaunchDynamo(); err == nil || !strings.Contains(err.Error(), "scripts/test-servers.sh install") {
+		t.Errorf("LaunchDynamo without install: %v", err)
+	}
+	if _, err := LaunchS3(); err == nil || !strings.Contains(err.Error(), "scripts/test-servers.sh install") {
+		t.Errorf("LaunchS3 without install: %v", err)
+	}
+}
+
+func TestUniqueName(t *testing.T) {
+	a, b := UniqueName("Coop"), UniqueName("Coop")
+	if a == b || !strings.HasPrefix(a, "coop-") || strings.ToLower(a) != a || len(a) != len("coop-")+12 {
+		t.Fatalf("UniqueName gave %q and %q", a, b)
+	}
+}
