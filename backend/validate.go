@@ -77,11 +77,47 @@ func ValidatePath(p string, allowRoot bool) error {
 	return nil
 }
 
+// ValidateReadPath checks a path that names something already in the
+// store, to read, list or delete it. Files put there by other tools may
+// have names that ValidatePath refuses for new writes (control characters,
+// invalid UTF-8, backslashes); those stay reachable, and front ends
+// sanitize them for display. What can escape the repository is still
+// refused: absolute paths, "." and ".." segments, empty segments and NUL.
+func ValidateReadPath(p string, allowRoot bool) error {
+	if p == "" {
+		if allowRoot {
+			return nil
+		}
+		return fmt.Errorf("%w path: empty", ErrInvalid)
+	}
+	if len(p) > MaxPathBytes {
+		return fmt.Errorf("%w path: longer than %d bytes", ErrInvalid, MaxPathBytes)
+	}
+	if strings.ContainsRune(p, 0) {
+		return fmt.Errorf("%w path %q: contains NUL", ErrInvalid, p)
+	}
+	if strings.HasPrefix(p, "/") {
+		return fmt.Errorf("%w path %q: must be relative", ErrInvalid, p)
+	}
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "":
+			return fmt.Errorf("%w path %q: empty segment", ErrInvalid, p)
+		case ".", "..":
+			return fmt.Errorf("%w path %q: no %q segments", ErrInvalid, p, seg)
+		}
+	}
+	if p == MetadataFileName {
+		return fmt.Errorf("%w path %q: reserved for repository metadata", ErrInvalid, p)
+	}
+	return nil
+}
+
 // CleanFolder trims surrounding slashes from a folder path so that "a/b/",
 // "/a/b" and "a/b" name the same folder, then validates it.
 func CleanFolder(p string) (string, error) {
 	p = strings.Trim(p, "/")
-	return p, ValidatePath(p, true)
+	return p, ValidateReadPath(p, true)
 }
 
 // JoinPath joins a folder and a name into a repository path.

@@ -54,3 +54,18 @@ func TestCleanFolder(t *testing.T) {
 		t.Fatal("CleanFolder accepted ..")
 	}
 }
+
+func TestValidateReadPath(t *testing.T) {
+	for _, tc := range []struct {
+		p  string
+		ok bool
+	}{
+		{"a.txt", true}, {"evil\x1b[2J.txt", true}, {"bad\xffutf8", true}, {"a\\b", true}, {"dir/sub", true},
+		{"", false}, {"/abs", false}, {"a/../b", false}, {"..", false}, {"./a", false}, {"a//b", false}, {"a\x00b", false},
+	} {
+		err := ValidateReadPath(tc.p, false)
+		if (err == nil) != tc.ok {
+			t.Errorf("ValidateReadPath(%q) = %v, want ok=%v", tc.p, err, tc.ok)
+		}
+	}
+}

@@ -28,7 +28,7 @@ func (s *Store) ListObjects(ctx context.Context, ref backend.RepoRef, folder str
 	if err != nil {
 		return page, err
 	}
-	abs, err := s.objectPath(ref, folder, true)
+	abs, err := s.readPath(ref, folder, true)
 	if err != nil {
 		return page, err
 	}
@@ -139,7 +139,7 @@ func (s *Store) sortedNames(d *os.File, abs, folder string) ([]string, error) {
 	for _, e := range ents {
 		name := e.Name()
 		if hiddenName(name, atRoot) || len(name) > room ||
-			(name != backend.MetadataFileName && backend.ValidatePath(name, false) != nil) {
+			(name != backend.MetadataFileName && backend.ValidateReadPath(name, false) != nil) {
 			continue
 		}
 		switch t := e.Type(); {

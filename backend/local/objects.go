@@ -141,7 +141,7 @@ func detectType(head []byte, name string) string {
 // StatObject returns size, time and content type of an object, or of a
 // folder (with DirectoryContentType).
 func (s *Store) StatObject(ctx context.Context, ref backend.RepoRef, path string) (backend.ObjectInfo, error) {
-	abs, err := s.objectPath(ref, path, true)
+	abs, err := s.readPath(ref, path, true)
 	if err != nil {
 		return backend.ObjectInfo{}, err
 	}
@@ -154,7 +154,7 @@ func (s *Store) StatObject(ctx context.Context, ref backend.RepoRef, path string
 
 // GetObject opens an object for reading; the caller closes it.
 func (s *Store) GetObject(ctx context.Context, ref backend.RepoRef, path string) (io.ReadCloser, backend.ObjectInfo, error) {
-	abs, err := s.objectPath(ref, path, false)
+	abs, err := s.readPath(ref, path, false)
 	if err != nil {
 		return nil, backend.ObjectInfo{}, err
 	}
@@ -209,7 +209,7 @@ func (s *Store) openObject(ref backend.RepoRef, path, abs string, allowDir bool)
 // DeleteObject removes one object, then the folders it leaves empty, up
 // to but not including the repository root.
 func (s *Store) DeleteObject(ctx context.Context, ref backend.RepoRef, path string) error {
-	abs, err := s.objectPath(ref, path, false)
+	abs, err := s.readPath(ref, path, false)
 	if err != nil {
 		return err
 	}

@@ -14,15 +14,30 @@ import (
 	"github.com/coopterm/coop/backend"
 )
 
-// objectPath validates ref and p and returns p's place on disk. It fails
-// before touching anything if the path is invalid, uses a name reserved
-// for temporary files, or passes through a symlink that leads out of the
-// storage root.
+// objectPath validates ref and p for writing and returns p's place on
+// disk; see resolve.
 func (s *Store) objectPath(ref backend.RepoRef, p string, allowRoot bool) (string, error) {
-	if err := backend.ValidateRef(ref); err != nil {
+	if err := backend.ValidatePath(p, allowRoot); err != nil {
 		return "", err
 	}
-	if err := backend.ValidatePath(p, allowRoot); err != nil {
+	return s.resolve(ref, p)
+}
+
+// readPath validates ref and p for reading, listing or deleting what is
+// already there (names other tools wrote may hold control characters) and
+// returns p's place on disk; see resolve.
+func (s *Store) readPath(ref backend.RepoRef, p string, allowRoot bool) (string, error) {
+	if err := backend.ValidateReadPath(p, allowRoot); err != nil {
+		return "", err
+	}
+	return s.resolve(ref, p)
+}
+
+// resolve returns a validated p's place on disk. It fails before touching
+// anything if the path uses a name reserved for temporary files or passes
+// through a symlink that leads out of the storage root.
+func (s *Store) resolve(ref backend.RepoRef, p string) (string, error) {
+	if err := backend.ValidateRef(ref); err != nil {
 		return "", err
 	}
 	if strings.HasPrefix(p, TempPrefix) || strings.Contains(p, "/"+TempPrefix) {

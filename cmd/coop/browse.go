@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
+
+	"github.com/coopterm/coop/keymap"
+	"github.com/coopterm/coop/themes"
+	"github.com/coopterm/coop/tui"
+)
+
+// browse opens the browser on the store the flags name.
+func (a *app) browse(ctx context.Context) error {
+	cfg, err := keymap.LoadConfig(a.configPath())
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	theme := cfg.Theme
+	if a.opts.theme != "" {
+		theme = a.opts.theme
+	}
+	if !themes.IsAuto(theme) {
+		if _, err := themes.Get(theme); err != nil {
+			return usageError{err.Error()}
+		}
+	}
+	if !a.terminal() {
+		return usagef("the browser needs a terminal; use `coop ls` in scripts")
+	}
+	store, err := a.openStore(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	model := tui.New(ctx, store, tui.Options{
+		Theme:   theme,
+		NoColor: a.getenv("NO_COLOR") != "",
+		KeyMap:  cfg.Keys,
+	})
+	if _, err := tea.NewProgram(model, tea.WithContext(ctx)).Run(); err != nil {
+		return fmt.Errorf("browser: %w", err)
+	}
+	return nil
+}
+
+func (a *app) configPath() string {
+	if a.opts.config != "" {
+		return a.opts.config
+	}
+	return keymap.ConfigPath(a.getenv)
+}
+
+func (a *app) terminal() bool {
+	if a.isTerminal != nil {
+		return a.isTerminal()
+	}
+	return term.IsTerminal(os.Stdout.Fd()) && term.IsTerminal(os.Stdin.Fd())
+}

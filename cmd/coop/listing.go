@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/humanize"
+	"github.com/coopterm/coop/internal/safe"
+)
+
+func (a *app) cmdLs(ctx context.Context, args []string) error {
+	fs := a.flags("ls")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("usage: coop ls [ACCOUNT[/REPO[/PATH]]] [--json]")
+	}
+	var t target
+	if len(pos) == 1 {
+		if t, err = parseTarget(pos[0]); err != nil {
+			return err
+		}
+	}
+	store, err := a.openStore(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	out := newLister(a.stdout, *asJSON)
+	switch {
+	case t.account == "":
+		err = eachPage(ctx, func(req backend.PageRequest) (backend.Page[backend.Account], error) {
+			return store.ListAccounts(ctx, "", req)
+		}, func(acc backend.Account) error {
+			return out.row(acc, safe.Text(acc.ID), string(acc.Type), safe.Text(acc.Name))
+		})
+	case t.repo == "":
+		if _, err := store.FindAccount(ctx, t.account); err != nil {
+			return fmt.Errorf("account %s: %w", t.account, err)
+		}
+		err = eachPage(ctx, func(req backend.PageRequest) (backend.Page[backend.Repository], error) {
+			return store.ListRepositories(ctx, t.account, req)
+		}, func(r backend.Repository) error {
+			return out.row(r, safe.Text(r.Ref().String()), string(r.Visibility), r.CreatedAt.Format(time.DateOnly), safe.Text(r.Title))
+		})
+	default:
+		if _, err := store.GetRepository(ctx, t.account, t.repo); err != nil {
+			return fmt.Errorf("repository %s: %w", t.ref(), err)
+		}
+		err = eachPage(ctx, func(req backend.PageRequest) (backend.Page[backend.Entry], error) {
+			return store.ListObjects(ctx, t.ref(), t.path, req)
+		}, func(e backend.Entry) error {
+			name, size := safe.Text(e.Name), strconv.FormatInt(e.Size, 10)
+			if e.IsDir() {
+				name, size = name+"/", "-"
+			}
+			mod := "-"
+			if !e.ModTime.IsZero() {
+				mod = e.ModTime.UTC().Format(time.DateTime)
+			}
+			return out.row(e, string(e.Type), size, mod, name)
+		})
+	}
+	if err != nil {
+		return err
+	}
+	return out.close()
+}
+
+// eachPage walks every page of a paged listing.
+func eachPage[T any](ctx context.Context, list func(backend.PageRequest) (backend.Page[T], error), fn func(T) error) error {
+	req := backend.PageRequest{}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		page, err := list(req)
+		if err != nil {
+			return err
+		}
+		for _, it := range page.Items {
+			if err := fn(it); err != nil {
+				return err
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		req.Cursor = page.Next
+	}
+}
+
+// lister prints rows as aligned columns, or as one JSON array streamed
+// item by item so a 100,000-entry folder is never held twice.
+type lister struct {
+	w     io.Writer
+	tw    *tabwriter.Writer
+	json  bool
+	count int
+	enc   *json.Encoder
+}
+
+func newLister(w io.Writer, asJSON bool) *lister {
+	l := &lister{w: w, json: asJSON}
+	if asJSON {
+		l.enc = json.NewEncoder(w)
+	} else {
+		l.tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	}
+	return l
+}
+
+func (l *lister) row(item any, cols ...string) error {
+	defer func() { l.count++ }()
+	if l.json {
+		sep := ","
+		if l.count == 0 {
+			sep = "["
+		}
+		if _, err := io.WriteString(l.w, sep); err != nil {
+			return err
+		}
+		return l.enc.Encode(item)
+	}
+	for i, c := range cols {
+		if i > 0 {
+			if _, err := io.WriteString(l.tw, "\t"); err != nil {
+				return err
+			}
+		}
+		if _, err := io.WriteString(l.tw, c); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(l.tw, "\n")
+	return err
+}
+
+func (l *lister) close() error {
+	if !l.json {
+		return l.tw.Flush()
+	}
+	end := "]\n"
+	if l.count == 0 {
+		end = "[]\n"
+	}
+	_, err := io.WriteString(l.w, end)
+	return err
+}
+
+// statResult is what `coop stat --json` prints: the object's entry in
+// .source-metadata.json, what the store itself reports, and why the entry
+// is absent when it is.
+type statResult struct {
+	Path          string              `json:"path"`
+	Entry         *backend.ObjectMeta `json:"entry"`
+	Object        *backend.ObjectInfo `json:"object,omitempty"`
+	MetadataError string              `json:"metadata_error,omitempty"`
+}
+
+func (a *app) cmdStat(ctx context.Context, args []string) error {
+	fs := a.flags("stat")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: coop stat ACCOUNT/REPO/PATH [--json]")
+	}
+	t, err := parseTarget(pos[0])
+	if err != nil {
+		return err
+	}
+	if t.repo == "" || t.path == "" {
+		return usagef("stat takes ACCOUNT/REPO/PATH, not %q", pos[0])
+	}
+	store, err := a.openStore(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.GetRepository(ctx, t.account, t.repo); err != nil {
+		return fmt.Errorf("repository %s: %w", t.ref(), err)
+	}
+	res := statResult{Path: t.path}
+	info, statErr := store.StatObject(ctx, t.ref(), t.path)
+	if statErr == nil {
+		res.Object = &info
+	}
+	md, err := store.ReadMetadata(ctx, t.ref())
+	switch {
+	case err != nil:
+		res.MetadataError = err.Error()
+	default:
+		if m, ok := md.Objects[t.path]; ok {
+			res.Entry = &m
+		} else {
+			res.MetadataError = "no entry for this path in " + backend.MetadataFileName
+		}
+	}
+	if statErr != nil && res.Entry == nil {
+		if errors.Is(statErr, backend.ErrNotFound) {
+			return fmt.Errorf("%s/%s: %w", t.ref(), t.path, backend.ErrNotFound)
+		}
+		return statErr
+	}
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return printStat(a.stdout, res)
+}
+
+func printStat(w io.Writer, r statResult) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	line := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
+	line("path", safe.Text(r.Path))
+	if e := r.Entry; e != nil {
+		line("type", string(e.Type))
+		line("size", fmt.Sprintf("%s (%d bytes)", humanize.Bytes(e.Size), e.Size))
+		line("mime type", safe.Text(e.MimeType))
+		line("checksum", safe.Text(e.Checksum))
+		line("id", safe.Text(e.ID))
+		line("created", e.CreatedAt.UTC().Format(time.RFC3339))
+		line("updated", e.UpdatedAt.UTC().Format(time.RFC3339))
+		for _, k := range sortedKeys(e.Metadata) {
+			line("metadata."+safe.Text(k), safe.Text(fmt.Sprint(e.Metadata[k])))
+		}
+	} else if o := r.Object; o != nil {
+		line("size", fmt.Sprintf("%s (%d bytes)", humanize.Bytes(o.Size), o.Size))
+		line("content type", safe.Text(o.ContentType))
+		line("modified", o.ModTime.UTC().Format(time.RFC3339))
+	}
+	if r.MetadataError != "" {
+		line("metadata", safe.Text(r.MetadataError))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,130 @@
+// Command coop is a terminal browser for a Source Cooperative–style data
+// platform. This package holds only flags, subcommands and wiring.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/safe"
+)
+
+// Set by the linker at release time (see .goreleaser.yaml).
+var (
+	version = "dev"
+	commit  = "none"
+	date    = "unknown"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+// app is one invocation: its streams and environment, so tests can run
+// commands in-process.
+type app struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv env
+	opts   options
+	// isTerminal reports whether stdout is a terminal (the browser needs one).
+	isTerminal func() bool
+}
+
+// run executes one command line and returns the process exit code:
+// 0 ok, 1 runtime failure, 2 usage error.
+func run(ctx context.Context, args []string, a *app) int {
+	err := a.dispatch(ctx, args)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errHelp):
+		fmt.Fprint(a.stdout, usageText)
+		return 0
+	}
+	fmt.Fprintf(a.stderr, "coop: %s\n", safe.Text(err.Error()))
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, backend.ErrInvalid) {
+		return 2
+	}
+	return 1
+}
+
+func (a *app) dispatch(ctx context.Context, args []string) error {
+	a.opts = defaultOptions(a.getenv)
+	root := flag.NewFlagSet("coop", flag.ContinueOnError)
+	root.SetOutput(io.Discard)
+	a.opts.register(root)
+	if err := root.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return usagef("%v (see coop --help)", err)
+	}
+	rest := root.Args()
+	if len(rest) == 0 {
+		return a.browse(ctx)
+	}
+	cmd, rest := rest[0], rest[1:]
+	switch cmd {
+	case "init":
+		return a.cmdInit(ctx, rest)
+	case "account":
+		return a.cmdAccount(ctx, rest)
+	case "repo":
+		return a.cmdRepo(ctx, rest)
+	case "ls":
+		return a.cmdLs(ctx, rest)
+	case "stat":
+		return a.cmdStat(ctx, rest)
+	case "version":
+		_, err := fmt.Fprintf(a.stdout, "coop %s (commit %s, built %s)\n", version, commit, date)
+		return err
+	case "help":
+		return errHelp
+	}
+	return usagef("unknown command %q (see coop --help)", cmd)
+}
+
+// flags makes a flag set for a subcommand that also takes the shared flags.
+func (a *app) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	a.opts.register(fs)
+	return fs
+}
+
+const usageText = `coop — browse and manage a Source Cooperative–style data store
+
+Usage:
+  coop [--demo] [flags]                     open the browser
+  coop init                                 create the store layout / tables if missing
+  coop account create ID --type user|organization [--name N] [--email E]
+  coop account add-key ID "ssh-ed25519 AAAA..."
+  coop repo create ACCOUNT/REPO [--title T] [--description D] [--visibility public|private]
+  coop ls [ACCOUNT[/REPO[/PATH]]] [--json]  list accounts, repositories or a folder
+  coop stat ACCOUNT/REPO/PATH [--json]      show an object's metadata entry
+  coop version
+
+Store flags (each also read from the environment, e.g. COOP_STORAGE):
+  --demo                 use the demo store (created on first use)
+  --backend local|aws    default local
+  --storage DIR          local storage root (default $XDG_DATA_HOME/coop/store)
+  --bucket B --region R --profile P --endpoint-url URL --dynamodb-endpoint URL
+  --path-style --accounts-table T --repositories-table T --sse AES256|aws:kms
+
+Browser flags:
+  --theme auto|dark|light|high-contrast   --config FILE
+
+Exit codes: 0 ok, 1 failure, 2 usage error.
+`

@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// term is one tmux server with one 120×40 window running a command: the
+// closest thing to a person at a terminal that a test can drive.
+type term struct {
+	t      *testing.T
+	socket string
+}
+
+// startTerm runs argv in a fresh tmux server and stops it at cleanup.
+func startTerm(t *testing.T, env []string, argv ...string) *term {
+	t.Helper()
+	tm := &term{t: t, socket: fmt.Sprintf("coop-e2e-%d", time.Now().UnixNano())}
+	args := []string{"-L", tm.socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40"}
+	for _, e := range env {
+		args = append(args, "-e", e)
+	}
+	// Keep the pane after the program exits so a crash stays readable.
+	args = append(args, strings.Join(append([]string{"exec"}, quoteAll(argv)...), " "),
+		";", "set-option", "-g", "remain-on-exit", "on")
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		t.Fatalf("tmux new-session: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
+	return tm
+}
+
+func quoteAll(argv []string) []string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return out
+}
+
+// send types keys as tmux key names ("Enter", "Down", "j", "/").
+func (tm *term) send(keys ...string) {
+	tm.t.Helper()
+	args := append([]string{"-L", tm.socket, "send-keys", "-t", "0"}, keys...)
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		tm.t.Fatalf("send-keys %v: %v: %s", keys, err, out)
+	}
+}
+
+// typeText sends literal text.
+func (tm *term) typeText(s string) {
+	tm.t.Helper()
+	if out, err := exec.Command("tmux", "-L", tm.socket, "send-keys", "-t", "0", "-l", s).CombinedOutput(); err != nil {
+		tm.t.Fatalf("send-keys -l %q: %v: %s", s, err, out)
+	}
+}
+
+// screen returns what the pane shows now.
+func (tm *term) screen() string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", "-L", tm.socket, "capture-pane", "-p", "-t", "0").CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("capture-pane: %v: %s", err, out)
+	}
+	return string(out)
+}
+
+// waitFor polls the screen until every want appears, and fails with the
+// last screen if they do not within the timeout.
+func (tm *term) waitFor(timeout time.Duration, want ...string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := tm.screen()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("screen never showed %q within %s; it shows:\n%s", missing, timeout, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitGone polls until text is no longer on screen.
+func (tm *term) waitGone(timeout time.Duration, text string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := tm.screen()
+		if !strings.Contains(s, text) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("screen still shows %q after %s:\n%s", text, timeout, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// exited reports whether the program in the pane has ended.
+func (tm *term) exited() bool {
+	out, err := exec.Command("tmux", "-L", tm.socket, "display-message", "-p", "-t", "0", "#{pane_dead}").CombinedOutput()
+	return err != nil || strings.TrimSpace(string(out)) == "1"
+}
