@@ -29,9 +29,9 @@ func repoPrefix(ref backend.RepoRef) string {
 // listable reports whether a name found in a listing can be shown as an
 // entry: S3 keys with empty, "." or ".." segments (or a NUL) cannot be
 // told apart from their neighbours or addressed at all, and are left out.
-// Names that are not UTF-8 or that hold control characters are listed;
-// front ends sanitize them, and backend.ValidatePath refuses them for
-// every other call.
+// Names that are not UTF-8 or that hold control characters are listed
+// (front ends sanitize them) and stay readable and removable
+// (backend.ValidateReadPath); backend.ValidatePath refuses them for writes.
 func listable(name string) bool {
 	return name != "" && name != "." && name != ".." && !strings.ContainsRune(name, 0)
 }
