@@ -55,10 +55,11 @@ func (k *keySpec) UnmarshalTOML(v any) error {
 	return nil
 }
 
-// modifiers in the order Bubble Tea spells them in key names.
-var modifierOrder = []string{"ctrl", "alt", "shift", "meta", "hyper", "super"}
+// modifierOrder lists modifiers in the order Bubble Tea spells them in
+// key names.
+func modifierOrder() []string { return []string{"ctrl", "alt", "shift", "meta", "hyper", "super"} }
 
-// namedKeys are the non-printable key names Bubble Tea reports.
+// namedKey reports the non-printable key names Bubble Tea reports.
 func namedKey(s string) bool {
 	switch s {
 	case "enter", "tab", "backspace", "esc", "space", "up", "down", "left", "right",
@@ -75,11 +76,27 @@ func namedKey(s string) bool {
 	return false
 }
 
-// aliases are names people write for keys Bubble Tea spells differently.
-var aliases = map[string]string{
-	"escape": "esc", "return": "enter", "pageup": "pgup", "pagedown": "pgdown",
-	"page_up": "pgup", "page_down": "pgdown", "del": "delete", "ins": "insert",
-	"bs": "backspace", "arrowup": "up", "arrowdown": "down", "spacebar": "space",
+// alias maps names people write for keys to Bubble Tea's spelling.
+func alias(name string) (string, bool) {
+	switch strings.ToLower(name) {
+	case "escape":
+		return "esc", true
+	case "return":
+		return "enter", true
+	case "pageup", "page_up":
+		return "pgup", true
+	case "pagedown", "page_down":
+		return "pgdown", true
+	case "del":
+		return "delete", true
+	case "ins":
+		return "insert", true
+	case "bs":
+		return "backspace", true
+	case "spacebar":
+		return "space", true
+	}
+	return "", false
 }
 
 // ValidateKey checks a key as written in the config file, in the form
@@ -103,28 +120,29 @@ func ValidateKey(s string) error {
 		mods = append(mods, rest[:i])
 		rest = rest[i+1:]
 	}
+	order := modifierOrder()
 	next := 0
 	for _, m := range mods {
 		pos := -1
-		for j, o := range modifierOrder {
+		for j, o := range order {
 			if strings.EqualFold(m, o) {
 				pos = j
 			}
 		}
 		switch {
 		case pos < 0:
-			return fmt.Errorf("key %q: unknown modifier %q (valid: %s)", s, m, strings.Join(modifierOrder, ", "))
-		case m != modifierOrder[pos]:
-			return fmt.Errorf("key %q: write modifiers in lower case (%q)", s, modifierOrder[pos])
+			return fmt.Errorf("key %q: unknown modifier %q (valid: %s)", s, m, strings.Join(order, ", "))
+		case m != order[pos]:
+			return fmt.Errorf("key %q: write modifiers in lower case (%q)", s, order[pos])
 		case pos < next:
-			return fmt.Errorf("key %q: write modifiers in the order %s", s, strings.Join(modifierOrder, "+"))
+			return fmt.Errorf("key %q: write modifiers in the order %s", s, strings.Join(order, "+"))
 		}
 		next = pos + 1
 	}
 	if namedKey(rest) {
 		return nil
 	}
-	if a, ok := aliases[strings.ToLower(rest)]; ok {
+	if a, ok := alias(rest); ok {
 		return fmt.Errorf("key %q: unknown key name %q (did you mean %q?)", s, rest, a)
 	}
 	if utf8.RuneCountInString(rest) != 1 {

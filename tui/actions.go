@@ -63,7 +63,7 @@ func (m *Model) reselect(p pane, k selKey) {
 			}
 		case *treeView:
 			if i := v.liveRow(k); i >= 0 {
-				nv.set(i, v.count(), h)
+				nv.center(i, v.count(), h)
 				return
 			}
 		}
@@ -104,7 +104,7 @@ func (m *Model) open() tea.Cmd {
 		if i < 0 {
 			return nil
 		}
-		v.nav.set(i, len(v.t.rows), m.c.bodyHeight())
+		v.nav.center(i, len(v.t.rows), m.c.bodyHeight())
 		return m.expandRow(i)
 	}
 	if v.t.rows[c].open {

@@ -81,8 +81,13 @@ type listPageMsg struct {
 // delete finished): its cached listing and the repository's metadata are
 // dropped and, if the folder is on screen, reloaded in place. Folder ""
 // is the repository root.
+//
+// A write that creates a folder changes its parent's listing too: send
+// one message per folder whose contents changed.
 type InvalidateMsg struct {
-	Repo   backend.RepoRef
+	// Repo is the repository written to.
+	Repo backend.RepoRef
+	// Folder is the folder whose listing changed, relative to the root.
 	Folder string
 }
 

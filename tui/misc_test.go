@@ -280,3 +280,35 @@ func TestBackgroundColourPicksTheme(t *testing.T) {
 type ansiWhite struct{}
 
 func (ansiWhite) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0xffff }
+
+func TestLoadFailureIsShownAndRetried(t *testing.T) {
+	s := sampleStore(100)
+	s.Fail("accounts ", fmt.Errorf("open catalog: %w", backend.ErrNotInitialized))
+	h := newHarness(t, s, Options{})
+	h.settle()
+	h.mustShow("Could not list accounts", "store not initialized", "coop init")
+	h.press("esc")
+	h.mustShow("could not load: open catalog", "(r retries)")
+	s.Fail("accounts ", nil)
+	h.press("r")
+	h.settle()
+	h.mustShow("Alice Liddell")
+	// ctrl+c quits even while an error is shown.
+	h.m.showError("x", errors.New("y"))
+	h.press("ctrl+c")
+	h.settle()
+	if !h.quit {
+		t.Fatal("ctrl+c did not quit from the error dialog")
+	}
+}
+
+func TestStartAtMissingRepository(t *testing.T) {
+	h := newHarness(t, sampleStore(100), Options{StartAt: "acme/nope"})
+	h.settle()
+	h.mustShow("Could not list acme/nope", "not found", "press r to refresh")
+	h.press("x")
+	h.mustShow("could not load")
+	h.press("esc")
+	h.settle()
+	h.mustShow("Sensor data")
+}

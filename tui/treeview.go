@@ -157,7 +157,7 @@ func (m *Model) afterInsert(at, n int) tea.Cmd {
 	for i := at; i < at+n; i++ {
 		e := v.t.rowEntry(i)
 		if e.path == v.restore && !v.filter.filtered() {
-			v.nav.set(i, len(v.t.rows), m.c.bodyHeight())
+			v.nav.center(i, len(v.t.rows), m.c.bodyHeight())
 			v.restore = ""
 		}
 		if e.dir && v.pending[e.path] && !v.t.rows[i].open {

@@ -139,9 +139,6 @@ func (m *Model) setTheme(t themes.Theme) {
 // theme, asks the terminal for its background colour.
 func (m *Model) Init() tea.Cmd { return m.initCmd }
 
-// Common returns the session state shared by the browser's parts.
-func (m *Model) Common() *Common { return m.c }
-
 // showError opens the error dialog.
 func (m *Model) showError(title string, err error) tea.Cmd {
 	m.err = &uiError{title: title, err: err}

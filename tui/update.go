@@ -97,7 +97,11 @@ func (m *Model) clampAll() {
 
 func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.c.Keys
-	if m.err != nil { // any key dismisses the error
+	// A quit key that cannot be typed (ctrl+c) quits from anywhere.
+	if msg.Text == "" && key.Matches(msg, k.Quit) {
+		return m.quit()
+	}
+	if m.err != nil { // any other key dismisses the error
 		m.err = nil
 		return nil
 	}
@@ -184,8 +188,6 @@ func (m *Model) onFilterKey(msg tea.KeyPressMsg, p pane, keep selKey) tea.Cmd {
 	case msg.Text != "" && msg.Mod&^tea.ModShift == 0:
 		f.query += sanitizeInput(msg.Text)
 		return m.queryChanged(p, keep)
-	case key.Matches(msg, k.Quit):
-		return m.quit()
 	case key.Matches(msg, k.Up):
 		m.moveBy(p, -1)
 	case key.Matches(msg, k.Down):

@@ -59,7 +59,7 @@ func (m *Model) render() string {
 // tooSmall explains that the terminal cannot hold the layout.
 func (m *Model) tooSmall() string {
 	w, h := m.c.Width, m.c.Height
-	msg := fmt.Sprintf("Terminal too small: %d×%d.\nNeeds at least %d×%d.\nEnlarge the window or press q to quit.", w, h, minWidth, minHeight)
+	msg := fmt.Sprintf("Terminal too small: %d×%d.\nNeeds at least %d×%d.\nEnlarge it, or q quits.", w, h, minWidth, minHeight)
 	lines := strings.Split(msg, "\n")
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(l, w, "…")
@@ -136,14 +136,14 @@ func (m *Model) bodyLines(bh int) []string {
 	switch m.level {
 	case levelAccounts:
 		v := &m.accounts
-		if v.count() == 0 {
-			return m.emptyLines(v.list() == nil || v.list().loading, "no accounts", bh)
+		if l := v.list(); v.count() == 0 {
+			return m.emptyLines(l == nil || l.loading, listErr(l), "no accounts", bh)
 		}
 		return listLines(v.nav, v.count(), bh, w, func(i int, sel bool) string { return m.accountRow(v.at(i), sel, w) })
 	case levelRepos:
 		v := &m.repos
 		if v.count() == 0 {
-			return m.emptyLines(v.list == nil || v.list.loading, "no repositories", bh)
+			return m.emptyLines(v.list == nil || v.list.loading, listErr(v.list), "no repositories", bh)
 		}
 		return listLines(v.nav, v.count(), bh, w, func(i int, sel bool) string { return m.repoRow(v.at(i), sel, w) })
 	}
@@ -151,7 +151,8 @@ func (m *Model) bodyLines(bh int) []string {
 	lw := m.listWidth()
 	var lines []string
 	if v.count() == 0 {
-		lines = m.emptyLines(v.t.lists[0].l.loading, "empty", bh)
+		root := v.t.lists[0].l
+		lines = m.emptyLines(root.loading, root.err, "empty", bh)
 		for i := range lines {
 			lines[i] = fit(lines[i], lw)
 		}
@@ -174,18 +175,30 @@ func (m *Model) bodyLines(bh int) []string {
 	return lines
 }
 
-// emptyLines fills the body of an empty list with a note.
-func (m *Model) emptyLines(loading bool, empty string, bh int) []string {
-	note := empty
-	if loading {
+// emptyLines fills the body of an empty list with a note: loading, the
+// error that stopped it, or that it is empty.
+func (m *Model) emptyLines(loading bool, err error, empty string, bh int) []string {
+	note, style := empty, m.c.Styles.Muted
+	switch {
+	case loading:
 		note = "loading…"
+	case err != nil:
+		note, style = "could not load: "+safe.Text(err.Error())+" (r retries)", m.c.Styles.Error
 	}
 	lines := make([]string, bh)
-	lines[0] = m.c.Styles.Muted.Render(fit("  "+note, m.c.Width))
+	lines[0] = style.Render(fit("  "+note, m.c.Width))
 	for i := 1; i < bh; i++ {
 		lines[i] = strings.Repeat(" ", m.c.Width)
 	}
 	return lines
+}
+
+// listErr is the error of a catalog list, if any.
+func listErr[T any](l *pagedList[T]) error {
+	if l == nil {
+		return nil
+	}
+	return l.err
 }
 
 // treeRow draws one row of the tree, or one match while filtering.

@@ -39,6 +39,14 @@ func (v *nav) set(i, n, height int) {
 	v.clamp(n, height)
 }
 
+// center puts the cursor on item i and scrolls so that it sits in the
+// middle of the screen, for jumps to a far-away item.
+func (v *nav) center(i, n, height int) {
+	v.cursor = i
+	v.offset = i - height/2
+	v.clamp(n, height)
+}
+
 // scroll moves the window by d rows, as the mouse wheel does, dragging
 // the cursor along only when it would leave the screen.
 func (v *nav) scroll(d, n, height int) {
