@@ -56,15 +56,17 @@ func (s *Store) PutObject(ctx context.Context, ref backend.RepoRef, path string,
 		}
 	}()
 	h := sha256.New()
-	n, head, err := copyHashed(ctx, f, r, h)
+	n, head, err := copyHashed(ctx, f, r, h, size)
 	if err != nil {
 		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
 	}
 	if size >= 0 && n != size {
 		return info, fmt.Errorf("put %s %q: %w: read %d bytes, expected %d", ref, path, backend.ErrInvalid, n, size)
 	}
-	if err := f.Sync(); err != nil {
-		return info, fmt.Errorf("put %s %q: sync: %w", ref, path, err)
+	if !s.noSync {
+		if err := f.Sync(); err != nil {
+			return info, fmt.Errorf("put %s %q: sync: %w", ref, path, err)
+		}
 	}
 	fi, err := f.Stat()
 	if err != nil {
@@ -89,8 +91,14 @@ func (s *Store) PutObject(ctx context.Context, ref backend.RepoRef, path string,
 
 // copyHashed copies r to w and h, keeping the first sniffBytes, and stops
 // early if ctx ends.
-func copyHashed(ctx context.Context, w io.Writer, r io.Reader, h hash.Hash) (int64, []byte, error) {
-	buf := make([]byte, 256<<10)
+func copyHashed(ctx context.Context, w io.Writer, r io.Reader, h hash.Hash, size int64) (int64, []byte, error) {
+	// Small known sizes get a small buffer: the demo and many data sets are
+	// mostly files of a few KiB, and 256 KiB each is pure garbage.
+	bufSize := int64(256 << 10)
+	if size >= 0 {
+		bufSize = min(bufSize, max(size+1, 4<<10))
+	}
+	buf := make([]byte, bufSize)
 	head := make([]byte, 0, sniffBytes)
 	var n int64
 	for {

@@ -32,7 +32,11 @@ func (a *app) openStore(ctx context.Context, write bool) (backend.Store, error) 
 				return nil, fmt.Errorf("storage root %s: %w", root, err)
 			}
 		}
-		store, err = local.Open(root)
+		var opts []local.Option
+		if a.opts.demo {
+			opts = append(opts, local.WithoutObjectSync()) // demo data can be made again
+		}
+		store, err = local.Open(root, opts...)
 	case "aws":
 		store, err = aws.Open(ctx, aws.Config{
 			Bucket:            a.opts.bucket,
