@@ -7,6 +7,7 @@ package keymap
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 )
@@ -105,9 +106,25 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	}
 }
 
-// FilterHelp returns the bindings that apply while typing a filter.
+// FilterHelp returns the bindings that apply while typing a filter;
+// keys that would be typed into the filter are left out of the help.
 func (k KeyMap) FilterHelp() []key.Binding {
-	return []key.Binding{k.Accept, k.Clear, k.Up, k.Down}
+	return []key.Binding{k.Accept, k.Clear, untyped(k.Up), untyped(k.Down)}
+}
+
+// untyped keeps the keys of b that cannot be typed as text ("down",
+// "ctrl+n"), since printable keys go into the filter query.
+func untyped(b key.Binding) key.Binding {
+	var keys []string
+	for _, s := range b.Keys() {
+		if utf8.RuneCountInString(s) > 1 {
+			keys = append(keys, s)
+		}
+	}
+	if len(keys) == 0 {
+		return key.NewBinding(key.WithDisabled())
+	}
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKeys(keys), b.Help().Desc))
 }
 
 // helpKeys renders the first two keys of a binding for the help, with

@@ -29,7 +29,7 @@ func (m *Model) selection(p pane) selKey {
 		return selKey{ok: true, id: v.at(c).ID}
 	case *treeView:
 		e, _ := v.selected()
-		r := ref{-1, -1}
+		var r ref
 		if v.filter.filtered() {
 			r = v.filter.src.(*treeSnap).ref(int(v.filter.idx[c]))
 		} else {

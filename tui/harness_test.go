@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -154,15 +153,8 @@ func (h *harness) selectedPath() string {
 }
 
 var (
-	acme  = backend.RepoRef{AccountID: "acme", RepositoryID: "data"}
-	day0  = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	names = func(n int) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = fmt.Sprintf("f%03d", i)
-		}
-		return out
-	}
+	acme = backend.RepoRef{AccountID: "acme", RepositoryID: "data"}
+	day0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 )
 
 // sampleStore is a small platform: two users, an organization with two

@@ -59,15 +59,6 @@ type cacheKey struct {
 // It lives in the Model, never in a package variable.
 type listCache map[cacheKey]*listing
 
-// dropRepo forgets every listing of repo.
-func (c listCache) dropRepo(repo backend.RepoRef) {
-	for k := range c {
-		if k.repo == repo {
-			delete(c, k)
-		}
-	}
-}
-
 // listPageMsg is one page of a folder listing.
 type listPageMsg struct {
 	req    uint64

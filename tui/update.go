@@ -204,7 +204,7 @@ func (m *Model) onFilterKey(msg tea.KeyPressMsg, p pane, keep selKey) tea.Cmd {
 func sanitizeInput(s string) string {
 	out := make([]rune, 0, len(s))
 	for _, r := range s {
-		if r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0) {
+		if r >= 0x20 && r != 0x7f && (r < 0x80 || r >= 0xa0) {
 			out = append(out, r)
 		}
 	}
