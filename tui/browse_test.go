@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/coopterm/coop/internal/humanize"
+
 	"strings"
 	"testing"
 
@@ -205,7 +207,7 @@ func TestPagesIntoFolderAboveCursorKeepSelection(t *testing.T) {
 
 func fakeName(i int) string { return "file-" + strings.Repeat("0", 7-len(itoa(i))) + itoa(i) + ".dat" }
 
-func itoa(i int) string { return groupDigits(int64(i)) }
+func itoa(i int) string { return humanize.Count(int64(i)) }
 
 func TestLeavingDropsStaleResultsAndResumes(t *testing.T) {
 	s := fakestore.New(10)

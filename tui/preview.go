@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
 )
 
@@ -100,7 +101,7 @@ func (m *Model) previewLines(width, height int) []string {
 		m.folderInfo(e, field)
 	} else {
 		field("type", "file")
-		field("size", sizeText(e.size))
+		field("size", humanize.Size(e.size))
 		if e.mod != 0 {
 			field("modified", stamp(time.Unix(0, e.mod)))
 		}
@@ -120,7 +121,7 @@ func (m *Model) folderInfo(e *entry, field func(string, string)) {
 	case l == nil:
 		field("children", "not loaded (open to load)")
 	case l.err != nil:
-		field("children", fmt.Sprintf("%s loaded; error: %s", groupDigits(int64(len(l.entries))), safe.Text(l.err.Error())))
+		field("children", fmt.Sprintf("%s loaded; error: %s", humanize.Count(int64(len(l.entries))), safe.Text(l.err.Error())))
 	case l.done:
 		field("children", plural(len(l.entries), "item", "items"))
 	default:
@@ -162,7 +163,7 @@ func (m *Model) metaFields(e *entry, width int, add func(string), field func(str
 	add(s.Accent.Render(fit("metadata", width)))
 	field("id", orDash(safe.Text(om.ID)))
 	field("type", orDash(safe.Text(string(om.Type))))
-	field("size", sizeText(om.Size))
+	field("size", humanize.Size(om.Size))
 	field("mime type", orDash(safe.Text(om.MimeType)))
 	field("checksum", orDash(safe.Text(om.Checksum)))
 	field("created", stamp(om.CreatedAt))
@@ -180,14 +181,6 @@ func (m *Model) metaFields(e *entry, width int, add func(string), field func(str
 	for _, k := range keys {
 		field(safe.Text(k), safe.Text(valueText(om.Metadata[k])))
 	}
-}
-
-// sizeText shows a size both ways: "1.5 MiB (1,572,864 bytes)".
-func sizeText(n int64) string {
-	if n < 1024 {
-		return plural(int(n), "byte", "bytes")
-	}
-	return humanBytes(n) + " (" + groupDigits(n) + " bytes)"
 }
 
 // valueText renders a custom metadata value: strings as they are, the

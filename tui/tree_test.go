@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/coopterm/coop/internal/humanize"
+
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -164,8 +166,8 @@ func TestNavShiftAndScroll(t *testing.T) {
 
 func TestFormatting(t *testing.T) {
 	for n, want := range map[int64]string{0: "0 bytes", 1: "1 byte", 1023: "1,023 bytes", 1536: "1.5 KiB (1,536 bytes)", 5 << 30: "5.0 GiB (5,368,709,120 bytes)"} {
-		if got := sizeText(n); got != want {
-			t.Errorf("sizeText(%d) = %q, want %q", n, got, want)
+		if got := humanize.Size(n); got != want {
+			t.Errorf("humanize.Size(%d) = %q, want %q", n, got, want)
 		}
 	}
 	if got := fit("日本語のファイル名", 7); got != "日本語…" {

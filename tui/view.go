@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
 )
 
@@ -230,12 +231,12 @@ func (m *Model) treeRow(i int, selected bool, width int) string {
 		}
 		label += "/"
 		if l := m.cache[cacheKey{v.repo, e.path}]; open && l != nil && l.loading {
-			info = m.spinner.View() + " " + groupDigits(int64(len(l.entries)))
+			info = m.spinner.View() + " " + humanize.Count(int64(len(l.entries)))
 		} else if open && l != nil && l.err != nil {
 			info = "error"
 		}
 	} else {
-		info = humanBytes(e.size)
+		info = humanize.Bytes(e.size)
 	}
 	indent := min(depth*2, width/2)
 	infoW := 12
@@ -304,7 +305,7 @@ func (m *Model) statusLine() string {
 		case f.running && !f.applied:
 			left += s.Muted.Render("filtering…")
 		case f.applied:
-			left += s.Muted.Render(fmt.Sprintf("%s of %s match", groupDigits(int64(len(f.idx))), groupDigits(int64(f.src.Len()))))
+			left += s.Muted.Render(fmt.Sprintf("%s of %s match", humanize.Count(int64(len(f.idx))), humanize.Count(int64(f.src.Len()))))
 		}
 	} else {
 		left = s.Status.Render(m.countText())

@@ -229,7 +229,7 @@ func printStat(w io.Writer, r statResult) error {
 	line("path", safe.Text(r.Path))
 	if e := r.Entry; e != nil {
 		line("type", string(e.Type))
-		line("size", fmt.Sprintf("%s (%d bytes)", humanize.Bytes(e.Size), e.Size))
+		line("size", humanize.Size(e.Size))
 		line("mime type", safe.Text(e.MimeType))
 		line("checksum", safe.Text(e.Checksum))
 		line("id", safe.Text(e.ID))
@@ -239,7 +239,7 @@ func printStat(w io.Writer, r statResult) error {
 			line("metadata."+safe.Text(k), safe.Text(fmt.Sprint(e.Metadata[k])))
 		}
 	} else if o := r.Object; o != nil {
-		line("size", fmt.Sprintf("%s (%d bytes)", humanize.Bytes(o.Size), o.Size))
+		line("size", humanize.Size(o.Size))
 		line("content type", safe.Text(o.ContentType))
 		line("modified", o.ModTime.UTC().Format(time.RFC3339))
 	}
