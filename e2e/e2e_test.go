@@ -57,50 +57,80 @@ func writeFile(t *testing.T, path, body string) {
 	}
 }
 
-// makeLocalStore builds a store with the command line and by writing files
-// straight into the storage tree, as the platform's local mode would.
-func makeLocalStore(t *testing.T) (root string, env []string) {
-	root = t.TempDir()
-	env = []string{"COOP_STORAGE=" + root, "XDG_CONFIG_HOME=" + t.TempDir(), "COOP_THEME=dark"}
+// makeCatalog creates the accounts and repositories every browse test uses,
+// with the command line.
+func makeCatalog(t *testing.T, env []string) {
+	t.Helper()
 	coop(t, env, "init")
 	coop(t, env, "account", "create", "alice", "--type", "user", "--name", "Alice Nakamura")
 	coop(t, env, "account", "create", "earth-lab", "--type", "organization", "--name", "Earth Lab")
 	coop(t, env, "repo", "create", "earth-lab/scenes", "--title", "Scenes of the Range", "--visibility", "public")
 	time.Sleep(10 * time.Millisecond) // newest first needs distinct creation times
 	coop(t, env, "repo", "create", "earth-lab/archive", "--title", "Cold archive", "--visibility", "private")
+}
 
-	scenes := filepath.Join(root, "earth-lab", "scenes")
-	writeFile(t, filepath.Join(scenes, "README.md"), "# Scenes\n")
-	writeFile(t, filepath.Join(scenes, "2024", "b.csv"), "station,value\nst-42,7\n")
-	writeFile(t, filepath.Join(scenes, "evil\x1b[2Jname.txt"), "boo")
-	writeFile(t, filepath.Join(scenes, ".source-metadata.json"), `{
+// The metadata files of the two test repositories: one with an entry for
+// 2024/b.csv, one corrupt.
+const (
+	scenesMetadata = `{
   "repository_id": "scenes", "account_id": "earth-lab", "last_updated": "2024-05-01T10:00:00Z",
   "objects": {
     "2024/b.csv": {"id": "f-001", "type": "file", "size": 22, "mime_type": "text/csv",
       "created_at": "2024-05-01T10:00:00Z", "updated_at": "2024-05-02T11:00:00Z",
       "checksum": "sha256:feedface", "metadata": {"station": "st-42"}}
   }
-}`)
+}`
+	corruptMetadata = `{"objects": {not json`
+)
+
+// makeLocalStore builds a store with the command line and by writing files
+// straight into the storage tree, as the platform's local mode would.
+func makeLocalStore(t *testing.T) (root string, env []string) {
+	root = t.TempDir()
+	env = []string{"COOP_STORAGE=" + root, "XDG_CONFIG_HOME=" + t.TempDir(), "COOP_THEME=dark"}
+	makeCatalog(t, env)
+	scenes := filepath.Join(root, "earth-lab", "scenes")
+	writeFile(t, filepath.Join(scenes, "README.md"), "# Scenes\n")
+	writeFile(t, filepath.Join(scenes, "2024", "b.csv"), "station,value\nst-42,7\n")
+	writeFile(t, filepath.Join(scenes, "evil\x1b[2Jname.txt"), "boo")
+	writeFile(t, filepath.Join(scenes, ".source-metadata.json"), scenesMetadata)
 	archive := filepath.Join(root, "earth-lab", "archive")
 	writeFile(t, filepath.Join(archive, "old.bin"), "\x00\x01\x02")
-	writeFile(t, filepath.Join(archive, ".source-metadata.json"), `{"objects": {not json`)
+	writeFile(t, filepath.Join(archive, ".source-metadata.json"), corruptMetadata)
 	return root, env
 }
 
 func TestBrowseLocalStore(t *testing.T) {
 	root, env := makeLocalStore(t)
 	tm := startTerm(t, env, bin, "--storage", root)
+	tm.waitFor(10*time.Second, root)
+	walkStore(t, tm, `evil\x1b[2Jname.txt`)
+	// The corrupt metadata file was left as it was.
+	got, err := os.ReadFile(filepath.Join(root, "earth-lab", "archive", ".source-metadata.json"))
+	if err != nil || string(got) != corruptMetadata {
+		t.Errorf("corrupt metadata file changed: %q %v", got, err)
+	}
+}
 
-	tm.waitFor(10*time.Second, "Alice Nakamura", "Earth Lab", "organization")
-	tm.send("j", "Enter")
-	s := tm.waitFor(5*time.Second, "Scenes of the Range", "Cold archive", "public", "private")
+// walkStore browses the store makeLocalStore or makeAWSStore made:
+// accounts → repositories → a folder → a file, then a repository whose
+// metadata is corrupt, then quits.
+// evilName is how the file named "evil\x1b[2Jname.txt" must appear.
+func walkStore(t *testing.T, tm *term, evilName string) {
+	t.Helper()
+	s := tm.waitFor(10*time.Second, "Alice Nakamura", "Earth Lab", "organization")
+	if strings.Index(s, "Earth Lab") > strings.Index(s, "Alice Nakamura") {
+		t.Errorf("organizations are not listed before users:\n%s", s)
+	}
+	tm.send("Enter")
+	s = tm.waitFor(5*time.Second, "Scenes of the Range", "Cold archive", "public", "private")
 	if strings.Index(s, "Cold archive") > strings.Index(s, "Scenes of the Range") {
 		t.Errorf("repositories are not newest first:\n%s", s)
 	}
 
 	// Into the public repository: the top level only, names sanitized.
 	tm.send("j", "Enter")
-	s = tm.waitFor(5*time.Second, "2024/", "README.md", `evil\x1b[2Jname.txt`, "earth-lab", "scenes")
+	s = tm.waitFor(5*time.Second, "2024/", "README.md", evilName, "earth-lab", "scenes")
 	if strings.Contains(s, "b.csv") {
 		t.Errorf("folder contents shown before the folder was opened:\n%s", s)
 	}
@@ -134,10 +164,5 @@ func TestBrowseLocalStore(t *testing.T) {
 			t.Fatalf("coop did not quit on q:\n%s", tm.screen())
 		}
 		time.Sleep(50 * time.Millisecond)
-	}
-	// The corrupt metadata file was left as it was.
-	got, err := os.ReadFile(filepath.Join(root, "earth-lab", "archive", ".source-metadata.json"))
-	if err != nil || string(got) != `{"objects": {not json` {
-		t.Errorf("corrupt metadata file changed: %q %v", got, err)
 	}
 }

@@ -167,16 +167,14 @@ func (s *Store) ListAccounts(ctx context.Context, typ backend.AccountType, req b
 		return page, fmt.Errorf("%w account type %q", backend.ErrInvalid, typ)
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
-		b, prefix := tx.Bucket(bktAccounts), []byte(nil)
+		// The type index orders organizations before users, each by id:
+		// the order DynamoDB's GSI1 gives when both types are listed.
+		b, prefix := tx.Bucket(bktAccountsByType), []byte(nil)
 		if typ != "" {
-			b, prefix = tx.Bucket(bktAccountsByType), []byte(string(typ)+sep)
+			prefix = []byte(string(typ) + sep)
 		}
-		page.Next, err = scanPage(b, prefix, req.Cursor, catalogLimit(req.Limit), false, func(k, v []byte) error {
-			key := k
-			if typ != "" {
-				key = v
-			}
-			a, err := getAccount(tx, key)
+		page.Next, err = scanPage(b, prefix, req.Cursor, catalogLimit(req.Limit), false, func(_, v []byte) error {
+			a, err := getAccount(tx, v)
 			page.Items = append(page.Items, a)
 			return err
 		})
