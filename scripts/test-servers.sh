@@ -5,7 +5,9 @@
 # with go install).
 #
 #   scripts/test-servers.sh install   install both, idempotently, into the cache folder
-#   scripts/test-servers.sh start     start both on free 127.0.0.1 ports; print COOP_TEST_* lines
+#   scripts/test-servers.sh start     start both on free 127.0.0.1 ports, create the bucket
+#                                     $COOP_TEST_BUCKET (default coop-dev); print COOP_TEST_* lines
+#   scripts/test-servers.sh env       print those lines again: eval "$(scripts/test-servers.sh env)"
 #   scripts/test-servers.sh stop      stop what start started
 #   scripts/test-servers.sh status    say what is installed and running
 #   scripts/test-servers.sh paths     print where the artifacts are
@@ -21,6 +23,7 @@ VERSITYGW_MOD="github.com/versity/versitygw/cmd/versitygw"
 VERSITYGW_VERSION="v1.8.0"
 ACCESS_KEY="${COOP_TEST_S3_ACCESS_KEY:-cooptest}"
 SECRET_KEY="${COOP_TEST_S3_SECRET_KEY:-cooptestsecret}"
+DEV_BUCKET="${COOP_TEST_BUCKET:-coop-dev}"
 RUN="$DIR/run"
 
 say() { printf 'test-servers: %s\n' "$*" >&2; }
@@ -156,8 +159,32 @@ export COOP_TEST_S3_ENDPOINT=http://127.0.0.1:$sport
 export COOP_TEST_S3_ACCESS_KEY=$ACCESS_KEY
 export COOP_TEST_S3_SECRET_KEY=$SECRET_KEY
 EOF
-	say "started; to use them: eval \"\$(scripts/test-servers.sh env)\""
+	if make_bucket "http://127.0.0.1:$sport" "$DEV_BUCKET"; then
+		echo "export COOP_TEST_BUCKET=$DEV_BUCKET" >>"$RUN/env"
+		say "bucket $DEV_BUCKET created"
+	fi
+	say "started; Go tests reuse these servers after: eval \"\$(scripts/test-servers.sh env)\""
+	say "coop against them: AWS_ACCESS_KEY_ID=$ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRET_KEY coop --backend aws" \
+		"--bucket $DEV_BUCKET --endpoint-url http://127.0.0.1:$sport --dynamodb-endpoint http://127.0.0.1:$dport --path-style init"
 	cat "$RUN/env"
+}
+
+# make_bucket creates a bucket with a SigV4-signed PUT (curl 7.75 or later).
+make_bucket() {
+	local endpoint=$1 bucket=$2 code
+	if ! command -v curl >/dev/null 2>&1; then
+		say "curl not found: bucket $bucket not created (tests make their own)"
+		return 1
+	fi
+	# The hash is SHA-256 of the empty body.
+	code="$(curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:s3" \
+		--user "$ACCESS_KEY:$SECRET_KEY" \
+		-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+		-X PUT "$endpoint/$bucket")" || true
+	if [[ "$code" != 200 ]]; then
+		say "could not create bucket $bucket (HTTP $code); tests make their own"
+		return 1
+	fi
 }
 
 cmd_stop() {

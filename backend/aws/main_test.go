@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/internal/testservers"
 )
@@ -69,9 +71,11 @@ func runMain(m *testing.M) int {
 }
 
 // testConfig returns a Config with fresh table names and a fresh bucket.
+// On a DynamoDB reused from the environment the tables are dropped at
+// cleanup; one this package started is thrown away whole.
 func testConfig(t testing.TB) Config {
 	t.Helper()
-	return Config{
+	cfg := Config{
 		Bucket:            testEnv.s3.NewBucket(t),
 		EndpointURL:       testEnv.s3.Endpoint,
 		DynamoDBEndpoint:  testEnv.dynamo.Endpoint,
@@ -79,6 +83,25 @@ func testConfig(t testing.TB) Config {
 		AccountsTable:     testservers.UniqueName("accounts"),
 		RepositoriesTable: testservers.UniqueName("repositories"),
 		Timeout:           20 * time.Second,
+	}
+	if testEnv.dynamo.External {
+		t.Cleanup(func() { dropTables(t, cfg) })
+	}
+	return cfg
+}
+
+// dropTables deletes a test's tables, if it made them.
+func dropTables(t testing.TB, cfg Config) {
+	s, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Logf("drop tables: %v", err)
+		return
+	}
+	for _, table := range []string{cfg.AccountsTable, cfg.RepositoriesTable} {
+		_, err := s.ddb.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table})
+		if err != nil && !isCode(err, "ResourceNotFoundException") {
+			t.Logf("drop table %s: %v", table, err)
+		}
 	}
 }
 
