@@ -41,12 +41,18 @@ func quoteAll(argv []string) []string {
 	return out
 }
 
-// send types keys as tmux key names ("Enter", "Down", "j", "/").
+// send types keys as tmux key names ("Enter", "Down", "j", "/"). After
+// Escape it pauses as a person would: ESC followed at once by a key reads
+// as alt+key.
 func (tm *term) send(keys ...string) {
 	tm.t.Helper()
-	args := append([]string{"-L", tm.socket, "send-keys", "-t", "0"}, keys...)
-	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
-		tm.t.Fatalf("send-keys %v: %v: %s", keys, err, out)
+	for _, k := range keys {
+		if out, err := exec.Command("tmux", "-L", tm.socket, "send-keys", "-t", "0", k).CombinedOutput(); err != nil {
+			tm.t.Fatalf("send-keys %q: %v: %s", k, err, out)
+		}
+		if k == "Escape" {
+			time.Sleep(150 * time.Millisecond)
+		}
 	}
 }
 

@@ -15,7 +15,11 @@ func TestPopulateIsCompleteAndIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	t.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	opts := demo.Options{BigFolderSize: 250}
 	if err := demo.Populate(ctx, store, opts); err != nil {
 		t.Fatal(err)

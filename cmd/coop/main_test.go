@@ -161,7 +161,7 @@ func TestUnreadableStorageRoot(t *testing.T) {
 	if err := os.Chmod(root, 0); err != nil {
 		t.Fatal(err)
 	}
-	defer os.Chmod(root, 0o755)
+	t.Cleanup(func() { _ = os.Chmod(root, 0o755) })
 	code, _, errs := runCLI(t, root, "ls")
 	if code != 1 || strings.Count(errs, "\n") != 1 {
 		t.Errorf("ls on unreadable root: exit %d, %q", code, errs)
