@@ -1,0 +1,45 @@
+package access_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/access/accesstest"
+	"github.com/coopterm/coop/backend/aws"
+	"github.com/coopterm/coop/internal/testservers"
+)
+
+// TestAccessAWS runs the access contract on DynamoDB Local and versitygw,
+// all subtests sharing one set of tables and one bucket.
+func TestAccessAWS(t *testing.T) {
+	dynamo := testservers.StartDynamo(t)
+	s3 := testservers.StartS3(t)
+	empty := filepath.Join(t.TempDir(), "none")
+	t.Setenv("AWS_ACCESS_KEY_ID", s3.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s3.SecretKey)
+	t.Setenv("AWS_REGION", s3.Region)
+	t.Setenv("AWS_CONFIG_FILE", empty)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_PROFILE", "")
+	store, err := aws.Open(context.Background(), aws.Config{
+		Bucket:            s3.NewBucket(t),
+		EndpointURL:       s3.Endpoint,
+		DynamoDBEndpoint:  dynamo,
+		PathStyle:         true,
+		AccountsTable:     testservers.UniqueName("accounts"),
+		RepositoriesTable: testservers.UniqueName("repositories"),
+		Timeout:           20 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	if err := store.Init(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	accesstest.Run(t, func(*testing.T) backend.Store { return store })
+}

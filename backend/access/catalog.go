@@ -1,0 +1,285 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/coopterm/coop/audit"
+	"github.com/coopterm/coop/backend"
+)
+
+// administers reports whether the caller administers account a: the
+// machine's owner does every account, an account itself, and the owners
+// of an organization the organization. Only they see private metadata
+// (keys, members) and may change the account.
+func (s *Store) administers(a backend.Account) bool {
+	switch s.who.Kind {
+	case KindOwner:
+		return true
+	case KindAnonymous:
+		return false
+	}
+	if a.ID == s.who.Account {
+		return true
+	}
+	return a.Type == backend.AccountOrganization && Members(a)[s.who.Account] == RoleOwner
+}
+
+// redact hides what only those who administer an account may see: its
+// private metadata and, from anonymous callers, its email address.
+func (s *Store) redact(a backend.Account) backend.Account {
+	if !s.administers(a) {
+		a.MetadataPrivate = nil
+	}
+	if s.who.Kind == KindAnonymous {
+		a.Email = ""
+	}
+	return a
+}
+
+// CreateAccount adds an account; only the machine's owner may.
+func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
+	err := fmt.Errorf("create account %s: %s: %w", a.ID, s.who, backend.ErrUnauthorized)
+	if s.who.Kind == KindOwner {
+		err = s.keysFree(ctx, a)
+		if err == nil {
+			err = s.base.CreateAccount(ctx, a)
+		}
+	}
+	s.forget()
+	s.record(audit.ActionAccountCreate, a.ID, 0, string(a.Type), err)
+	if err == nil {
+		s.recordKeyAndMemberChanges(backend.Account{ID: a.ID}, a)
+	}
+	return err
+}
+
+// GetAccount reads an account; private metadata is shown only to those
+// who administer it.
+func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountType) (backend.Account, error) {
+	a, err := s.base.GetAccount(ctx, id, typ)
+	if err != nil {
+		return a, err
+	}
+	return s.redact(a), nil
+}
+
+// FindAccount reads an account by id, redacted as GetAccount.
+func (s *Store) FindAccount(ctx context.Context, id string) (backend.Account, error) {
+	a, err := s.base.FindAccount(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	return s.redact(a), nil
+}
+
+// FindAccountByEmail finds an account by email; anonymous callers may not
+// look up addresses.
+func (s *Store) FindAccountByEmail(ctx context.Context, email string) (backend.Account, error) {
+	if s.who.Kind == KindAnonymous {
+		return backend.Account{}, fmt.Errorf("account with email %q: %w", email, backend.ErrNotFound)
+	}
+	a, err := s.base.FindAccountByEmail(ctx, email)
+	if err != nil {
+		return a, err
+	}
+	return s.redact(a), nil
+}
+
+// ListAccounts lists accounts, redacted as GetAccount.
+func (s *Store) ListAccounts(ctx context.Context, typ backend.AccountType, req backend.PageRequest) (backend.Page[backend.Account], error) {
+	p, err := s.base.ListAccounts(ctx, typ, req)
+	if err != nil {
+		return p, err
+	}
+	for i := range p.Items {
+		p.Items[i] = s.redact(p.Items[i])
+	}
+	return p, nil
+}
+
+// UpdateAccount replaces an account. The machine's owner may update any
+// account, an account itself, and an organization's owners the
+// organization. Keys another account already owns are refused
+// (backend.ErrExists). Key and member changes are recorded one by one.
+func (s *Store) UpdateAccount(ctx context.Context, a backend.Account) error {
+	old, err := s.base.GetAccount(ctx, a.ID, a.Type)
+	if err == nil {
+		if s.administers(old) {
+			err = s.keysFree(ctx, a)
+		} else {
+			err = fmt.Errorf("update account %s: %s: %w", a.ID, s.who, backend.ErrUnauthorized)
+		}
+	}
+	if err == nil {
+		err = s.base.UpdateAccount(ctx, a)
+	}
+	s.forget()
+	if err != nil {
+		s.record(audit.ActionAccountUpdate, a.ID, 0, "", err)
+		return err
+	}
+	if !s.recordKeyAndMemberChanges(old, a) {
+		s.record(audit.ActionAccountUpdate, a.ID, 0, "", nil)
+	}
+	return nil
+}
+
+// keysFree checks that no account other than a lists one of a's keys, so
+// that a key always signs in as one account.
+func (s *Store) keysFree(ctx context.Context, a backend.Account) error {
+	lines := Keys(a)
+	if len(lines) == 0 {
+		return nil
+	}
+	want := map[string]bool{}
+	for _, l := range lines {
+		if _, _, err := ParseKey(l); err != nil {
+			return fmt.Errorf("account %s: %w", a.ID, err)
+		}
+		want[Fingerprint(l)] = true
+	}
+	var clash error
+	err := EachAccount(ctx, s.base, func(other backend.Account) bool {
+		if other.ID == a.ID {
+			return true
+		}
+		for _, l := range Keys(other) {
+			if fp := Fingerprint(l); want[fp] {
+				clash = fmt.Errorf("key %s already belongs to another account: %w", fp, backend.ErrExists)
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return clash
+}
+
+// recordKeyAndMemberChanges records each key added or removed and each
+// member whose role changed between old and updated, by fingerprint and
+// role only. It reports whether there was any such change.
+func (s *Store) recordKeyAndMemberChanges(old, updated backend.Account) bool {
+	changed := false
+	before, after := fingerprints(old), fingerprints(updated)
+	for _, fp := range sortedKeys(after) {
+		if !before[fp] {
+			s.record(audit.ActionKeyAdd, updated.ID, 0, fp, nil)
+			changed = true
+		}
+	}
+	for _, fp := range sortedKeys(before) {
+		if !after[fp] {
+			s.record(audit.ActionKeyRemove, updated.ID, 0, fp, nil)
+			changed = true
+		}
+	}
+	mb, ma := Members(old), Members(updated)
+	for _, id := range sortedKeys(ma) {
+		if mb[id] != ma[id] {
+			s.record(audit.ActionMemberSet, updated.ID+" "+id, 0, string(ma[id]), nil)
+			changed = true
+		}
+	}
+	for _, id := range sortedKeys(mb) {
+		if _, ok := ma[id]; !ok {
+			s.record(audit.ActionMemberRemove, updated.ID+" "+id, 0, string(mb[id]), nil)
+			changed = true
+		}
+	}
+	return changed
+}
+
+func fingerprints(a backend.Account) map[string]bool {
+	out := map[string]bool{}
+	for _, l := range Keys(a) {
+		if fp := Fingerprint(l); fp != "" {
+			out[fp] = true
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CreateRepository adds a repository. The machine's owner may create any;
+// an account its own; an organization's owners and maintainers the
+// organization's.
+func (s *Store) CreateRepository(ctx context.Context, r backend.Repository) error {
+	role, err := s.role(ctx, r.AccountID)
+	if err == nil && role.Level() < Admin {
+		err = fmt.Errorf("create repository %s: %s: %w", r.Ref(), s.who, backend.ErrUnauthorized)
+	}
+	if err == nil {
+		err = s.base.CreateRepository(ctx, r)
+	}
+	s.forget()
+	s.record(audit.ActionRepoCreate, r.Ref().String(), 0, string(r.Visibility), err)
+	return err
+}
+
+// GetRepository reads a repository the caller may read; any other is
+// backend.ErrNotFound.
+func (s *Store) GetRepository(ctx context.Context, accountID, repositoryID string) (backend.Repository, error) {
+	r, _, err := s.repo(ctx, backend.RepoRef{AccountID: accountID, RepositoryID: repositoryID})
+	return r, err
+}
+
+// UpdateRepository replaces a repository the caller administers.
+func (s *Store) UpdateRepository(ctx context.Context, r backend.Repository) error {
+	err := s.need(ctx, r.Ref(), Admin, "update repository")
+	if err == nil {
+		err = s.base.UpdateRepository(ctx, r)
+	}
+	s.forget()
+	detail := ""
+	if err == nil {
+		detail = string(r.Visibility)
+	}
+	s.record(audit.ActionRepoUpdate, r.Ref().String(), 0, detail, err)
+	return err
+}
+
+// ListRepositories lists the account's repositories the caller may read,
+// newest first. Pages may hold fewer items than asked for; an empty page
+// is the last one.
+func (s *Store) ListRepositories(ctx context.Context, accountID string, req backend.PageRequest) (backend.Page[backend.Repository], error) {
+	for {
+		p, err := s.base.ListRepositories(ctx, accountID, req)
+		if err != nil {
+			return p, err
+		}
+		kept := p.Items[:0]
+		for _, r := range p.Items {
+			lvl, err := s.levelOf(ctx, r)
+			if err != nil {
+				return backend.Page[backend.Repository]{}, err
+			}
+			if lvl > NoAccess {
+				kept = append(kept, r)
+			}
+		}
+		p.Items = slices.Clip(kept)
+		if len(p.Items) > 0 || p.Next == "" {
+			return p, nil
+		}
+		req.Cursor = p.Next
+	}
+}
+
+// targetPath names an object for the audit log.
+func targetPath(ref backend.RepoRef, path string) string {
+	return strings.TrimSuffix(ref.String()+"/"+path, "/")
+}

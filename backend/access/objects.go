@@ -1,0 +1,89 @@
+package access
+
+import (
+	"context"
+	"io"
+
+	"github.com/coopterm/coop/audit"
+	"github.com/coopterm/coop/backend"
+)
+
+// ListObjects lists a folder of a repository the caller may read.
+func (s *Store) ListObjects(ctx context.Context, repo backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.Entry], error) {
+	if err := s.need(ctx, repo, ReadOnly, "list"); err != nil {
+		return backend.Page[backend.Entry]{}, err
+	}
+	return s.base.ListObjects(ctx, repo, folder, req)
+}
+
+// StatObject describes an object of a repository the caller may read.
+func (s *Store) StatObject(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectInfo, error) {
+	if err := s.need(ctx, repo, ReadOnly, "stat"); err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	return s.base.StatObject(ctx, repo, path)
+}
+
+// GetObject opens an object of a repository the caller may read.
+func (s *Store) GetObject(ctx context.Context, repo backend.RepoRef, path string) (io.ReadCloser, backend.ObjectInfo, error) {
+	if err := s.need(ctx, repo, ReadOnly, "read"); err != nil {
+		return nil, backend.ObjectInfo{}, err
+	}
+	return s.base.GetObject(ctx, repo, path)
+}
+
+// PutObject stores an object in a repository the caller may write to, and
+// records the upload (or the refusal).
+func (s *Store) PutObject(ctx context.Context, repo backend.RepoRef, path string, r io.Reader, size int64) (backend.ObjectInfo, error) {
+	var info backend.ObjectInfo
+	err := s.need(ctx, repo, ReadWrite, "upload to")
+	if err == nil {
+		info, err = s.base.PutObject(ctx, repo, path, r, size)
+	}
+	s.record(audit.ActionUpload, targetPath(repo, path), info.Size, info.Checksum, err)
+	return info, err
+}
+
+// DeleteObject removes an object from a repository the caller may write
+// to, and records the deletion (or the refusal).
+func (s *Store) DeleteObject(ctx context.Context, repo backend.RepoRef, path string) error {
+	err := s.need(ctx, repo, ReadWrite, "delete from")
+	if err == nil {
+		err = s.base.DeleteObject(ctx, repo, path)
+	}
+	s.record(audit.ActionDelete, targetPath(repo, path), 0, "", err)
+	return err
+}
+
+// ReadMetadata reads the metadata file of a repository the caller may read.
+func (s *Store) ReadMetadata(ctx context.Context, repo backend.RepoRef) (backend.SourceMetadata, error) {
+	if err := s.need(ctx, repo, ReadOnly, "read metadata of"); err != nil {
+		return backend.SourceMetadata{}, err
+	}
+	return s.base.ReadMetadata(ctx, repo)
+}
+
+// UpdateMetadata updates the metadata file of a repository the caller may
+// write to.
+func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn func(*backend.SourceMetadata) error) error {
+	err := s.need(ctx, repo, ReadWrite, "update metadata of")
+	if err == nil {
+		err = s.base.UpdateMetadata(ctx, repo, fn)
+	}
+	s.record(audit.ActionMetadataUpdate, repo.String(), 0, "", err)
+	return err
+}
+
+// UpdateObjectMetadata sets or removes one entry of the metadata file of a
+// repository the caller may write to.
+func (s *Store) UpdateObjectMetadata(ctx context.Context, repo backend.RepoRef, path string, meta *backend.ObjectMeta) error {
+	err := s.need(ctx, repo, ReadWrite, "update metadata of")
+	if err == nil {
+		err = s.base.UpdateObjectMetadata(ctx, repo, path, meta)
+	}
+	s.record(audit.ActionMetadataUpdate, targetPath(repo, path), 0, "", err)
+	return err
+}
+
+// The compile-time proof that Store is a backend.Store.
+var _ backend.Store = (*Store)(nil)

@@ -1,0 +1,255 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/coopterm/coop/audit"
+	"github.com/coopterm/coop/backend"
+)
+
+// decisionTTL is how long a Store remembers what a caller may do with a
+// repository. Changes made through the same Store take effect at once;
+// changes made elsewhere (another session, the command line) within this.
+const decisionTTL = 2 * time.Second
+
+// Store is a backend.Store seen by one caller: reads and listings show
+// only what the caller may read, writes are refused unless it may write,
+// and every write is recorded. It is safe for concurrent use.
+type Store struct {
+	base      backend.Store
+	who       Principal
+	rec       audit.Recorder
+	location  string
+	closeBase bool
+	now       func() time.Time
+
+	mu    sync.Mutex
+	repos map[backend.RepoRef]repoDecision
+	roles map[string]roleDecision
+}
+
+type repoDecision struct {
+	repo    backend.Repository
+	level   Level
+	err     error
+	expires time.Time
+}
+
+type roleDecision struct {
+	role    Role
+	expires time.Time
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithAudit records every write (and every refused write) in rec.
+func WithAudit(rec audit.Recorder) Option { return func(s *Store) { s.rec = rec } }
+
+// WithLocation replaces what Location reports (by default the base
+// store's), e.g. so remote users do not see the server's paths.
+func WithLocation(loc string) Option { return func(s *Store) { s.location = loc } }
+
+// ClosingBase makes Close close the base store too. Without it the base
+// store belongs to whoever opened it, which suits a server whose sessions
+// share one store.
+func ClosingBase() Option { return func(s *Store) { s.closeBase = true } }
+
+// New wraps base for caller who.
+func New(base backend.Store, who Principal, opts ...Option) *Store {
+	s := &Store{
+		base:  base,
+		who:   who,
+		rec:   audit.Discard{},
+		now:   time.Now,
+		repos: map[backend.RepoRef]repoDecision{},
+		roles: map[string]roleDecision{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Principal is the caller this Store acts for.
+func (s *Store) Principal() Principal { return s.who }
+
+// Init creates the store layout; only the machine's owner may.
+func (s *Store) Init(ctx context.Context) error {
+	if s.who.Kind != KindOwner {
+		return fmt.Errorf("init: %s: %w", s.who, backend.ErrUnauthorized)
+	}
+	return s.base.Init(ctx)
+}
+
+// Location describes the store.
+func (s *Store) Location() string {
+	if s.location != "" {
+		return s.location
+	}
+	return s.base.Location()
+}
+
+// Close closes the base store if the Store was made with ClosingBase.
+func (s *Store) Close() error {
+	if s.closeBase {
+		return s.base.Close()
+	}
+	return nil
+}
+
+// forget drops remembered decisions after a catalog write.
+func (s *Store) forget() {
+	s.mu.Lock()
+	clear(s.repos)
+	clear(s.roles)
+	s.mu.Unlock()
+}
+
+// role is the caller's role in account accountID: owner of itself, its
+// role in an organization it belongs to, or none.
+func (s *Store) role(ctx context.Context, accountID string) (Role, error) {
+	switch s.who.Kind {
+	case KindOwner:
+		return RoleOwner, nil
+	case KindAnonymous:
+		return "", nil
+	}
+	if accountID == s.who.Account {
+		return RoleOwner, nil
+	}
+	now := s.now()
+	s.mu.Lock()
+	d, ok := s.roles[accountID]
+	s.mu.Unlock()
+	if ok && now.Before(d.expires) {
+		return d.role, nil
+	}
+	acct, err := s.base.FindAccount(ctx, accountID)
+	switch {
+	case errors.Is(err, backend.ErrNotFound):
+		acct = backend.Account{}
+	case err != nil:
+		return "", err
+	}
+	d = roleDecision{expires: now.Add(decisionTTL)}
+	if acct.Type == backend.AccountOrganization {
+		d.role = Members(acct)[s.who.Account]
+	}
+	s.mu.Lock()
+	s.roles[accountID] = d
+	s.mu.Unlock()
+	return d.role, nil
+}
+
+// levelOf is what the caller may do with repository r.
+func (s *Store) levelOf(ctx context.Context, r backend.Repository) (Level, error) {
+	if s.who.Kind == KindOwner {
+		return Admin, nil
+	}
+	lvl := NoAccess
+	if r.Visibility == backend.VisibilityPublic {
+		lvl = ReadOnly
+	}
+	if s.who.Kind == KindAnonymous {
+		return lvl, nil
+	}
+	role, err := s.role(ctx, r.AccountID)
+	if err != nil {
+		return NoAccess, err
+	}
+	return max(lvl, role.Level()), nil
+}
+
+// Level is what the caller may do with the repository ref. A repository
+// it may not read is backend.ErrNotFound, as if it did not exist.
+func (s *Store) Level(ctx context.Context, ref backend.RepoRef) (Level, error) {
+	_, lvl, err := s.repo(ctx, ref)
+	return lvl, err
+}
+
+// repo reads the repository ref and what the caller may do with it,
+// answering ErrNotFound for repositories it may not read.
+func (s *Store) repo(ctx context.Context, ref backend.RepoRef) (backend.Repository, Level, error) {
+	now := s.now()
+	s.mu.Lock()
+	d, ok := s.repos[ref]
+	s.mu.Unlock()
+	if ok && now.Before(d.expires) {
+		return d.repo, d.level, d.err
+	}
+	d = repoDecision{expires: now.Add(decisionTTL)}
+	d.repo, d.err = s.base.GetRepository(ctx, ref.AccountID, ref.RepositoryID)
+	if d.err == nil {
+		d.level, d.err = s.levelOf(ctx, d.repo)
+		if d.err == nil && d.level == NoAccess {
+			d.err = backend.ErrNotFound
+		}
+	}
+	if errors.Is(d.err, backend.ErrNotFound) {
+		// The same answer whether it is missing or hidden.
+		d.repo, d.level = backend.Repository{}, NoAccess
+		d.err = fmt.Errorf("repository %s: %w", ref, backend.ErrNotFound)
+	}
+	if d.err != nil && !errors.Is(d.err, backend.ErrNotFound) {
+		return backend.Repository{}, NoAccess, d.err // not remembered: may be passing
+	}
+	s.mu.Lock()
+	s.repos[ref] = d
+	s.mu.Unlock()
+	return d.repo, d.level, d.err
+}
+
+// need checks that the caller may act on ref at level want. A repository
+// it cannot see is ErrNotFound; one it can see but not change is
+// ErrUnauthorized.
+func (s *Store) need(ctx context.Context, ref backend.RepoRef, want Level, what string) error {
+	if err := backend.ValidateRef(ref); err != nil {
+		return err
+	}
+	_, lvl, err := s.repo(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if lvl < want {
+		return fmt.Errorf("%s %s: %s has %s access: %w", what, ref, s.who, lvl, backend.ErrUnauthorized)
+	}
+	return nil
+}
+
+// record writes one audit event for the caller.
+func (s *Store) record(action, target string, bytes int64, detail string, err error) {
+	ev := audit.Event{
+		Time:   s.now(),
+		Actor:  s.who.Actor(),
+		Remote: s.who.Remote,
+		Action: action,
+		Target: target,
+		Result: Result(err),
+		Bytes:  bytes,
+		Detail: detail,
+	}
+	if err != nil {
+		ev.Error = err.Error()
+	}
+	s.rec.Record(ev)
+}
+
+// Result maps an error to the audit log's result field.
+func Result(err error) string {
+	switch {
+	case err == nil:
+		return audit.ResultOK
+	case errors.Is(err, backend.ErrUnauthorized):
+		return audit.ResultDenied
+	case errors.Is(err, backend.ErrNotFound):
+		return audit.ResultNotFound
+	case errors.Is(err, backend.ErrInvalid):
+		return audit.ResultInvalid
+	}
+	return audit.ResultError
+}
