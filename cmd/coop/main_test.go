@@ -19,16 +19,14 @@ import (
 // returns its exit code, stdout and stderr.
 func runCLI(t *testing.T, root string, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIEnv(t, map[string]string{"COOP_STORAGE": root, "HOME": t.TempDir()}, args...)
+}
+
+// runCLIEnv is runCLI with the whole environment given.
+func runCLIEnv(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	getenv := func(k string) string {
-		switch k {
-		case "COOP_STORAGE":
-			return root
-		case "HOME":
-			return t.TempDir()
-		}
-		return ""
-	}
+	getenv := func(k string) string { return env[k] }
 	code := run(context.Background(), args, &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: getenv,
 		isTerminal: func() bool { return false }})
 	return code, out.String(), errb.String()
@@ -165,5 +163,52 @@ func TestUnreadableStorageRoot(t *testing.T) {
 	code, _, errs := runCLI(t, root, "ls")
 	if code != 1 || strings.Count(errs, "\n") != 1 {
 		t.Errorf("ls on unreadable root: exit %d, %q", code, errs)
+	}
+}
+
+func TestBrowserStartupErrors(t *testing.T) {
+	root := t.TempDir()
+	mustRun(t, root, "init")
+	cfgDir := t.TempDir()
+	broken := filepath.Join(cfgDir, "broken.toml")
+	if err := os.WriteFile(broken, []byte("theme = \"dark\"\n[keys]\nupp = \"k\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badKey := filepath.Join(cfgDir, "badkey.toml")
+	if err := os.WriteFile(badKey, []byte("[keys]\nquit = \"ctrl+escape\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"COOP_STORAGE": root}, []string{"--theme", "neon"}, `unknown theme "neon"`},
+		{map[string]string{"COOP_STORAGE": root, "COOP_CONFIG": broken}, nil, `broken.toml:3: unknown action "upp"`},
+		{map[string]string{"COOP_STORAGE": root, "COOP_CONFIG": badKey}, nil, "badkey.toml:2:"},
+		{map[string]string{"COOP_STORAGE": root, "XDG_CONFIG_HOME": cfgDir}, nil, "needs a terminal"},
+	} {
+		code, _, errs := runCLIEnv(t, tc.env, tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("coop %v with %v: exit %d, stderr %q; want exit 2 and one line containing %q", tc.args, tc.env, code, errs, tc.want)
+		}
+	}
+}
+
+func TestCorruptCatalog(t *testing.T) {
+	root := t.TempDir()
+	mustRun(t, root, "account", "create", "alice", "--type", "user")
+	db := filepath.Join(root, ".coop", "catalog.db")
+	garbage := bytes.Repeat([]byte("not a bolt file "), 512)
+	if err := os.WriteFile(db, garbage, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, root, "ls")
+	if code != 1 || !strings.Contains(errs, "catalog") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("ls on a corrupt catalog: exit %d, %q", code, errs)
+	}
+	after, _ := os.ReadFile(db)
+	if !bytes.Equal(after, garbage) {
+		t.Error("the corrupt catalog was changed")
 	}
 }
