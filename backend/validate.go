@@ -35,19 +35,14 @@ func ValidateRef(r RepoRef) error {
 	return ValidateID("repository", r.RepositoryID)
 }
 
-// ValidatePath checks an object path relative to a repository root:
-// valid UTF-8, at most MaxPathBytes, no NUL or control characters, no
-// backslash, not absolute, no empty, "." or ".." segments. The empty path
-// (the root) is accepted only where allowRoot is true.
+// ValidatePath checks an object path relative to a repository root for a
+// new write: everything ValidateReadPath checks, and also valid UTF-8, no
+// control characters and no backslash, so that every name coop creates is
+// portable and prints as it is. The empty path (the root) is accepted only
+// where allowRoot is true.
 func ValidatePath(p string, allowRoot bool) error {
-	if p == "" {
-		if allowRoot {
-			return nil
-		}
-		return fmt.Errorf("%w path: empty", ErrInvalid)
-	}
-	if len(p) > MaxPathBytes {
-		return fmt.Errorf("%w path: longer than %d bytes", ErrInvalid, MaxPathBytes)
+	if err := ValidateReadPath(p, allowRoot); err != nil {
+		return err
 	}
 	if !utf8.ValidString(p) {
 		return fmt.Errorf("%w path %q: not valid UTF-8", ErrInvalid, p)
@@ -59,20 +54,6 @@ func ValidatePath(p string, allowRoot bool) error {
 		if r == '\\' {
 			return fmt.Errorf("%w path %q: contains a backslash", ErrInvalid, p)
 		}
-	}
-	if strings.HasPrefix(p, "/") {
-		return fmt.Errorf("%w path %q: must be relative", ErrInvalid, p)
-	}
-	for _, seg := range strings.Split(p, "/") {
-		switch seg {
-		case "":
-			return fmt.Errorf("%w path %q: empty segment", ErrInvalid, p)
-		case ".", "..":
-			return fmt.Errorf("%w path %q: no %q segments", ErrInvalid, p, seg)
-		}
-	}
-	if p == MetadataFileName {
-		return fmt.Errorf("%w path %q: reserved for repository metadata", ErrInvalid, p)
 	}
 	return nil
 }
