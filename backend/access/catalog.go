@@ -11,6 +11,11 @@ import (
 	"github.com/coopterm/coop/backend"
 )
 
+// Administers reports whether the caller administers account a (as read
+// through this Store): whether it may see a's keys and members and change
+// them.
+func (s *Store) Administers(a backend.Account) bool { return s.administers(a) }
+
 // administers reports whether the caller administers account a: the
 // machine's owner does every account, an account itself, and the owners
 // of an organization the organization. Only they see private metadata
@@ -51,8 +56,8 @@ func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
 	}
 	s.forget()
 	s.record(audit.ActionAccountCreate, a.ID, 0, string(a.Type), err)
-	if err == nil {
-		s.recordKeyAndMemberChanges(backend.Account{ID: a.ID}, a)
+	for _, c := range accountChanges(backend.Account{ID: a.ID}, a) {
+		s.record(c.action, c.target, 0, c.detail, err)
 	}
 	return err
 }
@@ -104,7 +109,8 @@ func (s *Store) ListAccounts(ctx context.Context, typ backend.AccountType, req b
 // UpdateAccount replaces an account. The machine's owner may update any
 // account, an account itself, and an organization's owners the
 // organization. Keys another account already owns are refused
-// (backend.ErrExists). Key and member changes are recorded one by one.
+// (backend.ErrExists). Key and member changes are recorded one by one,
+// refused ones too.
 func (s *Store) UpdateAccount(ctx context.Context, a backend.Account) error {
 	old, err := s.base.GetAccount(ctx, a.ID, a.Type)
 	if err == nil {
@@ -118,14 +124,14 @@ func (s *Store) UpdateAccount(ctx context.Context, a backend.Account) error {
 		err = s.base.UpdateAccount(ctx, a)
 	}
 	s.forget()
-	if err != nil {
-		s.record(audit.ActionAccountUpdate, a.ID, 0, "", err)
-		return err
+	changes := accountChanges(old, a)
+	if len(changes) == 0 {
+		changes = []change{{audit.ActionAccountUpdate, a.ID, ""}}
 	}
-	if !s.recordKeyAndMemberChanges(old, a) {
-		s.record(audit.ActionAccountUpdate, a.ID, 0, "", nil)
+	for _, c := range changes {
+		s.record(c.action, c.target, 0, c.detail, err)
 	}
-	return nil
+	return err
 }
 
 // keysFree checks that no account other than a lists one of a's keys, so
@@ -161,38 +167,36 @@ func (s *Store) keysFree(ctx context.Context, a backend.Account) error {
 	return clash
 }
 
-// recordKeyAndMemberChanges records each key added or removed and each
-// member whose role changed between old and updated, by fingerprint and
-// role only. It reports whether there was any such change.
-func (s *Store) recordKeyAndMemberChanges(old, updated backend.Account) bool {
-	changed := false
+// change is one key or membership change of an account, for the audit log.
+type change struct{ action, target, detail string }
+
+// accountChanges lists the keys added and removed and the members whose
+// role changed from old to updated, by fingerprint and role only.
+func accountChanges(old, updated backend.Account) []change {
+	var out []change
 	before, after := fingerprints(old), fingerprints(updated)
 	for _, fp := range sortedKeys(after) {
 		if !before[fp] {
-			s.record(audit.ActionKeyAdd, updated.ID, 0, fp, nil)
-			changed = true
+			out = append(out, change{audit.ActionKeyAdd, updated.ID, fp})
 		}
 	}
 	for _, fp := range sortedKeys(before) {
 		if !after[fp] {
-			s.record(audit.ActionKeyRemove, updated.ID, 0, fp, nil)
-			changed = true
+			out = append(out, change{audit.ActionKeyRemove, updated.ID, fp})
 		}
 	}
 	mb, ma := Members(old), Members(updated)
 	for _, id := range sortedKeys(ma) {
 		if mb[id] != ma[id] {
-			s.record(audit.ActionMemberSet, updated.ID+" "+id, 0, string(ma[id]), nil)
-			changed = true
+			out = append(out, change{audit.ActionMemberSet, updated.ID + " " + id, string(ma[id])})
 		}
 	}
 	for _, id := range sortedKeys(mb) {
 		if _, ok := ma[id]; !ok {
-			s.record(audit.ActionMemberRemove, updated.ID+" "+id, 0, string(mb[id]), nil)
-			changed = true
+			out = append(out, change{audit.ActionMemberRemove, updated.ID + " " + id, string(mb[id])})
 		}
 	}
-	return changed
+	return out
 }
 
 func fingerprints(a backend.Account) map[string]bool {

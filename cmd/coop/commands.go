@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/coopterm/coop/backend"
-	"golang.org/x/crypto/ssh"
 )
 
 func (a *app) cmdInit(ctx context.Context, args []string) error {
@@ -32,16 +31,25 @@ func (a *app) cmdInit(ctx context.Context, args []string) error {
 }
 
 func (a *app) cmdAccount(ctx context.Context, args []string) error {
+	const subs = "create, keys, add-key, remove-key, add-member or remove-member"
 	if len(args) == 0 {
-		return usagef("account needs a subcommand: create or add-key")
+		return usagef("account needs a subcommand: %s", subs)
 	}
 	switch args[0] {
 	case "create":
 		return a.accountCreate(ctx, args[1:])
 	case "add-key":
 		return a.accountAddKey(ctx, args[1:])
+	case "keys":
+		return a.accountKeys(ctx, args[1:])
+	case "remove-key":
+		return a.accountRemoveKey(ctx, args[1:])
+	case "add-member":
+		return a.accountAddMember(ctx, args[1:])
+	case "remove-member":
+		return a.accountRemoveMember(ctx, args[1:])
 	}
-	return usagef("unknown account subcommand %q (create or add-key)", args[0])
+	return usagef("unknown account subcommand %q (%s)", args[0], subs)
 }
 
 func (a *app) accountCreate(ctx context.Context, args []string) error {
@@ -86,62 +94,6 @@ func (a *app) accountCreate(ctx context.Context, args []string) error {
 	}
 	_, err = fmt.Fprintf(a.stdout, "created %s account %s\n", t, pos[0])
 	return err
-}
-
-// sshKeysField is where an account's SSH public keys live, in its private
-// metadata, as authorized_keys lines.
-const sshKeysField = "ssh_keys"
-
-func (a *app) accountAddKey(ctx context.Context, args []string) error {
-	pos, err := parse(a.flags("account add-key"), args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return usagef(`usage: coop account add-key ID "ssh-ed25519 AAAA..."`)
-	}
-	key, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(pos[1]))
-	if err != nil {
-		return usagef("not an SSH public key: %v", err)
-	}
-	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key)))
-	if comment != "" {
-		line += " " + comment
-	}
-	store, err := a.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	acct, err := store.FindAccount(ctx, pos[0])
-	if err != nil {
-		return fmt.Errorf("account %s: %w", pos[0], err)
-	}
-	if acct.MetadataPrivate == nil {
-		acct.MetadataPrivate = map[string]any{}
-	}
-	keys, _ := acct.MetadataPrivate[sshKeysField].([]any)
-	fp := ssh.FingerprintSHA256(key)
-	for _, k := range keys {
-		if s, ok := k.(string); ok && keyFingerprint(s) == fp {
-			_, err := fmt.Fprintf(a.stdout, "%s already has key %s\n", acct.ID, fp)
-			return err
-		}
-	}
-	acct.MetadataPrivate[sshKeysField] = append(keys, line)
-	if err := store.UpdateAccount(ctx, acct); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(a.stdout, "added key %s to %s\n", fp, acct.ID)
-	return err
-}
-
-func keyFingerprint(line string) string {
-	k, _, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
-	if err != nil {
-		return ""
-	}
-	return ssh.FingerprintSHA256(k)
 }
 
 func (a *app) cmdRepo(ctx context.Context, args []string) error {

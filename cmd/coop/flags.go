@@ -38,6 +38,8 @@ type options struct {
 	sse               string
 	theme             string
 	config            string
+	as                string // act as this account ("anonymous" too) instead of the machine's owner
+	auditLog          string // where writes and logins are recorded
 }
 
 // env reads the environment once so that tests can pass their own.
@@ -69,6 +71,8 @@ func defaultOptions(getenv env) options {
 		sse:               getenv("COOP_SSE"),
 		theme:             getenv("COOP_THEME"),
 		config:            getenv("COOP_CONFIG"),
+		as:                getenv("COOP_AS"),
+		auditLog:          getenv("COOP_AUDIT_LOG"),
 	}
 }
 
@@ -88,6 +92,8 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.sse, "sse", o.sse, "S3 server-side encryption: AES256 or aws:kms")
 	fs.StringVar(&o.theme, "theme", o.theme, "colour theme: auto, dark, light or high-contrast")
 	fs.StringVar(&o.config, "config", o.config, "config file (default $XDG_CONFIG_HOME/coop/config.toml)")
+	fs.StringVar(&o.as, "as", o.as, "act as this account (or anonymous) instead of the machine's owner")
+	fs.StringVar(&o.auditLog, "audit-log", o.auditLog, "audit log file (default in the data folder)")
 }
 
 // storageRoot is the local storage root: --storage, or a folder under the

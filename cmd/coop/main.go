@@ -111,6 +111,10 @@ Usage:
   coop init                                 create the store layout / tables if missing
   coop account create ID --type user|organization [--name N] [--email E]
   coop account add-key ID "ssh-ed25519 AAAA..."
+  coop account keys ID                      list an account's SSH keys
+  coop account remove-key ID SHA256:FINGERPRINT|"ssh-ed25519 AAAA..."
+  coop account add-member ORG ID owner|maintainer|write|read
+  coop account remove-member ORG ID
   coop repo create ACCOUNT/REPO [--title T] [--description D] [--visibility public|private]
   coop ls [ACCOUNT[/REPO[/PATH]]] [--json]  list accounts, repositories or a folder
   coop stat ACCOUNT/REPO/PATH [--json]      show an object's metadata entry
@@ -122,6 +126,10 @@ Store flags (each also read from the environment, e.g. COOP_STORAGE):
   --storage DIR          local storage root (default $XDG_DATA_HOME/coop/store)
   --bucket B --region R --profile P --endpoint-url URL --dynamodb-endpoint URL
   --path-style --accounts-table T --repositories-table T --sse AES256|aws:kms
+
+Access flags:
+  --as ACCOUNT|anonymous act as this account (default: the machine's owner, who may do anything)
+  --audit-log PATH       where writes are recorded (default: .coop/audit.log in the storage root)
 
 Browser flags:
   --theme auto|dark|light|high-contrast   --config FILE

@@ -61,7 +61,7 @@ func (a *app) openStore(ctx context.Context, write bool) (backend.Store, error) 
 			return nil, fmt.Errorf("demo store: %w", err)
 		}
 	}
-	return store, nil
+	return a.guard(ctx, store)
 }
 
 // ensureDemo fills the demo store unless a marker says a previous run

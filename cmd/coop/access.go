@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/user"
+	"path/filepath"
+
+	"github.com/coopterm/coop/audit"
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/access"
+	"github.com/coopterm/coop/backend/local"
+	"github.com/coopterm/coop/internal/safe"
+)
+
+// guard puts the access layer in front of store: every command acts as the
+// machine's owner, or as --as ACCOUNT, and its writes go to the audit log.
+// Closing the result closes store and the log.
+func (a *app) guard(ctx context.Context, store backend.Store) (backend.Store, error) {
+	who, err := a.principal(ctx, store)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	path, err := a.auditPath()
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	log := audit.Open(path, a.auditWarning)
+	return &guarded{Store: access.New(store, who, access.WithAudit(log), access.ClosingBase()), log: log}, nil
+}
+
+// guarded is an access.Store that also closes its audit log.
+type guarded struct {
+	*access.Store
+	log *audit.Log
+}
+
+// Close closes the store and the audit log.
+func (g *guarded) Close() error {
+	err := g.Store.Close()
+	if lerr := g.log.Close(); err == nil {
+		err = lerr
+	}
+	return err
+}
+
+// principal is who the command acts as: --as ACCOUNT (which must exist),
+// --as anonymous, or by default the machine's owner.
+func (a *app) principal(ctx context.Context, store backend.Store) (access.Principal, error) {
+	switch a.opts.as {
+	case "":
+		return access.Owner(a.localUser()), nil
+	case "anonymous":
+		return access.Anonymous("local"), nil
+	}
+	if err := backend.ValidateID("account", a.opts.as); err != nil {
+		return access.Principal{}, usagef("--as: %v", err)
+	}
+	if _, err := store.FindAccount(ctx, a.opts.as); err != nil {
+		return access.Principal{}, fmt.Errorf("--as %s: %w", a.opts.as, err)
+	}
+	return access.AsAccount(a.opts.as, "local"), nil
+}
+
+// localUser names the operating-system user for the audit log.
+func (a *app) localUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := a.getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+// auditPath is --audit-log, or the data folder's audit.log: inside the
+// local storage root (next to the catalog), or under the XDG data folder
+// for other backends.
+func (a *app) auditPath() (string, error) {
+	if a.opts.auditLog != "" {
+		return a.opts.auditLog, nil
+	}
+	if a.opts.backend == "local" {
+		root, err := a.opts.storageRoot(a.getenv)
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(root, local.StateDir, "audit.log"), nil
+	}
+	base := a.getenv("XDG_DATA_HOME")
+	if base == "" {
+		home := a.getenv("HOME")
+		if home == "" {
+			return "", fmt.Errorf("no --audit-log given and no home folder for the default")
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "coop", "audit.log"), nil
+}
+
+// auditWarning reports an event the audit log could not take.
+func (a *app) auditWarning(err error) {
+	fmt.Fprintf(a.stderr, "coop: warning: %s\n", safe.Text(err.Error()))
+}
