@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,57 +17,58 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/testservers"
 )
 
-// TestLargePrefixListing measures listing a folder of many objects on
-// versitygw: the time to the first page (what a user waits for) and to the
-// whole listing. It needs a few minutes to fill the folder, so it runs
-// only when COOP_BENCH_LIST is set (to the object count, or 1 for 100,000):
+// BenchmarkLargePrefixListing measures listing a folder of many objects
+// on versitygw: the time to the first page (what a user waits for) and to
+// the whole listing, beside the bare SDK paginator and, when it is built
+// (scripts/bench-transfers.sh builds it into .cache/bin), `s5cmd ls` on
+// the same prefix. Filling the folder takes about a minute:
 //
-//	COOP_BENCH_LIST=1 go test -run TestLargePrefixListing -v ./backend/aws/
-func TestLargePrefixListing(t *testing.T) {
-	v := os.Getenv("COOP_BENCH_LIST")
-	if v == "" {
-		t.Skip("set COOP_BENCH_LIST=1 (100,000 objects) or to an object count to run this measurement")
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 1 {
-		n = 100_000
+//	go test -run '^$' -bench LargePrefixListing -benchtime 3x ./backend/aws/
+//
+// COOP_BENCH_LIST_N changes the object count (default 100,000).
+func BenchmarkLargePrefixListing(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("COOP_BENCH_LIST_N")); err == nil && v > 0 {
+		n = v
 	}
 	ctx := context.Background()
-	s := newStore(t)
-	ref := newRepo(t, s)
+	s := newStore(b)
+	ref := newRepo(b, s)
 	prefix := repoPrefix(ref) + "big/"
 
 	began := time.Now()
-	fill(t, s, prefix, n)
-	t.Logf("filled %d objects in %s (%.0f PUT/s)", n, time.Since(began).Round(time.Millisecond), float64(n)/time.Since(began).Seconds())
+	fill(b, s, prefix, n)
+	b.Logf("filled %d objects in %s (%.0f PUT/s)", n, time.Since(began).Round(time.Millisecond), float64(n)/time.Since(began).Seconds())
 
-	for run := range 3 {
-		began = time.Now()
+	var firstTotal time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		began := time.Now()
 		first, err := s.ListObjects(ctx, ref, "big", backend.PageRequest{})
 		if err != nil {
-			t.Fatal(err)
+			b.Fatal(err)
 		}
-		firstPage := time.Since(began)
-		total, pages := len(first.Items), 1
+		firstTotal += time.Since(began)
+		total := len(first.Items)
 		req := backend.PageRequest{Cursor: first.Next}
 		for req.Cursor != "" {
 			p, err := s.ListObjects(ctx, ref, "big", req)
 			if err != nil {
-				t.Fatal(err)
+				b.Fatal(err)
 			}
 			total += len(p.Items)
-			pages++
 			req.Cursor = p.Next
 		}
-		all := time.Since(began)
 		if total != n {
-			t.Fatalf("listed %d of %d objects", total, n)
+			b.Fatalf("listed %d of %d objects", total, n)
 		}
-		t.Logf("run %d: first page (%d entries) in %s; all %d entries in %d pages in %s",
-			run+1, len(first.Items), firstPage.Round(time.Microsecond), total, pages, all.Round(time.Millisecond))
 	}
+	b.StopTimer()
+	b.ReportMetric(float64(firstTotal.Microseconds())/1000/float64(b.N), "ms-first-page")
+
 	// The same listing with the bare SDK, for the store's own overhead.
 	began = time.Now()
 	pager := s3.NewListObjectsV2Paginator(s.s3, &s3.ListObjectsV2Input{
@@ -75,15 +78,38 @@ func TestLargePrefixListing(t *testing.T) {
 	for pager.HasMorePages() {
 		p, err := pager.NextPage(ctx)
 		if err != nil {
-			t.Fatal(err)
+			b.Fatal(err)
 		}
 		raw += len(p.Contents)
 	}
-	t.Logf("bare ListObjectsV2 paginator: %d keys in %s", raw, time.Since(began).Round(time.Millisecond))
+	b.Logf("bare ListObjectsV2 paginator: %d keys in %s", raw, time.Since(began).Round(time.Millisecond))
+	s5cmdList(b, s, prefix, n)
+}
+
+// s5cmdList times `s5cmd ls` on the prefix, if s5cmd is built.
+func s5cmdList(b *testing.B, s *Store, prefix string, n int) {
+	root, err := testservers.RepoRoot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(root, ".cache", "bin", "s5cmd")
+	if _, err := os.Stat(bin); err != nil {
+		b.Logf("s5cmd not built (%s); run scripts/bench-transfers.sh once to compare", bin)
+		return
+	}
+	cmd := exec.Command(bin, "--endpoint-url", testEnv.s3.Endpoint, "ls", "s3://"+s.cfg.Bucket+"/"+prefix)
+	cmd.Env = append(os.Environ(), testEnv.s3.Env()...)
+	began := time.Now()
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("s5cmd ls: %v", err)
+	}
+	lines := strings.Count(string(out), "\n")
+	b.Logf("s5cmd ls: %d keys (want %d) in %s", lines, n, time.Since(began).Round(time.Millisecond))
 }
 
 // fill writes n empty objects under prefix, 32 at a time.
-func fill(t *testing.T, s *Store, prefix string, n int) {
+func fill(t testing.TB, s *Store, prefix string, n int) {
 	t.Helper()
 	c := testEnv.s3.Client()
 	var next atomic.Int64
