@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -23,6 +24,34 @@ func ValidateID(kind, id string) error {
 		return fmt.Errorf("%w %s id %q: use lower-case letters, digits and hyphens, starting and ending with a letter or digit", ErrInvalid, kind, id)
 	case strings.Contains(id, "--"):
 		return fmt.Errorf("%w %s id %q: no double hyphens", ErrInvalid, kind, id)
+	}
+	return nil
+}
+
+// ValidateAccount checks an account before it is stored: its id, its
+// type, and an email free of control characters.
+func ValidateAccount(a Account) error {
+	if err := ValidateID("account", a.ID); err != nil {
+		return err
+	}
+	if !a.Type.Valid() {
+		return fmt.Errorf("%w account type %q: use %q or %q", ErrInvalid, a.Type, AccountUser, AccountOrganization)
+	}
+	if strings.IndexFunc(a.Email, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%w email %q: contains a control character", ErrInvalid, a.Email)
+	}
+	return nil
+}
+
+// ValidateRepository checks a repository before it is stored: both ids
+// and its visibility. Stores treat an empty visibility as private before
+// calling it.
+func ValidateRepository(r Repository) error {
+	if err := ValidateRef(r.Ref()); err != nil {
+		return err
+	}
+	if !r.Visibility.Valid() {
+		return fmt.Errorf("%w visibility %q: use %q or %q", ErrInvalid, r.Visibility, VisibilityPublic, VisibilityPrivate)
 	}
 	return nil
 }

@@ -56,16 +56,6 @@ func decodeAccount(item map[string]types.AttributeValue) (backend.Account, error
 	}, nil
 }
 
-func validateAccount(a backend.Account) error {
-	if err := backend.ValidateID("account", a.ID); err != nil {
-		return err
-	}
-	if !a.Type.Valid() {
-		return fmt.Errorf("%w account type %q: use %q or %q", backend.ErrInvalid, a.Type, backend.AccountUser, backend.AccountOrganization)
-	}
-	return nil
-}
-
 func otherType(t backend.AccountType) backend.AccountType {
 	if t == backend.AccountUser {
 		return backend.AccountOrganization
@@ -78,7 +68,7 @@ func otherType(t backend.AccountType) backend.AccountType {
 // that no account of the other type holds the id are one transaction;
 // ErrExists if either fails.
 func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
-	if err := validateAccount(a); err != nil {
+	if err := backend.ValidateAccount(a); err != nil {
 		return err
 	}
 	a.Email = strings.TrimSpace(a.Email)
@@ -121,7 +111,7 @@ func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
 
 // GetAccount reads an account by its full key.
 func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountType) (backend.Account, error) {
-	if err := validateAccount(backend.Account{ID: id, Type: typ}); err != nil {
+	if err := backend.ValidateAccount(backend.Account{ID: id, Type: typ}); err != nil {
 		return backend.Account{}, err
 	}
 	table := s.cfg.AccountsTable
@@ -169,7 +159,7 @@ func (s *Store) FindAccount(ctx context.Context, id string) (backend.Account, er
 // and sets UpdatedAt; its creation time is kept. ErrNotFound if there is
 // no such account.
 func (s *Store) UpdateAccount(ctx context.Context, a backend.Account) error {
-	if err := validateAccount(a); err != nil {
+	if err := backend.ValidateAccount(a); err != nil {
 		return err
 	}
 	a.Email = strings.TrimSpace(a.Email)

@@ -53,18 +53,12 @@ func decodeRepo(item map[string]types.AttributeValue) (backend.Repository, error
 	}, nil
 }
 
-// validateRepo checks ids and visibility; an empty visibility means private.
+// validateRepo makes an empty visibility private, then validates r.
 func validateRepo(r *backend.Repository) error {
-	if err := backend.ValidateRef(r.Ref()); err != nil {
-		return err
-	}
 	if r.Visibility == "" {
 		r.Visibility = backend.VisibilityPrivate
 	}
-	if !r.Visibility.Valid() {
-		return fmt.Errorf("%w visibility %q: use %q or %q", backend.ErrInvalid, r.Visibility, backend.VisibilityPublic, backend.VisibilityPrivate)
-	}
-	return nil
+	return backend.ValidateRepository(*r)
 }
 
 // CreateRepository adds a repository: ErrNotFound if its account does not

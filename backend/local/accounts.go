@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"time"
-	"unicode"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -27,24 +26,10 @@ func accountEmailKey(a backend.Account) []byte {
 	return []byte(a.Email + sep + a.ID + sep + string(a.Type))
 }
 
-// validateAccount checks the fields the catalog keys on.
-func validateAccount(a backend.Account) error {
-	if err := backend.ValidateID("account", a.ID); err != nil {
-		return err
-	}
-	if !a.Type.Valid() {
-		return fmt.Errorf("%w account type %q: use user or organization", backend.ErrInvalid, a.Type)
-	}
-	if strings.IndexFunc(a.Email, unicode.IsControl) >= 0 {
-		return fmt.Errorf("%w email %q: contains a control character", backend.ErrInvalid, a.Email)
-	}
-	return nil
-}
-
 // CreateAccount adds an account. Its id must be free under every type, as
 // it also names the account's storage folder, which is created too.
 func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
-	if err := validateAccount(a); err != nil {
+	if err := backend.ValidateAccount(a); err != nil {
 		return err
 	}
 	now := time.Now().UTC()
@@ -104,7 +89,7 @@ func getAccount(tx *bolt.Tx, key []byte) (backend.Account, error) {
 // GetAccount reads an account by (id, type).
 func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountType) (backend.Account, error) {
 	var a backend.Account
-	if err := validateAccount(backend.Account{ID: id, Type: typ}); err != nil {
+	if err := backend.ValidateAccount(backend.Account{ID: id, Type: typ}); err != nil {
 		return a, err
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
@@ -135,7 +120,7 @@ func (s *Store) FindAccount(ctx context.Context, id string) (backend.Account, er
 // UpdateAccount replaces an existing account, keeping its CreatedAt when
 // a leaves it zero, and sets UpdatedAt.
 func (s *Store) UpdateAccount(ctx context.Context, a backend.Account) error {
-	if err := validateAccount(a); err != nil {
+	if err := backend.ValidateAccount(a); err != nil {
 		return err
 	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
@@ -193,7 +178,7 @@ func (s *Store) FindAccountByEmail(ctx context.Context, email string) (backend.A
 	if email == "" {
 		return a, fmt.Errorf("%w email: empty", backend.ErrInvalid)
 	}
-	if err := validateAccount(backend.Account{ID: "abc", Type: backend.AccountUser, Email: email}); err != nil {
+	if err := backend.ValidateAccount(backend.Account{ID: "abc", Type: backend.AccountUser, Email: email}); err != nil {
 		return a, err
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) (err error) {

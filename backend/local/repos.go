@@ -21,24 +21,13 @@ func repoAccountKey(r backend.Repository) []byte {
 	return []byte(r.AccountID + sep + timeKey(r.CreatedAt) + sep + r.ID)
 }
 
-// validateRepo checks the keys and visibility of a repository.
-func validateRepo(r backend.Repository) error {
-	if err := backend.ValidateRef(r.Ref()); err != nil {
-		return err
-	}
-	if !r.Visibility.Valid() {
-		return fmt.Errorf("%w visibility %q: use public or private", backend.ErrInvalid, r.Visibility)
-	}
-	return nil
-}
-
 // CreateRepository adds a repository of an existing account and creates
 // its storage folder. An empty Visibility means private.
 func (s *Store) CreateRepository(ctx context.Context, r backend.Repository) error {
 	if r.Visibility == "" {
 		r.Visibility = backend.VisibilityPrivate
 	}
-	if err := validateRepo(r); err != nil {
+	if err := backend.ValidateRepository(r); err != nil {
 		return err
 	}
 	if r.CreatedAt.IsZero() {
@@ -111,7 +100,7 @@ func (s *Store) UpdateRepository(ctx context.Context, r backend.Repository) erro
 	if r.Visibility == "" {
 		r.Visibility = backend.VisibilityPrivate
 	}
-	if err := validateRepo(r); err != nil {
+	if err := backend.ValidateRepository(r); err != nil {
 		return err
 	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
