@@ -43,6 +43,18 @@ const (
 // fails the upload, and S3 shows nothing under path until the upload is
 // complete.
 func (s *Store) PutObject(ctx context.Context, repo backend.RepoRef, p string, r io.Reader, size int64) (backend.ObjectInfo, error) {
+	return s.putObject(ctx, repo, p, r, size, false)
+}
+
+// PutObjectIfAbsent is PutObject with If-None-Match: * on the PUT (or on
+// CompleteMultipartUpload), so S3 itself refuses to replace an existing
+// object: backend.ErrObjectExists, and nothing is stored.
+func (s *Store) PutObjectIfAbsent(ctx context.Context, repo backend.RepoRef, p string, r io.Reader, size int64) (backend.ObjectInfo, error) {
+	return s.putObject(ctx, repo, p, r, size, true)
+}
+
+// putObject stores an object, refusing to replace one when ifAbsent.
+func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r io.Reader, size int64, ifAbsent bool) (backend.ObjectInfo, error) {
 	if err := backend.ValidateRef(repo); err != nil {
 		return backend.ObjectInfo{}, err
 	}
@@ -68,7 +80,13 @@ func (s *Store) PutObject(ctx context.Context, repo backend.RepoRef, p string, r
 	head = head[:n]
 	ctype := contentType(head)
 
-	var etag *string
+	var (
+		etag        *string
+		ifNoneMatch *string
+	)
+	if ifAbsent {
+		ifNoneMatch = ptr("*")
+	}
 	if whole || (size >= 0 && size <= singlePutMax) {
 		body := head
 		if !whole {
@@ -86,18 +104,23 @@ func (s *Store) PutObject(ctx context.Context, repo backend.RepoRef, p string, r
 			ChecksumAlgorithm:    s3types.ChecksumAlgorithmSha256,
 			ChecksumSHA256:       ptr(base64.StdEncoding.EncodeToString(sum)),
 			ServerSideEncryption: s.sse(),
+			IfNoneMatch:          ifNoneMatch,
 		})
 		if err != nil {
-			return backend.ObjectInfo{}, s.s3Error(ctx, op, err)
+			return backend.ObjectInfo{}, s.putError(ctx, op, err)
 		}
 		etag = out.ETag
 	} else {
+		first := s.uploading.begin(key)
+		defer s.uploading.end(key)
+		s.abortStaleUploads(ctx, key, first)
 		in := &transfermanager.UploadObjectInput{
 			Bucket: &s.cfg.Bucket, Key: &key,
 			Body:                 io.MultiReader(bytes.NewReader(head), src),
 			ContentType:          &ctype,
 			ChecksumAlgorithm:    tmtypes.ChecksumAlgorithmSha256,
 			ServerSideEncryption: tmtypes.ServerSideEncryption(s.cfg.SSE),
+			IfNoneMatch:          ifNoneMatch,
 		}
 		if size >= 0 {
 			in.ContentLength = &size
@@ -107,7 +130,7 @@ func (s *Store) PutObject(ctx context.Context, repo backend.RepoRef, p string, r
 			if src.err != nil {
 				return backend.ObjectInfo{}, fmt.Errorf("%s: %w", op, src.err)
 			}
-			return backend.ObjectInfo{}, s.s3Error(ctx, op, err)
+			return backend.ObjectInfo{}, s.putError(ctx, op, err)
 		}
 		etag = out.ETag
 	}

@@ -86,6 +86,8 @@ type Store struct {
 	ddb      *dynamodb.Client
 	s3       *s3.Client
 	uploader *transfermanager.Client
+	// uploading counts this Store's multipart uploads per key.
+	uploading keySet
 	// s3Where and ddbWhere name the endpoints in messages.
 	s3Where, ddbWhere string
 }
@@ -183,6 +185,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		o.PartSizeBytes = partSize
 		o.MultipartUploadThreshold = singlePutMax
 		o.Concurrency = uploadConcurrency
+		// Abort a failed or cancelled multipart upload with a fresh
+		// context, so that cancelling leaves no parts behind.
+		o.FailTimeout = cfg.Timeout
 	})
 	s.s3Where = endpointName(cfg.EndpointURL, "S3 ("+cfg.Region+")")
 	s.ddbWhere = endpointName(cfg.DynamoDBEndpoint, "DynamoDB ("+cfg.Region+")")

@@ -138,14 +138,13 @@ func writeAtomic(p string, data []byte) error {
 	if err == nil {
 		err = f.Sync()
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err == nil {
-		err = os.Rename(tmp, p)
+		err = commitTemp(f, tmp, p, false)
+	} else {
+		f.Close()
+		_ = os.Remove(tmp)
 	}
 	if err != nil {
-		_ = os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", p, err)
 	}
 	if d, err := os.Open(dir); err == nil {

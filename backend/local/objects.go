@@ -30,6 +30,12 @@ const DirectoryContentType = "inode/directory"
 // way, syncs it and renames it into place, so readers see either the old
 // object or the whole new one.
 func (s *Store) PutObject(ctx context.Context, ref backend.RepoRef, path string, r io.Reader, size int64) (backend.ObjectInfo, error) {
+	return s.putObject(ctx, ref, path, r, size, false)
+}
+
+// putObject writes an object; with noReplace it fails with
+// backend.ErrObjectExists rather than replace one (see commitTemp).
+func (s *Store) putObject(ctx context.Context, ref backend.RepoRef, path string, r io.Reader, size int64, noReplace bool) (backend.ObjectInfo, error) {
 	var info backend.ObjectInfo
 	abs, err := s.objectPath(ref, path, false)
 	if err != nil {
@@ -72,13 +78,14 @@ func (s *Store) PutObject(ctx context.Context, ref backend.RepoRef, path string,
 	if err != nil {
 		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
 	}
-	if err := f.Close(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
 	}
-	if err := os.Rename(tmp, abs); err != nil {
-		return info, fmt.Errorf("put %s %q: %w", ref, path, pathConflict(err))
-	}
+	err = commitTemp(f, tmp, abs, noReplace)
 	f = nil
+	if err != nil {
+		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
+	}
 	s.cache.invalidate(s.repoDir(ref))
 	return backend.ObjectInfo{
 		Path:        path,

@@ -95,11 +95,16 @@ func tempName() string {
 }
 
 // createTemp makes a new temporary file in dir, with the permissions a
-// created file normally gets (0666 less the umask).
+// created file normally gets (0666 less the umask), and locks it: a
+// temporary file nobody holds locked was left by a writer that died, and
+// CleanIncomplete removes it.
 func createTemp(dir string) (*os.File, error) {
 	for range 10 {
-		f, err := os.OpenFile(filepath.Join(dir, tempName()), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		f, err := os.OpenFile(filepath.Join(dir, tempName()), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 		if !errors.Is(err, fs.ErrExist) {
+			if err == nil {
+				_, _ = tryLock(f) // a new file: free, unless locking is unsupported here
+			}
 			return f, err
 		}
 	}

@@ -1,0 +1,291 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/coopterm/coop/backend"
+)
+
+var (
+	_ backend.ConditionalPutter = (*Store)(nil)
+	_ backend.BatchDeleter      = (*Store)(nil)
+	_ backend.ObjectWalker      = (*Store)(nil)
+	_ backend.IncompleteCleaner = (*Store)(nil)
+)
+
+// putError maps a failed PUT: a refused If-None-Match is
+// backend.ErrObjectExists (409 is another conditional writer of the same
+// key still at work), anything else as s3Error does.
+func (s *Store) putError(ctx context.Context, op string, err error) error {
+	if isStatus(err, 412) || isStatus(err, 409) || isCode(err, "PreconditionFailed", "ConditionalRequestConflict") {
+		return fmt.Errorf("%s: %w", op, backend.ErrObjectExists)
+	}
+	return s.s3Error(ctx, op, err)
+}
+
+// DeleteObjects removes up to backend.MaxDeleteBatch entries with one
+// DeleteObjects request (quiet mode: only failures come back), and
+// reports each key S3 refused. Keys with control characters cannot travel
+// in the request's XML; they are removed one by one instead.
+func (s *Store) DeleteObjects(ctx context.Context, repo backend.RepoRef, entries []backend.Entry) (map[string]error, error) {
+	if err := backend.ValidateRef(repo); err != nil {
+		return nil, err
+	}
+	if len(entries) > backend.MaxDeleteBatch {
+		return nil, fmt.Errorf("%w delete batch: %d entries, at most %d", backend.ErrInvalid, len(entries), backend.MaxDeleteBatch)
+	}
+	op := "delete in " + repo.String()
+	failed := map[string]error{}
+	byKey := make(map[string]string, len(entries))
+	ids := make([]s3types.ObjectIdentifier, 0, len(entries))
+	for _, e := range entries {
+		if err := backend.ValidateReadPath(e.Path, e.IsDir()); err != nil {
+			failed[e.Path] = err
+			continue
+		}
+		key := repoPrefix(repo) + e.Path
+		if e.IsDir() && e.Path != "" {
+			key += "/"
+		}
+		if hasControl(key) {
+			if err := s.deleteKey(ctx, key); err != nil {
+				failed[e.Path] = s.s3Error(ctx, "delete "+repo.String()+"/"+e.Path, err)
+			}
+			continue
+		}
+		byKey[key] = e.Path
+		ids = append(ids, s3types.ObjectIdentifier{Key: ptr(key)})
+	}
+	if len(ids) == 0 {
+		return failed, nil
+	}
+	dctx, cancel := s.opContext(ctx)
+	defer cancel()
+	out, err := s.s3.DeleteObjects(dctx, &s3.DeleteObjectsInput{
+		Bucket: &s.cfg.Bucket,
+		Delete: &s3types.Delete{Objects: ids, Quiet: ptr(true)},
+	})
+	if err != nil {
+		return nil, s.s3Error(dctx, op, err)
+	}
+	for _, e := range out.Errors {
+		key := deref(e.Key, "")
+		p, ok := byKey[key]
+		if !ok {
+			p = strings.TrimPrefix(key, repoPrefix(repo))
+		}
+		failed[p] = fmt.Errorf("delete %s/%s: %s: %s", repo, p, deref(e.Code, "error"), deref(e.Message, "refused"))
+	}
+	return failed, nil
+}
+
+// deleteKey removes one key, without first checking that it exists.
+func (s *Store) deleteKey(ctx context.Context, key string) error {
+	dctx, cancel := s.opContext(ctx)
+	defer cancel()
+	_, err := s.s3.DeleteObject(dctx, &s3.DeleteObjectInput{Bucket: &s.cfg.Bucket, Key: &key})
+	return err
+}
+
+// hasControl reports whether k holds a character XML 1.0 cannot carry.
+func hasControl(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return true
+		}
+	}
+	return false
+}
+
+// WalkObjects lists every key under folder with ListObjectsV2 and no
+// delimiter, a page of up to 1,000 keys per request. Folder markers
+// ("name/") come as folder entries, so deleting what the walk gives
+// removes the folder too.
+func (s *Store) WalkObjects(ctx context.Context, repo backend.RepoRef, folder string, fn func([]backend.Entry) error) error {
+	if err := backend.ValidateRef(repo); err != nil {
+		return err
+	}
+	folder, err := backend.CleanFolder(folder)
+	if err != nil {
+		return err
+	}
+	base := repoPrefix(repo)
+	prefix := base
+	if folder != "" {
+		prefix += folder + "/"
+	}
+	op := "walk " + repo.String() + "/" + folder
+	var token *string
+	seen := false
+	for {
+		lctx, cancel := s.opContext(ctx)
+		out, err := s.s3.ListObjectsV2(lctx, &s3.ListObjectsV2Input{
+			Bucket: &s.cfg.Bucket, Prefix: &prefix, ContinuationToken: token,
+			MaxKeys: ptr(int32(MaxListLimit)), EncodingType: s3types.EncodingTypeUrl,
+		})
+		if err != nil {
+			err = s.s3Error(lctx, op, err)
+			cancel()
+			return err
+		}
+		cancel()
+		encoded := out.EncodingType == s3types.EncodingTypeUrl
+		page := make([]backend.Entry, 0, len(out.Contents))
+		for _, o := range out.Contents {
+			key := deref(o.Key, "")
+			if encoded {
+				key = unescapeKey(key)
+			}
+			if e, ok := walkEntry(strings.TrimPrefix(key, base), deref(o.Size, 0)); ok {
+				if o.LastModified != nil {
+					e.ModTime = o.LastModified.UTC()
+				}
+				page = append(page, e)
+			}
+		}
+		seen = seen || len(out.Contents) > 0
+		if len(page) > 0 {
+			if err := fn(page); err != nil {
+				return err
+			}
+		}
+		if !deref(out.IsTruncated, false) || deref(out.NextContinuationToken, "") == "" {
+			break
+		}
+		token = out.NextContinuationToken
+	}
+	if !seen && folder != "" {
+		return fmt.Errorf("%s: folder %q: %w", op, folder, backend.ErrNotFound)
+	}
+	return nil
+}
+
+// walkEntry turns a key relative to the repository into an entry; ok is
+// false for the metadata file and keys no path can address.
+func walkEntry(rel string, size int64) (backend.Entry, bool) {
+	if rel == backend.MetadataFileName {
+		return backend.Entry{}, false
+	}
+	typ := backend.TypeFile
+	if strings.HasSuffix(rel, "/") {
+		typ, rel, size = backend.TypeDirectory, strings.TrimSuffix(rel, "/"), 0
+	}
+	if rel == "" || backend.ValidateReadPath(rel, false) != nil {
+		return backend.Entry{}, false
+	}
+	name := rel[strings.LastIndexByte(rel, '/')+1:]
+	return backend.Entry{Name: name, Path: rel, Type: typ, Size: size}, true
+}
+
+// CleanIncomplete aborts the unfinished multipart uploads under folder
+// that were started more than olderThan ago. S3 cannot tell a live upload
+// from one whose process died, so age is the test here; a new multipart
+// upload of a key also aborts earlier ones of that same key (see
+// abortStaleUploads).
+func (s *Store) CleanIncomplete(ctx context.Context, repo backend.RepoRef, folder string, olderThan time.Duration) (int, error) {
+	if err := backend.ValidateRef(repo); err != nil {
+		return 0, err
+	}
+	folder, err := backend.CleanFolder(folder)
+	if err != nil {
+		return 0, err
+	}
+	prefix := repoPrefix(repo)
+	if folder != "" {
+		prefix += folder + "/"
+	}
+	cutoff := time.Now().Add(-olderThan)
+	return s.abortUploads(ctx, prefix, func(u s3types.MultipartUpload) bool {
+		return u.Initiated != nil && u.Initiated.Before(cutoff)
+	})
+}
+
+// abortStaleUploads aborts earlier unfinished multipart uploads of key,
+// left by a process that was killed, before a new one starts. The caller
+// has registered its own upload of key with s.uploading; if this Store was
+// already uploading key, nothing is aborted. Failures are ignored: this
+// is housekeeping, and the new upload does not depend on it.
+func (s *Store) abortStaleUploads(ctx context.Context, key string, first bool) {
+	if !first {
+		return
+	}
+	_, _ = s.abortUploads(ctx, key, func(u s3types.MultipartUpload) bool {
+		return deref(u.Key, "") == key
+	})
+}
+
+// keySet counts the multipart uploads of each key this Store has running.
+type keySet struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+// begin registers an upload of key and reports whether it is the only one.
+func (k *keySet) begin(key string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = map[string]int{}
+	}
+	k.m[key]++
+	return k.m[key] == 1
+}
+
+// end unregisters an upload of key.
+func (k *keySet) end(key string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m[key]--; k.m[key] <= 0 {
+		delete(k.m, key)
+	}
+}
+
+// abortUploads aborts the multipart uploads under prefix that match.
+func (s *Store) abortUploads(ctx context.Context, prefix string, match func(s3types.MultipartUpload) bool) (int, error) {
+	op := "clean up uploads under " + prefix
+	var keyMarker, idMarker *string
+	n := 0
+	for {
+		lctx, cancel := s.opContext(ctx)
+		out, err := s.s3.ListMultipartUploads(lctx, &s3.ListMultipartUploadsInput{
+			Bucket: &s.cfg.Bucket, Prefix: &prefix, KeyMarker: keyMarker, UploadIdMarker: idMarker,
+		})
+		if err != nil {
+			err = s.s3Error(lctx, op, err)
+			cancel()
+			return n, err
+		}
+		cancel()
+		for _, u := range out.Uploads {
+			if !match(u) {
+				continue
+			}
+			actx, cancel := s.opContext(ctx)
+			_, err := s.s3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
+				Bucket: &s.cfg.Bucket, Key: u.Key, UploadId: u.UploadId,
+			})
+			cancel()
+			if err != nil && !isCode(err, "NoSuchUpload") {
+				return n, s.s3Error(ctx, op, err)
+			}
+			if err == nil {
+				n++
+			}
+		}
+		if !deref(out.IsTruncated, false) {
+			return n, nil
+		}
+		keyMarker, idMarker = out.NextKeyMarker, out.NextUploadIdMarker
+		if keyMarker == nil && idMarker == nil {
+			return n, errors.New(op + ": listing truncated without a marker")
+		}
+	}
+}

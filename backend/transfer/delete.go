@@ -1,0 +1,141 @@
+package transfer
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// produceDelete finds the objects of a delete job and queues them: one
+// task per object, or, on stores that delete in batches, one task per
+// batch of up to backend.MaxDeleteBatch, so that several batches are in
+// flight at once.
+func (q *Queue) produceDelete(j *job) error {
+	spec := j.spec
+	if spec.Kind == DeleteFile {
+		j.addTotal(0)
+		if j.isDone(spec.Remote) {
+			j.itemDone(spec.Remote, false)
+			return nil
+		}
+		_ = q.add(&task{job: j, op: opDelete, remote: spec.Remote})
+		return nil
+	}
+	_, batched := q.store.(backend.BatchDeleter)
+	var batch []backend.Entry
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		t := &task{job: j, op: opDeleteBatch, remote: spec.Remote, entries: batch}
+		batch = nil
+		return q.add(t)
+	}
+	err := q.walkRemote(j.ctx, spec.Repo, spec.Remote, func(page []backend.Entry) error {
+		for _, e := range page {
+			if !e.IsDir() {
+				j.addTotal(0)
+				if j.isDone(e.Path) {
+					j.itemDone(e.Path, false)
+					continue
+				}
+			}
+			if !batched {
+				if !e.IsDir() {
+					if err := q.add(&task{job: j, op: opDelete, remote: e.Path, size: -1}); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			batch = append(batch, e)
+			if len(batch) == backend.MaxDeleteBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	return err // a cancellation is not a failure: see job.itemFailed
+}
+
+// deleteOne removes one object. Inside a recursive delete (size -1), an
+// object already gone counts as removed.
+func (q *Queue) deleteOne(t *task) {
+	j := t.job
+	err := q.store.DeleteObject(j.ctx, j.spec.Repo, t.remote)
+	if gone := t.size == -1 && errors.Is(err, backend.ErrNotFound); err != nil && !gone {
+		q.fail(t, t.remote, err)
+		return
+	}
+	q.record(t, t.remote, nil, false)
+}
+
+// deleteBatch removes a batch with one request. Keys the store refused
+// for a passing reason go again, as a smaller batch, after a back-off;
+// the others are failed one by one. The removed files lose their
+// metadata entries.
+func (q *Queue) deleteBatch(t *task) {
+	j := t.job
+	bd := q.store.(backend.BatchDeleter)
+	failed, err := bd.DeleteObjects(j.ctx, j.spec.Repo, t.entries)
+	if err != nil {
+		q.fail(t, fmt.Sprintf("%s (a batch of %d)", t.remote, len(t.entries)), err)
+		return
+	}
+	var again, removed []backend.Entry
+	for _, e := range t.entries {
+		ferr, bad := failed[e.Path]
+		switch {
+		case !bad:
+			if !e.IsDir() {
+				removed = append(removed, e)
+			}
+		case transient(ferr) && t.tries < q.opts.Retries:
+			again = append(again, e)
+		case !e.IsDir():
+			j.itemFailed(e.Path, ferr)
+		}
+	}
+	if len(again) > 0 {
+		retry := &task{job: j, op: opDeleteBatch, remote: t.remote, entries: again, tries: t.tries + 1}
+		j.tasks.Add(1)
+		q.busy.Add(1)
+		go func() {
+			timer := time.NewTimer(backoff(q.opts.RetryBase, retry.tries))
+			defer timer.Stop()
+			select {
+			case <-timer.C:
+			case <-j.ctx.Done():
+			}
+			_ = q.send(retry)
+		}()
+	}
+	q.release(t)
+	if len(removed) == 0 {
+		q.complete(t)
+		return
+	}
+	left := atomic.Int64{}
+	left.Store(int64(len(removed)))
+	w := q.writer(j.spec.Repo)
+	for _, e := range removed {
+		w.add(metaOp{path: e.Path, ack: func(err error) {
+			if err != nil {
+				j.itemFailed(e.Path, err)
+			} else {
+				j.itemDone(e.Path, false)
+			}
+			if left.Add(-1) == 0 {
+				q.complete(t)
+			}
+		}})
+	}
+}

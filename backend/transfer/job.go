@@ -1,0 +1,300 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// job is the Queue's record of one Spec across its runs. Counters are
+// atomics, updated from many workers; the rest is guarded by mu.
+type job struct {
+	q         *Queue
+	id        JobID
+	spec      Spec
+	submitted time.Time
+
+	mu           sync.Mutex
+	state        State // Queued, Running or a final state
+	policy       Policy
+	attempt      int
+	ctx          context.Context
+	stop         context.CancelFunc
+	started      time.Time
+	finished     time.Time
+	err          error
+	errs         []ItemError
+	parked       []*task
+	done         map[string]struct{} // items finished in any run, not redone by Retry
+	partsCleaned map[string]bool     // local folders cleaned of abandoned downloads
+	counting     bool
+	cancelled    bool
+	tasks        sync.WaitGroup // tasks of the current run
+
+	bytes, totalBytes atomic.Int64
+	files, totalFiles atomic.Int64
+	skipped, failed   atomic.Int64
+	seq               atomic.Uint64 // q.seq at the job's last change
+}
+
+func newJob(q *Queue, id JobID, spec Spec) *job {
+	j := &job{q: q, id: id, spec: spec, submitted: time.Now(), done: map[string]struct{}{}}
+	j.resetLocked()
+	return j
+}
+
+// reset prepares a Failed or Cancelled job for another run.
+func (j *job) reset() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.resetLocked()
+}
+
+func (j *job) resetLocked() {
+	j.ctx, j.stop = context.WithCancel(j.q.ctx)
+	j.state, j.policy = Queued, j.spec.Policy
+	j.attempt++
+	j.started, j.finished = time.Time{}, time.Time{}
+	j.err, j.errs, j.parked = nil, nil, nil
+	j.counting, j.cancelled = true, false
+	for _, c := range []*atomic.Int64{&j.bytes, &j.totalBytes, &j.files, &j.totalFiles, &j.skipped, &j.failed} {
+		c.Store(0)
+	}
+	j.touch()
+}
+
+// touch marks the job changed for subscribers.
+func (j *job) touch() {
+	j.seq.Store(j.q.seq.Add(1))
+}
+
+// cancel stops the job's run and drops the files waiting for a decision.
+func (j *job) cancel() {
+	j.mu.Lock()
+	if j.state.Final() {
+		j.mu.Unlock()
+		return
+	}
+	j.cancelled = true
+	j.stop()
+	parked := j.parked
+	j.parked = nil
+	j.mu.Unlock()
+	for _, t := range parked {
+		j.q.complete(t)
+	}
+	j.touch()
+	j.q.changed()
+}
+
+// running marks the job started when its first task begins.
+func (j *job) running() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.state == Queued {
+		j.state, j.started = Running, time.Now()
+		j.touch()
+		j.q.changed()
+	}
+}
+
+// counted ends the counting phase: totals are now final.
+func (j *job) counted() {
+	j.mu.Lock()
+	j.counting = false
+	j.mu.Unlock()
+	j.touch()
+}
+
+// addTotal adds a found item of size bytes.
+func (j *job) addTotal(size int64) {
+	j.totalFiles.Add(1)
+	j.totalBytes.Add(size)
+	j.touch()
+}
+
+// addBytes counts n bytes moved (negative to take back a failed attempt).
+func (j *job) addBytes(n int64) {
+	j.bytes.Add(n)
+	j.q.moved.Add(n)
+	j.touch()
+}
+
+// itemDone records a finished item: transferred, deleted or skipped.
+func (j *job) itemDone(key string, skipped bool) {
+	j.mu.Lock()
+	j.done[key] = struct{}{}
+	j.mu.Unlock()
+	if skipped {
+		j.skipped.Add(1)
+	}
+	j.files.Add(1)
+	j.touch()
+}
+
+// isDone reports whether an earlier run finished the item already.
+func (j *job) isDone(key string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	_, ok := j.done[key]
+	return ok
+}
+
+// itemFailed records a failed item, unless the failure is only the job
+// being cancelled.
+func (j *job) itemFailed(path string, err error) {
+	if j.ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return
+	}
+	ie := ItemError{Job: j.id, Path: path, Err: err}
+	j.mu.Lock()
+	j.errs = append(j.errs, ie)
+	j.mu.Unlock()
+	j.failed.Add(1)
+	j.touch()
+	j.q.failure(ie)
+}
+
+// finish ends the run; perr is the producer's own failure, if any.
+func (j *job) finish(perr error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.finished = time.Now()
+	if j.started.IsZero() {
+		j.started = j.finished
+	}
+	j.counting = false
+	n := j.failed.Load()
+	switch {
+	case j.cancelled || j.q.ctx.Err() != nil:
+		j.state = Cancelled
+	case n > 0:
+		j.state, j.err = Failed, j.errs[0]
+		if n > 1 {
+			j.err = fmt.Errorf("%w (and %d more failures)", j.errs[0], n-1)
+		}
+	default:
+		j.state = Done
+	}
+	j.stop()
+	j.touch()
+	j.q.changed()
+}
+
+// park holds t until a Decision, or until the job is cancelled.
+func (j *job) park(t *task) {
+	j.mu.Lock()
+	if j.cancelled {
+		j.mu.Unlock()
+		j.q.complete(t)
+		return
+	}
+	j.parked = append(j.parked, t)
+	j.mu.Unlock()
+	j.touch()
+	j.q.changed()
+}
+
+// conflictPolicy is the job's policy now (Decide may change it).
+func (j *job) conflictPolicy() Policy {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.policy
+}
+
+// decideOne answers the oldest parked task.
+func (j *job) decideOne(overwrite bool) {
+	j.mu.Lock()
+	if len(j.parked) == 0 {
+		j.mu.Unlock()
+		return
+	}
+	t := j.parked[0]
+	j.parked = j.parked[1:]
+	j.mu.Unlock()
+	j.resume(t, overwrite)
+}
+
+// decideAll sets policy p for the rest of the run and answers every
+// parked task with it.
+func (j *job) decideAll(p Policy) {
+	j.mu.Lock()
+	if j.state.Final() {
+		j.mu.Unlock()
+		return
+	}
+	if j.policy == Ask {
+		j.policy = p
+	}
+	parked := j.parked
+	j.parked = nil
+	j.mu.Unlock()
+	for _, t := range parked {
+		j.resume(t, p == Overwrite)
+	}
+}
+
+// resume sends a parked task on its way: overwriting, or skipped.
+func (j *job) resume(t *task, overwrite bool) {
+	if !overwrite {
+		j.itemDone(t.key(), true)
+		j.q.complete(t)
+		return
+	}
+	t.overwrite = true
+	j.q.requeue(t)
+}
+
+// snapshotState is the state a snapshot would show.
+func (j *job) snapshotState() State {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.state.Final() && len(j.parked) > 0 {
+		return NeedsDecision
+	}
+	return j.state
+}
+
+// snapshot copies the job for a UI.
+func (j *job) snapshot() Job {
+	j.mu.Lock()
+	s := Job{
+		ID: j.id, Kind: j.spec.Kind, Repo: j.spec.Repo, Local: j.spec.Local, Remote: j.spec.Remote,
+		State: j.state, Policy: j.policy, Counting: j.counting, Err: j.err, Attempt: j.attempt,
+		Submitted: j.submitted, Started: j.started, Finished: j.finished,
+	}
+	if !j.state.Final() && len(j.parked) > 0 {
+		s.State, s.Conflict = NeedsDecision, j.parked[0].conflictPath()
+	}
+	j.mu.Unlock()
+	s.Bytes, s.TotalBytes = j.bytes.Load(), j.totalBytes.Load()
+	s.Files, s.TotalFiles = j.files.Load(), j.totalFiles.Load()
+	s.Skipped, s.Failed = j.skipped.Load(), j.failed.Load()
+	if !s.Started.IsZero() {
+		end := s.Finished
+		if end.IsZero() {
+			end = time.Now()
+		}
+		if secs := end.Sub(s.Started).Seconds(); secs > 0.2 {
+			done, total := float64(s.Bytes), float64(s.TotalBytes)
+			if s.Kind == DeleteFile || s.Kind == DeleteTree {
+				done, total = float64(s.Files), float64(s.TotalFiles)
+			}
+			s.Rate = done / secs
+			if !s.State.Final() && !s.Counting && s.Rate > 0 && total > done {
+				s.ETA = time.Duration((total - done) / s.Rate * float64(time.Second))
+			}
+		}
+	}
+	return s
+}
+
+// itemErrors copies the run's failures.
+func (j *job) itemErrors() []ItemError {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]ItemError(nil), j.errs...)
+}

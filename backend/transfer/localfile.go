@@ -1,0 +1,126 @@
+package transfer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+)
+
+// Downloads are written to a temporary "part" file beside their target,
+// named partPrefix + random + partSuffix, kept locked while it is written.
+const (
+	partPrefix = ".coop-download-"
+	partSuffix = ".part"
+)
+
+// errLocalExists is what commit returns when it must not replace the
+// target and the target exists.
+var errLocalExists = errors.New("local file exists")
+
+// partFile is a download being written.
+type partFile struct {
+	f    *os.File
+	name string
+}
+
+// createPart creates and locks a new part file in dir.
+func createPart(dir string) (*partFile, error) {
+	for range 10 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		name := filepath.Join(dir, partPrefix+hex.EncodeToString(b[:])+partSuffix)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		_, _ = tryLock(f)
+		return &partFile{f: f, name: name}, nil
+	}
+	return nil, fmt.Errorf("create a temporary file in %s: too many collisions", dir)
+}
+
+// discard closes and removes the part file.
+func (p *partFile) discard() {
+	p.f.Close()
+	_ = os.Remove(p.name)
+}
+
+// commit gives the finished part file its final name dst: by rename, or
+// with noReplace by a hard link that fails with errLocalExists if dst
+// exists (check-then-rename where links are not supported). The file stays
+// open, so locked, until then, except on Windows.
+func (p *partFile) commit(dst string, noReplace bool) error {
+	defer p.discard() // removes nothing once renamed
+	if runtime.GOOS == "windows" {
+		p.f.Close()
+	}
+	if noReplace {
+		err := os.Link(p.name, dst)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, fs.ErrExist):
+			return errLocalExists
+		case errors.Is(err, syscall.ENOTDIR):
+			return fmt.Errorf("write %s: %w", dst, err)
+		}
+		if _, serr := os.Lstat(dst); serr == nil {
+			return errLocalExists
+		}
+	}
+	if err := os.Rename(p.name, dst); err != nil {
+		return fmt.Errorf("write %s: %w", dst, localError(err))
+	}
+	return nil
+}
+
+// cleanParts removes the part files in dir that no live download holds
+// (a killed process left them) and reports how many it removed.
+func cleanParts(dir string) int {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range ents {
+		name := e.Name()
+		if !e.Type().IsRegular() || !strings.HasPrefix(name, partPrefix) || !strings.HasSuffix(name, partSuffix) {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		if busy, err := tryLock(f); err == nil && !busy && os.Remove(p) == nil {
+			n++
+		}
+		f.Close()
+	}
+	return n
+}
+
+// ctxReader stops a copy when ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

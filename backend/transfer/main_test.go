@@ -1,0 +1,313 @@
+package transfer
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/aws"
+	"github.com/coopterm/coop/backend/local"
+	"github.com/coopterm/coop/internal/testservers"
+)
+
+// servers are DynamoDB Local and versitygw, started once for the package.
+var servers struct {
+	dynamo *testservers.DynamoServer
+	s3     *testservers.S3Server
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(childMain())
+	}
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	d, err := testservers.LaunchDynamo()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "transfer tests:", err)
+		return 1
+	}
+	defer func() { _ = d.Stop() }()
+	s, err := testservers.LaunchS3()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "transfer tests:", err)
+		return 1
+	}
+	defer func() { _ = s.Stop() }()
+	servers.dynamo, servers.s3 = d, s
+	empty := filepath.Join(os.TempDir(), "coop-transfer-test-no-such-file")
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": s.AccessKey, "AWS_SECRET_ACCESS_KEY": s.SecretKey, "AWS_REGION": s.Region,
+		"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		_ = os.Setenv(k, v)
+	}
+	for _, k := range []string{"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"} {
+		_ = os.Unsetenv(k)
+	}
+	return m.Run()
+}
+
+// testRepo is the repository every test writes to.
+var testRepo = backend.RepoRef{AccountID: "acme", RepositoryID: "data"}
+
+// env is one backend under test.
+type env struct {
+	name  string
+	store backend.Store
+	// root (local) or cfg (aws) let child processes open the same store.
+	root  string
+	cfg   aws.Config
+	proxy *testservers.FaultProxy // aws only: between the store and versitygw
+}
+
+// newLocal opens a fresh local store holding testRepo.
+func newLocal(t *testing.T) *env {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "store")
+	s, err := local.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	e := &env{name: "local", store: s, root: root}
+	e.init(t)
+	return e
+}
+
+// newAWS opens a fresh AWS store (own bucket and tables) holding testRepo,
+// reached through a fault proxy.
+func newAWS(t *testing.T) *env {
+	t.Helper()
+	proxy := testservers.StartFaultProxy(t, servers.s3.Endpoint)
+	cfg := aws.Config{
+		Bucket: servers.s3.NewBucket(t), EndpointURL: proxy.URL, DynamoDBEndpoint: servers.dynamo.Endpoint,
+		PathStyle: true, AccountsTable: testservers.UniqueName("accounts"),
+		RepositoriesTable: testservers.UniqueName("repositories"), Timeout: 20 * time.Second,
+	}
+	s, err := aws.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	e := &env{name: "aws", store: s, cfg: cfg, proxy: proxy}
+	e.init(t)
+	return e
+}
+
+func (e *env) init(t *testing.T) {
+	t.Helper()
+	ctx := t.Context()
+	if err := e.store.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.CreateAccount(ctx, backend.Account{ID: testRepo.AccountID, Type: backend.AccountOrganization, Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.CreateRepository(ctx, backend.Repository{ID: testRepo.RepositoryID, AccountID: testRepo.AccountID, Title: "Data", Visibility: backend.VisibilityPrivate}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eachBackend runs fn against a fresh local store and a fresh AWS store.
+func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Run("local", func(t *testing.T) { t.Parallel(); fn(t, newLocal(t)) })
+	t.Run("aws", func(t *testing.T) { t.Parallel(); fn(t, newAWS(t)) })
+}
+
+// newQueue starts a queue over e's store, closed at cleanup.
+func newQueue(t *testing.T, e *env, opts Options) *Queue {
+	t.Helper()
+	if opts.RetryBase == 0 {
+		opts.RetryBase = 20 * time.Millisecond
+	}
+	q := New(context.Background(), e.store, opts)
+	t.Cleanup(func() { _ = q.Close() })
+	return q
+}
+
+// run submits specs, waits for the queue to drain and returns the jobs.
+func run(t *testing.T, q *Queue, specs ...Spec) []Job {
+	t.Helper()
+	ids := make([]JobID, len(specs))
+	for i, s := range specs {
+		id, err := q.Submit(s)
+		if err != nil {
+			t.Fatalf("Submit %+v: %v", s, err)
+		}
+		ids[i] = id
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := q.Wait(ctx); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	jobs := make([]Job, len(ids))
+	for i, id := range ids {
+		jobs[i], _ = q.Job(id)
+	}
+	return jobs
+}
+
+// wantState fails the test unless job j ended in state st.
+func wantState(t *testing.T, q *Queue, j Job, st State) {
+	t.Helper()
+	if j.State != st {
+		t.Fatalf("job %d (%s %s): state %s, want %s; err %v; item errors %v", j.ID, j.Kind, j.Remote, j.State, st, j.Err, q.ItemErrors(j.ID))
+	}
+}
+
+// writeFiles writes files (relative path → content) under dir.
+func writeFiles(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for rel, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// content makes n bytes of content that differ with seed.
+func content(seed string, n int) []byte {
+	b := make([]byte, 0, n+32)
+	sum := sha256.Sum256([]byte(seed))
+	for len(b) < n {
+		b = append(b, sum[:]...)
+		sum = sha256.Sum256(sum[:])
+	}
+	return b[:n]
+}
+
+func sha(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// objects reads every object of the repository: path → content.
+func objects(t *testing.T, s backend.Store, repo backend.RepoRef) map[string][]byte {
+	t.Helper()
+	q := &Queue{store: s}
+	out := map[string][]byte{}
+	err := q.listTree(t.Context(), repo, "", func(page []backend.Entry) error {
+		for _, e := range page {
+			r, _, err := s.GetObject(t.Context(), repo, e.Path)
+			if err != nil {
+				return err
+			}
+			b, err := io.ReadAll(r)
+			r.Close()
+			if err != nil {
+				return err
+			}
+			out[e.Path] = b
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, backend.ErrNotFound) {
+		t.Fatalf("list objects: %v", err)
+	}
+	return out
+}
+
+// checkMetadata fails the test unless the repository's metadata matches
+// its objects exactly: one file entry per object, with its size and
+// SHA-256, and one folder entry per folder holding files, nothing else.
+// It returns the objects.
+func checkMetadata(t *testing.T, s backend.Store, repo backend.RepoRef) map[string][]byte {
+	t.Helper()
+	objs := objects(t, s, repo)
+	md, err := s.ReadMetadata(t.Context(), repo)
+	if errors.Is(err, backend.ErrMetadataMissing) && len(objs) == 0 {
+		return objs
+	}
+	if err != nil {
+		t.Fatalf("ReadMetadata: %v", err)
+	}
+	dirs := map[string]bool{}
+	for p, b := range objs {
+		m, ok := md.Objects[p]
+		switch {
+		case !ok:
+			t.Errorf("object %q has no metadata entry", p)
+			continue
+		case m.Type != backend.TypeFile || m.Size != int64(len(b)) || m.Checksum != sha(b):
+			t.Errorf("entry %q = {type %s size %d checksum %s}, object has size %d checksum %s", p, m.Type, m.Size, m.Checksum, len(b), sha(b))
+		case m.ID == "" || m.CreatedAt.IsZero() || m.MimeType == "":
+			t.Errorf("entry %q is incomplete: %+v", p, m)
+		}
+		for d := parent(p); d != ""; d = parent(d) {
+			dirs[d] = true
+		}
+	}
+	var extra []string
+	for p, m := range md.Objects {
+		if _, ok := objs[p]; ok {
+			continue
+		}
+		if m.Type == backend.TypeDirectory && dirs[p] {
+			continue
+		}
+		extra = append(extra, fmt.Sprintf("%s (%s)", p, m.Type))
+	}
+	slices.Sort(extra)
+	if len(extra) > 0 {
+		t.Errorf("metadata entries with no object (or empty folder): %v", extra)
+	}
+	for d := range dirs {
+		if m, ok := md.Objects[d]; !ok || m.Type != backend.TypeDirectory {
+			t.Errorf("folder %q has no folder entry", d)
+		}
+	}
+	return objs
+}
+
+// sameFiles fails the test unless dir holds exactly files.
+func sameFiles(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	got := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		b, err := os.ReadFile(p)
+		got[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(files) {
+		t.Errorf("%s holds %d files, want %d", dir, len(got), len(files))
+	}
+	for rel, want := range files {
+		if !bytes.Equal(got[rel], want) {
+			t.Errorf("%s/%s: content differs (%d bytes, want %d)", dir, rel, len(got[rel]), len(want))
+		}
+	}
+}
+
+// contextTimeout bounds one wait in a test.
+func contextTimeout(t *testing.T) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.Context(), 2*time.Minute)
+}
+
+// childEnv, when set, makes the test binary run childMain instead of the
+// tests (see process_test.go).
+const childEnv = "COOP_TRANSFER_TEST_CHILD"

@@ -1,0 +1,275 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// metaFlushTimeout bounds one metadata write, retries included. It runs
+// on a context the jobs' cancellation does not reach, so that what was
+// stored before a cancel is still recorded.
+const metaFlushTimeout = 5 * time.Minute
+
+// metaOp is one change to a repository's metadata.
+type metaOp struct {
+	path  string
+	info  *backend.ObjectInfo // set: the object was stored; nil: it was removed
+	prune bool                // drop folder entries under path left without files
+	ack   func(error)
+}
+
+// metaWriter is the one writer of a repository's metadata in this Queue.
+// It gathers changes and writes them in one UpdateMetadata when enough
+// have piled up, when the oldest has waited the interval, or when the
+// queue has nothing else in flight. The store's UpdateMetadata guards
+// against other writers (other processes included).
+type metaWriter struct {
+	q    *Queue
+	repo backend.RepoRef
+	kick chan struct{}
+	quit chan struct{}
+
+	mu       sync.Mutex
+	ops      []metaOp
+	since    time.Time // when the oldest pending op arrived
+	flushing bool
+	closing  bool
+}
+
+// writer returns the repository's writer, starting it if needed.
+func (q *Queue) writer(repo backend.RepoRef) *metaWriter {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	w := q.writers[repo]
+	if w == nil {
+		w = &metaWriter{q: q, repo: repo, kick: make(chan struct{}, 1), quit: make(chan struct{})}
+		q.writers[repo] = w
+		q.writersWG.Go(w.loop)
+	}
+	return w
+}
+
+// kickWriters asks every writer to write now.
+func (q *Queue) kickWriters() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, w := range q.writers {
+		w.poke()
+	}
+}
+
+func (w *metaWriter) poke() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// add queues a change; ack is called once it is written (or not).
+func (w *metaWriter) add(o metaOp) {
+	w.mu.Lock()
+	if len(w.ops) == 0 {
+		w.since = time.Now()
+	}
+	w.ops = append(w.ops, o)
+	full := len(w.ops) >= w.q.opts.MetadataBatch
+	w.mu.Unlock()
+	if full || w.q.busy.Load() == 0 {
+		w.poke()
+	}
+}
+
+// pending reports whether changes wait to be written.
+func (w *metaWriter) pending() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.ops) > 0 || w.flushing
+}
+
+// close makes the writer write what is pending and stop.
+func (w *metaWriter) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.closing {
+		w.closing = true
+		close(w.quit)
+	}
+}
+
+func (w *metaWriter) loop() {
+	for {
+		w.mu.Lock()
+		n, since, closing := len(w.ops), w.since, w.closing
+		w.mu.Unlock()
+		due := n > 0 && (closing || n >= w.q.opts.MetadataBatch || w.q.busy.Load() == 0 ||
+			time.Since(since) >= w.q.opts.MetadataInterval)
+		if due {
+			w.flush()
+			continue
+		}
+		if closing {
+			return
+		}
+		var (
+			timer *time.Timer
+			tick  <-chan time.Time
+		)
+		if n > 0 {
+			timer = time.NewTimer(time.Until(since.Add(w.q.opts.MetadataInterval)))
+			tick = timer.C
+		}
+		select {
+		case <-w.kick:
+		case <-w.quit:
+		case <-tick:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// flush writes every pending change in one UpdateMetadata, retrying
+// passing failures, and acknowledges each.
+func (w *metaWriter) flush() {
+	w.mu.Lock()
+	ops := w.ops
+	w.ops, w.flushing = nil, true
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.flushing = false
+		w.mu.Unlock()
+		w.q.changed()
+	}()
+
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.q.ctx), metaFlushTimeout)
+	defer cancel()
+	now := w.q.opts.Now().UTC()
+	var err error
+	for try := 1; ; try++ {
+		err = w.q.store.UpdateMetadata(ctx, w.repo, func(doc *backend.SourceMetadata) error {
+			applyOps(doc, w.repo, ops, now)
+			return nil
+		})
+		passing := transient(err) || errors.Is(err, backend.ErrLocked)
+		if err == nil || !passing || try > w.q.opts.Retries {
+			break
+		}
+		t := time.NewTimer(backoff(w.q.opts.RetryBase, try))
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	if err != nil {
+		err = fmt.Errorf("stored, but %s was not updated: %w", backend.MetadataFileName, err)
+	}
+	paths := make([]string, 0, len(ops))
+	for _, o := range ops {
+		o.ack(err)
+		paths = append(paths, o.path)
+	}
+	if err == nil {
+		w.q.affect(w.repo, paths)
+	}
+}
+
+// applyOps applies changes to a metadata document, in order. Stored
+// objects get a fresh entry (keeping the id, creation time and metadata
+// of the one they replace) and an entry for each folder above them;
+// removed objects lose theirs, and so do folders left with no file.
+// It depends only on its arguments, as UpdateMetadata requires.
+func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, now time.Time) {
+	if doc.Objects == nil {
+		doc.Objects = map[string]backend.ObjectMeta{}
+	}
+	cands := map[string]bool{}
+	for _, o := range ops {
+		switch {
+		case o.prune:
+			prefix := o.path + "/"
+			for k, m := range doc.Objects {
+				if m.Type == backend.TypeDirectory && (o.path == "" || strings.HasPrefix(k, prefix)) {
+					cands[k] = true
+				}
+			}
+			for d := o.path; d != ""; d = parent(d) {
+				cands[d] = true
+			}
+		case o.info != nil:
+			var prev *backend.ObjectMeta
+			if m, ok := doc.Objects[o.path]; ok {
+				prev = &m
+			}
+			doc.Objects[o.path] = backend.NewObjectMeta(repo, *o.info, prev, now)
+			for d := parent(o.path); d != ""; d = parent(d) {
+				if _, ok := doc.Objects[d]; ok {
+					break
+				}
+				doc.Objects[d] = backend.ObjectMeta{ID: backend.ObjectID(repo, d), Type: backend.TypeDirectory,
+					CreatedAt: now, UpdatedAt: now, Metadata: map[string]any{}}
+			}
+		default:
+			delete(doc.Objects, o.path)
+			for d := parent(o.path); d != ""; d = parent(d) {
+				cands[d] = true
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return
+	}
+	alive := map[string]bool{}
+	for k, m := range doc.Objects {
+		if m.Type == backend.TypeDirectory {
+			continue
+		}
+		for d := parent(k); d != ""; d = parent(d) {
+			if alive[d] {
+				break // and so are the folders above it
+			}
+			if cands[d] {
+				alive[d] = true
+			}
+		}
+	}
+	for d := range cands {
+		if m, ok := doc.Objects[d]; ok && m.Type == backend.TypeDirectory && !alive[d] {
+			delete(doc.Objects, d)
+		}
+	}
+}
+
+// record queues the metadata change of a finished task and settles the
+// task once it is written.
+func (q *Queue) record(t *task, path string, info *backend.ObjectInfo, skipped bool) {
+	q.release(t)
+	j := t.job
+	q.writer(j.spec.Repo).add(metaOp{path: path, info: info, ack: func(err error) {
+		if err != nil {
+			j.itemFailed(path, err)
+		} else {
+			j.itemDone(path, skipped)
+		}
+		q.complete(t)
+	}})
+}
+
+// pruneAfterDelete drops the folder entries a recursive delete left
+// without files, and waits until that is written.
+func (q *Queue) pruneAfterDelete(j *job) {
+	done := make(chan error, 1)
+	q.writer(j.spec.Repo).add(metaOp{path: j.spec.Remote, prune: true, ack: func(err error) { done <- err }})
+	q.kickWriters()
+	if err := <-done; err != nil {
+		j.itemFailed(j.spec.Remote, err)
+	}
+}

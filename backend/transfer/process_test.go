@@ -1,0 +1,3 @@
+package transfer
+
+func childMain() int { return 0 }

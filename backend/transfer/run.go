@@ -1,0 +1,199 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// op is what one task does.
+type op int
+
+const (
+	opUpload op = iota + 1
+	opDownload
+	opDelete      // one object, with DeleteObject
+	opDeleteBatch // up to backend.MaxDeleteBatch entries, with DeleteObjects
+)
+
+// task is one unit of work for a worker: one file, or one delete batch.
+type task struct {
+	job       *job
+	op        op
+	local     string          // path on this machine
+	remote    string          // path in the repository
+	size      int64           // expected size, -1 if unknown
+	entries   []backend.Entry // opDeleteBatch
+	want      string          // opDownload: the SHA-256 the metadata records
+	overwrite bool            // a Decision said to replace what is there
+	tries     int
+}
+
+// key names the item in the job's done set.
+func (t *task) key() string { return t.remote }
+
+// conflictPath is the path a Decision is asked about.
+func (t *task) conflictPath() string {
+	if t.op == opDownload {
+		return t.local
+	}
+	return t.remote
+}
+
+// drive runs one run of j: produces its tasks, waits for them, and
+// settles the job's state.
+func (q *Queue) drive(j *job) {
+	var err error
+	switch j.spec.Kind {
+	case UploadFile, UploadTree:
+		err = q.produceUpload(j)
+	case DownloadFile, DownloadTree:
+		err = q.produceDownload(j)
+	case DeleteFile, DeleteTree:
+		err = q.produceDelete(j)
+	}
+	if err != nil {
+		j.itemFailed(j.rootPath(), err)
+	}
+	j.counted()
+	q.idleOne()
+	j.tasks.Wait()
+	if err == nil && j.spec.Kind == DeleteTree && j.ctx.Err() == nil {
+		q.pruneAfterDelete(j)
+	}
+	j.finish(err)
+}
+
+// rootPath names the job's main path in a failure.
+func (j *job) rootPath() string {
+	if j.spec.Kind == UploadFile || j.spec.Kind == UploadTree {
+		return j.spec.Local
+	}
+	return j.spec.Remote
+}
+
+// worker runs tasks until the queue closes its task channel.
+func (q *Queue) worker() {
+	for t := range q.tasks {
+		j := t.job
+		if j.ctx.Err() != nil {
+			q.release(t)
+			q.complete(t)
+			continue
+		}
+		j.running()
+		switch t.op {
+		case opUpload:
+			q.upload(t)
+		case opDownload:
+			q.download(t)
+		case opDelete:
+			q.deleteOne(t)
+		case opDeleteBatch:
+			q.deleteBatch(t)
+		}
+	}
+}
+
+// add counts a new task of j's run and queues it; it fails only when the
+// job is cancelled first.
+func (q *Queue) add(t *task) error {
+	t.job.tasks.Add(1)
+	q.busy.Add(1)
+	return q.send(t)
+}
+
+// send puts a counted task on the channel, or settles it if the job is
+// cancelled first.
+func (q *Queue) send(t *task) error {
+	select {
+	case q.tasks <- t:
+		return nil
+	case <-t.job.ctx.Done():
+		q.release(t)
+		q.complete(t)
+		return t.job.ctx.Err()
+	}
+}
+
+// requeue sends a parked task back, without blocking the caller.
+func (q *Queue) requeue(t *task) {
+	q.busy.Add(1)
+	go func() { _ = q.send(t) }()
+}
+
+// release marks t's work on the store finished (it may still wait for
+// its metadata entry). When nothing else is in flight, metadata writers
+// are told to write now rather than wait for their interval.
+func (q *Queue) release(*task) { q.idleOne() }
+
+// idleOne takes one off the busy count.
+func (q *Queue) idleOne() {
+	if q.busy.Add(-1) == 0 {
+		q.kickWriters()
+		q.changed()
+	}
+}
+
+// complete ends t's part in its job's run.
+func (q *Queue) complete(t *task) { t.job.tasks.Done() }
+
+// fail settles a failed task: tried again after a back-off if the cause
+// may pass, else recorded against path.
+func (q *Queue) fail(t *task, path string, err error) {
+	j := t.job
+	if transient(err) && t.tries < q.opts.Retries && j.ctx.Err() == nil {
+		t.tries++
+		d := backoff(q.opts.RetryBase, t.tries)
+		go func() {
+			timer := time.NewTimer(d)
+			defer timer.Stop()
+			select {
+			case <-timer.C:
+			case <-j.ctx.Done():
+			}
+			_ = q.send(t) // still counted busy; settled there if cancelled
+		}()
+		return
+	}
+	q.release(t)
+	j.itemFailed(path, err)
+	q.complete(t)
+}
+
+// succeed settles a task that needs no metadata entry.
+func (q *Queue) succeed(t *task, skipped bool) {
+	q.release(t)
+	t.job.itemDone(t.key(), skipped)
+	q.complete(t)
+}
+
+// backoff is the wait before retry n (1, 2, …): base doubling, with
+// jitter, at most 30 s.
+func backoff(base time.Duration, n int) time.Duration {
+	d := base << min(n-1, 10)
+	d = min(d, 30*time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+// transient reports whether a failure may pass if the same thing is
+// tried again: the store said it is unavailable or throttling, or the
+// connection dropped.
+func transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, ErrChanged) || errors.Is(err, backend.ErrInvalid) || errors.Is(err, backend.ErrExists) {
+		return false
+	}
+	if errors.Is(err, backend.ErrUnavailable) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
+}

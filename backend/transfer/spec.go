@@ -1,0 +1,34 @@
+package transfer
+
+import (
+	"fmt"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// checkSpec refuses a Spec that can never run.
+func checkSpec(s Spec) error {
+	if err := backend.ValidateRef(s.Repo); err != nil {
+		return err
+	}
+	if s.Policy < Ask || s.Policy > Skip {
+		return fmt.Errorf("%w conflict policy %d", backend.ErrInvalid, s.Policy)
+	}
+	tree := s.Kind == UploadTree || s.Kind == DownloadTree || s.Kind == DeleteTree
+	switch s.Kind {
+	case UploadFile, UploadTree:
+		if err := backend.ValidatePath(s.Remote, tree); err != nil {
+			return fmt.Errorf("upload to %s/%s: %w", s.Repo, s.Remote, err)
+		}
+	case DownloadFile, DownloadTree, DeleteFile, DeleteTree:
+		if err := backend.ValidateReadPath(s.Remote, tree); err != nil {
+			return fmt.Errorf("%s %s/%s: %w", s.Kind, s.Repo, s.Remote, err)
+		}
+	default:
+		return fmt.Errorf("%w job kind %d", backend.ErrInvalid, s.Kind)
+	}
+	if s.Kind != DeleteFile && s.Kind != DeleteTree && s.Local == "" {
+		return fmt.Errorf("%w %s: no local path", backend.ErrInvalid, s.Kind)
+	}
+	return nil
+}

@@ -1,0 +1,295 @@
+package transfer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// precheckSize is the size from which an upload that must not replace an
+// object asks first whether one is there, rather than learn it only
+// after sending everything.
+const precheckSize = 64 << 20
+
+// produceUpload finds the files of an upload job and queues them.
+func (q *Queue) produceUpload(j *job) error {
+	spec := j.spec
+	fi, err := os.Stat(spec.Local)
+	if err != nil {
+		return localError(err)
+	}
+	// Stores create folders as they write: a missing repository must be
+	// caught here, not made by accident.
+	if _, err := q.store.GetRepository(j.ctx, spec.Repo.AccountID, spec.Repo.RepositoryID); err != nil {
+		return fmt.Errorf("repository %s: %w", spec.Repo, err)
+	}
+	if spec.Kind == UploadFile {
+		if fi.IsDir() {
+			return fmt.Errorf("%w: is a folder (upload it as a folder)", backend.ErrInvalid)
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%w: not a regular file", backend.ErrInvalid)
+		}
+		q.cleanOnce(j.ctx, spec.Repo, parent(spec.Remote))
+		return q.queueUploads(j, []uploadItem{{local: spec.Local, remote: spec.Remote, size: fi.Size()}})
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: not a folder", backend.ErrInvalid)
+	}
+	items, err := q.walkLocal(j, spec.Local, spec.Remote)
+	if err != nil {
+		return err
+	}
+	j.counted()
+	q.cleanOnce(j.ctx, spec.Repo, spec.Remote)
+	return q.queueUploads(j, items)
+}
+
+// uploadItem is one file found for an upload.
+type uploadItem struct {
+	local, remote string
+	size          int64
+}
+
+// walkLocal lists the files under root, counting them into j's totals.
+// Files that cannot be uploaded (unreadable, not regular, a name the
+// store refuses) are failed one by one; the walk goes on.
+func (q *Queue) walkLocal(j *job, root, dest string) ([]uploadItem, error) {
+	var items []uploadItem
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if cerr := j.ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			if p == root {
+				return err
+			}
+			j.itemFailed(p, localError(err))
+			return nil // WalkDir skips an unreadable folder by itself
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			j.itemFailed(p, err)
+			return nil
+		}
+		remote := backend.JoinPath(dest, filepath.ToSlash(rel))
+		if err := backend.ValidatePath(remote, false); err != nil {
+			j.itemFailed(p, fmt.Errorf("cannot be stored under that name: %w", err))
+			return nil
+		}
+		fi, err := os.Stat(p) // follows a symlink to a file
+		switch {
+		case err != nil:
+			j.itemFailed(p, localError(err))
+			return nil
+		case fi.IsDir():
+			j.itemFailed(p, fmt.Errorf("%w: a symlink to a folder (not followed)", backend.ErrInvalid))
+			return nil
+		case !fi.Mode().IsRegular():
+			j.itemFailed(p, fmt.Errorf("%w: not a regular file", backend.ErrInvalid))
+			return nil
+		}
+		items = append(items, uploadItem{local: p, remote: remote, size: fi.Size()})
+		j.addTotal(fi.Size())
+		return nil
+	})
+	if err != nil {
+		return nil, localError(err)
+	}
+	return items, nil
+}
+
+// queueUploads counts (for a single file) and queues the items, skipping
+// those an earlier run finished.
+func (q *Queue) queueUploads(j *job, items []uploadItem) error {
+	single := j.spec.Kind == UploadFile
+	for _, it := range items {
+		if single {
+			j.addTotal(it.size)
+		}
+		if j.isDone(it.remote) {
+			j.addBytes(it.size)
+			j.itemDone(it.remote, false)
+			continue
+		}
+		if err := q.add(&task{job: j, op: opUpload, local: it.local, remote: it.remote, size: it.size}); err != nil {
+			return err // cancelled: not a failure, see job.itemFailed
+		}
+	}
+	return nil
+}
+
+// upload stores one file.
+func (q *Queue) upload(t *task) {
+	j := t.job
+	store := q.store
+	f, err := openRegular(t.local)
+	if err != nil {
+		q.fail(t, t.local, err)
+		return
+	}
+	src, err := newSource(f, j)
+	if err != nil {
+		f.Close()
+		q.fail(t, t.local, err)
+		return
+	}
+	policy := j.conflictPolicy()
+	if t.overwrite {
+		policy = Overwrite
+	}
+	put := store.PutObject
+	if policy != Overwrite {
+		cp, atomic := store.(backend.ConditionalPutter)
+		if !atomic || src.size >= precheckSize {
+			if _, err := store.StatObject(j.ctx, j.spec.Repo, t.remote); err == nil {
+				f.Close()
+				q.conflict(t, policy)
+				return
+			}
+		}
+		if atomic {
+			put = cp.PutObjectIfAbsent
+		}
+	}
+	info, err := put(j.ctx, j.spec.Repo, t.remote, src, src.size)
+	f.Close()
+	if err != nil {
+		j.addBytes(-src.n)
+		if errors.Is(err, backend.ErrObjectExists) && policy != Overwrite {
+			q.conflict(t, policy)
+			return
+		}
+		q.fail(t, t.remote, err)
+		return
+	}
+	q.record(t, t.remote, &info, false)
+}
+
+// conflict settles an upload whose name is taken, as policy says. An
+// object with exactly the content of the file (same SHA-256) is not a
+// conflict: it is recorded and counted as skipped. That is also how an
+// upload whose answer was lost (a dropped connection after the store
+// had it all) is recognised when it is tried again.
+func (q *Queue) conflict(t *task, policy Policy) {
+	j := t.job
+	if info, same := q.identical(j.ctx, j.spec.Repo, t); same {
+		j.addBytes(info.Size)
+		q.record(t, t.remote, &info, true)
+		return
+	}
+	switch policy {
+	case Skip:
+		q.succeed(t, true)
+	case Ask:
+		q.release(t)
+		j.park(t)
+	default:
+		q.fail(t, t.remote, ErrWouldOverwrite)
+	}
+}
+
+// identical reports whether the object at t.remote holds the content of
+// t.local, by the SHA-256 the store keeps (stores that keep none never
+// match).
+func (q *Queue) identical(ctx context.Context, repo backend.RepoRef, t *task) (backend.ObjectInfo, bool) {
+	info, err := q.store.StatObject(ctx, repo, t.remote)
+	if err != nil || info.Checksum == "" {
+		return info, false
+	}
+	f, err := openRegular(t.local)
+	if err != nil {
+		return info, false
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil || n != info.Size {
+		return info, false
+	}
+	info.Path = t.remote
+	return info, info.Checksum == "sha256:"+hex.EncodeToString(h.Sum(nil))
+}
+
+// openRegular opens a local file for reading, refusing anything but a
+// regular file (a FIFO would block, a device could do anything).
+func openRegular(p string) (*os.File, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, localError(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: not a regular file", backend.ErrInvalid)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, localError(err)
+	}
+	return f, nil
+}
+
+// localError rewords what the local file system said, for one-line
+// messages.
+func localError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: no such file or folder", backend.ErrNotFound)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w: permission denied", backend.ErrUnauthorized)
+	}
+	return err
+}
+
+// source is a local file being uploaded: it counts bytes into the job's
+// progress and, at the end, fails with ErrChanged if the file changed
+// while it was read, so the store keeps nothing.
+type source struct {
+	f    *os.File
+	j    *job
+	size int64
+	mod  int64 // modification time when opened, in nanoseconds
+	n    int64
+}
+
+func newSource(f *os.File, j *job) (*source, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, localError(err)
+	}
+	return &source{f: f, j: j, size: fi.Size(), mod: fi.ModTime().UnixNano()}, nil
+}
+
+// Read reads the file, counting progress and checking for change at EOF.
+func (s *source) Read(p []byte) (int, error) {
+	n, err := s.f.Read(p)
+	if n > 0 {
+		s.n += int64(n)
+		s.j.addBytes(int64(n))
+	}
+	if errors.Is(err, io.EOF) {
+		fi, serr := s.f.Stat()
+		if serr != nil || fi.Size() != s.size || fi.ModTime().UnixNano() != s.mod || s.n != s.size {
+			return n, ErrChanged
+		}
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return n, fmt.Errorf("read %s: %w", strings.TrimSpace(s.f.Name()), localError(err))
+	}
+	return n, err
+}

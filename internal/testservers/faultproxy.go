@@ -1,0 +1,300 @@
+package testservers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Fault is one kind of failure a FaultProxy injects.
+type Fault struct {
+	// Op limits the fault to one S3 operation (as Operation names it);
+	// empty matches every request.
+	Op string
+	// Status answers with this HTTP status (500, 503…) and an S3 error
+	// body, without forwarding the request. 503 comes as SlowDown.
+	Status int
+	// Drop closes the connection without an answer, before forwarding.
+	Drop bool
+	// DropAfter forwards the request, so the server acts on it, then
+	// closes the connection without passing the answer on.
+	DropAfter bool
+	// Every injects on every Every-th matching request (0 or 1: each).
+	Every int
+	// Times stops injecting after this many faults (0: no limit).
+	Times int
+}
+
+// FaultProxy is an HTTP proxy in front of an S3 server that injects
+// faults, slows transfers down and counts requests by operation: the
+// failing network coop must survive, made on demand. Requests keep their
+// Host header, so SigV4 signatures made for the proxy's address verify.
+type FaultProxy struct {
+	// URL is the proxy's base URL; point clients here.
+	URL string
+
+	target *url.URL
+	srv    *http.Server
+	ln     net.Listener
+	tr     *http.Transport
+
+	mu       sync.Mutex
+	faults   []Fault
+	seen     []int // matching requests seen, per fault
+	injected []int
+	counts   map[string]int
+	rate     int64 // bytes per second each way per request; 0 = unlimited
+}
+
+// NewFaultProxy starts a proxy on a free 127.0.0.1 port in front of target.
+func NewFaultProxy(target string) (*FaultProxy, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, fmt.Errorf("fault proxy target %q: %w", target, err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("fault proxy: %w", err)
+	}
+	p := &FaultProxy{
+		URL: "http://" + ln.Addr().String(), target: u, ln: ln, counts: map[string]int{},
+		tr: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true},
+	}
+	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = p.srv.Serve(ln) }()
+	return p, nil
+}
+
+// StartFaultProxy starts a proxy for one test and stops it at cleanup.
+func StartFaultProxy(tb testing.TB, target string) *FaultProxy {
+	tb.Helper()
+	p, err := NewFaultProxy(target)
+	if err != nil {
+		tb.Fatalf("testservers: %v", err)
+	}
+	tb.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// Close stops the proxy.
+func (p *FaultProxy) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err := p.srv.Shutdown(ctx)
+	p.tr.CloseIdleConnections()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return p.srv.Close()
+	}
+	return err
+}
+
+// SetFaults replaces the faults injected from now on.
+func (p *FaultProxy) SetFaults(faults ...Fault) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.faults = faults
+	p.seen = make([]int, len(faults))
+	p.injected = make([]int, len(faults))
+}
+
+// Injected reports how many faults have been injected since SetFaults.
+func (p *FaultProxy) Injected() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, i := range p.injected {
+		n += i
+	}
+	return n
+}
+
+// SetRate limits each request's body and each answer's body to
+// bytesPerSec (0 removes the limit).
+func (p *FaultProxy) SetRate(bytesPerSec int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rate = bytesPerSec
+}
+
+// Count returns how many requests of an operation the proxy has seen.
+func (p *FaultProxy) Count(op string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.counts[op]
+}
+
+// Counts returns a copy of the request counts by operation.
+func (p *FaultProxy) Counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]int, len(p.counts))
+	for k, v := range p.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// Operation names the S3 operation of a path-style request.
+func Operation(r *http.Request) string {
+	q := r.URL.Query()
+	hasKey := strings.Contains(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	_, uploads := q["uploads"]
+	_, del := q["delete"]
+	switch r.Method {
+	case http.MethodPost:
+		switch {
+		case del:
+			return "DeleteObjects"
+		case uploads:
+			return "CreateMultipartUpload"
+		case q.Get("uploadId") != "":
+			return "CompleteMultipartUpload"
+		}
+	case http.MethodPut:
+		switch {
+		case q.Get("partNumber") != "":
+			return "UploadPart"
+		case hasKey:
+			return "PutObject"
+		default:
+			return "CreateBucket"
+		}
+	case http.MethodGet:
+		switch {
+		case uploads:
+			return "ListMultipartUploads"
+		case hasKey && q.Get("uploadId") != "":
+			return "ListParts"
+		case hasKey:
+			return "GetObject"
+		default:
+			return "ListObjects"
+		}
+	case http.MethodHead:
+		if hasKey {
+			return "HeadObject"
+		}
+		return "HeadBucket"
+	case http.MethodDelete:
+		switch {
+		case q.Get("uploadId") != "":
+			return "AbortMultipartUpload"
+		case hasKey:
+			return "DeleteObject"
+		default:
+			return "DeleteBucket"
+		}
+	}
+	return r.Method
+}
+
+// pick counts the request and returns the fault to inject, if any.
+func (p *FaultProxy) pick(op string) (Fault, int64, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts[op]++
+	for i, f := range p.faults {
+		if f.Op != "" && f.Op != op {
+			continue
+		}
+		if f.Times > 0 && p.injected[i] >= f.Times {
+			continue
+		}
+		p.seen[i]++
+		if f.Every > 1 && p.seen[i]%f.Every != 0 {
+			continue
+		}
+		p.injected[i]++
+		return f, p.rate, true
+	}
+	return Fault{}, p.rate, false
+}
+
+// ServeHTTP forwards one request, or fails it as a fault says.
+func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f, rate, faulty := p.pick(Operation(r))
+	switch {
+	case faulty && f.Status != 0:
+		_, _ = io.Copy(io.Discard, r.Body)
+		code := "InternalError"
+		if f.Status == http.StatusServiceUnavailable {
+			code = "SlowDown"
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(f.Status)
+		_, _ = fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected by the fault proxy</Message></Error>`, code)
+		return
+	case faulty && f.Drop:
+		hangUp(w)
+		return
+	}
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	out.URL.Scheme, out.URL.Host = p.target.Scheme, p.target.Host
+	out.Host = r.Host
+	if r.Body != nil && r.ContentLength != 0 {
+		out.Body = io.NopCloser(throttle(r.Body, rate))
+	}
+	resp, err := p.tr.RoundTrip(out)
+	if err != nil {
+		hangUp(w)
+		return
+	}
+	defer resp.Body.Close()
+	if faulty && f.DropAfter {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		hangUp(w)
+		return
+	}
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, throttle(resp.Body, rate))
+}
+
+// hangUp closes the client's connection without an answer.
+func hangUp(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if c, _, err := hj.Hijack(); err == nil {
+			_ = c.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// throttle limits r to rate bytes per second (0: no limit).
+func throttle(r io.Reader, rate int64) io.Reader {
+	if rate <= 0 {
+		return r
+	}
+	return &slowReader{r: r, rate: rate, start: time.Now()}
+}
+
+type slowReader struct {
+	r     io.Reader
+	rate  int64
+	start time.Time
+	n     int64
+}
+
+func (s *slowReader) Read(b []byte) (int, error) {
+	if len(b) > 16<<10 {
+		b = b[:16<<10]
+	}
+	n, err := s.r.Read(b)
+	s.n += int64(n)
+	if ahead := time.Duration(float64(s.n)/float64(s.rate)*float64(time.Second)) - time.Since(s.start); ahead > 0 {
+		time.Sleep(ahead)
+	}
+	return n, err
+}
