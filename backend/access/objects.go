@@ -44,6 +44,21 @@ func (s *Store) PutObject(ctx context.Context, repo backend.RepoRef, path string
 	return info, err
 }
 
+// CheckUpload tells a front end, before a transfer starts, whether the
+// caller may upload to path, so a refused upload is refused before any
+// byte is sent. A refusal is recorded as a refused upload; an allowed one
+// is recorded when PutObject stores it.
+func (s *Store) CheckUpload(ctx context.Context, repo backend.RepoRef, path string) error {
+	err := s.need(ctx, repo, ReadWrite, "upload to")
+	if err == nil {
+		err = backend.ValidatePath(path, false)
+	}
+	if err != nil {
+		s.record(audit.ActionUpload, targetPath(repo, path), 0, "", err)
+	}
+	return err
+}
+
 // DeleteObject removes an object from a repository the caller may write
 // to, and records the deletion (or the refusal).
 func (s *Store) DeleteObject(ctx context.Context, repo backend.RepoRef, path string) error {

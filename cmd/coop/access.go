@@ -75,29 +75,38 @@ func (a *app) localUser() string {
 	return "unknown"
 }
 
-// auditPath is --audit-log, or the data folder's audit.log: inside the
-// local storage root (next to the catalog), or under the XDG data folder
-// for other backends.
+// auditPath is --audit-log, or audit.log in the data folder.
 func (a *app) auditPath() (string, error) {
 	if a.opts.auditLog != "" {
 		return a.opts.auditLog, nil
 	}
+	dir, err := a.dataDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "audit.log"), nil
+}
+
+// dataDir is where coop keeps its own files for the store (audit log,
+// host key): inside the local storage root, next to the catalog, or the
+// XDG data folder for other backends.
+func (a *app) dataDir() (string, error) {
 	if a.opts.backend == "local" {
 		root, err := a.opts.storageRoot(a.getenv)
 		if err != nil {
 			return "", err
 		}
-		return filepath.Join(root, local.StateDir, "audit.log"), nil
+		return filepath.Join(root, local.StateDir), nil
 	}
 	base := a.getenv("XDG_DATA_HOME")
 	if base == "" {
 		home := a.getenv("HOME")
 		if home == "" {
-			return "", fmt.Errorf("no --audit-log given and no home folder for the default")
+			return "", fmt.Errorf("no XDG_DATA_HOME or HOME for coop's data folder; give --audit-log and --host-key")
 		}
 		base = filepath.Join(home, ".local", "share")
 	}
-	return filepath.Join(base, "coop", "audit.log"), nil
+	return filepath.Join(base, "coop"), nil
 }
 
 // auditWarning reports an event the audit log could not take.

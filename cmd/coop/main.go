@@ -88,6 +88,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdLs(ctx, rest)
 	case "stat":
 		return a.cmdStat(ctx, rest)
+	case "serve":
+		return a.cmdServe(ctx, rest)
 	case "version":
 		_, err := fmt.Fprintf(a.stdout, "coop %s (commit %s, built %s)\n", version, commit, date)
 		return err
@@ -118,6 +120,9 @@ Usage:
   coop repo create ACCOUNT/REPO [--title T] [--description D] [--visibility public|private]
   coop ls [ACCOUNT[/REPO[/PATH]]] [--json]  list accounts, repositories or a folder
   coop stat ACCOUNT/REPO/PATH [--json]      show an object's metadata entry
+  coop serve [--listen ADDR] [--host-key PATH] [--anonymous read|none]
+             [--max-sessions N] [--idle-timeout D] [--max-session D] [--rate R] [--burst N]
+                                            serve the browser, sftp and scp over SSH
   coop version
 
 Store flags (each also read from the environment, e.g. COOP_STORAGE):

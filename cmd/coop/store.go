@@ -13,10 +13,20 @@ import (
 	"github.com/coopterm/coop/backend/local"
 )
 
-// openStore opens the store the flags name. With --demo it first fills the
-// demo store, once. write says the command is about to change the store,
-// which needs an initialised one.
+// openStore opens the store the flags name, behind the access layer (see
+// guard). With --demo it first fills the demo store, once. write says the
+// command is about to change the store, which needs an initialised one.
 func (a *app) openStore(ctx context.Context, write bool) (backend.Store, error) {
+	store, err := a.openBase(ctx, write)
+	if err != nil {
+		return nil, err
+	}
+	return a.guard(ctx, store)
+}
+
+// openBase opens the store itself, for openStore and for the SSH server
+// (which puts each session behind its own access layer).
+func (a *app) openBase(ctx context.Context, write bool) (backend.Store, error) {
 	var (
 		store backend.Store
 		err   error
@@ -61,7 +71,7 @@ func (a *app) openStore(ctx context.Context, write bool) (backend.Store, error) 
 			return nil, fmt.Errorf("demo store: %w", err)
 		}
 	}
-	return a.guard(ctx, store)
+	return store, nil
 }
 
 // ensureDemo fills the demo store unless a marker says a previous run

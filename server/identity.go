@@ -1,0 +1,175 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"charm.land/ssh"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/access"
+)
+
+// Permission extensions the public-key callback attaches to the key it
+// accepted. crypto/ssh keeps them with that key, so after the handshake
+// they describe the key whose signature was verified.
+const (
+	extAccount = "coop-account"
+	extKey     = "coop-key-fingerprint"
+)
+
+// refreshEvery bounds how often an unknown key makes the index reload the
+// accounts; keys added while the server runs are found within this.
+const refreshEvery = time.Second
+
+// keyIndex maps key fingerprints to the accounts that own them, built
+// from the accounts' private metadata and reloaded when an unknown key
+// shows up (at most once per refreshEvery).
+type keyIndex struct {
+	store backend.Store
+
+	mu     sync.Mutex
+	byFP   map[string]string
+	loaded time.Time
+}
+
+func newKeyIndex(store backend.Store) *keyIndex {
+	return &keyIndex{store: store, byFP: map[string]string{}}
+}
+
+// owner returns the account that owns key, or "" if none does. A hit is
+// confirmed against the account itself, so a removed key stops working at
+// once.
+func (k *keyIndex) owner(ctx context.Context, key gossh.PublicKey) (string, error) {
+	fp := gossh.FingerprintSHA256(key)
+	k.mu.Lock()
+	id, ok := k.byFP[fp]
+	stale := time.Since(k.loaded) > refreshEvery
+	k.mu.Unlock()
+	if !ok && stale {
+		if err := k.reload(ctx); err != nil {
+			return "", err
+		}
+		k.mu.Lock()
+		id, ok = k.byFP[fp]
+		k.mu.Unlock()
+	}
+	if !ok {
+		return "", nil
+	}
+	acct, err := k.store.FindAccount(ctx, id)
+	if errors.Is(err, backend.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("account %s: %w", id, err)
+	}
+	if !access.HasKey(acct, key) {
+		return "", nil
+	}
+	return acct.ID, nil
+}
+
+// reload rebuilds the index from every account.
+func (k *keyIndex) reload(ctx context.Context) error {
+	byFP := map[string]string{}
+	err := access.EachAccount(ctx, k.store, func(a backend.Account) bool {
+		for _, line := range access.Keys(a) {
+			if fp := access.Fingerprint(line); fp != "" {
+				byFP[fp] = a.ID
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	k.mu.Lock()
+	k.byFP, k.loaded = byFP, time.Now()
+	k.mu.Unlock()
+	return nil
+}
+
+// publicKeyHandler accepts a key only if an account owns it, and records
+// which account on the permissions of that key. Unknown keys are refused
+// so that the client tries its next key, then keyboard-interactive, which
+// signs in anonymous users when they are allowed.
+func (s *Server) publicKeyHandler(ctx ssh.Context, key ssh.PublicKey) bool {
+	lookup, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	id, err := s.keys.owner(lookup, key)
+	if err != nil {
+		s.logf("key lookup: %v", err)
+		return false
+	}
+	if id == "" {
+		return false
+	}
+	perms := ctx.Permissions()
+	if perms.Extensions == nil {
+		perms.Extensions = map[string]string{}
+	}
+	perms.Extensions[extAccount] = id
+	perms.Extensions[extKey] = gossh.FingerprintSHA256(key)
+	return true
+}
+
+// verifiedKey runs once a key's signature has been verified, with the
+// permissions recorded when that key was offered: they must name that very
+// key, or the login fails during the handshake already.
+func verifiedKey(_ gossh.ConnMetadata, key gossh.PublicKey, perms *gossh.Permissions, _ string) (*gossh.Permissions, error) {
+	if perms == nil || perms.Extensions[extAccount] == "" || perms.Extensions[extKey] != gossh.FingerprintSHA256(key) {
+		return nil, errWrongKey
+	}
+	return perms, nil
+}
+
+// keyboardInteractiveHandler signs in anonymous users without asking
+// anything, when --anonymous read allows them.
+func (s *Server) keyboardInteractiveHandler(ssh.Context, gossh.KeyboardInteractiveChallenge) bool {
+	return s.cfg.Anonymous == AnonymousRead
+}
+
+// errWrongKey is a login whose verified key is not the key the account
+// was matched on.
+var errWrongKey = errors.New("the key that signed is not the key that was offered")
+
+// identify decides who a session is. It trusts nothing recorded during
+// authentication on its own: the key the session authenticated with (the
+// one whose signature was verified) must be the key the account was
+// matched on, and must still belong to that account.
+func (s *Server) identify(ctx context.Context, sess ssh.Session) (access.Principal, error) {
+	remote := sess.RemoteAddr().String()
+	key := sess.PublicKey()
+	var ext map[string]string
+	if p := sess.Permissions().Permissions; p != nil {
+		ext = p.Extensions
+	}
+	if key == nil {
+		if ext[extAccount] != "" {
+			return access.Principal{}, errWrongKey
+		}
+		if s.cfg.Anonymous != AnonymousRead {
+			return access.Principal{}, errAnonymousOff
+		}
+		return access.Anonymous(remote), nil
+	}
+	if ext[extKey] != gossh.FingerprintSHA256(key) || ext[extAccount] == "" {
+		return access.Principal{}, errWrongKey
+	}
+	id, err := s.keys.owner(ctx, key)
+	if err != nil {
+		return access.Principal{}, err
+	}
+	if id == "" || id != ext[extAccount] {
+		return access.Principal{}, errWrongKey
+	}
+	return access.AsAccount(id, remote), nil
+}
+
+// errAnonymousOff is a login without a known key when --anonymous none.
+var errAnonymousOff = errors.New("this server admits only known keys (anonymous access is off)")

@@ -1,0 +1,143 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/coopterm/coop/audit"
+	"github.com/coopterm/coop/backend/access"
+	"github.com/coopterm/coop/server"
+)
+
+// lyingSigner offers one public key but signs with another private key.
+type lyingSigner struct {
+	claimed gossh.PublicKey
+	real    gossh.Signer
+}
+
+func (l lyingSigner) PublicKey() gossh.PublicKey { return l.claimed }
+func (l lyingSigner) Sign(r io.Reader, data []byte) (*gossh.Signature, error) {
+	return l.real.Sign(r, data)
+}
+
+func whoami(t *testing.T, c *gossh.Client) string {
+	t.Helper()
+	out, errs, code := run(t, c, "whoami")
+	if code != 0 {
+		t.Fatalf("whoami: exit %d, %q", code, errs)
+	}
+	return strings.TrimSpace(out)
+}
+
+// The regression for GHSA-pchf-49fh-w34r: a client that offers another
+// account's public key (which the server accepts as a candidate) and then
+// signs with its own key must never be let in as that account.
+func TestOfferingAnotherAccountsKeyDoesNotSignIn(t *testing.T) {
+	f := newFixture(t, server.Config{})
+	alicePub := f.keys["alice"].PublicKey()
+
+	// Offers alice's key (the server accepts it as a candidate), then
+	// signs with eve's, known to no account, or with bob's; anonymous
+	// access is open as a fallback.
+	for _, liar := range []string{"eve", "bob"} {
+		c, err := f.dial(t, gossh.PublicKeys(lyingSigner{claimed: alicePub, real: f.keys[liar]}), anonymousAuth())
+		if err != nil {
+			continue // refused outright: the signature did not verify
+		}
+		if got := whoami(t, c); got == "alice" {
+			t.Errorf("offered alice's key, signed with %s's: signed in as alice", liar)
+		}
+		_ = c.Close()
+	}
+	// The honest client after a liar's failed attempt on another
+	// connection is unaffected.
+	if got := whoami(t, f.as(t, "bob")); got != "bob" {
+		t.Errorf("bob signs in as %q", got)
+	}
+
+	for _, ev := range f.rec.find(audit.ActionLogin, "alice", "") {
+		t.Errorf("a login was recorded as alice: %+v", ev)
+	}
+
+	// With anonymous access off, the liar gets nothing at all.
+	strict := newFixture(t, server.Config{Anonymous: server.AnonymousNone})
+	if c, err := strict.dial(t, gossh.PublicKeys(lyingSigner{claimed: strict.keys["alice"].PublicKey(), real: strict.keys["eve"]}), anonymousAuth()); err == nil {
+		t.Errorf("anonymous none: the liar was let in as %q", whoami(t, c))
+		_ = c.Close()
+	}
+}
+
+func TestWhoSignsIn(t *testing.T) {
+	f := newFixture(t, server.Config{})
+	for _, tc := range []struct {
+		name string
+		auth []gossh.AuthMethod
+		want string
+	}{
+		{"alice's key", []gossh.AuthMethod{gossh.PublicKeys(f.keys["alice"])}, "alice"},
+		{"bob's key after an unknown one", []gossh.AuthMethod{gossh.PublicKeys(f.keys["eve"], f.keys["bob"])}, "bob"},
+		{"an unknown key", []gossh.AuthMethod{gossh.PublicKeys(f.keys["eve"]), anonymousAuth()}, "anonymous"},
+		{"no key at all", []gossh.AuthMethod{anonymousAuth()}, "anonymous"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := f.dial(t, tc.auth...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = c.Close() }()
+			if got := whoami(t, c); got != tc.want {
+				t.Errorf("signed in as %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// Every connection logged in once, with the key's fingerprint.
+	logins := f.rec.find(audit.ActionLogin, "alice", audit.ResultOK)
+	if len(logins) != 1 || logins[0].Detail != gossh.FingerprintSHA256(f.keys["alice"].PublicKey()) || logins[0].Remote == "" {
+		t.Errorf("alice's login events: %+v", logins)
+	}
+
+	// A key removed while the server runs stops working at once; one added
+	// is recognised.
+	ctx := context.Background()
+	owner := access.New(f.store, access.Owner("test"))
+	if _, err := access.RemoveKey(ctx, owner, "alice", gossh.FingerprintSHA256(f.keys["alice"].PublicKey())); err != nil {
+		t.Fatal(err)
+	}
+	if got := whoami(t, f.as(t, "alice")); got != "anonymous" {
+		t.Errorf("after its key was removed, alice's key signs in as %q", got)
+	}
+	if _, _, err := access.AddKey(ctx, owner, "alice", authorized(f.keys["eve"])); err != nil {
+		t.Fatal(err)
+	}
+	// Keys added while serving are found within a second or so.
+	deadline := time.Now().Add(3 * time.Second)
+	for got := whoami(t, f.as(t, "eve")); got != "alice"; got = whoami(t, f.as(t, "eve")) {
+		if time.Now().After(deadline) {
+			t.Fatalf("a key added while serving signs in as %q, want alice", got)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestAnonymousNone(t *testing.T) {
+	f := newFixture(t, server.Config{Anonymous: server.AnonymousNone})
+	if c, err := f.dial(t, gossh.PublicKeys(f.keys["eve"]), anonymousAuth()); err == nil {
+		_ = c.Close()
+		t.Fatal("an unknown key was let in with anonymous none")
+	}
+	if c, err := f.dial(t, anonymousAuth()); err == nil {
+		_ = c.Close()
+		t.Fatal("a client without a key was let in with anonymous none")
+	}
+	if got := whoami(t, f.as(t, "bob")); got != "bob" {
+		t.Errorf("bob signs in as %q", got)
+	}
+	if len(f.rec.find(audit.ActionLogin, "", audit.ResultDenied)) == 0 {
+		t.Error("refused logins are not in the audit log")
+	}
+}

@@ -1,0 +1,243 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sync"
+
+	"charm.land/ssh"
+	"charm.land/wish/v2/scp"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/safe"
+)
+
+// scpHandler serves scp's original protocol (scp -O; newer scp uses SFTP)
+// over the same file tree and rules as SFTP.
+type scpHandler struct{ s *Server }
+
+// vfsOf is the file tree of sess, or an error if the session was refused.
+func (h scpHandler) vfsOf(sess ssh.Session) (*session, *vfs, error) {
+	se := h.s.sessionOf(sess)
+	if se == nil {
+		return nil, nil, errors.New("no session")
+	}
+	se.code = 1 // until the copy succeeds
+	return se, newVFS(se.store, h.s.cfg.Writer), nil
+}
+
+// safeErr makes an error's text safe to print on the client's terminal.
+type safeErr struct{ err error }
+
+func (e safeErr) Error() string { return safe.Text(e.err.Error()) }
+func (e safeErr) Unwrap() error { return e.err }
+
+func wrapSafe(err error) error {
+	if err == nil {
+		return nil
+	}
+	return safeErr{err}
+}
+
+// Glob does no globbing: the path is taken as it is.
+func (h scpHandler) Glob(_ ssh.Session, p string) ([]string, error) { return []string{p}, nil }
+
+// WalkDir walks a folder of the store for scp -r.
+func (h scpHandler) WalkDir(sess ssh.Session, root string, fn fs.WalkDirFunc) error {
+	se, f, err := h.vfsOf(sess)
+	if err != nil {
+		return err
+	}
+	v, err := parseVPath(root)
+	if err != nil {
+		return wrapSafe(err)
+	}
+	fi, err := f.stat(se.ctx, v)
+	if err != nil {
+		return wrapSafe(err)
+	}
+	if err := h.walk(se, f, v, root, fi, fn); err != nil && !errors.Is(err, fs.SkipDir) {
+		return wrapSafe(err)
+	}
+	se.code = 0
+	return nil
+}
+
+func (h scpHandler) walk(se *session, f *vfs, v vpath, name string, fi fileInfo, fn fs.WalkDirFunc) error {
+	if err := fn(name, fs.FileInfoToDirEntry(fi), nil); err != nil || !fi.IsDir() {
+		return err
+	}
+	if v.depth < 2 {
+		return fmt.Errorf("%w: copy a repository or what is inside one", backend.ErrInvalid)
+	}
+	cursor := ""
+	for {
+		p, err := f.store.ListObjects(se.ctx, v.ref(), v.path, backend.PageRequest{Limit: sftpPageSize, Cursor: cursor})
+		if err != nil {
+			return err
+		}
+		for _, e := range p.Items {
+			child := v
+			child.path, child.depth = e.Path, 3
+			cfi := fileInfo{name: e.Name, size: e.Size, mode: fileMode(false), mod: e.ModTime}
+			if e.IsDir() {
+				cfi.mode = dirMode(false)
+			}
+			if err := h.walk(se, f, child, path.Join(name, e.Name), cfi, fn); err != nil && !errors.Is(err, fs.SkipDir) {
+				return err
+			}
+		}
+		if p.Next == "" {
+			return nil
+		}
+		cursor = p.Next
+	}
+}
+
+// NewDirEntry describes a folder being sent to the client.
+func (h scpHandler) NewDirEntry(sess ssh.Session, p string) (*scp.DirEntry, error) {
+	se, f, err := h.vfsOf(sess)
+	if err != nil {
+		return nil, err
+	}
+	v, err := parseVPath(p)
+	if err != nil {
+		return nil, wrapSafe(err)
+	}
+	fi, err := f.stat(se.ctx, v)
+	if err != nil {
+		return nil, wrapSafe(err)
+	}
+	return &scp.DirEntry{Name: fi.Name(), Filepath: p, Mode: fi.Mode(), Mtime: fi.mod.Unix(), Atime: fi.mod.Unix()}, nil
+}
+
+// NewFileEntry describes a file being sent to the client; its content is
+// opened only when it is sent.
+func (h scpHandler) NewFileEntry(sess ssh.Session, p string) (*scp.FileEntry, func() error, error) {
+	se, f, err := h.vfsOf(sess)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := parseVPath(p)
+	if err != nil {
+		return nil, nil, wrapSafe(err)
+	}
+	fi, err := f.stat(se.ctx, v)
+	if err != nil {
+		return nil, nil, wrapSafe(err)
+	}
+	if fi.IsDir() {
+		return nil, nil, wrapSafe(fmt.Errorf("%s %w (use scp -r)", v, errIsDir))
+	}
+	lr := &lazyReader{open: func() (io.ReadCloser, error) {
+		rc, _, err := f.store.GetObject(se.ctx, v.ref(), v.path)
+		return rc, wrapSafe(err)
+	}}
+	se.code = 0
+	return &scp.FileEntry{Name: fi.Name(), Filepath: p, Mode: fi.Mode(), Size: fi.Size(), Reader: lr,
+		Mtime: fi.mod.Unix(), Atime: fi.mod.Unix()}, lr.Close, nil
+}
+
+// Mkdir makes a folder for scp -r into the store.
+func (h scpHandler) Mkdir(sess ssh.Session, e *scp.DirEntry) error {
+	se, f, err := h.vfsOf(sess)
+	if err != nil {
+		return err
+	}
+	v, err := parseVPath(e.Filepath)
+	if err != nil {
+		return wrapSafe(err)
+	}
+	if err := f.mkdir(se.ctx, v); err != nil && !errors.Is(err, backend.ErrExists) {
+		return wrapSafe(err)
+	}
+	se.code = 0
+	return nil
+}
+
+// Write stores one file from the client. A target that is not an
+// existing folder names the file itself (scp f host:/a/r/new.txt).
+func (h scpHandler) Write(sess ssh.Session, e *scp.FileEntry) (int64, error) {
+	se, f, err := h.vfsOf(sess)
+	if err != nil {
+		return 0, err
+	}
+	target := e.Filepath
+	if parent, err := parseVPath(path.Dir(target)); err == nil {
+		if fi, err := f.stat(se.ctx, parent); (err != nil || !fi.IsDir()) && parent.depth >= 3 {
+			target = path.Dir(target)
+		}
+	}
+	v, err := parseVPath(target)
+	if err != nil {
+		return 0, wrapSafe(err)
+	}
+	if v.depth < 3 {
+		return 0, wrapSafe(errOutsideRepo)
+	}
+	body := &exactReader{r: e.Reader, left: e.Size}
+	info, err := f.writer.Put(se.ctx, f.store, v.ref(), v.path, body, e.Size)
+	if err != nil {
+		return 0, wrapSafe(err)
+	}
+	se.code = 0
+	return info.Size, nil
+}
+
+// exactReader fails with io.ErrUnexpectedEOF if its source ends before
+// left bytes: a client that disconnects mid-file stores nothing.
+type exactReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	if errors.Is(err, io.EOF) && e.left > 0 {
+		return n, io.ErrUnexpectedEOF
+	}
+	if e.left == 0 && err == nil {
+		return n, io.EOF
+	}
+	return n, err
+}
+
+// lazyReader opens its source on the first Read.
+type lazyReader struct {
+	open func() (io.ReadCloser, error)
+	mu   sync.Mutex
+	rc   io.ReadCloser
+}
+
+func (l *lazyReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rc == nil {
+		rc, err := l.open()
+		if err != nil {
+			return 0, err
+		}
+		l.rc = rc
+	}
+	return l.rc.Read(p)
+}
+
+// Close closes the source if it was opened.
+func (l *lazyReader) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rc == nil {
+		return nil
+	}
+	return l.rc.Close()
+}

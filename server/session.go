@@ -1,0 +1,172 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"charm.land/ssh"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/coopterm/coop/audit"
+	"github.com/coopterm/coop/backend/access"
+	"github.com/coopterm/coop/internal/safe"
+)
+
+// session is one SSH session (a browser, an SFTP subsystem or an scp run)
+// with the identity and the access-controlled store it acts through.
+type session struct {
+	sess  ssh.Session
+	who   access.Principal
+	store *access.Store
+	conn  *connState
+	ctx   context.Context
+	done  func()
+	// code is the exit status the session ends with.
+	code int
+}
+
+// begin decides who the session is and whether it may run at all. On
+// refusal it tells the client why, on stderr, ends the session with exit
+// status 1, and returns nil.
+func (s *Server) begin(sess ssh.Session) *session {
+	st, _ := sess.Context().Value(connKey{}).(*connState)
+	if st == nil {
+		st = newConnState(sess.RemoteAddr().String())
+	}
+	if st.refusal != "" {
+		s.recordLogin(st, "", audit.ResultDenied, st.refusal)
+		s.refuse(sess, st.refusal)
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(sess.Context())
+	who, err := s.identify(ctx, sess)
+	if err != nil {
+		cancel(err)
+		actor := ""
+		if sess.PublicKey() != nil {
+			actor = "key " + access.Fingerprint(string(gossh.MarshalAuthorizedKey(sess.PublicKey())))
+		}
+		s.recordLogin(st, actor, audit.ResultDenied, err.Error())
+		s.logf("login refused from %s: %v", st.remote, err)
+		s.refuse(sess, "login refused: "+err.Error())
+		return nil
+	}
+	detail := "anonymous"
+	if k := sess.PublicKey(); k != nil {
+		detail = access.Fingerprint(string(gossh.MarshalAuthorizedKey(k)))
+	}
+	s.recordLogin(st, who.Actor(), audit.ResultOK, detail)
+	remove := st.add(cancel)
+	st.touch()
+	label := "ssh · " + who.Actor()
+	if who.Kind == access.KindAnonymous {
+		label = "ssh · anonymous (read-only)"
+	}
+	store := access.New(s.cfg.Store, who, access.WithAudit(s.rec), access.WithLocation(label))
+	return &session{sess: sess, who: who, store: store, conn: st, ctx: ctx, done: func() {
+		remove()
+		cancel(nil)
+	}}
+}
+
+// refuse tells the client why it gets no session and ends it.
+func (s *Server) refuse(sess ssh.Session, reason string) {
+	fmt.Fprintf(sess.Stderr(), "coop: %s\r\n", safe.Text(reason))
+	_ = sess.Exit(1)
+}
+
+// ended reports why the server ended the session, if it did.
+func (se *session) ended() string {
+	var e endedError
+	if errors.As(context.Cause(se.ctx), &e) {
+		return string(e)
+	}
+	return ""
+}
+
+// finish ends the session with status code, first telling the client why
+// the server ended it, if it did.
+func (se *session) finish(code int) {
+	if reason := se.ended(); reason != "" {
+		fmt.Fprintf(se.sess.Stderr(), "\r\ncoop: %s\r\n", safe.Text(reason))
+		code = 1
+	}
+	_ = se.sess.Exit(code)
+	se.done()
+}
+
+// identityMiddleware decides who the session is (see begin), keeps the
+// session for the handlers after it, and ends it with their status.
+func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		se := s.begin(sess)
+		if se == nil {
+			return
+		}
+		s.mu.Lock()
+		s.sessions[sess] = se
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			delete(s.sessions, sess)
+			s.mu.Unlock()
+			se.finish(se.code)
+		}()
+		next(sess)
+	}
+}
+
+// sessionOf is the session identityMiddleware made for sess.
+func (s *Server) sessionOf(sess ssh.Session) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[sess]
+}
+
+// appMiddleware serves what scp did not: the browser on a terminal,
+// "whoami", or a short explanation.
+func (s *Server) appMiddleware(ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		se := s.sessionOf(sess)
+		if se == nil {
+			return
+		}
+		cmd := sess.Command()
+		_, _, hasPty := sess.Pty()
+		switch {
+		case len(cmd) == 1 && cmd[0] == "whoami":
+			fmt.Fprintf(sess, "%s\n", se.who.Actor())
+		case hasPty && len(cmd) <= 1:
+			start := ""
+			if len(cmd) == 1 {
+				start = cmd[0]
+			}
+			se.code = s.browse(se, start)
+		case len(cmd) > 0:
+			fmt.Fprintf(sess.Stderr(), "coop: unknown command %q; this server offers the browser (ssh -t), sftp, scp and whoami\r\n",
+				safe.Text(strings.Join(cmd, " ")))
+			se.code = 1
+		default:
+			fmt.Fprintf(sess.Stderr(), "coop: the browser needs a terminal; connect with ssh -t, or use sftp or scp for files\r\n")
+			se.code = 1
+		}
+	}
+}
+
+// activity is an io.Reader that marks the connection active on every read
+// that brings input from the client.
+type activity struct {
+	r    io.Reader
+	conn *connState
+}
+
+func (a activity) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if n > 0 {
+		a.conn.touch()
+	}
+	return n, err
+}
