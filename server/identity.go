@@ -94,10 +94,13 @@ func (k *keyIndex) reload(ctx context.Context) error {
 	return nil
 }
 
-// publicKeyHandler accepts a key only if an account owns it, and records
-// which account on the permissions of that key. Unknown keys are refused
-// so that the client tries its next key, then keyboard-interactive, which
-// signs in anonymous users when they are allowed.
+// publicKeyHandler accepts a key an account owns, and records which
+// account on the permissions of that key. With anonymous access on it
+// also accepts unknown keys, recording no account: clients in batch mode
+// (sftp -b, scp) cannot fall back to keyboard-interactive. As with
+// soft-serve, the first key a client offers that the server accepts
+// decides who it is, so a client with several keys should offer its
+// registered one first (ssh -o IdentitiesOnly=yes -i KEY).
 func (s *Server) publicKeyHandler(ctx ssh.Context, key ssh.PublicKey) bool {
 	lookup, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
@@ -106,7 +109,7 @@ func (s *Server) publicKeyHandler(ctx ssh.Context, key ssh.PublicKey) bool {
 		s.logf("key lookup: %v", err)
 		return false
 	}
-	if id == "" {
+	if id == "" && s.cfg.Anonymous != AnonymousRead {
 		return false
 	}
 	perms := ctx.Permissions()
@@ -122,7 +125,7 @@ func (s *Server) publicKeyHandler(ctx ssh.Context, key ssh.PublicKey) bool {
 // permissions recorded when that key was offered: they must name that very
 // key, or the login fails during the handshake already.
 func verifiedKey(_ gossh.ConnMetadata, key gossh.PublicKey, perms *gossh.Permissions, _ string) (*gossh.Permissions, error) {
-	if perms == nil || perms.Extensions[extAccount] == "" || perms.Extensions[extKey] != gossh.FingerprintSHA256(key) {
+	if perms == nil || perms.Extensions[extKey] != gossh.FingerprintSHA256(key) {
 		return nil, errWrongKey
 	}
 	return perms, nil
@@ -158,8 +161,15 @@ func (s *Server) identify(ctx context.Context, sess ssh.Session) (access.Princip
 		}
 		return access.Anonymous(remote), nil
 	}
-	if ext[extKey] != gossh.FingerprintSHA256(key) || ext[extAccount] == "" {
+	if ext[extKey] != gossh.FingerprintSHA256(key) {
 		return access.Principal{}, errWrongKey
+	}
+	if ext[extAccount] == "" {
+		// A key no account owned when it was offered.
+		if s.cfg.Anonymous != AnonymousRead {
+			return access.Principal{}, errAnonymousOff
+		}
+		return access.Anonymous(remote), nil
 	}
 	id, err := s.keys.owner(ctx, key)
 	if err != nil {

@@ -80,7 +80,10 @@ func TestWhoSignsIn(t *testing.T) {
 		want string
 	}{
 		{"alice's key", []gossh.AuthMethod{gossh.PublicKeys(f.keys["alice"])}, "alice"},
-		{"bob's key after an unknown one", []gossh.AuthMethod{gossh.PublicKeys(f.keys["eve"], f.keys["bob"])}, "bob"},
+		{"bob's key before an unknown one", []gossh.AuthMethod{gossh.PublicKeys(f.keys["bob"], f.keys["eve"])}, "bob"},
+		// As with soft-serve, the first key the server accepts decides:
+		// unknown keys are accepted (anonymously) for batch clients.
+		{"an unknown key before bob's", []gossh.AuthMethod{gossh.PublicKeys(f.keys["eve"], f.keys["bob"])}, "anonymous"},
 		{"an unknown key", []gossh.AuthMethod{gossh.PublicKeys(f.keys["eve"]), anonymousAuth()}, "anonymous"},
 		{"no key at all", []gossh.AuthMethod{anonymousAuth()}, "anonymous"},
 	} {

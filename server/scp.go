@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"sync"
+	"time"
 
 	"charm.land/ssh"
 	"charm.land/wish/v2/scp"
@@ -40,6 +41,29 @@ func wrapSafe(err error) error {
 		return nil
 	}
 	return safeErr{err}
+}
+
+// scpSourceMiddleware lets an scp download end cleanly: wish's scp writes
+// the files without waiting for the client's acknowledgements, so before
+// the session ends the server closes its side and reads what the client
+// still sends, until it is done; otherwise scp reports "lost connection".
+func (s *Server) scpSourceMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		next(sess)
+		if info := scp.GetInfo(sess.Command()); !info.Ok || info.Op != scp.OpCopyToClient {
+			return
+		}
+		_ = sess.CloseWrite()
+		done := make(chan struct{})
+		go func() {
+			_, _ = io.Copy(io.Discard, sess)
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+	}
 }
 
 // Glob does no globbing: the path is taken as it is.

@@ -172,7 +172,7 @@ func New(cfg Config) (*Server, error) {
 		wish.WithKeyboardInteractiveAuth(s.keyboardInteractiveHandler),
 		wish.WithSubsystem("sftp", s.handleSFTP),
 		// Middlewares run last to first: recover, identity, scp, the rest.
-		wish.WithMiddleware(s.appMiddleware, scp.Middleware(scpHandler{s}, scpHandler{s}), s.identityMiddleware,
+		wish.WithMiddleware(s.appMiddleware, scp.Middleware(scpHandler{s}, scpHandler{s}), s.scpSourceMiddleware, s.identityMiddleware,
 			recover.MiddlewareWithLogger(s)),
 	)
 	if err != nil {

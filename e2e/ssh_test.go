@@ -1,0 +1,189 @@
+package e2e
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// server is a `coop serve` process on a free 127.0.0.1 port.
+type server struct {
+	addr, host, port string
+	cmd              *exec.Cmd
+	log              *lockedBuffer
+}
+
+// startServe runs `coop serve --listen 127.0.0.1:0` with env and extra
+// arguments, waits until it listens, and at cleanup stops it with SIGTERM
+// and checks that it shut down cleanly.
+func startServe(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, log: &lockedBuffer{}}
+	lines := bufio.NewScanner(stderr)
+	addrRE := regexp.MustCompile(`ssh://(127\.0\.0\.1:\d+)`)
+	deadline := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+	for lines.Scan() {
+		s.log.WriteString(lines.Text() + "\n")
+		if m := addrRE.FindStringSubmatch(lines.Text()); m != nil {
+			s.addr = m[1]
+			break
+		}
+	}
+	deadline.Stop()
+	if s.addr == "" {
+		_ = cmd.Wait()
+		t.Fatalf("coop serve did not start:\n%s", s.log.String())
+	}
+	go func() { _, _ = io.Copy(s.log, stderr) }()
+	s.host, s.port, _ = net.SplitHostPort(s.addr)
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("coop serve exited with %v after SIGTERM:\n%s", err, s.log.String())
+			}
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("coop serve did not stop within 20s of SIGTERM:\n%s", s.log.String())
+		}
+	})
+	return s
+}
+
+// keygen makes an ed25519 key pair with ssh-keygen and returns the
+// private key's path.
+func keygen(t *testing.T, dir, name string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name+"@e2e", "-f", p).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v: %s", err, out)
+	}
+	return p
+}
+
+func pubKey(t *testing.T, key string) string {
+	t.Helper()
+	b, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// sshOpts are the options every client here uses: a fresh host key is
+// fine, and only the key given is offered.
+func sshOpts(keys ...string) []string {
+	out := []string{"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes",
+		"-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10"}
+	for _, k := range keys {
+		out = append(out, "-i", k)
+	}
+	return out
+}
+
+// ssh runs a command over ssh (no terminal) and returns its output and
+// exit status.
+func (s *server) ssh(t *testing.T, key string, extra []string, command ...string) (string, int) {
+	t.Helper()
+	args := append(append(append([]string{"-p", s.port}, sshOpts(key)...), extra...), s.host)
+	cmd := exec.Command("ssh", append(args, command...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), exitCode(t, err)
+}
+
+// sftp runs an sftp batch and returns its output and exit status.
+func (s *server) sftp(t *testing.T, key, batch string) (string, int) {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "batch")
+	if err := os.WriteFile(f, []byte(batch), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := append(append([]string{"-b", f, "-P", s.port}, sshOpts(key)...), s.host)
+	out, err := exec.Command("sftp", args...).CombinedOutput()
+	return string(out), exitCode(t, err)
+}
+
+// scp runs scp (SFTP protocol, or the original with -O) and returns its
+// output and exit status.
+func (s *server) scp(t *testing.T, key string, args ...string) (string, int) {
+	t.Helper()
+	all := append(append([]string{"-P", s.port}, sshOpts(key)...), args...)
+	out, err := exec.Command("scp", all...).CombinedOutput()
+	return string(out), exitCode(t, err)
+}
+
+// terminal opens the browser over `ssh -tt` in a fresh tmux window.
+func (s *server) terminal(t *testing.T, key string, command ...string) *term {
+	t.Helper()
+	args := append(append([]string{"ssh", "-tt", "-p", s.port}, sshOpts(key)...), s.host)
+	return startTerm(t, nil, append(args, command...)...)
+}
+
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok { //nolint:errorlint // exec returns it unwrapped
+		return ee.ExitCode()
+	}
+	t.Fatalf("run: %v", err)
+	return -1
+}
+
+// lockedBuffer collects a process's output from two goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) WriteString(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// waitExit waits for the program in a tmux pane to end.
+func (tm *term) waitExit(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !tm.exited() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the program did not end within %s:\n%s", timeout, tm.screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
