@@ -162,10 +162,7 @@ func conflict(k *KeyMap, rebound []string) (string, error) {
 	}
 	owner := map[string]string{} // mode + key → action
 	for _, a := range ordered {
-		mode := "browse "
-		if a.filterMode {
-			mode = "filter "
-		}
+		mode := a.mode + ":"
 		for _, ks := range a.get(k).Keys() {
 			if prev, ok := owner[mode+ks]; ok && prev != a.name {
 				return a.name, fmt.Errorf("key %q of %s is already bound to %s; rebind %s as well", ks, a.name, prev, prev)

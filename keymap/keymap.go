@@ -33,6 +33,26 @@ type KeyMap struct {
 	Preview  key.Binding // show or hide the preview pane
 	Help     key.Binding // show or hide the full help
 	Quit     key.Binding // leave the program
+
+	Mark      key.Binding // mark or unmark the selected entry for a delete or download
+	Upload    key.Binding // upload local files or folders into the current folder
+	Download  key.Binding // download the marked or selected entries to a local folder
+	Delete    key.Binding // delete the marked or selected entries, after confirmation
+	Transfers key.Binding // open or close the transfers panel
+	CancelJob key.Binding // transfers panel: cancel the selected job
+	RetryJob  key.Binding // transfers panel: retry the selected failed or cancelled job
+	ClearJobs key.Binding // transfers panel: forget finished jobs
+
+	Complete key.Binding // path prompt: complete the local path
+	Submit   key.Binding // path prompt: accept the path
+	Cancel   key.Binding // path prompt or dialog: cancel
+
+	Confirm            key.Binding // dialog: confirm a delete or quitting
+	DecideOverwrite    key.Binding // overwrite dialog: replace this file
+	DecideSkip         key.Binding // overwrite dialog: keep the existing file
+	DecideOverwriteAll key.Binding // overwrite dialog: replace this and every other clash
+	DecideSkipAll      key.Binding // overwrite dialog: keep every existing file
+	DecideCancel       key.Binding // overwrite dialog: cancel the job
 }
 
 // action ties a config-file name to a binding of a KeyMap and its help
@@ -42,10 +62,17 @@ type action struct {
 	desc string
 	keys []string
 	get  func(*KeyMap) *key.Binding
-	// filterMode marks the actions that apply while the filter input has
-	// focus; they may share keys with the others.
-	filterMode bool
+	// mode is when the action applies: "" while browsing, or one of the
+	// modes below, whose actions may share keys with the others.
+	mode string
 }
+
+// Modes of actions that apply only while something has the focus.
+const (
+	modeFilter = "filter" // the filter input
+	modeInput  = "input"  // a path prompt
+	modeDialog = "dialog" // a confirmation or overwrite dialog
+)
 
 // actions declares every action, its default keys and its help text.
 func actions() []action {
@@ -62,12 +89,29 @@ func actions() []action {
 		{name: "next_tab", desc: "next tab", keys: []string{"tab"}, get: func(k *KeyMap) *key.Binding { return &k.NextTab }},
 		{name: "prev_tab", desc: "previous tab", keys: []string{"shift+tab"}, get: func(k *KeyMap) *key.Binding { return &k.PrevTab }},
 		{name: "filter", desc: "filter", keys: []string{"/"}, get: func(k *KeyMap) *key.Binding { return &k.Filter }},
-		{name: "accept_filter", desc: "keep filter", keys: []string{"enter"}, get: func(k *KeyMap) *key.Binding { return &k.Accept }, filterMode: true},
-		{name: "clear_filter", desc: "clear filter", keys: []string{"esc"}, get: func(k *KeyMap) *key.Binding { return &k.Clear }, filterMode: true},
+		{name: "accept_filter", desc: "keep filter", keys: []string{"enter"}, get: func(k *KeyMap) *key.Binding { return &k.Accept }, mode: modeFilter},
+		{name: "clear_filter", desc: "clear filter", keys: []string{"esc"}, get: func(k *KeyMap) *key.Binding { return &k.Clear }, mode: modeFilter},
 		{name: "refresh", desc: "refresh", keys: []string{"r"}, get: func(k *KeyMap) *key.Binding { return &k.Refresh }},
 		{name: "preview", desc: "preview", keys: []string{"p"}, get: func(k *KeyMap) *key.Binding { return &k.Preview }},
 		{name: "help", desc: "help", keys: []string{"?"}, get: func(k *KeyMap) *key.Binding { return &k.Help }},
 		{name: "quit", desc: "quit", keys: []string{"q", "ctrl+c"}, get: func(k *KeyMap) *key.Binding { return &k.Quit }},
+		{name: "mark", desc: "mark", keys: []string{"space"}, get: func(k *KeyMap) *key.Binding { return &k.Mark }},
+		{name: "upload", desc: "upload here", keys: []string{"u"}, get: func(k *KeyMap) *key.Binding { return &k.Upload }},
+		{name: "download", desc: "download", keys: []string{"D"}, get: func(k *KeyMap) *key.Binding { return &k.Download }},
+		{name: "delete", desc: "delete", keys: []string{"d"}, get: func(k *KeyMap) *key.Binding { return &k.Delete }},
+		{name: "transfers", desc: "transfers", keys: []string{"t"}, get: func(k *KeyMap) *key.Binding { return &k.Transfers }},
+		{name: "cancel_job", desc: "cancel job", keys: []string{"x"}, get: func(k *KeyMap) *key.Binding { return &k.CancelJob }},
+		{name: "retry_job", desc: "retry job", keys: []string{"R"}, get: func(k *KeyMap) *key.Binding { return &k.RetryJob }},
+		{name: "clear_jobs", desc: "clear finished", keys: []string{"C"}, get: func(k *KeyMap) *key.Binding { return &k.ClearJobs }},
+		{name: "complete", desc: "complete path", keys: []string{"tab"}, get: func(k *KeyMap) *key.Binding { return &k.Complete }, mode: modeInput},
+		{name: "submit", desc: "ok", keys: []string{"enter"}, get: func(k *KeyMap) *key.Binding { return &k.Submit }, mode: modeInput},
+		{name: "cancel", desc: "cancel", keys: []string{"esc"}, get: func(k *KeyMap) *key.Binding { return &k.Cancel }, mode: modeInput},
+		{name: "confirm", desc: "yes", keys: []string{"y"}, get: func(k *KeyMap) *key.Binding { return &k.Confirm }, mode: modeDialog},
+		{name: "overwrite", desc: "overwrite", keys: []string{"o"}, get: func(k *KeyMap) *key.Binding { return &k.DecideOverwrite }, mode: modeDialog},
+		{name: "skip", desc: "skip", keys: []string{"s"}, get: func(k *KeyMap) *key.Binding { return &k.DecideSkip }, mode: modeDialog},
+		{name: "overwrite_all", desc: "overwrite all", keys: []string{"a"}, get: func(k *KeyMap) *key.Binding { return &k.DecideOverwriteAll }, mode: modeDialog},
+		{name: "skip_all", desc: "skip all", keys: []string{"S"}, get: func(k *KeyMap) *key.Binding { return &k.DecideSkipAll }, mode: modeDialog},
+		{name: "cancel_transfer", desc: "cancel job", keys: []string{"c"}, get: func(k *KeyMap) *key.Binding { return &k.DecideCancel }, mode: modeDialog},
 	}
 }
 
@@ -103,7 +147,30 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Collapse, k.Back, k.NextTab, k.PrevTab},
 		{k.Filter, k.Accept, k.Clear, k.Refresh, k.Preview, k.Help, k.Quit},
+		{k.Mark, k.Upload, k.Download, k.Delete, k.Transfers, k.CancelJob, k.RetryJob, k.ClearJobs},
 	}
+}
+
+// TreeHelp returns the bindings shown in the footer of a repository
+// when uploads, downloads and deletes are switched on.
+func (k KeyMap) TreeHelp() []key.Binding {
+	return []key.Binding{k.Open, k.Back, k.Filter, k.Mark, k.Upload, k.Download, k.Delete, k.Transfers, k.Help, k.Quit}
+}
+
+// PanelHelp returns the bindings shown in the footer of the transfers panel.
+func (k KeyMap) PanelHelp() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.CancelJob, k.RetryJob, k.ClearJobs, k.Transfers, k.Quit}
+}
+
+// PromptHelp returns the bindings that apply while typing a path; keys
+// that would be typed into it are left out.
+func (k KeyMap) PromptHelp() []key.Binding {
+	return []key.Binding{untyped(k.Complete), untyped(k.Submit), untyped(k.Cancel)}
+}
+
+// DecisionHelp returns the answers to the overwrite dialog.
+func (k KeyMap) DecisionHelp() []key.Binding {
+	return []key.Binding{k.DecideOverwrite, k.DecideSkip, k.DecideOverwriteAll, k.DecideSkipAll, k.DecideCancel}
 }
 
 // FilterHelp returns the bindings that apply while typing a filter;

@@ -54,7 +54,7 @@ func TestDefaults(t *testing.T) {
 	if fh := k.FilterHelp(); fh[2].Help().Key != "↑" || fh[3].Help().Key != "↓" {
 		t.Errorf("filter help shows typable keys: %+v %+v", fh[2].Help(), fh[3].Help())
 	}
-	if len(k.ShortHelp()) == 0 || len(Actions()) != 18 {
+	if len(k.ShortHelp()) == 0 || len(Actions()) != 35 {
 		t.Errorf("short help %d, actions %d", len(k.ShortHelp()), len(Actions()))
 	}
 }
@@ -115,6 +115,37 @@ func TestFilterModeKeysMayShareKeys(t *testing.T) {
 	// else must not report that as a conflict.
 	if _, err := ParseConfig("c", []byte("[keys]\nrefresh = \"ctrl+r\"\n")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestTransferKeys(t *testing.T) {
+	k := Default()
+	space := tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	if !key.Matches(space, k.Mark) {
+		t.Errorf("space (%q) does not mark: %v", space.String(), k.Mark.Keys())
+	}
+	for _, c := range []struct {
+		s string
+		b key.Binding
+	}{{"u", k.Upload}, {"D", k.Download}, {"d", k.Delete}, {"t", k.Transfers}, {"x", k.CancelJob}, {"R", k.RetryJob},
+		{"y", k.Confirm}, {"o", k.DecideOverwrite}, {"s", k.DecideSkip}, {"a", k.DecideOverwriteAll}, {"S", k.DecideSkipAll}, {"c", k.DecideCancel}} {
+		if !key.Matches(press(c.s), c.b) {
+			t.Errorf("%q does not match %v", c.s, c.b.Keys())
+		}
+	}
+	if _, err := conflict(&k, Actions()); err != nil {
+		t.Errorf("the defaults conflict: %v", err)
+	}
+	// Dialog answers may share keys with browsing keys; two browsing
+	// actions may not.
+	if _, err := ParseConfig("c", []byte("[keys]\noverwrite = \"d\"\n")); err != nil {
+		t.Errorf("a dialog key clashes with a browsing key: %v", err)
+	}
+	if _, err := ParseConfig("c", []byte("[keys]\ndelete = \"u\"\n")); err == nil || !strings.Contains(err.Error(), "already bound to upload") {
+		t.Errorf("delete = u: %v", err)
+	}
+	if ph := k.PromptHelp(); ph[0].Help().Key != "tab" || ph[1].Help().Key != "enter" {
+		t.Errorf("prompt help = %+v %+v", ph[0].Help(), ph[1].Help())
 	}
 }
 
