@@ -2,16 +2,18 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 )
 
-// Optional capabilities a store may add to StorageClient. The transfer
-// queue (backend/transfer) uses them when a store has them and falls back
-// to the four StorageClient calls when it does not, so a wrapper (an
-// access-control layer, say) that forwards only StorageClient still works,
-// only slower; a wrapper that checks permissions should forward these too.
+// Optional capabilities a store may add to StorageClient. The functions
+// PutObjectIfAbsent, DeleteBatch, Walk and CleanIncomplete below use them
+// when a store has them and fall back to the four StorageClient calls when
+// it does not, so a wrapper (the access-control layer, say) can offer all
+// four capabilities by checking its permissions and calling those
+// functions on the store it wraps. The transfer queue calls them.
 
 // ErrObjectExists is what PutObjectIfAbsent returns when an object is
 // already stored under the name. It is also ErrExists, but a file/folder
@@ -62,4 +64,144 @@ type IncompleteCleaner interface {
 	// (S3 multipart uploads), only leftovers started more than olderThan
 	// ago are removed. It returns how many it removed.
 	CleanIncomplete(ctx context.Context, repo RepoRef, folder string, olderThan time.Duration) (int, error)
+}
+
+// PutObjectIfAbsent stores r under path unless an object is already
+// there (ErrObjectExists): in one atomic step on a ConditionalPutter, else
+// by StatObject then PutObject, between which another writer can slip in.
+func PutObjectIfAbsent(ctx context.Context, s StorageClient, repo RepoRef, path string, r io.Reader, size int64) (ObjectInfo, error) {
+	if cp, ok := s.(ConditionalPutter); ok {
+		return cp.PutObjectIfAbsent(ctx, repo, path, r, size)
+	}
+	if _, err := s.StatObject(ctx, repo, path); err == nil {
+		return ObjectInfo{}, fmt.Errorf("put %s/%s: %w", repo, path, ErrObjectExists)
+	} else if !errors.Is(err, ErrNotFound) {
+		return ObjectInfo{}, err
+	}
+	return s.PutObject(ctx, repo, path, r, size)
+}
+
+// DeleteBatch removes up to MaxDeleteBatch entries (as Walk gives them):
+// with one request on a BatchDeleter, else with one DeleteObject per
+// file (folder entries are left to the store). It reports failures as
+// BatchDeleter.DeleteObjects does; a file already gone counts as removed.
+func DeleteBatch(ctx context.Context, s StorageClient, repo RepoRef, entries []Entry) (map[string]error, error) {
+	if bd, ok := s.(BatchDeleter); ok {
+		return bd.DeleteObjects(ctx, repo, entries)
+	}
+	if len(entries) > MaxDeleteBatch {
+		return nil, fmt.Errorf("%w delete batch: %d entries, at most %d", ErrInvalid, len(entries), MaxDeleteBatch)
+	}
+	failed := map[string]error{}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return failed, err
+		}
+		if err := s.DeleteObject(ctx, repo, e.Path); err != nil && !errors.Is(err, ErrNotFound) {
+			failed[e.Path] = err
+		}
+	}
+	return failed, nil
+}
+
+// Walk calls fn with pages of every object under folder: with one listing
+// of the whole prefix on an ObjectWalker, else folder by folder with
+// ListObjects (files only; folders whose path would be too long to
+// address, such as a symlink loop on a local store, are not entered).
+func Walk(ctx context.Context, s StorageClient, repo RepoRef, folder string, fn func([]Entry) error) error {
+	if w, ok := s.(ObjectWalker); ok {
+		return w.WalkObjects(ctx, repo, folder, fn)
+	}
+	return walkFolders(ctx, s, repo, folder, fn)
+}
+
+func walkFolders(ctx context.Context, s StorageClient, repo RepoRef, folder string, fn func([]Entry) error) error {
+	var subs []string
+	req := PageRequest{}
+	for {
+		page, err := s.ListObjects(ctx, repo, folder, req)
+		if err != nil {
+			return err
+		}
+		files := make([]Entry, 0, len(page.Items))
+		for _, e := range page.Items {
+			if !e.IsDir() {
+				files = append(files, e)
+			} else if len(e.Path)+2 < MaxPathBytes {
+				subs = append(subs, e.Path)
+			}
+		}
+		if len(files) > 0 {
+			if err := fn(files); err != nil {
+				return err
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		req.Cursor = page.Next
+	}
+	for _, sub := range subs {
+		if err := walkFolders(ctx, s, repo, sub, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CleanIncomplete removes what interrupted writes left under folder, on
+// stores that can (IncompleteCleaner); on others it does nothing.
+func CleanIncomplete(ctx context.Context, s StorageClient, repo RepoRef, folder string, olderThan time.Duration) (int, error) {
+	if c, ok := s.(IncompleteCleaner); ok {
+		return c.CleanIncomplete(ctx, repo, folder, olderThan)
+	}
+	return 0, nil
+}
+
+// ErrObjectChanged is what a ranged read returns when the object was
+// replaced since its ETag was taken: the parts would not fit together.
+var ErrObjectChanged = errors.New("object changed while it was being read")
+
+// RangeGetter reads part of an object, so that a large object can be
+// fetched as several ranges at once.
+type RangeGetter interface {
+	// GetObjectRange opens length bytes of path from offset. With a
+	// non-empty etag it fails with ErrObjectChanged if the object no
+	// longer has that ETag.
+	GetObjectRange(ctx context.Context, repo RepoRef, path string, offset, length int64, etag string) (io.ReadCloser, error)
+}
+
+// GetObjectRange opens part of an object: with a ranged request on a
+// RangeGetter, else by opening the object and seeking (or skipping) to
+// offset.
+func GetObjectRange(ctx context.Context, s StorageClient, repo RepoRef, path string, offset, length int64, etag string) (io.ReadCloser, error) {
+	if rg, ok := s.(RangeGetter); ok {
+		return rg.GetObjectRange(ctx, repo, path, offset, length, etag)
+	}
+	rc, info, err := s.GetObject(ctx, repo, path)
+	if err != nil {
+		return nil, err
+	}
+	if etag != "" && info.ETag != "" && info.ETag != etag {
+		rc.Close()
+		return nil, fmt.Errorf("read %s/%s: %w", repo, path, ErrObjectChanged)
+	}
+	if sk, ok := rc.(io.Seeker); ok {
+		_, err = sk.Seek(offset, io.SeekStart)
+	} else {
+		_, err = io.CopyN(io.Discard, rc, offset)
+	}
+	if err != nil {
+		rc.Close()
+		return nil, fmt.Errorf("read %s/%s at %d: %w", repo, path, offset, err)
+	}
+	return limitedCloser{Reader: io.LimitReader(rc, length), Closer: rc}, nil
+}
+
+type limitedCloser struct {
+	io.Reader
+	io.Closer
 }

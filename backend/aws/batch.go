@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ var (
 	_ backend.BatchDeleter      = (*Store)(nil)
 	_ backend.ObjectWalker      = (*Store)(nil)
 	_ backend.IncompleteCleaner = (*Store)(nil)
+	_ backend.RangeGetter       = (*Store)(nil)
 )
 
 // putError maps a failed PUT: a refused If-None-Match is
@@ -288,4 +290,33 @@ func (s *Store) abortUploads(ctx context.Context, prefix string, match func(s3ty
 			return n, errors.New(op + ": listing truncated without a marker")
 		}
 	}
+}
+
+// GetObjectRange reads length bytes of an object from offset with one
+// ranged GET; with etag set, If-Match makes S3 refuse (412) if the object
+// was replaced meanwhile, which is backend.ErrObjectChanged.
+func (s *Store) GetObjectRange(ctx context.Context, repo backend.RepoRef, p string, offset, length int64, etag string) (io.ReadCloser, error) {
+	if err := backend.ValidateRef(repo); err != nil {
+		return nil, err
+	}
+	if err := backend.ValidateReadPath(p, false); err != nil {
+		return nil, err
+	}
+	key := repoPrefix(repo) + p
+	in := &s3.GetObjectInput{
+		Bucket: &s.cfg.Bucket, Key: &key,
+		Range: ptr(fmt.Sprintf("bytes=%d-%d", offset, offset+length-1)),
+	}
+	if etag != "" {
+		in.IfMatch = ptr(`"` + strings.Trim(etag, `"`) + `"`)
+	}
+	op := fmt.Sprintf("get %s/%s at %d", repo, p, offset)
+	out, err := s.s3.GetObject(ctx, in)
+	if err != nil {
+		if isStatus(err, 412) || isCode(err, "PreconditionFailed") {
+			return nil, fmt.Errorf("%s: %w", op, backend.ErrObjectChanged)
+		}
+		return nil, s.s3Error(ctx, op, err)
+	}
+	return out.Body, nil
 }

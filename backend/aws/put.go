@@ -13,10 +13,12 @@ import (
 	"strings"
 	"time"
 
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/gabriel-vasile/mimetype"
 
 	"github.com/coopterm/coop/backend"
@@ -90,11 +92,12 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 	if whole || (size >= 0 && size <= singlePutMax) {
 		body := head
 		if !whole {
-			rest, err := io.ReadAll(src)
-			if err != nil {
+			if body, err = readRest(src, head, size); err != nil {
+				if src.err != nil {
+					err = src.err
+				}
 				return backend.ObjectInfo{}, fmt.Errorf("%s: read: %w", op, err)
 			}
-			body = append(body, rest...)
 		}
 		sum := src.h.Sum(nil)
 		out, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
@@ -105,7 +108,7 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 			ChecksumSHA256:       ptr(base64.StdEncoding.EncodeToString(sum)),
 			ServerSideEncryption: s.sse(),
 			IfNoneMatch:          ifNoneMatch,
-		})
+		}, withPayloadHash(sum))
 		if err != nil {
 			return backend.ObjectInfo{}, s.putError(ctx, op, err)
 		}
@@ -142,6 +145,49 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 		ETag:        strings.Trim(deref(etag, ""), `"`),
 		Checksum:    "sha256:" + hex.EncodeToString(src.h.Sum(nil)),
 	}, nil
+}
+
+// readRest reads the rest of a body of known size after its head, into
+// one buffer of that size, and checks that the source then ends (reading
+// its end is also what lets a source report that it changed meanwhile).
+func readRest(src io.Reader, head []byte, size int64) ([]byte, error) {
+	body := make([]byte, size)
+	n := copy(body, head)
+	if _, err := io.ReadFull(src, body[n:]); err != nil {
+		return nil, err
+	}
+	var one [1]byte
+	if m, err := src.Read(one[:]); m > 0 || !errors.Is(err, io.EOF) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = fmt.Errorf("%w content: longer than the %d bytes announced", backend.ErrInvalid, size)
+		}
+		return nil, err
+	}
+	return body, nil
+}
+
+// withPayloadHash makes the SDK sign a request with sum, the SHA-256 of
+// the body already computed while reading it, instead of hashing the body
+// once more (it does so whenever the endpoint is not HTTPS).
+func withPayloadHash(sum []byte) func(*s3.Options) {
+	h := knownPayloadHash(hex.EncodeToString(sum))
+	return func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Finalize.Insert(h, (*v4.ComputePayloadSHA256)(nil).ID(), middleware.Before)
+		})
+	}
+}
+
+// knownPayloadHash is a Finalize middleware that hands the signer a
+// payload hash known in advance.
+type knownPayloadHash string
+
+// ID names the middleware in the stack.
+func (knownPayloadHash) ID() string { return "CoopKnownPayloadHash" }
+
+// HandleFinalize sets the payload hash and goes on.
+func (h knownPayloadHash) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	return next.HandleFinalize(v4.SetPayloadHash(ctx, string(h)), in)
 }
 
 // contentType names the MIME type of content from its first bytes.

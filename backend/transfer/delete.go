@@ -1,7 +1,6 @@
 package transfer
 
 import (
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -9,10 +8,9 @@ import (
 	"github.com/coopterm/coop/backend"
 )
 
-// produceDelete finds the objects of a delete job and queues them: one
-// task per object, or, on stores that delete in batches, one task per
-// batch of up to backend.MaxDeleteBatch, so that several batches are in
-// flight at once.
+// produceDelete finds the objects of a delete job and queues them, in
+// batches of up to backend.MaxDeleteBatch (one request each on stores
+// that delete in batches), so that several batches are in flight at once.
 func (q *Queue) produceDelete(j *job) error {
 	spec := j.spec
 	if spec.Kind == DeleteFile {
@@ -24,7 +22,6 @@ func (q *Queue) produceDelete(j *job) error {
 		_ = q.add(&task{job: j, op: opDelete, remote: spec.Remote})
 		return nil
 	}
-	_, batched := q.store.(backend.BatchDeleter)
 	var batch []backend.Entry
 	flush := func() error {
 		if len(batch) == 0 {
@@ -43,14 +40,6 @@ func (q *Queue) produceDelete(j *job) error {
 					continue
 				}
 			}
-			if !batched {
-				if !e.IsDir() {
-					if err := q.add(&task{job: j, op: opDelete, remote: e.Path, size: -1}); err != nil {
-						return err
-					}
-				}
-				continue
-			}
 			batch = append(batch, e)
 			if len(batch) == backend.MaxDeleteBatch {
 				if err := flush(); err != nil {
@@ -66,13 +55,11 @@ func (q *Queue) produceDelete(j *job) error {
 	return err // a cancellation is not a failure: see job.itemFailed
 }
 
-// deleteOne removes one object. Inside a recursive delete (size -1), an
-// object already gone counts as removed.
+// deleteOne removes one object.
 func (q *Queue) deleteOne(t *task) {
 	j := t.job
-	err := q.store.DeleteObject(j.ctx, j.spec.Repo, t.remote)
-	if gone := t.size == -1 && errors.Is(err, backend.ErrNotFound); err != nil && !gone {
-		q.fail(t, t.remote, err)
+	if err := q.store.DeleteObject(j.ctx, j.spec.Repo, t.remote); err != nil {
+		q.fail(t, err)
 		return
 	}
 	q.record(t, t.remote, nil, false)
@@ -84,10 +71,9 @@ func (q *Queue) deleteOne(t *task) {
 // metadata entries.
 func (q *Queue) deleteBatch(t *task) {
 	j := t.job
-	bd := q.store.(backend.BatchDeleter)
-	failed, err := bd.DeleteObjects(j.ctx, j.spec.Repo, t.entries)
+	failed, err := backend.DeleteBatch(j.ctx, q.store, j.spec.Repo, t.entries)
 	if err != nil {
-		q.fail(t, fmt.Sprintf("%s (a batch of %d)", t.remote, len(t.entries)), err)
+		q.fail(t, fmt.Errorf("a batch of %d: %w", len(t.entries), err))
 		return
 	}
 	var again, removed []backend.Entry

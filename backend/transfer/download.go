@@ -51,7 +51,7 @@ func (q *Queue) produceDownload(j *job) error {
 			}
 			if e.IsDir() {
 				if err := os.MkdirAll(local, 0o755); err != nil {
-					j.itemFailed(local, localError(err))
+					j.localFailed(local, localError(err))
 				}
 				continue
 			}
@@ -114,7 +114,9 @@ func localTarget(root, rel string) (string, error) {
 
 // download writes one object to a local file: into a locked temporary
 // file beside it, hashed on the way, checked against the recorded
-// SHA-256, synced, then renamed into place.
+// SHA-256, then renamed into place, so that a killed process never leaves
+// a partial file under the final name. (It is not synced: like cp, a
+// download trusts the page cache, and a power cut may lose it.)
 func (q *Queue) download(t *task) {
 	j := t.job
 	policy := j.conflictPolicy()
@@ -123,7 +125,7 @@ func (q *Queue) download(t *task) {
 	}
 	if fi, err := os.Lstat(t.local); err == nil {
 		if fi.IsDir() {
-			q.fail(t, t.local, fmt.Errorf("%w: a folder is in the way", backend.ErrExists))
+			q.failLocal(t, fmt.Errorf("%w: a folder is in the way", backend.ErrExists))
 			return
 		}
 		if policy != Overwrite {
@@ -133,25 +135,18 @@ func (q *Queue) download(t *task) {
 	}
 	dir := filepath.Dir(t.local)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		q.fail(t, t.local, localError(err))
+		q.failLocal(t, localError(err))
 		return
 	}
 	q.cleanLocalOnce(j, dir)
-	body, info, err := q.store.GetObject(j.ctx, j.spec.Repo, t.remote)
-	if err != nil {
-		q.fail(t, t.remote, err)
-		return
-	}
 	part, err := createPart(dir)
 	if err != nil {
-		body.Close()
-		q.fail(t, t.local, localError(err))
+		q.failLocal(t, localError(err))
 		return
 	}
 	h := sha256.New()
-	cw := &countingWriter{w: io.MultiWriter(part.f, h), j: j}
-	_, err = io.Copy(cw, &ctxReader{ctx: j.ctx, r: body})
-	body.Close()
+	cw := &countingWriter{w: h, j: j}
+	info, err := q.fetch(t, part.f, cw)
 	if err == nil && info.Size >= 0 && cw.n != info.Size {
 		err = fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, cw.n, info.Size)
 	}
@@ -164,23 +159,58 @@ func (q *Queue) download(t *task) {
 		err = fmt.Errorf("%w: content has %s, %s says %s (nothing written)", ErrChecksum, sum, backend.MetadataFileName, want)
 	}
 	if err == nil {
-		err = part.f.Sync()
-	}
-	if err == nil {
 		err = part.commit(t.local, policy != Overwrite)
 	} else {
 		part.discard()
 	}
-	if err != nil {
-		j.addBytes(-cw.n)
-		if errors.Is(err, errLocalExists) {
-			q.localConflict(t, policy)
-			return
-		}
-		q.fail(t, t.local, err)
+	var lw *localWriteError
+	switch {
+	case err == nil:
+		q.succeed(t, false)
 		return
+	case errors.Is(err, errLocalExists):
+		j.addBytes(-cw.n)
+		q.localConflict(t, policy)
+	case errors.As(err, &lw):
+		j.addBytes(-cw.n)
+		q.failLocal(t, localError(lw.err))
+	default:
+		j.addBytes(-cw.n)
+		q.fail(t, err)
 	}
-	q.succeed(t, false)
+}
+
+// fetch copies the object into f, and in order through sum (which hashes
+// and counts): in parallel ranges for a large object on a store that
+// serves ranges, else in one stream.
+func (q *Queue) fetch(t *task, f *os.File, sum io.Writer) (backend.ObjectInfo, error) {
+	j := t.job
+	if _, ranged := q.store.(backend.RangeGetter); ranged && t.size >= 2*rangePart {
+		info, err := q.store.StatObject(j.ctx, j.spec.Repo, t.remote)
+		if err != nil {
+			return info, err
+		}
+		return info, q.fetchRanges(j.ctx, j.spec.Repo, t.remote, info, f, sum)
+	}
+	body, info, err := q.store.GetObject(j.ctx, j.spec.Repo, t.remote)
+	if err != nil {
+		return info, err
+	}
+	defer body.Close()
+	buf := make([]byte, copyBuffer)
+	_, err = io.CopyBuffer(io.MultiWriter(fileWriter{f}, sum), &ctxReader{ctx: j.ctx, r: body}, buf)
+	return info, err
+}
+
+// fileWriter writes to a local file, marking its failures as local.
+type fileWriter struct{ f *os.File }
+
+func (w fileWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if err != nil {
+		err = &localWriteError{err}
+	}
+	return n, err
 }
 
 // localConflict settles a download whose local file exists, as policy says.
@@ -192,11 +222,12 @@ func (q *Queue) localConflict(t *task, policy Policy) {
 		q.release(t)
 		t.job.park(t)
 	default:
-		q.fail(t, t.local, ErrWouldOverwrite)
+		q.failLocal(t, ErrWouldOverwrite)
 	}
 }
 
-// countingWriter counts bytes written into the job's progress.
+// countingWriter counts bytes written into the job's progress (it sits
+// before the hash, which never fails).
 type countingWriter struct {
 	w io.Writer
 	j *job
@@ -209,3 +240,10 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	c.j.addBytes(int64(n))
 	return n, err
 }
+
+// localWriteError marks a failure to write the local file (a full disk),
+// as opposed to a failure to read the object.
+type localWriteError struct{ err error }
+
+func (e *localWriteError) Error() string { return e.err.Error() }
+func (e *localWriteError) Unwrap() error { return e.err }

@@ -143,13 +143,21 @@ func (j *job) isDone(key string) bool {
 	return ok
 }
 
-// itemFailed records a failed item, unless the failure is only the job
-// being cancelled.
+// itemFailed records a failed item of the repository, unless the
+// failure is only the job being cancelled.
 func (j *job) itemFailed(path string, err error) {
-	if j.ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	j.failed1(ItemError{Job: j.id, Repo: j.spec.Repo, Path: path, Err: err})
+}
+
+// localFailed records a failed item on this machine, as itemFailed does.
+func (j *job) localFailed(path string, err error) {
+	j.failed1(ItemError{Job: j.id, Repo: j.spec.Repo, Path: path, Local: true, Err: err})
+}
+
+func (j *job) failed1(ie ItemError) {
+	if j.ctx.Err() != nil && (errors.Is(ie.Err, context.Canceled) || errors.Is(ie.Err, context.DeadlineExceeded)) {
 		return
 	}
-	ie := ItemError{Job: j.id, Path: path, Err: err}
 	j.mu.Lock()
 	j.errs = append(j.errs, ie)
 	j.mu.Unlock()

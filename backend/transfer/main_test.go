@@ -202,10 +202,12 @@ func sha(b []byte) string {
 // objects reads every object of the repository: path → content.
 func objects(t *testing.T, s backend.Store, repo backend.RepoRef) map[string][]byte {
 	t.Helper()
-	q := &Queue{store: s}
 	out := map[string][]byte{}
-	err := q.listTree(t.Context(), repo, "", func(page []backend.Entry) error {
+	err := backend.Walk(t.Context(), s, repo, "", func(page []backend.Entry) error {
 		for _, e := range page {
+			if e.IsDir() {
+				continue // a folder marker
+			}
 			r, _, err := s.GetObject(t.Context(), repo, e.Path)
 			if err != nil {
 				return err

@@ -91,18 +91,6 @@ func (s *Subscription) closeLocked() {
 func (s *Subscription) Next(ctx context.Context) (Update, error) {
 	q := s.q
 	for {
-		if wait := time.Until(s.last.Add(q.opts.UpdateInterval)); wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return Update{}, ctx.Err()
-			case <-s.done:
-				t.Stop()
-				return Update{}, ErrClosed
-			case <-t.C:
-			}
-		}
 		seq := q.seq.Load()
 		q.subMu.Lock()
 		closed, events := s.closed, len(s.failures)+len(s.order) > 0
@@ -110,24 +98,38 @@ func (s *Subscription) Next(ctx context.Context) (Update, error) {
 		if closed {
 			return Update{}, ErrClosed
 		}
+		var wait time.Duration
 		if seq != s.lastSeq || events {
-			return s.build(seq), nil
+			// The end of the work is shown at once, not an interval late.
+			wait = time.Until(s.last.Add(q.opts.UpdateInterval))
+			if wait <= 0 || q.idle() {
+				return s.build(seq), nil
+			}
+		} else if q.busy.Load() > 0 {
+			// Bytes move without waking anyone: while work is in
+			// flight, look again after one interval.
+			wait = q.opts.UpdateInterval
 		}
-		// Bytes move without waking anyone: while work is in flight,
-		// look again after one interval.
+		var timer *time.Timer
 		var tick <-chan time.Time
-		if q.busy.Load() > 0 {
-			t := time.NewTimer(q.opts.UpdateInterval)
-			defer t.Stop()
-			tick = t.C
+		if wait > 0 {
+			timer = time.NewTimer(wait)
+			tick = timer.C
 		}
+		var err error
 		select {
 		case <-ctx.Done():
-			return Update{}, ctx.Err()
+			err = ctx.Err()
 		case <-s.done:
-			return Update{}, ErrClosed
+			err = ErrClosed
 		case <-s.wake:
 		case <-tick:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if err != nil {
+			return Update{}, err
 		}
 	}
 }

@@ -59,7 +59,11 @@ func (q *Queue) drive(j *job) {
 		err = q.produceDelete(j)
 	}
 	if err != nil {
-		j.itemFailed(j.rootPath(), err)
+		if k := j.spec.Kind; k == UploadFile || k == UploadTree {
+			j.localFailed(j.spec.Local, err)
+		} else {
+			j.itemFailed(j.spec.Remote, err)
+		}
 	}
 	j.counted()
 	q.idleOne()
@@ -68,14 +72,6 @@ func (q *Queue) drive(j *job) {
 		q.pruneAfterDelete(j)
 	}
 	j.finish(err)
-}
-
-// rootPath names the job's main path in a failure.
-func (j *job) rootPath() string {
-	if j.spec.Kind == UploadFile || j.spec.Kind == UploadTree {
-		return j.spec.Local
-	}
-	return j.spec.Remote
 }
 
 // worker runs tasks until the queue closes its task channel.
@@ -144,9 +140,14 @@ func (q *Queue) idleOne() {
 // complete ends t's part in its job's run.
 func (q *Queue) complete(t *task) { t.job.tasks.Done() }
 
-// fail settles a failed task: tried again after a back-off if the cause
-// may pass, else recorded against path.
-func (q *Queue) fail(t *task, path string, err error) {
+// fail settles a task that failed in the repository: tried again after
+// a back-off if the cause may pass, else recorded against t.remote.
+func (q *Queue) fail(t *task, err error) { q.failAt(t, t.remote, false, err) }
+
+// failLocal settles a task that failed on this machine, as fail does.
+func (q *Queue) failLocal(t *task, err error) { q.failAt(t, t.local, true, err) }
+
+func (q *Queue) failAt(t *task, path string, local bool, err error) {
 	j := t.job
 	if transient(err) && t.tries < q.opts.Retries && j.ctx.Err() == nil {
 		t.tries++
@@ -163,7 +164,11 @@ func (q *Queue) fail(t *task, path string, err error) {
 		return
 	}
 	q.release(t)
-	j.itemFailed(path, err)
+	if local {
+		j.localFailed(path, err)
+	} else {
+		j.itemFailed(path, err)
+	}
 	q.complete(t)
 }
 
@@ -196,4 +201,16 @@ func transient(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne)
+}
+
+// sleepCtx waits d, or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

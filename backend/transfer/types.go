@@ -172,15 +172,28 @@ type Job struct {
 
 // ItemError is the failure of one file of a job.
 type ItemError struct {
-	Job JobID
-	// Path names the file: in the repository, or on this machine when the
-	// failure is there (an unreadable source file).
-	Path string
-	Err  error
+	Job  JobID
+	Repo backend.RepoRef
+	// Path names the file: in Repo, or, when Local is set, on this
+	// machine (an unreadable source file, a download target in the way).
+	Path  string
+	Local bool
+	Err   error
 }
 
-// Error renders the failure as "path: reason".
-func (e ItemError) Error() string { return e.Path + ": " + e.Err.Error() }
+// Where names the file for a message: ACCOUNT/REPO/PATH, or the local path.
+func (e ItemError) Where() string {
+	if e.Local {
+		return e.Path
+	}
+	if e.Path == "" {
+		return e.Repo.String()
+	}
+	return e.Repo.String() + "/" + e.Path
+}
+
+// Error renders the failure as "where: reason".
+func (e ItemError) Error() string { return e.Where() + ": " + e.Err.Error() }
 
 // Unwrap gives the reason.
 func (e ItemError) Unwrap() error { return e.Err }

@@ -30,7 +30,13 @@ func (q *Queue) produceUpload(j *job) error {
 	// Stores create folders as they write: a missing repository must be
 	// caught here, not made by accident.
 	if _, err := q.store.GetRepository(j.ctx, spec.Repo.AccountID, spec.Repo.RepositoryID); err != nil {
-		return fmt.Errorf("repository %s: %w", spec.Repo, err)
+		return err
+	}
+	// A store that checks permissions refuses the job once, not each file.
+	if c, ok := q.store.(uploadChecker); ok {
+		if err := c.CheckUpload(j.ctx, spec.Repo, backend.JoinPath(spec.Remote, "x")); err != nil {
+			return err
+		}
 	}
 	if spec.Kind == UploadFile {
 		if fi.IsDir() {
@@ -54,6 +60,12 @@ func (q *Queue) produceUpload(j *job) error {
 	return q.queueUploads(j, items)
 }
 
+// uploadChecker is a store that can say, before any byte is sent,
+// whether an upload to path would be allowed (backend/access has it).
+type uploadChecker interface {
+	CheckUpload(ctx context.Context, repo backend.RepoRef, path string) error
+}
+
 // uploadItem is one file found for an upload.
 type uploadItem struct {
 	local, remote string
@@ -73,7 +85,7 @@ func (q *Queue) walkLocal(j *job, root, dest string) ([]uploadItem, error) {
 			if p == root {
 				return err
 			}
-			j.itemFailed(p, localError(err))
+			j.localFailed(p, localError(err))
 			return nil // WalkDir skips an unreadable folder by itself
 		}
 		if d.IsDir() {
@@ -81,24 +93,24 @@ func (q *Queue) walkLocal(j *job, root, dest string) ([]uploadItem, error) {
 		}
 		rel, err := filepath.Rel(root, p)
 		if err != nil {
-			j.itemFailed(p, err)
+			j.localFailed(p, err)
 			return nil
 		}
 		remote := backend.JoinPath(dest, filepath.ToSlash(rel))
 		if err := backend.ValidatePath(remote, false); err != nil {
-			j.itemFailed(p, fmt.Errorf("cannot be stored under that name: %w", err))
+			j.localFailed(p, fmt.Errorf("cannot be stored under that name: %w", err))
 			return nil
 		}
 		fi, err := os.Stat(p) // follows a symlink to a file
 		switch {
 		case err != nil:
-			j.itemFailed(p, localError(err))
+			j.localFailed(p, localError(err))
 			return nil
 		case fi.IsDir():
-			j.itemFailed(p, fmt.Errorf("%w: a symlink to a folder (not followed)", backend.ErrInvalid))
+			j.localFailed(p, fmt.Errorf("%w: a symlink to a folder (not followed)", backend.ErrInvalid))
 			return nil
 		case !fi.Mode().IsRegular():
-			j.itemFailed(p, fmt.Errorf("%w: not a regular file", backend.ErrInvalid))
+			j.localFailed(p, fmt.Errorf("%w: not a regular file", backend.ErrInvalid))
 			return nil
 		}
 		items = append(items, uploadItem{local: p, remote: remote, size: fi.Size()})
@@ -137,34 +149,32 @@ func (q *Queue) upload(t *task) {
 	store := q.store
 	f, err := openRegular(t.local)
 	if err != nil {
-		q.fail(t, t.local, err)
+		q.failLocal(t, err)
 		return
 	}
 	src, err := newSource(f, j)
 	if err != nil {
 		f.Close()
-		q.fail(t, t.local, err)
+		q.failLocal(t, err)
 		return
 	}
 	policy := j.conflictPolicy()
 	if t.overwrite {
 		policy = Overwrite
 	}
-	put := store.PutObject
-	if policy != Overwrite {
-		cp, atomic := store.(backend.ConditionalPutter)
-		if !atomic || src.size >= precheckSize {
+	var info backend.ObjectInfo
+	if policy == Overwrite {
+		info, err = store.PutObject(j.ctx, j.spec.Repo, t.remote, src, src.size)
+	} else {
+		if src.size >= precheckSize {
 			if _, err := store.StatObject(j.ctx, j.spec.Repo, t.remote); err == nil {
 				f.Close()
 				q.conflict(t, policy)
 				return
 			}
 		}
-		if atomic {
-			put = cp.PutObjectIfAbsent
-		}
+		info, err = backend.PutObjectIfAbsent(j.ctx, store, j.spec.Repo, t.remote, src, src.size)
 	}
-	info, err := put(j.ctx, j.spec.Repo, t.remote, src, src.size)
 	f.Close()
 	if err != nil {
 		j.addBytes(-src.n)
@@ -172,7 +182,7 @@ func (q *Queue) upload(t *task) {
 			q.conflict(t, policy)
 			return
 		}
-		q.fail(t, t.remote, err)
+		q.fail(t, err)
 		return
 	}
 	q.record(t, t.remote, &info, false)
@@ -197,7 +207,7 @@ func (q *Queue) conflict(t *task, policy Policy) {
 		q.release(t)
 		j.park(t)
 	default:
-		q.fail(t, t.remote, ErrWouldOverwrite)
+		q.fail(t, ErrWouldOverwrite)
 	}
 }
 

@@ -88,6 +88,12 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdLs(ctx, rest)
 	case "stat":
 		return a.cmdStat(ctx, rest)
+	case "upload":
+		return a.cmdUpload(ctx, rest)
+	case "download":
+		return a.cmdDownload(ctx, rest)
+	case "rm":
+		return a.cmdRm(ctx, rest)
 	case "serve":
 		return a.cmdServe(ctx, rest)
 	case "version":
@@ -120,6 +126,10 @@ Usage:
   coop repo create ACCOUNT/REPO [--title T] [--description D] [--visibility public|private]
   coop ls [ACCOUNT[/REPO[/PATH]]] [--json]  list accounts, repositories or a folder
   coop stat ACCOUNT/REPO/PATH [--json]      show an object's metadata entry
+  coop upload LOCAL... ACCOUNT/REPO[/PATH]  upload files and folders (a folder as PATH/NAME/…;
+                                            "DIR/" puts DIR's contents straight into PATH)
+  coop download ACCOUNT/REPO[/PATH] LOCAL   download a file or a folder (into LOCAL if it is a folder)
+  coop rm [-r] ACCOUNT/REPO/PATH...         delete objects; -r deletes folders and all they hold
   coop serve [--listen ADDR] [--host-key PATH] [--anonymous read|none]
              [--max-sessions N] [--idle-timeout D] [--max-session D] [--rate R] [--burst N]
                                             serve the browser, sftp and scp over SSH
@@ -135,6 +145,14 @@ Store flags (each also read from the environment, e.g. COOP_STORAGE):
 Access flags:
   --as ACCOUNT|anonymous act as this account (default: the machine's owner, who may do anything)
   --audit-log PATH       where writes are recorded (default: .coop/audit.log in the storage root)
+
+Transfer flags (upload, download, rm):
+  --workers N            files moved at once (default 16; large files also move parts in parallel)
+  --overwrite            replace files that exist (by default such a file fails, nothing is replaced)
+  --skip-existing        leave files that exist and skip them
+  --yes                  rm -r: do not ask first (it asks only when stdin is a terminal)
+  Progress goes to stderr (a bar on a terminal), one line per finished job and a summary to
+  stdout; the exit code is 1 if any file failed.
 
 Browser flags:
   --theme auto|dark|light|high-contrast   --config FILE

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/local"
+	"github.com/coopterm/coop/backend/transfer"
+	"github.com/coopterm/coop/internal/safe"
+)
+
+// maxWorkers bounds --workers.
+const maxWorkers = 1024
+
+// transferFlags are the flags upload, download and rm share.
+type transferFlags struct {
+	workers      int
+	overwrite    bool
+	skipExisting bool
+}
+
+func (a *app) transferFlagSet(name string, tf *transferFlags, conflicts bool) *flag.FlagSet {
+	fs := a.flags(name)
+	fs.IntVar(&tf.workers, "workers", transfer.DefaultWorkers, "files transferred at once")
+	if conflicts {
+		fs.BoolVar(&tf.overwrite, "overwrite", false, "replace files that exist")
+		fs.BoolVar(&tf.skipExisting, "skip-existing", false, "leave files that exist and skip them")
+	}
+	return fs
+}
+
+func (tf transferFlags) check() (transfer.Policy, error) {
+	if tf.workers < 1 || tf.workers > maxWorkers {
+		return 0, usagef("--workers must be between 1 and %d, not %d", maxWorkers, tf.workers)
+	}
+	switch {
+	case tf.overwrite && tf.skipExisting:
+		return 0, usagef("--overwrite and --skip-existing cannot be used together")
+	case tf.overwrite:
+		return transfer.Overwrite, nil
+	case tf.skipExisting:
+		return transfer.Skip, nil
+	}
+	return transfer.Fail, nil
+}
+
+const (
+	uploadUsage   = "usage: coop upload [--overwrite|--skip-existing] [--workers N] LOCAL... ACCOUNT/REPO[/PATH]"
+	downloadUsage = "usage: coop download [--overwrite|--skip-existing] [--workers N] ACCOUNT/REPO[/PATH] LOCAL"
+	rmUsage       = "usage: coop rm [-r] [--yes] [--workers N] ACCOUNT/REPO/PATH..."
+)
+
+// cmdUpload uploads files and folders: a file as PATH/NAME (or as PATH
+// itself, when one file goes to a PATH that is not a folder), a folder as
+// PATH/NAME/…, and a folder given with a trailing slash as its contents
+// directly under PATH.
+func (a *app) cmdUpload(ctx context.Context, args []string) error {
+	var tf transferFlags
+	pos, err := parse(a.transferFlagSet("upload", &tf, true), args)
+	if err != nil {
+		return err
+	}
+	policy, err := tf.check()
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 {
+		return usagef(uploadUsage)
+	}
+	t, err := parseTarget(pos[len(pos)-1])
+	if err != nil {
+		return err
+	}
+	if t.repo == "" {
+		return usagef("upload needs a repository: ACCOUNT/REPO[/PATH], not %q", pos[len(pos)-1])
+	}
+	sources := pos[:len(pos)-1]
+	store, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.GetRepository(ctx, t.account, t.repo); err != nil {
+		return err
+	}
+	var specs []transfer.Spec
+	var pre []string // failures found before any job starts
+	for _, src := range sources {
+		fi, err := os.Stat(src)
+		if err != nil {
+			pre = append(pre, fmt.Sprintf("%s: %v", src, localMessage(err)))
+			continue
+		}
+		spec := transfer.Spec{Repo: t.ref(), Local: src, Policy: policy, Kind: transfer.UploadFile}
+		abs, _ := filepath.Abs(src)
+		name := filepath.Base(abs)
+		switch {
+		case fi.IsDir() && strings.HasSuffix(src, string(filepath.Separator)):
+			spec.Kind, spec.Remote = transfer.UploadTree, t.path
+		case fi.IsDir():
+			spec.Kind, spec.Remote = transfer.UploadTree, backend.JoinPath(t.path, name)
+		case len(sources) == 1 && t.path != "" && !strings.HasSuffix(pos[len(pos)-1], "/") && !isFolder(ctx, store, t.ref(), t.path):
+			spec.Remote = t.path
+		default:
+			spec.Remote = backend.JoinPath(t.path, name)
+		}
+		specs = append(specs, spec)
+	}
+	return a.runTransfers(ctx, store, tf.workers, specs, pre)
+}
+
+// cmdDownload downloads a file or a folder. LOCAL names the copy, unless
+// it is an existing folder (or ends with a slash): then the copy goes in it.
+func (a *app) cmdDownload(ctx context.Context, args []string) error {
+	var tf transferFlags
+	pos, err := parse(a.transferFlagSet("download", &tf, true), args)
+	if err != nil {
+		return err
+	}
+	policy, err := tf.check()
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef(downloadUsage)
+	}
+	t, err := parseTarget(pos[0])
+	if err != nil {
+		return err
+	}
+	if t.repo == "" {
+		return usagef("download needs ACCOUNT/REPO[/PATH], not %q", pos[0])
+	}
+	store, err := a.openStore(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	kind, err := classify(ctx, store, t.ref(), t.path)
+	if err != nil {
+		return err
+	}
+	dest := pos[1]
+	name := t.repo
+	if t.path != "" {
+		name = t.path[strings.LastIndexByte(t.path, '/')+1:]
+	}
+	if fi, err := os.Stat(dest); (err == nil && fi.IsDir()) || strings.HasSuffix(dest, string(filepath.Separator)) || strings.HasSuffix(dest, "/") {
+		dest = filepath.Join(dest, name)
+	}
+	spec := transfer.Spec{Kind: transfer.DownloadFile, Repo: t.ref(), Local: dest, Remote: t.path, Policy: policy}
+	if kind == folderKind {
+		spec.Kind = transfer.DownloadTree
+	}
+	return a.runTransfers(ctx, store, tf.workers, []transfer.Spec{spec}, nil)
+}
+
+// cmdRm deletes objects, and folders with -r. When stdin is a terminal a
+// recursive delete asks first, unless --yes.
+func (a *app) cmdRm(ctx context.Context, args []string) error {
+	var tf transferFlags
+	fs := a.transferFlagSet("rm", &tf, false)
+	recursive := fs.Bool("r", false, "delete folders and everything in them")
+	yes := fs.Bool("yes", false, "do not ask before deleting a folder")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if _, err := tf.check(); err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef(rmUsage)
+	}
+	var targets []target
+	for _, arg := range pos {
+		t, err := parseTarget(arg)
+		if err != nil {
+			return err
+		}
+		if t.repo == "" || (t.path == "" && !*recursive) {
+			return usagef("rm needs ACCOUNT/REPO/PATH (ACCOUNT/REPO alone, with -r, empties the repository), not %q", arg)
+		}
+		targets = append(targets, t)
+	}
+	store, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var specs []transfer.Spec
+	var pre []string
+	for _, t := range targets {
+		where := t.ref().String() + "/" + t.path
+		kind, err := classify(ctx, store, t.ref(), t.path)
+		switch {
+		case err != nil:
+			pre = append(pre, fmt.Sprintf("%s: %v", where, err))
+			continue
+		case kind == folderKind && !*recursive:
+			pre = append(pre, fmt.Sprintf("%s: is a folder; use rm -r to delete it and everything in it", where))
+			continue
+		}
+		spec := transfer.Spec{Kind: transfer.DeleteFile, Repo: t.ref(), Remote: t.path}
+		if kind == folderKind {
+			spec.Kind = transfer.DeleteTree
+			if !*yes && a.stdinTerminal() && !a.confirm(fmt.Sprintf("delete %s and everything in it?", where)) {
+				pre = append(pre, where+": not deleted (not confirmed)")
+				continue
+			}
+		}
+		specs = append(specs, spec)
+	}
+	return a.runTransfers(ctx, store, tf.workers, specs, pre)
+}
+
+// pathKind is what a repository path names.
+type pathKind int
+
+const (
+	fileKind pathKind = iota + 1
+	folderKind
+)
+
+// classify tells a folder from a file, or says the path names nothing.
+func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p string) (pathKind, error) {
+	if p == "" || isFolder(ctx, store, repo, p) {
+		if p == "" {
+			if _, err := store.GetRepository(ctx, repo.AccountID, repo.RepositoryID); err != nil {
+				return 0, err
+			}
+		}
+		return folderKind, nil
+	}
+	info, err := store.StatObject(ctx, repo, p)
+	if err != nil {
+		return 0, err
+	}
+	if info.ContentType == local.DirectoryContentType {
+		return folderKind, nil
+	}
+	return fileKind, nil
+}
+
+// isFolder reports whether p is a folder with something in it.
+func isFolder(ctx context.Context, store backend.Store, repo backend.RepoRef, p string) bool {
+	_, err := store.ListObjects(ctx, repo, p, backend.PageRequest{Limit: 1})
+	return err == nil
+}
+
+// stdinTerminal reports whether stdin is a terminal a person can answer on.
+func (a *app) stdinTerminal() bool {
+	f, ok := a.stdin.(*os.File)
+	return ok && isTerminalFile(f)
+}
+
+// confirm asks a yes/no question on stderr and reads the answer.
+func (a *app) confirm(question string) bool {
+	fmt.Fprintf(a.stderr, "coop: %s [y/N] ", safe.Text(question))
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false
+	}
+	answer := strings.ToLower(strings.TrimSpace(line))
+	return answer == "y" || answer == "yes"
+}
+
+// localMessage rewords a local file system error as a short reason.
+func localMessage(err error) string {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "no such file or folder"
+	case errors.Is(err, os.ErrPermission):
+		return "permission denied"
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
