@@ -176,7 +176,15 @@ func (m *Model) refresh() tea.Cmd {
 
 // onWheel scrolls the list under the mouse by three rows.
 func (m *Model) onWheel(msg tea.MouseWheelMsg) {
-	if m.err != nil || m.showHelp {
+	if m.err != nil || m.showHelp || m.dialogOpen() {
+		return
+	}
+	if m.xfer != nil && m.xfer.panel {
+		d := 3
+		if msg.Button == tea.MouseWheelUp {
+			d = -3
+		}
+		m.xfer.nav.scroll(d, len(m.xfer.jobs), m.panelRows())
 		return
 	}
 	p := m.pane()
@@ -198,7 +206,7 @@ func (m *Model) onClick(msg tea.MouseClickMsg) tea.Cmd {
 		m.showHelp = false
 		return nil
 	}
-	if msg.Button != tea.MouseLeft {
+	if msg.Button != tea.MouseLeft || m.dialogOpen() || (m.xfer != nil && m.xfer.panel) {
 		return nil
 	}
 	if m.level == levelAccounts && msg.Y == 0 {

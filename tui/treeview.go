@@ -22,6 +22,7 @@ type treeView struct {
 	filter  filterState
 	pending map[string]bool // folders to expand when their rows appear
 	restore string          // path to select when its row appears
+	marks   map[string]mark // entries marked for a delete or download, by path
 }
 
 // count is the number of rows shown (matches while filtering).

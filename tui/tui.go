@@ -11,6 +11,7 @@ package tui
 
 import (
 	"context"
+	"os"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -38,6 +39,12 @@ type Options struct {
 	StartAt string
 	// PageSize is the Limit of each list request; 0 lets the store choose.
 	PageSize int
+	// Transfers is the queue that uploads, downloads and deletes go
+	// through (FromQueue adapts a *transfer.Queue). Nil switches them
+	// off: the keys then say so. Only a browser running on the user's
+	// own machine should have one: uploads read, and downloads write, the
+	// local disk of the process.
+	Transfers Transfers
 }
 
 // Model is the browser's root model. Create it with New; it is meant to
@@ -64,6 +71,14 @@ type Model struct {
 	hidePreview bool
 	err         *uiError
 	initCmd     tea.Cmd
+
+	xfer     *transfers    // nil: transfers are switched off
+	prompt   *prompt       // the path prompt of an upload or download
+	del      *deleteDialog // the delete confirmation
+	quitting bool          // asking whether to quit with jobs unfinished
+	note     string        // a one-line message until the next key
+	home     string        // the user's home folder, for ~ in paths
+	cwd      string        // the working folder, where downloads go by default
 }
 
 // uiError is an error shown in a dialog until a key dismisses it.
@@ -105,6 +120,12 @@ func New(ctx context.Context, store backend.Store, opts Options) *Model {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
 	cmds = append(cmds, m.start(opts.StartAt))
+	if opts.Transfers != nil {
+		m.xfer = newTransfers(opts.Transfers)
+		m.home, _ = os.UserHomeDir()
+		m.cwd, _ = os.Getwd()
+		cmds = append(cmds, waitTransfers(ctx, m.xfer.sub))
+	}
 	m.initCmd = tea.Batch(cmds...)
 	return m
 }
@@ -156,6 +177,9 @@ func (m *Model) spin() tea.Cmd {
 
 // busy reports whether anything the user is looking at is loading.
 func (m *Model) busy() bool {
+	if (m.del != nil && m.del.counting) || (m.prompt != nil && m.prompt.busy) {
+		return true
+	}
 	switch m.level {
 	case levelAccounts:
 		if l := m.accounts.list(); l != nil && l.loading {
@@ -183,5 +207,8 @@ func (m *Model) busy() bool {
 // quit ends the session: requests in flight are cancelled.
 func (m *Model) quit() tea.Cmd {
 	m.cancel()
+	if m.xfer != nil {
+		m.xfer.sub.Close()
+	}
 	return tea.Quit
 }

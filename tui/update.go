@@ -60,7 +60,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	case tea.PasteMsg:
-		if p := m.pane(); p.filt().editing && m.err == nil {
+		if m.err == nil && m.pasteInDialog(msg.Content) {
+			return m, nil
+		}
+		if p := m.pane(); p.filt().editing && m.err == nil && !m.dialogOpen() {
 			keep := m.selection(p)
 			p.filt().query += sanitizeInput(msg.Content)
 			return m, m.queryChanged(p, keep)
@@ -81,6 +84,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onFilterResult(msg)
 	case InvalidateMsg:
 		return m, m.onInvalidate(msg)
+	case transferMsg:
+		return m, m.onTransfer(msg)
+	case countMsg:
+		return m, m.onCount(msg)
+	case completeMsg:
+		m.onComplete(msg)
+	case pathMsg:
+		return m, m.onPath(msg)
 	}
 	return m, nil
 }
@@ -97,9 +108,14 @@ func (m *Model) clampAll() {
 
 func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.c.Keys
-	// A quit key that cannot be typed (ctrl+c) quits from anywhere.
+	m.note = ""
+	// A quit key that cannot be typed (ctrl+c) quits from anywhere; with
+	// transfers unfinished it asks first, and a second press quits.
 	if msg.Text == "" && key.Matches(msg, k.Quit) {
-		return m.quit()
+		if m.quitting {
+			return m.quit()
+		}
+		return m.askQuit()
 	}
 	if m.err != nil { // any other key dismisses the error
 		m.err = nil
@@ -107,19 +123,32 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if m.showHelp {
 		if key.Matches(msg, k.Quit) {
-			return m.quit()
+			m.showHelp = false
+			return m.askQuit()
 		}
 		m.showHelp = false
 		return nil
+	}
+	if cmd, ok := m.onDialogKey(msg); ok {
+		return cmd
 	}
 	p := m.pane()
 	if p.filt().editing {
 		return m.onFilterKey(msg, p, m.selection(p))
 	}
+	if m.xfer != nil && m.xfer.panel {
+		return m.onPanelKey(msg)
+	}
 	h := m.c.bodyHeight()
 	switch {
 	case key.Matches(msg, k.Quit):
-		return m.quit()
+		return m.askQuit()
+	case key.Matches(msg, k.Mark), key.Matches(msg, k.Upload), key.Matches(msg, k.Download),
+		key.Matches(msg, k.Delete), key.Matches(msg, k.Transfers):
+		return m.onTransferKey(msg)
+	case key.Matches(msg, k.Back) && m.level == levelTree && m.tree != nil && len(m.tree.marks) > 0:
+		m.tree.marks = nil
+		m.note = "marks cleared"
 	case key.Matches(msg, k.Help):
 		m.showHelp = true
 	case key.Matches(msg, k.Filter):

@@ -39,7 +39,13 @@ func (m *Model) render() string {
 	case m.showHelp:
 		body = m.boxLines(m.helpBox(), bh)
 	default:
-		body = m.bodyLines(bh)
+		if box := m.dialogBox(); box != "" {
+			body = m.boxLines(box, bh)
+		} else if m.xfer != nil && m.xfer.panel {
+			body = m.panelLines(bh)
+		} else {
+			body = m.bodyLines(bh)
+		}
 	}
 	var b strings.Builder
 	b.Grow((bh + 4) * (w + 16))
@@ -114,6 +120,9 @@ func (m *Model) header() string {
 // subHeader draws the tabs or the column titles.
 func (m *Model) subHeader() string {
 	w := m.c.Width
+	if m.xfer != nil && m.xfer.panel {
+		return m.c.Styles.ColumnHeader.Render(fit("TRANSFERS", w))
+	}
 	switch m.level {
 	case levelAccounts:
 		return m.accountColumns(w)
@@ -222,6 +231,9 @@ func (m *Model) treeRow(i int, selected bool, width int) string {
 		e, depth, open = v.t.entry(ref{r.list, r.idx}), int(r.depth), r.open
 		label = safe.Text(e.name())
 	}
+	if _, ok := v.marks[e.path]; ok {
+		label = "✓ " + label
+	}
 	marker := "  "
 	info := ""
 	if e.dir {
@@ -309,11 +321,19 @@ func (m *Model) statusLine() string {
 		}
 	} else {
 		left = s.Status.Render(m.countText())
+		if mk := m.markText(); mk != "" {
+			left += s.Muted.Render(" · ") + s.Accent.Render(mk)
+		}
+	}
+	if m.note != "" {
+		left = s.Accent.Render(m.note)
 	}
 	if m.busy() {
 		left = m.spinner.View() + " " + left
 	}
-	return fit(" "+left, w)
+	right := m.transferStatus()
+	rw := min(ansi.StringWidth(right), w/2)
+	return fit(" "+left, w-rw) + fit(right, rw)
 }
 
 // countText says how much of the current list has loaded.
@@ -345,9 +365,19 @@ func loadedText(n int, done bool, one, many string) string {
 
 // footer is the short help line.
 func (m *Model) footer() string {
-	bindings := m.c.Keys.ShortHelp()
-	if m.pane().filt().editing {
-		bindings = m.c.Keys.FilterHelp()
+	k := &m.c.Keys
+	bindings := k.ShortHelp()
+	switch {
+	case m.prompt != nil || (m.del != nil && m.del.second):
+		bindings = k.PromptHelp()[1:]
+	case m.dialogOpen():
+		bindings = nil
+	case m.xfer != nil && m.xfer.panel:
+		bindings = k.PanelHelp()
+	case m.pane().filt().editing:
+		bindings = k.FilterHelp()
+	case m.xfer != nil && m.level == levelTree:
+		bindings = k.TreeHelp()
 	}
 	return fit(m.help.ShortHelpView(bindings), m.c.Width)
 }

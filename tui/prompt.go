@@ -1,0 +1,341 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/transfer"
+	"github.com/coopterm/coop/internal/safe"
+)
+
+// promptKind is what a path prompt is for.
+type promptKind int
+
+const (
+	promptUpload   promptKind = iota + 1 // a local file or folder to upload
+	promptDownload                       // a local folder to download into
+)
+
+// maxOptions is how many completion candidates the prompt lists.
+const maxOptions = 8
+
+// prompt asks for a local path, completing it with tab. The disk is read
+// in commands only; each reply carries the request id and the input it
+// was made for, so a reply to an older input is dropped.
+type prompt struct {
+	kind    promptKind
+	repo    backend.RepoRef
+	folder  string   // upload: the repository folder to upload into
+	targets []target // download: the entries to download
+	input   string
+	req     uint64
+	busy    bool     // the path is being checked
+	options []string // completion candidates of the last tab
+	more    int      // candidates not listed
+	note    string   // why the path was refused, or "no match"
+}
+
+// completeMsg lists the names that complete a prompt's input.
+type completeMsg struct {
+	req    uint64
+	input  string
+	prefix string   // input up to the part being completed
+	names  []string // candidates, folders with a trailing slash
+	err    error
+}
+
+// pathMsg is a prompt's path, checked on disk.
+type pathMsg struct {
+	req uint64
+	abs string
+	dir bool
+	err error
+}
+
+func (m *Model) openUpload(folder string) tea.Cmd {
+	m.prompt = &prompt{kind: promptUpload, repo: m.tree.repo, folder: folder}
+	return nil
+}
+
+func (m *Model) openDownload(ts []target) tea.Cmd {
+	m.prompt = &prompt{kind: promptDownload, repo: m.tree.repo, targets: ts}
+	if m.cwd != "" {
+		m.prompt.input = m.cwd + string(filepath.Separator)
+	}
+	return nil
+}
+
+// expandHome replaces a leading ~ with the home folder.
+func expandHome(p, home string) string {
+	if home == "" {
+		return p
+	}
+	if p == "~" {
+		return home
+	}
+	if rest, ok := strings.CutPrefix(p, "~"+string(filepath.Separator)); ok {
+		return filepath.Join(home, rest)
+	}
+	return p
+}
+
+// onPromptKey edits the prompt's input.
+func (m *Model) onPromptKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &m.c.Keys
+	p := m.prompt
+	switch {
+	case key.Matches(msg, k.Cancel):
+		m.prompt = nil
+	case key.Matches(msg, k.Submit):
+		if strings.TrimSpace(p.input) == "" || p.busy {
+			return nil
+		}
+		p.req, p.busy, p.note = m.c.nextID(), true, ""
+		return tea.Batch(m.spin(), checkPath(p.req, p.input, m.home, p.kind == promptDownload))
+	case key.Matches(msg, k.Complete):
+		p.req = m.c.nextID()
+		return completePath(p.req, p.input, m.home, p.kind == promptDownload)
+	case msg.Code == tea.KeyBackspace && msg.Mod == 0:
+		if r := []rune(p.input); len(r) > 0 {
+			p.input = string(r[:len(r)-1])
+		}
+		p.changed()
+	case msg.String() == "ctrl+u":
+		p.input = ""
+		p.changed()
+	case msg.String() == "ctrl+w":
+		t := strings.TrimRight(p.input, string(filepath.Separator))
+		p.input = t[:strings.LastIndexByte(t, filepath.Separator)+1]
+		p.changed()
+	case msg.Text != "" && msg.Mod&^tea.ModShift == 0:
+		p.input += sanitizeInput(msg.Text)
+		p.changed()
+	}
+	return nil
+}
+
+// changed forgets what was shown for the previous input.
+func (p *prompt) changed() {
+	p.options, p.more, p.note = nil, 0, ""
+}
+
+// completePath lists the entries of the folder the input is in whose
+// names start with its last part (hidden ones only if that part starts
+// with a dot); dirsOnly keeps only folders.
+func completePath(req uint64, input, home string, dirsOnly bool) tea.Cmd {
+	return func() tea.Msg {
+		in := input
+		if in == "~" {
+			in += string(filepath.Separator)
+		}
+		sep := strings.LastIndexByte(in, filepath.Separator)
+		prefix, base := in[:sep+1], in[sep+1:]
+		dir := expandHome(prefix, home)
+		if dir == "" {
+			dir = "."
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return completeMsg{req: req, input: input, err: err}
+		}
+		var names []string
+		for _, e := range ents {
+			name := e.Name()
+			if !strings.HasPrefix(name, base) || (strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".")) {
+				continue
+			}
+			isDir := e.IsDir()
+			if e.Type()&fs.ModeSymlink != 0 {
+				if fi, err := os.Stat(filepath.Join(dir, name)); err == nil {
+					isDir = fi.IsDir()
+				}
+			}
+			if dirsOnly && !isDir {
+				continue
+			}
+			if isDir {
+				name += string(filepath.Separator)
+			}
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		return completeMsg{req: req, input: input, prefix: prefix, names: names}
+	}
+}
+
+func (m *Model) onComplete(msg completeMsg) {
+	p := m.prompt
+	if p == nil || p.req != msg.req || p.input != msg.input {
+		return // stale: the input changed since
+	}
+	p.changed()
+	switch {
+	case msg.err != nil:
+		p.note = safe.Text(localError(msg.err))
+	case len(msg.names) == 0:
+		p.note = "no match"
+	case len(msg.names) == 1:
+		p.input = msg.prefix + msg.names[0]
+	default:
+		p.input = msg.prefix + commonPrefix(msg.names)
+		p.options = msg.names[:min(len(msg.names), maxOptions)]
+		p.more = len(msg.names) - len(p.options)
+	}
+}
+
+// commonPrefix is the longest prefix shared by names.
+func commonPrefix(names []string) string {
+	cp := names[0]
+	for _, n := range names[1:] {
+		for !strings.HasPrefix(n, cp) {
+			cp = cp[:len(cp)-1]
+		}
+	}
+	return cp
+}
+
+// checkPath makes the input absolute and looks it up: an upload source
+// must exist; a download folder is created if missing.
+func checkPath(req uint64, input, home string, download bool) tea.Cmd {
+	return func() tea.Msg {
+		abs, err := filepath.Abs(expandHome(strings.TrimSpace(input), home))
+		if err != nil {
+			return pathMsg{req: req, err: err}
+		}
+		fi, err := os.Stat(abs)
+		if download && errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(abs, 0o755); err != nil {
+				return pathMsg{req: req, err: err}
+			}
+			return pathMsg{req: req, abs: abs, dir: true}
+		}
+		if err != nil {
+			return pathMsg{req: req, err: err}
+		}
+		if download && !fi.IsDir() {
+			return pathMsg{req: req, err: fmt.Errorf("%s is not a folder", abs)}
+		}
+		return pathMsg{req: req, abs: abs, dir: fi.IsDir()}
+	}
+}
+
+// localError words a local file error without Go's "stat" prefix.
+func localError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Path + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// onPath submits the prompt's jobs once its path is checked.
+func (m *Model) onPath(msg pathMsg) tea.Cmd {
+	p := m.prompt
+	if p == nil || p.req != msg.req {
+		return nil
+	}
+	p.busy = false
+	if msg.err != nil {
+		p.note = safe.Text(localError(msg.err))
+		return nil
+	}
+	var specs []transfer.Spec
+	switch p.kind {
+	case promptUpload:
+		name := filepath.Base(msg.abs)
+		if name == string(filepath.Separator) || name == "." {
+			p.note = "name a file or a folder inside " + safe.Text(msg.abs)
+			return nil
+		}
+		kind := transfer.UploadFile
+		if msg.dir {
+			kind = transfer.UploadTree
+		}
+		specs = append(specs, transfer.Spec{Kind: kind, Repo: p.repo, Local: msg.abs, Remote: backend.JoinPath(p.folder, name), Policy: transfer.Ask})
+	case promptDownload:
+		for _, t := range p.targets {
+			kind := transfer.DownloadFile
+			if t.dir {
+				kind = transfer.DownloadTree
+			}
+			specs = append(specs, transfer.Spec{Kind: kind, Repo: p.repo, Local: filepath.Join(msg.abs, path.Base(t.path)), Remote: t.path, Policy: transfer.Ask})
+		}
+	}
+	var errs []error
+	for _, s := range specs {
+		if err := m.xfer.submit(s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == len(specs) {
+		p.note = safe.Text(errors.Join(errs...).Error())
+		return nil
+	}
+	m.prompt = nil
+	if p.kind == promptDownload && m.tree != nil && m.tree.repo == p.repo {
+		m.tree.marks = nil
+	}
+	verb := "uploading " + safe.Text(msg.abs)
+	if p.kind == promptDownload {
+		verb = "downloading " + plural(len(specs), "entry", "entries") + " to " + safe.Text(msg.abs)
+	}
+	m.note = verb + " (" + m.keyName(m.c.Keys.Transfers) + " shows transfers)"
+	if len(errs) > 0 {
+		return m.showError("Some transfers could not start", errors.Join(errs...))
+	}
+	return nil
+}
+
+// promptBox draws the path prompt.
+func (m *Model) promptBox() string {
+	s := &m.c.Styles
+	p := m.prompt
+	w := min(m.c.Width-6, 80)
+	var title, ask string
+	switch p.kind {
+	case promptUpload:
+		dest := safe.Text(p.repo.String()) + "/"
+		if p.folder != "" {
+			dest += safe.Text(p.folder) + "/"
+		}
+		title, ask = "Upload into "+dest, "Local file or folder (a folder keeps its name):"
+	case promptDownload:
+		what := safe.Text(p.targets[0].path)
+		if len(p.targets) > 1 {
+			what = plural(len(p.targets), "entry", "entries")
+		}
+		title, ask = "Download "+what, "Into the local folder (created if missing):"
+	}
+	lines := []string{s.Accent.Render(fit(title, w)), "", s.Row.Render(fit(ask, w))}
+	in := safe.Text(p.input) + "█"
+	if iw := w - 2; len([]rune(in)) > iw {
+		in = "…" + string([]rune(in)[len([]rune(in))-iw+1:])
+	}
+	lines = append(lines, s.Accent.Render("> ")+s.Row.Render(fit(in, w-2)))
+	for _, o := range p.options {
+		lines = append(lines, s.Muted.Render(fit("  "+safe.Text(o), w)))
+	}
+	if p.more > 0 {
+		lines = append(lines, s.Muted.Render(fit(fmt.Sprintf("  … and %d more", p.more), w)))
+	}
+	switch {
+	case p.busy:
+		lines = append(lines, s.Accent.Render(m.spinner.View()+" checking…"))
+	case p.note != "":
+		for _, l := range wrap(p.note, w) {
+			lines = append(lines, s.Error.Render(l))
+		}
+	}
+	lines = append(lines, "", m.help.ShortHelpView(m.c.Keys.PromptHelp()), s.Muted.Render("~ is your home folder"))
+	return s.HelpBox.Render(strings.Join(lines, "\n"))
+}
