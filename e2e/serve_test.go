@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,6 +64,12 @@ func TestServeBrowseByAccount(t *testing.T) {
 	a.waitFor(15*time.Second, "Alice private notes", "Alice shared data", "ssh · alice")
 	a.send("j", "Enter") // newest first: shared, then private
 	a.waitFor(10*time.Second, "secret.txt")
+	// Uploads from the browser would read the server's disk: over SSH
+	// they are off (files go in with sftp and scp).
+	a.send("u")
+	a.waitFor(10*time.Second, "switched off in this session")
+	a.send("Escape")
+	a.waitGone(10*time.Second, "switched off in this session")
 
 	// Bob does not; neither does an unknown key, which is anonymous.
 	b := srv.terminal(t, keys["bob"], "alice")
@@ -144,27 +151,18 @@ func TestServeSFTPWritesAndRefusals(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "alice", "private", "secret.txt")); !os.IsNotExist(err) {
 		t.Errorf("secret.txt still there after rm: %v", err)
 	}
-	var meta struct {
-		Objects map[string]struct {
-			Size     int64  `json:"size"`
-			Checksum string `json:"checksum"`
-			MimeType string `json:"mime_type"`
-		} `json:"objects"`
-	}
-	data, err := os.ReadFile(filepath.Join(root, "alice", "private", ".source-metadata.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &meta); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{"report.csv", "2024/second.csv"} {
-		if m, ok := meta.Objects[p]; !ok || m.Size != 22 || !strings.HasPrefix(m.Checksum, "sha256:") {
-			t.Errorf("metadata entry for %s: %+v (%v)", p, m, ok)
+	// The metadata entries are written in the background by the queue,
+	// within about a second.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		problem := checkMetadata(t, filepath.Join(root, "alice", "private", ".source-metadata.json"))
+		if problem == "" {
+			break
 		}
-	}
-	if _, ok := meta.Objects["secret.txt"]; ok {
-		t.Error("the deleted file keeps a metadata entry")
+		if time.Now().After(deadline) {
+			t.Fatal(problem)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	if st := coop(t, env, "stat", "alice/private/report.csv"); !strings.Contains(st, "sha256:") {
 		t.Errorf("coop stat after an SFTP upload:\n%s", st)
@@ -244,4 +242,32 @@ func TestServeOfferedKeyIsNotTheSigningKey(t *testing.T) {
 	if strings.TrimSpace(out) != "alice" {
 		t.Errorf("alice herself signs in as %q", out)
 	}
+}
+
+// checkMetadata says what is wrong with alice/private's metadata after
+// the uploads and the delete, or "" if nothing is.
+func checkMetadata(t *testing.T, path string) string {
+	t.Helper()
+	var meta struct {
+		Objects map[string]struct {
+			Size     int64  `json:"size"`
+			Checksum string `json:"checksum"`
+		} `json:"objects"`
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	if err := json.Unmarshal(data, &meta); err != nil {
+		return err.Error()
+	}
+	for _, p := range []string{"report.csv", "2024/second.csv"} {
+		if m, ok := meta.Objects[p]; !ok || m.Size != 22 || !strings.HasPrefix(m.Checksum, "sha256:") {
+			return fmt.Sprintf("metadata entry for %s: %+v (%v)", p, m, ok)
+		}
+	}
+	if _, ok := meta.Objects["secret.txt"]; ok {
+		return "the deleted file keeps a metadata entry"
+	}
+	return ""
 }

@@ -107,9 +107,33 @@ func sshOpts(keys ...string) []string {
 func (s *server) ssh(t *testing.T, key string, extra []string, command ...string) (string, int) {
 	t.Helper()
 	args := append(append(append([]string{"-p", s.port}, sshOpts(key)...), extra...), s.host)
-	cmd := exec.Command("ssh", append(args, command...)...)
-	out, err := cmd.CombinedOutput()
-	return string(out), exitCode(t, err)
+	return runClient(t, "ssh", append(args, command...)...)
+}
+
+// runClient runs an OpenSSH client with its output and errors in two
+// files, then returns both together. Not one pipe for both: ssh makes its
+// stderr non-blocking, and if that is also the client's stdout, output
+// written while the pipe is full is lost (EAGAIN), which a listing of
+// 100,000 files under load does.
+func runClient(t *testing.T, name string, args ...string) (string, int) {
+	t.Helper()
+	dir := t.TempDir()
+	stdout, err := os.Create(filepath.Join(dir, "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdout.Close()
+	stderr, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stderr.Close()
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	runErr := cmd.Run()
+	out, _ := os.ReadFile(stdout.Name())
+	errOut, _ := os.ReadFile(stderr.Name())
+	return string(out) + string(errOut), exitCode(t, runErr)
 }
 
 // sftp runs an sftp batch and returns its output and exit status.
@@ -120,8 +144,7 @@ func (s *server) sftp(t *testing.T, key, batch string) (string, int) {
 		t.Fatal(err)
 	}
 	args := append(append([]string{"-b", f, "-P", s.port}, sshOpts(key)...), s.host)
-	out, err := exec.Command("sftp", args...).CombinedOutput()
-	return string(out), exitCode(t, err)
+	return runClient(t, "sftp", args...)
 }
 
 // scp runs scp (SFTP protocol, or the original with -O) and returns its
@@ -129,8 +152,7 @@ func (s *server) sftp(t *testing.T, key, batch string) (string, int) {
 func (s *server) scp(t *testing.T, key string, args ...string) (string, int) {
 	t.Helper()
 	all := append(append([]string{"-P", s.port}, sshOpts(key)...), args...)
-	out, err := exec.Command("scp", all...).CombinedOutput()
-	return string(out), exitCode(t, err)
+	return runClient(t, "scp", all...)
 }
 
 // terminal opens the browser over `ssh -tt` in a fresh tmux window.

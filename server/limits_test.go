@@ -117,7 +117,7 @@ func tail(s string) string {
 }
 
 func TestIdleSessionIsEndedWithAMessage(t *testing.T) {
-	f := newFixture(t, server.Config{IdleTimeout: 400 * time.Millisecond})
+	f := newFixture(t, server.Config{IdleTimeout: 1500 * time.Millisecond})
 	idle := openBrowser(t, f.as(t, "alice"), 100, 30, "")
 	busy := openBrowser(t, f.as(t, "bob"), 100, 30, "")
 	idle.waitOut(t, 5*time.Second, "bob")
@@ -137,7 +137,7 @@ func TestIdleSessionIsEndedWithAMessage(t *testing.T) {
 	if code := idle.waitEnd(t, 5*time.Second); code != 1 {
 		t.Errorf("idle session exit status %d, want 1", code)
 	}
-	if !strings.Contains(idle.err.String(), "no input for 400ms; disconnected") {
+	if !strings.Contains(idle.err.String(), "no input for 1.5s; disconnected") {
 		t.Errorf("idle session's message: %q", idle.err.String())
 	}
 	select {

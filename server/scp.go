@@ -27,7 +27,7 @@ func (h scpHandler) vfsOf(sess ssh.Session) (*session, *vfs, error) {
 		return nil, nil, errors.New("no session")
 	}
 	se.code = 1 // until the copy succeeds
-	return se, newVFS(se.store, h.s.cfg.Writer), nil
+	return se, se.vfs(h.s.cfg.SpoolDir), nil
 }
 
 // safeErr makes an error's text safe to print on the client's terminal.
@@ -203,12 +203,11 @@ func (h scpHandler) Write(sess ssh.Session, e *scp.FileEntry) (int64, error) {
 		return 0, wrapSafe(errOutsideRepo)
 	}
 	body := &exactReader{r: e.Reader, left: e.Size}
-	info, err := f.writer.Put(se.ctx, f.store, v.ref(), v.path, body, e.Size)
-	if err != nil {
+	if err := f.writer.put(se.ctx, v.ref(), v.path, body, e.Size); err != nil {
 		return 0, wrapSafe(err)
 	}
 	se.code = 0
-	return info.Size, nil
+	return e.Size, nil
 }
 
 // exactReader fails with io.ErrUnexpectedEOF if its source ends before

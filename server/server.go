@@ -89,11 +89,8 @@ type Config struct {
 	KeyConfigName string
 	// PageSize is the browser's list page size (0: the store's choice).
 	PageSize int
-	// Writer stores and removes files for SFTP and scp; nil writes
-	// directly (see DirectWriter).
-	Writer Writer
-	// SpoolDir holds SFTP uploads until they are complete ("" for the
-	// system's temporary folder).
+	// SpoolDir holds SFTP and scp uploads until they are complete (""
+	// for the system's temporary folder).
 	SpoolDir string
 	// Log receives one line per notable server event; nil discards them.
 	Log io.Writer
@@ -142,9 +139,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxSession == 0 {
 		cfg.MaxSession = DefaultMaxSession
-	}
-	if cfg.Writer == nil {
-		cfg.Writer = DirectWriter{}
 	}
 	s := &Server{cfg: cfg, keys: newKeyIndex(cfg.Store), conns: map[*connState]struct{}{}, sessions: map[ssh.Session]*session{},
 		limits: newLimiter(cfg.MaxSessions, cfg.Rate, cfg.Burst), rec: cfg.Audit}

@@ -26,6 +26,23 @@ type session struct {
 	done  func()
 	// code is the exit status the session ends with.
 	code int
+	// files is the session's file tree, made on first use by scp.
+	files *vfs
+}
+
+// vfs is the session's file tree for scp, with its own transfer queue,
+// closed (metadata written) when the session ends.
+func (se *session) vfs(spoolDir string) *vfs {
+	if se.files == nil {
+		w := newWriter(se.store, spoolDir)
+		se.files = newVFS(se.store, w)
+		done := se.done
+		se.done = func() {
+			_ = w.Close()
+			done()
+		}
+	}
+	return se.files
 }
 
 // begin decides who the session is and whether it may run at all. On

@@ -30,7 +30,9 @@ func (s *Server) handleSFTP(sess ssh.Session) {
 	if se == nil {
 		return
 	}
-	h := &sftpHandler{s: s, se: se, fs: newVFS(se.store, s.cfg.Writer)}
+	w := newWriter(se.store, s.cfg.SpoolDir)
+	defer func() { _ = w.Close() }() // after finish: writes the metadata of what was done
+	h := &sftpHandler{s: s, se: se, fs: newVFS(se.store, w)}
 	rs := sftp.NewRequestServer(struct {
 		io.Reader
 		io.WriteCloser
@@ -96,8 +98,8 @@ func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	if err := h.fs.store.CheckUpload(h.ctx(), v.ref(), v.path); err != nil {
 		return nil, sftpErr(err)
 	}
-	return newSpool(h.s.cfg.SpoolDir, func(body io.Reader, size int64) error {
-		_, err := h.fs.writer.Put(h.ctx(), h.fs.store, v.ref(), v.path, body, size)
+	return newSpool(h.s.cfg.SpoolDir, func(local string) error {
+		err := h.fs.writer.putFile(h.ctx(), v.ref(), v.path, local)
 		if err == nil {
 			h.fs.forgetDirsAbove(v)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -43,6 +44,23 @@ var (
 	fxNoSuchFile       = os.ErrNotExist
 	fxPermissionDenied = os.ErrPermission
 )
+
+// eventually retries check for up to five seconds.
+func eventually(t *testing.T, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Error(err)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
 
 func ref(acct, repo string) backend.RepoRef {
 	return backend.RepoRef{AccountID: acct, RepositoryID: repo}
@@ -106,13 +124,19 @@ func TestSFTPTreeAndRules(t *testing.T) {
 		t.Errorf("upload of a name with a control character: %v, want a failure status", err)
 	}
 
-	// The store and the metadata show alice's upload.
+	// The store and the metadata show alice's upload (the queue writes
+	// metadata in the background, within about a second).
 	ctx := context.Background()
-	doc, err := f.store.ReadMetadata(ctx, ref("alice", "priv"))
-	must(t, err)
-	if m, ok := doc.Objects["new/one.txt"]; !ok || m.Size != 5 || !strings.HasPrefix(m.Checksum, "sha256:") {
-		t.Errorf("metadata after upload: %+v", doc.Objects)
-	}
+	eventually(t, func() error {
+		doc, err := f.store.ReadMetadata(ctx, ref("alice", "priv"))
+		if err != nil {
+			return err
+		}
+		if m, ok := doc.Objects["new/one.txt"]; !ok || m.Size != 5 || !strings.HasPrefix(m.Checksum, "sha256:") {
+			return fmt.Errorf("metadata after upload: %+v", doc.Objects)
+		}
+		return nil
+	})
 	if _, err := f.store.StatObject(ctx, ref("alice", "pub"), "x.txt"); !errors.Is(err, backend.ErrNotFound) {
 		t.Errorf("a refused upload left an object: %v", err)
 	}
@@ -127,11 +151,16 @@ func TestSFTPTreeAndRules(t *testing.T) {
 	}
 	must(t, alice.Rename("/alice/priv/new/one.txt", "/alice/priv/two.txt"))
 	must(t, alice.Remove("/alice/priv/two.txt"))
-	doc, err = f.store.ReadMetadata(ctx, ref("alice", "priv"))
-	must(t, err)
-	if len(doc.Objects) != 0 {
-		t.Errorf("metadata after rename and delete: %+v", doc.Objects)
-	}
+	eventually(t, func() error {
+		doc, err := f.store.ReadMetadata(ctx, ref("alice", "priv"))
+		if err != nil {
+			return err
+		}
+		if len(doc.Objects) != 0 {
+			return fmt.Errorf("metadata after rename and delete: %+v", doc.Objects)
+		}
+		return nil
+	})
 
 	// mkdir: a repository where allowed, a folder inside one.
 	must(t, alice.Mkdir("/alice/made"))

@@ -112,22 +112,18 @@ type readerAtCloser interface {
 // (TransferError) is thrown away, so no partial object ever appears.
 type spool struct {
 	f      *os.File
-	commit func(r io.Reader, size int64) error
+	commit func(local string) error
 
 	mu      sync.Mutex
-	size    int64
 	aborted error
 	closed  bool
 }
 
-func newSpool(dir string, commit func(io.Reader, int64) error) (*spool, error) {
-	f, err := os.CreateTemp(dir, "coop-upload-*")
+func newSpool(dir string, commit func(local string) error) (*spool, error) {
+	f, err := newSpoolFile(dir)
 	if err != nil {
-		return nil, fmt.Errorf("spool upload: %w", err)
+		return nil, err
 	}
-	// Unlinked at once: the data vanishes with the descriptor, even if
-	// the server dies.
-	_ = os.Remove(f.Name())
 	return &spool{f: f, commit: commit}, nil
 }
 
@@ -135,11 +131,7 @@ func (s *spool) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 || off+int64(len(p)) > maxUpload {
 		return 0, fmt.Errorf("%w: uploads are limited to %d bytes", backend.ErrInvalid, int64(maxUpload))
 	}
-	n, err := s.f.WriteAt(p, off)
-	s.mu.Lock()
-	s.size = max(s.size, off+int64(n))
-	s.mu.Unlock()
-	return n, err
+	return s.f.WriteAt(p, off)
 }
 
 // maxUpload bounds one SFTP upload: S3's largest object.
@@ -153,20 +145,25 @@ func (s *spool) TransferError(err error) {
 	s.mu.Unlock()
 }
 
-// Close stores the upload, unless it was aborted.
+// Close stores the upload, unless it was aborted, and removes the spool
+// file.
 func (s *spool) Close() error {
 	s.mu.Lock()
-	aborted, closed, size := s.aborted, s.closed, s.size
+	aborted, closed := s.aborted, s.closed
 	s.closed = true
 	s.mu.Unlock()
 	if closed {
 		return nil
 	}
-	defer s.f.Close()
+	defer func() { _ = os.Remove(s.f.Name()) }()
+	err := s.f.Close()
 	if aborted != nil {
 		return fmt.Errorf("upload incomplete, nothing stored: %w", aborted)
 	}
-	return s.commit(io.NewSectionReader(s.f, 0, size), size)
+	if err != nil {
+		return fmt.Errorf("spool upload: %w", err)
+	}
+	return s.commit(s.f.Name())
 }
 
 // lister pages through a listing for an SFTP directory handle. Clients

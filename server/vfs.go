@@ -98,13 +98,13 @@ const directoryType = "inode/directory"
 // folders: they exist once a file is put in them).
 type vfs struct {
 	store  *access.Store
-	writer Writer
+	writer *writer
 
 	mu   sync.Mutex
 	dirs map[vpath]bool
 }
 
-func newVFS(store *access.Store, w Writer) *vfs {
+func newVFS(store *access.Store, w *writer) *vfs {
 	return &vfs{store: store, writer: w, dirs: map[vpath]bool{}}
 }
 
@@ -232,7 +232,14 @@ func (f *vfs) remove(ctx context.Context, v vpath) error {
 	if v.depth < 3 {
 		return errOutsideRepo
 	}
-	return f.writer.Delete(ctx, f.store, v.ref(), v.path)
+	fi, err := f.stat(ctx, v)
+	switch {
+	case err != nil:
+		return err
+	case fi.IsDir():
+		return fmt.Errorf("%w: %s is a folder (use rmdir)", backend.ErrInvalid, v)
+	}
+	return f.writer.remove(ctx, v.ref(), v.path)
 }
 
 // rename moves the file from to to (a copy, then a delete: object stores
@@ -264,8 +271,8 @@ func (f *vfs) rename(ctx context.Context, from, to vpath, replace bool) error {
 		return err
 	}
 	defer rc.Close()
-	if _, err := f.writer.Put(ctx, f.store, to.ref(), to.path, rc, info.Size); err != nil {
+	if err := f.writer.put(ctx, to.ref(), to.path, rc, info.Size); err != nil {
 		return err
 	}
-	return f.writer.Delete(ctx, f.store, from.ref(), from.path)
+	return f.writer.remove(ctx, from.ref(), from.path)
 }

@@ -5,64 +5,139 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/transfer"
 )
 
-// Writer is how SFTP and scp store and remove files, so that they get the
-// same checks and metadata updates as uploads from the browser. store is
-// the session's access-controlled store: every call through it is
-// checked and audited.
-//
-// DirectWriter is the one used today. When the transfer queue
-// (backend/transfer) can take a stream, a Writer that hands files to it
-// replaces DirectWriter here, and SFTP and scp follow without change.
-type Writer interface {
-	// Put stores r (size bytes, or -1 if unknown) under path and records
-	// it in the repository's metadata. Nothing is visible under path
-	// unless the whole content was stored.
-	Put(ctx context.Context, store backend.Store, repo backend.RepoRef, path string, r io.Reader, size int64) (backend.ObjectInfo, error)
-	// Delete removes the object at path and its metadata entry.
-	Delete(ctx context.Context, store backend.Store, repo backend.RepoRef, path string) error
+// writer stores and removes files for SFTP and scp through the transfer
+// queue (backend/transfer), exactly as uploads and deletes from the
+// browser and the command line go: the same checks, retries and batched
+// metadata updates. Each session has its own queue over its own
+// access-controlled store, so every write is checked and audited as the
+// session's caller.
+type writer struct {
+	q        *transfer.Queue
+	spoolDir string
 }
 
-// DirectWriter writes through the store's PutObject and DeleteObject, then
-// updates the metadata entry at once (keeping an existing entry's id,
-// creation time and custom fields).
-type DirectWriter struct{}
+// sessionWorkers is how many files one SSH session's queue moves at once.
+const sessionWorkers = 4
 
-// Put implements Writer.
-func (DirectWriter) Put(ctx context.Context, store backend.Store, repo backend.RepoRef, path string, r io.Reader, size int64) (backend.ObjectInfo, error) {
-	info, err := store.PutObject(ctx, repo, path, r, size)
-	if err != nil {
-		return info, err
-	}
-	err = store.UpdateMetadata(ctx, repo, func(doc *backend.SourceMetadata) error {
-		var prev *backend.ObjectMeta
-		if old, ok := doc.Objects[path]; ok {
-			prev = &old
-		}
-		if doc.Objects == nil {
-			doc.Objects = map[string]backend.ObjectMeta{}
-		}
-		doc.Objects[path] = backend.NewObjectMeta(repo, info, prev, time.Now())
-		return nil
-	})
-	if err != nil {
-		return info, fmt.Errorf("%s stored, but its metadata entry was not: %w", path, err)
-	}
-	return info, nil
+func newWriter(store backend.Store, spoolDir string) *writer {
+	// The queue outlives a session's context on purpose: Close writes the
+	// metadata of what was done after the session has ended.
+	return &writer{q: transfer.New(context.Background(), store, transfer.Options{Workers: sessionWorkers}), spoolDir: spoolDir}
 }
 
-// Delete implements Writer.
-func (DirectWriter) Delete(ctx context.Context, store backend.Store, repo backend.RepoRef, path string) error {
-	if err := store.DeleteObject(ctx, repo, path); err != nil {
+// Close finishes the metadata of what was written and stops the queue.
+func (w *writer) Close() error { return w.q.Close() }
+
+// putFile stores the complete local file under path, replacing an object
+// there, and returns when it is stored.
+func (w *writer) putFile(ctx context.Context, repo backend.RepoRef, path, local string) error {
+	return w.run(ctx, transfer.Spec{Kind: transfer.UploadFile, Repo: repo, Local: local, Remote: path, Policy: transfer.Overwrite})
+}
+
+// put spools r (size bytes) to a temporary file, then stores it; a short
+// stream stores nothing.
+func (w *writer) put(ctx context.Context, repo backend.RepoRef, path string, r io.Reader, size int64) error {
+	f, err := newSpoolFile(w.spoolDir)
+	if err != nil {
 		return err
 	}
-	err := store.UpdateObjectMetadata(ctx, repo, path, nil)
-	if err != nil && !errors.Is(err, backend.ErrNotFound) {
-		return fmt.Errorf("%s removed, but its metadata entry was not: %w", path, err)
+	defer func() {
+		f.Close()
+		_ = os.Remove(f.Name())
+	}()
+	n, err := io.Copy(f, r)
+	if err == nil && size >= 0 && n != size {
+		err = fmt.Errorf("%w: %d of %d bytes arrived; nothing stored", io.ErrUnexpectedEOF, n, size)
 	}
-	return nil
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", path, err)
+	}
+	return w.putFile(ctx, repo, path, f.Name())
+}
+
+// remove deletes the object at path.
+func (w *writer) remove(ctx context.Context, repo backend.RepoRef, path string) error {
+	return w.run(ctx, transfer.Spec{Kind: transfer.DeleteFile, Repo: repo, Remote: path})
+}
+
+// run submits one job and waits for it to end, returning its failure.
+// If ctx ends first (the client left), the job is cancelled.
+func (w *writer) run(ctx context.Context, spec transfer.Spec) error {
+	sub := w.q.Subscribe()
+	defer sub.Close()
+	id, err := w.q.Submit(spec)
+	if err != nil {
+		return err
+	}
+	for {
+		if j, ok := w.q.Job(id); ok && j.State.Final() {
+			switch j.State {
+			case transfer.Done:
+				return nil
+			case transfer.Cancelled:
+				return fmt.Errorf("%s %s: cancelled", spec.Kind, spec.Remote)
+			}
+			if errs := w.q.ItemErrors(id); len(errs) > 0 {
+				return errs[0].Err
+			}
+			if j.Err != nil {
+				return j.Err
+			}
+			return fmt.Errorf("%s %s failed", spec.Kind, spec.Remote)
+		}
+		if _, err := sub.Next(ctx); err != nil {
+			w.q.Cancel(id)
+			if errors.Is(err, transfer.ErrClosed) {
+				return fmt.Errorf("%s %s: the session ended", spec.Kind, spec.Remote)
+			}
+			return err
+		}
+	}
+}
+
+// spoolPrefix names the temporary files uploads are held in.
+const spoolPrefix = "coop-upload-"
+
+// newSpoolFile makes a temporary file, readable by its owner only.
+func newSpoolFile(dir string) (*os.File, error) {
+	f, err := os.CreateTemp(dir, spoolPrefix+"*")
+	if err != nil {
+		return nil, fmt.Errorf("spool upload: %w", err)
+	}
+	return f, nil
+}
+
+// CleanSpool removes upload spool files older than age left in dir by a
+// server that stopped without cleaning up (a crash, a kill -9).
+func CleanSpool(dir string, age time.Duration) (int, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("spool folder: %w", err)
+	}
+	n := 0
+	for _, e := range ents {
+		if !e.Type().IsRegular() || len(e.Name()) < len(spoolPrefix) || e.Name()[:len(spoolPrefix)] != spoolPrefix {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > age {
+			if os.Remove(filepath.Join(dir, e.Name())) == nil {
+				n++
+			}
+		}
+	}
+	return n, nil
 }

@@ -58,6 +58,18 @@ func (a *app) cmdServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	spool, err := a.dataFile("spool")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(spool, 0o700); err != nil {
+		return fmt.Errorf("spool folder: %w", err)
+	}
+	if n, err := server.CleanSpool(spool, time.Hour); err != nil {
+		return err
+	} else if n > 0 {
+		fmt.Fprintf(a.stderr, "coop: removed %d unfinished uploads left by an earlier run\n", n)
+	}
 	auditPath, err := a.auditPath()
 	if err != nil {
 		return err
@@ -73,7 +85,7 @@ func (a *app) cmdServe(ctx context.Context, args []string) error {
 		Store: store, HostKey: signer, Anonymous: *anonymous, Audit: log,
 		MaxSessions: *maxSessions, Rate: offIfZero(*rate), Burst: *burst,
 		IdleTimeout: offIfZeroDur(*idle), MaxSession: offIfZeroDur(*longest),
-		Theme: theme, KeyConfig: keyCfg, KeyConfigName: keyCfgName, Log: a.stderr,
+		Theme: theme, KeyConfig: keyCfg, KeyConfigName: keyCfgName, Log: a.stderr, SpoolDir: spool,
 	})
 	if err != nil {
 		return usageError{err.Error()}
