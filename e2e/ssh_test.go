@@ -25,7 +25,7 @@ type server struct {
 // startServe runs `coop serve --listen 127.0.0.1:0` with env and extra
 // arguments, waits until it listens, and at cleanup stops it with SIGTERM
 // and checks that it shut down cleanly.
-func startServe(t *testing.T, env []string, args ...string) *server {
+func startServe(t testing.TB, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
@@ -73,7 +73,7 @@ func startServe(t *testing.T, env []string, args ...string) *server {
 
 // keygen makes an ed25519 key pair with ssh-keygen and returns the
 // private key's path.
-func keygen(t *testing.T, dir, name string) string {
+func keygen(t testing.TB, dir, name string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name+"@e2e", "-f", p).CombinedOutput(); err != nil {
@@ -82,7 +82,7 @@ func keygen(t *testing.T, dir, name string) string {
 	return p
 }
 
-func pubKey(t *testing.T, key string) string {
+func pubKey(t testing.TB, key string) string {
 	t.Helper()
 	b, err := os.ReadFile(key + ".pub")
 	if err != nil {
@@ -207,5 +207,28 @@ func (tm *term) waitExit(t *testing.T, timeout time.Duration) {
 			t.Fatalf("the program did not end within %s:\n%s", timeout, tm.screen())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// runCoop runs one command line and fails the test or benchmark if it fails.
+func runCoop(tb testing.TB, env []string, args ...string) string {
+	tb.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		tb.Fatalf("coop %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// writeFileTB writes a file, making its folder.
+func writeFileTB(tb testing.TB, path, body string) {
+	tb.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		tb.Fatal(err)
 	}
 }
