@@ -68,16 +68,16 @@ func (h *sftpHandler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 		return nil, sftpErr(fmt.Errorf("%s is a folder: %w", v, errIsDir))
 	}
 	ctx := h.ctx()
-	rc, _, err := h.fs.store.GetObject(ctx, v.ref(), v.path)
+	rc, info, err := h.fs.store.GetObject(ctx, v.ref(), v.path)
 	if err != nil {
 		return nil, sftpErr(err)
 	}
 	if ra, ok := rc.(readerAtCloser); ok {
 		return ra, nil
 	}
-	return &streamReaderAt{rc: rc, open: func() (io.ReadCloser, error) {
-		rc, _, err := h.fs.store.GetObject(ctx, v.ref(), v.path)
-		return rc, err
+	return &streamReaderAt{rc: rc, open: func(off int64) (io.ReadCloser, error) {
+		// The same version of the object, or ErrObjectChanged.
+		return backend.GetObjectRange(ctx, h.fs.store, v.ref(), v.path, off, max(info.Size-off, 0), info.ETag)
 	}}, nil
 }
 

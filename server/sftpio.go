@@ -19,9 +19,10 @@ const readWindow = 8 << 20
 
 // streamReaderAt serves ReadAt from an object's stream: reads ahead of
 // the stream pull it forward, reads within the window come from memory,
-// and a read before the window opens the object again.
+// and a read before the window opens the object again at that offset (a
+// ranged request where the store has them).
 type streamReaderAt struct {
-	open func() (io.ReadCloser, error)
+	open func(offset int64) (io.ReadCloser, error)
 
 	mu       sync.Mutex
 	rc       io.ReadCloser
@@ -35,7 +36,7 @@ func (s *streamReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if off < s.bufStart || s.rc == nil {
-		if err := s.reopen(); err != nil {
+		if err := s.reopen(off); err != nil {
 			return 0, err
 		}
 	}
@@ -76,15 +77,15 @@ func (s *streamReaderAt) fill(keep int64) error {
 	return nil
 }
 
-func (s *streamReaderAt) reopen() error {
+func (s *streamReaderAt) reopen(off int64) error {
 	if s.rc != nil {
 		s.rc.Close()
 	}
-	rc, err := s.open()
+	rc, err := s.open(off)
 	if err != nil {
 		return err
 	}
-	s.rc, s.pos, s.buf, s.bufStart, s.eof = rc, 0, s.buf[:0], 0, false
+	s.rc, s.pos, s.buf, s.bufStart, s.eof = rc, off, s.buf[:0], off, false
 	return nil
 }
 
