@@ -28,7 +28,7 @@ func TestStreamReaderAtServesOutOfOrderReads(t *testing.T) {
 	}
 	first, _ := open(0)
 	r := &streamReaderAt{rc: first, open: open}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 
 	// Reads in flight as an SFTP client sends them: 32 KiB chunks, up to
 	// 64 at a time, answered in any order.
