@@ -267,6 +267,9 @@ func TestSessionWithoutTerminal(t *testing.T) {
 	if err == nil || !strings.Contains(errb.String(), "the browser needs a terminal") || strings.Count(errb.String(), "\n") != 1 {
 		t.Errorf("shell without a PTY: %v, stderr %q", err, errb.String())
 	}
+	if _, errs, code := run(t, c, "alice/priv"); code != 1 || !strings.Contains(errs, "needs a terminal: ssh -t") {
+		t.Errorf("a start path without a terminal: exit %d, %q", code, errs)
+	}
 	_, errs, code := run(t, c, "rm -rf /")
 	if code != 1 || !strings.Contains(errs, "unknown command") {
 		t.Errorf("unknown command: exit %d, %q", code, errs)

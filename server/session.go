@@ -162,6 +162,9 @@ func (s *Server) appMiddleware(ssh.Handler) ssh.Handler {
 				start = cmd[0]
 			}
 			se.code = s.browse(se, start)
+		case len(cmd) == 1 && !hasPty && !strings.HasPrefix(cmd[0], "-"):
+			fmt.Fprintf(sess.Stderr(), "coop: the browser needs a terminal: ssh -t … %s\r\n", safe.Text(cmd[0]))
+			se.code = 1
 		case len(cmd) > 0:
 			fmt.Fprintf(sess.Stderr(), "coop: unknown command %q; this server offers the browser (ssh -t), sftp, scp and whoami\r\n",
 				safe.Text(strings.Join(cmd, " ")))
