@@ -20,7 +20,8 @@ import (
 // SSH connection (go test -bench Serve -run ^$ ./e2e):
 //
 //	BenchmarkServeRowMove       bytes the client receives when the selection moves one row (120×40)
-//	BenchmarkServeFirstFrame    from starting OpenSSH's ssh to the first full frame on its output
+//	BenchmarkServeFirstFrame    from starting OpenSSH's ssh (in tmux) to the first frame on screen
+//	BenchmarkServeFirstFrameGo  the same from the Go client: dial, key exchange, auth, first frame
 //	BenchmarkServeIdleSession   resident memory of the server per idle browser session
 
 // screenClient is one browser session over the Go SSH client, counting
@@ -175,6 +176,24 @@ func BenchmarkServeFirstFrame(b *testing.B) {
 		}
 		total += time.Since(start)
 		_ = exec.Command("tmux", "-L", socket, "kill-server").Run()
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/first-frame")
+}
+
+// BenchmarkServeFirstFrameGo is the same from the Go SSH client: the
+// connection, key exchange, authentication and first frame, without
+// starting a process or a terminal.
+func BenchmarkServeFirstFrameGo(b *testing.B) {
+	_, env, keys := makeServeStore(b)
+	srv := startServe(b, env, "--burst", "10000")
+	var total time.Duration
+	for b.Loop() {
+		start := time.Now()
+		c := dialScreen(b, srv, keys["alice"], 120, 40, "alice")
+		c.waitFor(b, "Alice shared data")
+		total += time.Since(start)
+		_ = c.sess.Close()
+		_ = c.client.Close()
 	}
 	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/first-frame")
 }
