@@ -224,6 +224,9 @@ func (q *Queue) Decide(id JobID, d Decision) error {
 	default:
 		return fmt.Errorf("%w decision %d", backend.ErrInvalid, d)
 	}
+	// A skip moves nothing and may leave nothing in flight: wake the
+	// subscribers so that they see the answer and the next question.
+	q.changed()
 	return nil
 }
 
