@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
 
+	"github.com/coopterm/coop/backend/transfer"
 	"github.com/coopterm/coop/keymap"
 	"github.com/coopterm/coop/themes"
 	"github.com/coopterm/coop/tui"
@@ -36,13 +37,23 @@ func (a *app) browse(ctx context.Context) error {
 		return err
 	}
 	defer store.Close()
+	// One queue for the browser's uploads, downloads and deletes. Closing
+	// it cancels what is unfinished (the browser asks before quitting
+	// with jobs running) and writes the metadata of what was done.
+	queue := transfer.New(ctx, store, transfer.Options{})
 	model := tui.New(ctx, store, tui.Options{
-		Theme:   theme,
-		NoColor: a.getenv("NO_COLOR") != "",
-		KeyMap:  cfg.Keys,
+		Theme:     theme,
+		NoColor:   a.getenv("NO_COLOR") != "",
+		KeyMap:    cfg.Keys,
+		Transfers: tui.FromQueue(queue),
 	})
-	if _, err := tea.NewProgram(model, tea.WithContext(ctx)).Run(); err != nil {
-		return fmt.Errorf("browser: %w", err)
+	_, runErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
+	closeErr := queue.Close()
+	if runErr != nil {
+		return fmt.Errorf("browser: %w", runErr)
+	}
+	if closeErr != nil {
+		return fmt.Errorf("transfers: %w", closeErr)
 	}
 	return nil
 }
