@@ -152,9 +152,10 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 }
 
 // TreeHelp returns the bindings shown in the footer of a repository
-// when uploads, downloads and deletes are switched on.
+// when uploads, downloads and deletes are switched on; it fits 120
+// columns, so download and back are left to the full help.
 func (k KeyMap) TreeHelp() []key.Binding {
-	return []key.Binding{k.Open, k.Back, k.Filter, k.Mark, k.Upload, k.Download, k.Delete, k.Transfers, k.Help, k.Quit}
+	return []key.Binding{k.Open, k.Filter, k.Mark, k.Upload, k.Delete, k.Transfers, k.Help, k.Quit}
 }
 
 // PanelHelp returns the bindings shown in the footer of the transfers panel.

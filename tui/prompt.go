@@ -96,6 +96,9 @@ func (m *Model) onPromptKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Cancel):
 		m.prompt = nil
+	case p.busy:
+		// The path is being checked: keys typed meanwhile are not
+		// added to a path that is about to be used.
 	case key.Matches(msg, k.Submit):
 		if strings.TrimSpace(p.input) == "" || p.busy {
 			return nil

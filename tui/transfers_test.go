@@ -470,3 +470,28 @@ func writeTestFile(t *testing.T, path, body string) {
 		t.Fatal(err)
 	}
 }
+
+// An empty repository, where uploads start, draws its note without a
+// column of ellipses where the padding was cut for the preview.
+func TestEmptyTreeDrawsCleanly(t *testing.T) {
+	s := fakestore.New(100)
+	s.AddAccount("acme", backend.AccountOrganization, "Acme")
+	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
+	h := newHarness(t, s, Options{StartAt: "acme/data", Transfers: &fakeTransfers{}})
+	h.settle()
+	h.mustShow("  empty", "nothing selected")
+	h.mustNotShow("… │")
+}
+
+// At 120 columns the footer of a repository shows every transfer key and quit.
+func TestTreeFooterFits120(t *testing.T) {
+	h, _, _ := xferHarness(t)
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 30})
+	lines := strings.Split(h.view(), "\n")
+	footer := lines[len(lines)-1]
+	for _, want := range []string{"space mark", "u upload here", "d delete", "t transfers", "q/ctrl+c quit"} {
+		if !strings.Contains(footer, want) {
+			t.Errorf("footer lacks %q: %s", want, footer)
+		}
+	}
+}

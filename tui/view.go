@@ -164,7 +164,7 @@ func (m *Model) bodyLines(bh int) []string {
 		root := v.t.lists[0].l
 		lines = m.emptyLines(root.loading, root.err, "empty", bh)
 		for i := range lines {
-			lines[i] = fit(lines[i], lw)
+			lines[i] = fit(ansi.Truncate(lines[i], lw, ""), lw) // cut the padding, not the note
 		}
 	} else {
 		lines = listLines(v.nav, v.count(), bh, lw, func(i int, sel bool) string { return m.treeRow(i, sel, lw) })
