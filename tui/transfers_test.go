@@ -186,7 +186,8 @@ func TestDeleteCountStopsAtLimit(t *testing.T) {
 
 func TestTransfersPanelCancelRetryClear(t *testing.T) {
 	h, f, _ := xferHarness(t)
-	f.itemErrs = map[transfer.JobID][]transfer.ItemError{2: {{Job: 2, Repo: acme, Path: "zeta.txt", Err: errors.New("disk on fire")}}}
+	f.itemErrs = map[transfer.JobID][]transfer.ItemError{2: {{Job: 2, Repo: acme, Path: "zeta.txt", Err: errors.New("disk on fire")},
+		{Job: 2, Repo: acme, Path: "evil\x1b[2J.txt", Err: errors.New("gone")}}}
 	h.update(transfer.Update{
 		Jobs: []transfer.Job{
 			{ID: 1, Kind: transfer.UploadTree, Repo: acme, Local: "/tmp/photos", Remote: "photos", State: transfer.Running,
@@ -211,7 +212,10 @@ func TestTransfersPanelCancelRetryClear(t *testing.T) {
 	h.mustShow("job 2 has already finished (failed)")
 	h.press("R")
 	h.press("enter")
-	h.mustShow("Job 2: 1 file failed", "acme/data/zeta.txt: disk on fire")
+	h.mustShow("Job 2: 2 files failed", "acme/data/zeta.txt: disk on fire", `acme/data/evil\x1b[2J.txt: gone`)
+	if v := h.m.View().Content; strings.Contains(v, "\x1b[2J") || strings.Contains(v, `fire\n`) {
+		t.Fatal("the failures are not drawn one a line, made safe")
+	}
 	h.press("esc") // dismisses
 	h.press("C")
 	if !slices.Equal(f.cancelled, []transfer.JobID{1}) || !slices.Equal(f.retried, []transfer.JobID{2}) || f.cleared != 1 {

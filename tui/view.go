@@ -275,8 +275,12 @@ func (m *Model) errorBox() string {
 	w := min(m.c.Width-4, 72)
 	var lines []string
 	lines = append(lines, s.ErrorTitle.Render(ansi.Truncate(safe.Text(m.err.title), w, "…")), "")
-	for _, l := range wrap(safe.Text(m.err.err.Error()), w) {
-		lines = append(lines, s.Row.Render(l))
+	// One paragraph per line of the message (errors.Join, a job's
+	// failures), each made safe on its own.
+	for _, para := range strings.Split(m.err.err.Error(), "\n") {
+		for _, l := range wrap(safe.Text(para), w) {
+			lines = append(lines, s.Row.Render(l))
+		}
 	}
 	if hint := errorHint(m.err.err); hint != "" {
 		lines = append(lines, "")
