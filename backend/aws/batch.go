@@ -84,9 +84,26 @@ func (s *Store) DeleteObjects(ctx context.Context, repo backend.RepoRef, entries
 		if !ok {
 			p = strings.TrimPrefix(key, repoPrefix(repo))
 		}
-		failed[p] = fmt.Errorf("delete %s/%s: %s: %s", repo, p, deref(e.Code, "error"), deref(e.Message, "refused"))
+		failed[p] = keyError(repo, p, deref(e.Code, "error"), deref(e.Message, "refused"))
 	}
 	return failed, nil
+}
+
+// keyError describes one key a DeleteObjects refused, as the sentinel
+// error its code means, so callers know what to try again.
+func keyError(repo backend.RepoRef, p, code, msg string) error {
+	var kind error
+	switch code {
+	case "InternalError", "SlowDown", "ServiceUnavailable", "RequestTimeout":
+		kind = backend.ErrUnavailable
+	case "AccessDenied":
+		kind = backend.ErrUnauthorized
+	case "NoSuchKey":
+		kind = backend.ErrNotFound
+	default:
+		return fmt.Errorf("delete %s/%s: %s: %s", repo, p, code, msg)
+	}
+	return fmt.Errorf("delete %s/%s: %w: %s: %s", repo, p, kind, code, msg)
 }
 
 // deleteKey removes one key, without first checking that it exists.

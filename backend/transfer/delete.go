@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"context"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -58,7 +59,7 @@ func (q *Queue) produceDelete(j *job) error {
 // deleteOne removes one object.
 func (q *Queue) deleteOne(t *task) {
 	j := t.job
-	if err := q.store.DeleteObject(j.ctx, j.spec.Repo, t.remote); err != nil {
+	if err := q.store.DeleteObject(context.WithoutCancel(j.ctx), j.spec.Repo, t.remote); err != nil {
 		q.fail(t, err)
 		return
 	}
@@ -71,7 +72,9 @@ func (q *Queue) deleteOne(t *task) {
 // metadata entries.
 func (q *Queue) deleteBatch(t *task) {
 	j := t.job
-	failed, err := backend.DeleteBatch(j.ctx, q.store, j.spec.Repo, t.entries)
+	// A batch in flight is not cut off by a cancel: whether its keys
+	// were removed would be unknown, and the metadata could not follow.
+	failed, err := backend.DeleteBatch(context.WithoutCancel(j.ctx), q.store, j.spec.Repo, t.entries)
 	if err != nil {
 		q.fail(t, fmt.Errorf("a batch of %d: %w", len(t.entries), err))
 		return

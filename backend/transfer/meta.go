@@ -74,14 +74,15 @@ func (w *metaWriter) poke() {
 // add queues a change; ack is called once it is written (or not).
 func (w *metaWriter) add(o metaOp) {
 	w.mu.Lock()
-	if len(w.ops) == 0 {
+	first := len(w.ops) == 0
+	if first {
 		w.since = time.Now()
 	}
 	w.ops = append(w.ops, o)
 	full := len(w.ops) >= w.q.opts.MetadataBatch
 	w.mu.Unlock()
-	if full || w.q.busy.Load() == 0 {
-		w.poke()
+	if first || full || w.q.busy.Load() == 0 {
+		w.poke() // the first op starts the interval's timer
 	}
 }
 

@@ -1,3 +1,223 @@
 package transfer
 
-func childMain() int { return 0 }
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/aws"
+	"github.com/coopterm/coop/backend/local"
+)
+
+// childSpec is what a child process (this test binary, re-executed with
+// childEnv set) does: open the store and run one job to the end.
+type childSpec struct {
+	Root    string     // local store root, or
+	AWS     aws.Config // an AWS store
+	Spec    Spec
+	Workers int
+}
+
+// childMain runs a childSpec; its exit code is 0 if the job is Done.
+func childMain() int {
+	var c childSpec
+	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &c); err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 2
+	}
+	ctx := context.Background()
+	var store backend.Store
+	var err error
+	if c.Root != "" {
+		store, err = local.Open(c.Root)
+	} else {
+		store, err = aws.Open(ctx, c.AWS)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 2
+	}
+	q := New(ctx, store, Options{Workers: c.Workers})
+	id, err := q.Submit(c.Spec)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 2
+	}
+	if err := q.Wait(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 2
+	}
+	j, _ := q.Job(id)
+	_ = q.Close()
+	if j.State != Done {
+		fmt.Fprintf(os.Stderr, "child: job %s: %v %v\n", j.State, j.Err, q.ItemErrors(id))
+		return 1
+	}
+	return 0
+}
+
+// startChild starts this test binary as a child running spec on e's store.
+func startChild(t *testing.T, e *env, spec Spec) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	c := childSpec{Root: e.root, AWS: e.cfg, Spec: spec, Workers: 8}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+string(b))
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &out
+}
+
+// Two processes upload 300 different files each into one folder of one
+// repository at the same time: the metadata ends with all 600, each with
+// its right checksum, whichever process wrote last.
+func TestTwoProcessesUploadIntoOneRepository(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		var cmds []*exec.Cmd
+		var outs []*strings.Builder
+		want := map[string][]byte{}
+		for p := 1; p <= 2; p++ {
+			dir := filepath.Join(t.TempDir(), fmt.Sprintf("p%d", p))
+			files := map[string][]byte{}
+			for i := range 300 {
+				name := fmt.Sprintf("p%d-%03d.dat", p, i)
+				files[name] = content(name, 100+i*7)
+				want["shared/"+name] = files[name]
+			}
+			writeFiles(t, dir, files)
+			cmd, out := startChild(t, e, Spec{Kind: UploadTree, Repo: testRepo, Local: dir, Remote: "shared", Policy: Fail})
+			cmds, outs = append(cmds, cmd), append(outs, out)
+		}
+		for i, cmd := range cmds {
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("child %d: %v\n%s", i+1, err, outs[i])
+			}
+		}
+		objs := checkMetadata(t, e.store, testRepo)
+		md, err := e.store.ReadMetadata(t.Context(), testRepo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files := 0
+		for p, m := range md.Objects {
+			if m.Type == backend.TypeFile {
+				files++
+				if m.Checksum != sha(want[p]) {
+					t.Errorf("%s: checksum %s, want %s", p, m.Checksum, sha(want[p]))
+				}
+			}
+		}
+		if files != 600 || len(objs) != 600 {
+			t.Errorf("%d file entries and %d objects, want 600 of each", files, len(objs))
+		}
+	})
+}
+
+// kill -9 in the middle of an upload leaves no object under its final
+// name and a readable metadata file; the next upload into that folder
+// removes what the killed one left (a temporary file, an unfinished
+// multipart upload).
+func TestKilledUploadLeavesNothingHalfWritten(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		src := t.TempDir()
+		size := 128 << 20
+		if e.name == "aws" {
+			size = 40 << 20
+			e.proxy.SetRate(8 << 20) // slow enough to catch in the act
+		}
+		writeFiles(t, src, map[string][]byte{"big.bin": content("big", size), "small.txt": []byte("small")})
+		// A first, finished upload: its entry must survive the crash.
+		q := newQueue(t, e, Options{})
+		wantState(t, q, run(t, q, Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(src, "small.txt"), Remote: "dir/small.txt"})[0], Done)
+
+		cmd, out := startChild(t, e, Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(src, "big.bin"), Remote: "dir/big.bin"})
+		if !eventually(30*time.Second, func() bool { return leftovers(t, e, "dir") > 0 }) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Fatalf("the child's upload never started:\n%s", out)
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		if e.proxy != nil {
+			e.proxy.SetRate(0)
+		}
+
+		if _, err := e.store.StatObject(t.Context(), testRepo, "dir/big.bin"); !errors.Is(err, backend.ErrNotFound) {
+			t.Errorf("after kill -9: StatObject of the half-sent object: %v, want not found", err)
+		}
+		md, err := e.store.ReadMetadata(t.Context(), testRepo)
+		if err != nil {
+			t.Fatalf("after kill -9 the metadata does not read: %v", err)
+		}
+		if _, ok := md.Objects["dir/small.txt"]; !ok {
+			t.Error("after kill -9 the earlier entry is gone")
+		}
+		if n := leftovers(t, e, "dir"); n == 0 {
+			t.Error("the killed upload left nothing to clean up; the test did not catch it in the act")
+		}
+
+		q2 := newQueue(t, e, Options{})
+		wantState(t, q2, run(t, q2, Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(src, "big.bin"), Remote: "dir/big.bin"})[0], Done)
+		if n := leftovers(t, e, "dir"); n != 0 {
+			t.Errorf("%d leftovers of the killed upload remain after the next one", n)
+		}
+		checkMetadata(t, e.store, testRepo)
+	})
+}
+
+// leftovers counts what unfinished uploads left in folder: temporary
+// files (local) or multipart uploads (S3).
+func leftovers(t *testing.T, e *env, folder string) int {
+	t.Helper()
+	if e.name == "local" {
+		n := 0
+		_ = filepath.WalkDir(filepath.Join(e.root, testRepo.AccountID, testRepo.RepositoryID, folder), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && strings.HasPrefix(d.Name(), local.TempPrefix) {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	prefix := testRepo.AccountID + "/" + testRepo.RepositoryID + "/"
+	if folder != "" {
+		prefix += folder + "/"
+	}
+	out, err := servers.s3.Client().ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: &e.cfg.Bucket, Prefix: &prefix})
+	if err != nil {
+		t.Fatalf("ListMultipartUploads: %v", err)
+	}
+	return len(out.Uploads)
+}
+
+// eventually polls ok until it holds or d passes.
+func eventually(d time.Duration, ok func() bool) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if ok() {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return false
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/coopterm/coop/backend"
 )
@@ -19,6 +20,12 @@ import (
 // object asks first whether one is there, rather than learn it only
 // after sending everything.
 const precheckSize = 64 << 20
+
+// finishSize is the size up to which an upload in flight is let finish
+// when its job is cancelled: a small PUT cut off after its body has gone
+// may still land on the server, and then its metadata entry would be
+// missing. Larger uploads are aborted (their multipart upload removed).
+const finishSize = 4 << 20
 
 // produceUpload finds the files of an upload job and queues them.
 func (q *Queue) produceUpload(j *job) error {
@@ -162,9 +169,13 @@ func (q *Queue) upload(t *task) {
 	if t.overwrite {
 		policy = Overwrite
 	}
+	ctx := j.ctx
+	if src.size <= finishSize {
+		ctx = context.WithoutCancel(ctx)
+	}
 	var info backend.ObjectInfo
 	if policy == Overwrite {
-		info, err = store.PutObject(j.ctx, j.spec.Repo, t.remote, src, src.size)
+		info, err = store.PutObject(ctx, j.spec.Repo, t.remote, src, src.size)
 	} else {
 		if src.size >= precheckSize {
 			if _, err := store.StatObject(j.ctx, j.spec.Repo, t.remote); err == nil {
@@ -173,7 +184,7 @@ func (q *Queue) upload(t *task) {
 				return
 			}
 		}
-		info, err = backend.PutObjectIfAbsent(j.ctx, store, j.spec.Repo, t.remote, src, src.size)
+		info, err = backend.PutObjectIfAbsent(ctx, store, j.spec.Repo, t.remote, src, src.size)
 	}
 	f.Close()
 	if err != nil {
@@ -182,10 +193,32 @@ func (q *Queue) upload(t *task) {
 			q.conflict(t, policy)
 			return
 		}
+		if j.ctx.Err() != nil && src.n == src.size && q.landed(t) {
+			return
+		}
 		q.fail(t, err)
 		return
 	}
 	q.record(t, t.remote, &info, false)
+}
+
+// landed settles a large upload cancelled after the whole file was sent:
+// the store may have stored it before the cancel reached it, and then its
+// metadata entry is due all the same. It looks a few times, as the store
+// may still be finishing, and reports whether the object is there with
+// the file's content (stores that keep no checksum cannot tell).
+func (q *Queue) landed(t *task) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(q.ctx), metaFlushTimeout)
+	defer cancel()
+	for try := range 3 {
+		if info, same := q.identical(ctx, t.job.spec.Repo, t); same {
+			t.job.addBytes(info.Size)
+			q.record(t, t.remote, &info, false)
+			return true
+		}
+		_ = sleepCtx(ctx, time.Duration(try+1)*200*time.Millisecond)
+	}
+	return false
 }
 
 // conflict settles an upload whose name is taken, as policy says. An
@@ -285,12 +318,24 @@ func newSource(f *os.File, j *job) (*source, error) {
 	return &source{f: f, j: j, size: fi.Size(), mod: fi.ModTime().UnixNano()}, nil
 }
 
-// Read reads the file, counting progress and checking for change at EOF.
+// Read reads the file, counting progress and checking for change: a
+// byte beyond the size it had when opened, or a new size or time at EOF.
 func (s *source) Read(p []byte) (int, error) {
+	rem := s.size - s.n
+	if int64(len(p)) > rem+1 {
+		p = p[:rem+1]
+	}
 	n, err := s.f.Read(p)
+	if int64(n) > rem {
+		n = int(rem)
+		err = ErrChanged
+	}
 	if n > 0 {
 		s.n += int64(n)
 		s.j.addBytes(int64(n))
+	}
+	if errors.Is(err, ErrChanged) {
+		return n, err
 	}
 	if errors.Is(err, io.EOF) {
 		fi, serr := s.f.Stat()

@@ -2,6 +2,7 @@ package testservers
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,10 @@ type Fault struct {
 	// DropAfter forwards the request, so the server acts on it, then
 	// closes the connection without passing the answer on.
 	DropAfter bool
+	// KeyErrors answers a DeleteObjects request itself, without
+	// forwarding it, with this error code for every key in it: a batch
+	// delete whose keys all failed one by one.
+	KeyErrors string
 	// Every injects on every Every-th matching request (0 or 1: each).
 	Every int
 	// Times stops injecting after this many faults (0: no limit).
@@ -51,7 +56,8 @@ type FaultProxy struct {
 	seen     []int // matching requests seen, per fault
 	injected []int
 	counts   map[string]int
-	rate     int64 // bytes per second each way per request; 0 = unlimited
+	suffixes map[string]int // requests whose path ends with a watched suffix
+	rate     int64          // bytes per second each way per request; 0 = unlimited
 }
 
 // NewFaultProxy starts a proxy on a free 127.0.0.1 port in front of target.
@@ -65,7 +71,7 @@ func NewFaultProxy(target string) (*FaultProxy, error) {
 		return nil, fmt.Errorf("fault proxy: %w", err)
 	}
 	p := &FaultProxy{
-		URL: "http://" + ln.Addr().String(), target: u, ln: ln, counts: map[string]int{},
+		URL: "http://" + ln.Addr().String(), target: u, ln: ln, counts: map[string]int{}, suffixes: map[string]int{},
 		tr: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true},
 	}
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
@@ -142,6 +148,23 @@ func (p *FaultProxy) Counts() map[string]int {
 	return out
 }
 
+// WatchSuffix starts counting the requests of operation op whose path
+// ends with suffix (such as PUTs of ".source-metadata.json"); CountSuffix
+// reads the count.
+func (p *FaultProxy) WatchSuffix(op, suffix string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.suffixes[op+" "+suffix] = 0
+}
+
+// CountSuffix returns how many requests of op ended with suffix since
+// WatchSuffix.
+func (p *FaultProxy) CountSuffix(op, suffix string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.suffixes[op+" "+suffix]
+}
+
 // Operation names the S3 operation of a path-style request.
 func Operation(r *http.Request) string {
 	q := r.URL.Query()
@@ -197,10 +220,15 @@ func Operation(r *http.Request) string {
 }
 
 // pick counts the request and returns the fault to inject, if any.
-func (p *FaultProxy) pick(op string) (Fault, int64, bool) {
+func (p *FaultProxy) pick(op, path string) (Fault, int64, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts[op]++
+	for k := range p.suffixes {
+		if o, suffix, _ := strings.Cut(k, " "); o == op && strings.HasSuffix(path, suffix) {
+			p.suffixes[k]++
+		}
+	}
 	for i, f := range p.faults {
 		if f.Op != "" && f.Op != op {
 			continue
@@ -220,8 +248,11 @@ func (p *FaultProxy) pick(op string) (Fault, int64, bool) {
 
 // ServeHTTP forwards one request, or fails it as a fault says.
 func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f, rate, faulty := p.pick(Operation(r))
+	f, rate, faulty := p.pick(Operation(r), r.URL.Path)
 	switch {
+	case faulty && f.KeyErrors != "" && Operation(r) == "DeleteObjects":
+		answerKeyErrors(w, r, f.KeyErrors)
+		return
 	case faulty && f.Status != 0:
 		_, _ = io.Copy(io.Discard, r.Body)
 		code := "InternalError"
@@ -297,4 +328,25 @@ func (s *slowReader) Read(b []byte) (int, error) {
 		time.Sleep(ahead)
 	}
 	return n, err
+}
+
+// answerKeyErrors answers a DeleteObjects request with code for each key.
+func answerKeyErrors(w http.ResponseWriter, r *http.Request, code string) {
+	var req struct {
+		Objects []struct {
+			Key string `xml:"Key"`
+		} `xml:"Object"`
+	}
+	body, _ := io.ReadAll(r.Body)
+	_ = xml.Unmarshal(body, &req)
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><DeleteResult>`)
+	for _, o := range req.Objects {
+		b.WriteString("<Error><Key>")
+		_ = xml.EscapeText(&b, []byte(o.Key))
+		fmt.Fprintf(&b, "</Key><Code>%s</Code><Message>injected by the fault proxy</Message></Error>", code)
+	}
+	b.WriteString("</DeleteResult>")
+	w.Header().Set("Content-Type", "application/xml")
+	_, _ = io.WriteString(w, b.String())
 }
