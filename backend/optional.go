@@ -59,11 +59,12 @@ type ObjectWalker interface {
 // IncompleteCleaner removes what interrupted writes left behind:
 // temporary files of a killed process, unfinished multipart uploads.
 type IncompleteCleaner interface {
-	// CleanIncomplete removes leftovers under folder ("" for the whole
-	// repository) that no live writer is using. Where a store cannot tell
-	// (S3 multipart uploads), only leftovers started more than olderThan
-	// ago are removed. It returns how many it removed.
-	CleanIncomplete(ctx context.Context, repo RepoRef, folder string, olderThan time.Duration) (int, error)
+	// CleanIncomplete removes leftovers in folder ("" for the root), and
+	// in the folders below it if recursive, that no live writer is using.
+	// Where a store cannot tell (S3 multipart uploads), only leftovers
+	// started more than olderThan ago are removed. It returns how many it
+	// removed.
+	CleanIncomplete(ctx context.Context, repo RepoRef, folder string, recursive bool, olderThan time.Duration) (int, error)
 }
 
 // PutObjectIfAbsent stores r under path unless an object is already
@@ -154,9 +155,9 @@ func walkFolders(ctx context.Context, s StorageClient, repo RepoRef, folder stri
 
 // CleanIncomplete removes what interrupted writes left under folder, on
 // stores that can (IncompleteCleaner); on others it does nothing.
-func CleanIncomplete(ctx context.Context, s StorageClient, repo RepoRef, folder string, olderThan time.Duration) (int, error) {
+func CleanIncomplete(ctx context.Context, s StorageClient, repo RepoRef, folder string, recursive bool, olderThan time.Duration) (int, error) {
 	if c, ok := s.(IncompleteCleaner); ok {
-		return c.CleanIncomplete(ctx, repo, folder, olderThan)
+		return c.CleanIncomplete(ctx, repo, folder, recursive, olderThan)
 	}
 	return 0, nil
 }

@@ -66,11 +66,11 @@ func (s *Store) WalkObjects(ctx context.Context, repo backend.RepoRef, folder st
 
 // CleanIncomplete removes what interrupted uploads left in a repository
 // the caller may write to.
-func (s *Store) CleanIncomplete(ctx context.Context, repo backend.RepoRef, folder string, olderThan time.Duration) (int, error) {
+func (s *Store) CleanIncomplete(ctx context.Context, repo backend.RepoRef, folder string, recursive bool, olderThan time.Duration) (int, error) {
 	if err := s.need(ctx, repo, ReadWrite, "clean up"); err != nil {
 		return 0, err
 	}
-	return backend.CleanIncomplete(ctx, s.base, repo, folder, olderThan)
+	return backend.CleanIncomplete(ctx, s.base, repo, folder, recursive, olderThan)
 }
 
 // GetObjectRange reads part of an object of a repository the caller may

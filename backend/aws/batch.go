@@ -204,12 +204,12 @@ func walkEntry(rel string, size int64) (backend.Entry, bool) {
 	return backend.Entry{Name: name, Path: rel, Type: typ, Size: size}, true
 }
 
-// CleanIncomplete aborts the unfinished multipart uploads under folder
-// that were started more than olderThan ago. S3 cannot tell a live upload
+// CleanIncomplete aborts the unfinished multipart uploads in folder (and
+// below it if recursive) that were started more than olderThan ago. S3 cannot tell a live upload
 // from one whose process died, so age is the test here; a new multipart
 // upload of a key also aborts earlier ones of that same key (see
 // abortStaleUploads).
-func (s *Store) CleanIncomplete(ctx context.Context, repo backend.RepoRef, folder string, olderThan time.Duration) (int, error) {
+func (s *Store) CleanIncomplete(ctx context.Context, repo backend.RepoRef, folder string, recursive bool, olderThan time.Duration) (int, error) {
 	if err := backend.ValidateRef(repo); err != nil {
 		return 0, err
 	}
@@ -223,7 +223,8 @@ func (s *Store) CleanIncomplete(ctx context.Context, repo backend.RepoRef, folde
 	}
 	cutoff := time.Now().Add(-olderThan)
 	return s.abortUploads(ctx, prefix, func(u s3types.MultipartUpload) bool {
-		return u.Initiated != nil && u.Initiated.Before(cutoff)
+		below := strings.Contains(strings.TrimPrefix(deref(u.Key, ""), prefix), "/")
+		return u.Initiated != nil && u.Initiated.Before(cutoff) && (recursive || !below)
 	})
 }
 

@@ -97,18 +97,37 @@ func tempName() string {
 // createTemp makes a new temporary file in dir, with the permissions a
 // created file normally gets (0666 less the umask), and locks it: a
 // temporary file nobody holds locked was left by a writer that died, and
-// CleanIncomplete removes it.
+// CleanIncomplete removes it. A cleaner can lock and remove the file in
+// the moment between its creation and the lock; that is checked after
+// locking, and another file made.
 func createTemp(dir string) (*os.File, error) {
 	for range 10 {
-		f, err := os.OpenFile(filepath.Join(dir, tempName()), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
-		if !errors.Is(err, fs.ErrExist) {
-			if err == nil {
-				_, _ = tryLock(f) // a new file: free, unless locking is unsupported here
-			}
-			return f, err
+		name := filepath.Join(dir, tempName())
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
 		}
+		if err != nil {
+			return nil, err
+		}
+		// Without locks on this file system there is no cleaner to race
+		// with (it cannot take a lock either), so a failure is no matter.
+		if lockWait(f) != nil || still(f, name) {
+			return f, nil
+		}
+		f.Close() // a cleaner took it
 	}
 	return nil, fmt.Errorf("create temporary file in %s: too many collisions", dir)
+}
+
+// still reports whether name is still the open file f.
+func still(f *os.File, name string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(name)
+	return err == nil && os.SameFile(a, b)
 }
 
 // hiddenName reports whether a directory entry is never listed: temporary

@@ -83,12 +83,13 @@ func (s *Store) PutObjectIfAbsent(ctx context.Context, ref backend.RepoRef, path
 	return s.putObject(ctx, ref, path, r, size, true)
 }
 
-// CleanIncomplete removes the temporary files under folder that no live
-// writer holds: files that a killed coop process (or a crash) left behind.
+// CleanIncomplete removes the temporary files in folder (and below it if
+// recursive) that no live writer holds: files that a killed coop process
+// (or a crash) left behind.
 // Every writer keeps its temporary file locked until it is renamed into
 // place, so a file that can be locked is abandoned, whatever its age;
 // olderThan is not needed here and is ignored.
-func (s *Store) CleanIncomplete(ctx context.Context, ref backend.RepoRef, folder string, _ time.Duration) (int, error) {
+func (s *Store) CleanIncomplete(ctx context.Context, ref backend.RepoRef, folder string, recursive bool, _ time.Duration) (int, error) {
 	folder, err := backend.CleanFolder(folder)
 	if err != nil {
 		return 0, err
@@ -108,7 +109,13 @@ func (s *Store) CleanIncomplete(ctx context.Context, ref backend.RepoRef, folder
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}
-		if d.IsDir() || !d.Type().IsRegular() || !strings.HasPrefix(d.Name(), TempPrefix) {
+		if d.IsDir() {
+			if p != abs && !recursive {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !strings.HasPrefix(d.Name(), TempPrefix) {
 			return nil
 		}
 		if removeAbandoned(p) {

@@ -28,6 +28,9 @@ type childSpec struct {
 	AWS     aws.Config // an AWS store
 	Spec    Spec
 	Workers int
+	// FileLimit caps the size of any file the child writes (RLIMIT_FSIZE),
+	// so that a write past it fails as on a full disk.
+	FileLimit uint64
 }
 
 // childMain runs a childSpec; its exit code is 0 if the job is Done.
@@ -38,6 +41,12 @@ func childMain() int {
 		return 2
 	}
 	ctx := context.Background()
+	if c.FileLimit > 0 {
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: c.FileLimit, Max: c.FileLimit}); err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			return 2
+		}
+	}
 	var store backend.Store
 	var err error
 	if c.Root != "" {
@@ -71,7 +80,12 @@ func childMain() int {
 // startChild starts this test binary as a child running spec on e's store.
 func startChild(t *testing.T, e *env, spec Spec) (*exec.Cmd, *strings.Builder) {
 	t.Helper()
-	c := childSpec{Root: e.root, AWS: e.cfg, Spec: spec, Workers: 8}
+	return startChildSpec(t, childSpec{Root: e.root, AWS: e.cfg, Spec: spec, Workers: 8})
+}
+
+// startChildSpec starts this test binary as a child running c.
+func startChildSpec(t *testing.T, c childSpec) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
 	b, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)
@@ -220,4 +234,40 @@ func eventually(d time.Duration, ok func() bool) bool {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return false
+}
+
+// A full disk (here: a file-size limit) fails the file being written with
+// the system's reason, and leaves neither it nor a temporary file.
+func TestFullDiskFailsCleanly(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		src := t.TempDir()
+		writeFiles(t, src, map[string][]byte{"big.bin": content("big", 3<<20)})
+		q := newQueue(t, e, Options{})
+		wantState(t, q, run(t, q, Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(src, "big.bin"), Remote: "big.bin"})[0], Done)
+
+		dst := t.TempDir()
+		cmd, out := startChildSpec(t, childSpec{Root: e.root, AWS: e.cfg, Workers: 2, FileLimit: 1 << 20,
+			Spec: Spec{Kind: DownloadFile, Repo: testRepo, Local: filepath.Join(dst, "big.bin"), Remote: "big.bin"}})
+		if err := cmd.Wait(); err == nil || !strings.Contains(out.String(), "file too large") {
+			t.Errorf("download past the limit: %v\n%s", err, out)
+		}
+		if ents, _ := os.ReadDir(dst); len(ents) != 0 {
+			t.Errorf("the failed download left %v", ents)
+		}
+		if e.name != "local" {
+			return
+		}
+		cmd, out = startChildSpec(t, childSpec{Root: e.root, Workers: 2, FileLimit: 1 << 20,
+			Spec: Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(src, "big.bin"), Remote: "again.bin"}})
+		if err := cmd.Wait(); err == nil || !strings.Contains(out.String(), "file too large") {
+			t.Errorf("upload past the limit: %v\n%s", err, out)
+		}
+		if _, err := e.store.StatObject(t.Context(), testRepo, "again.bin"); !errors.Is(err, backend.ErrNotFound) {
+			t.Errorf("the failed upload is visible: %v", err)
+		}
+		if n := leftovers(t, e, ""); n != 0 {
+			t.Errorf("the failed upload left %d temporary files", n)
+		}
+		checkMetadata(t, e.store, testRepo)
+	})
 }

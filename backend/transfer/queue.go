@@ -102,7 +102,7 @@ type Queue struct {
 	order   []*job // submission order; cleared jobs removed
 	nextID  JobID
 	writers map[backend.RepoRef]*metaWriter
-	cleaned map[Affected]bool // folders already cleaned of leftovers
+	cleaned map[Affected]bool // folders cleaned of leftovers: true if recursively
 	closed  bool
 
 	subMu sync.Mutex // guards subs; taken after q.mu and any job's mu

@@ -196,11 +196,14 @@ func transient(err error) bool {
 		return false
 	}
 	if errors.Is(err, backend.ErrUnavailable) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) {
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.ETIMEDOUT) {
 		return true
 	}
+	// Not any net.Error: every syscall.Errno is one (a full disk too).
+	var op *net.OpError
 	var ne net.Error
-	return errors.As(err, &ne)
+	return errors.As(err, &op) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // sleepCtx waits d, or until ctx ends.

@@ -52,7 +52,7 @@ func (q *Queue) produceUpload(j *job) error {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("%w: not a regular file", backend.ErrInvalid)
 		}
-		q.cleanOnce(j.ctx, spec.Repo, parent(spec.Remote))
+		q.cleanOnce(j.ctx, spec.Repo, parent(spec.Remote), false)
 		return q.queueUploads(j, []uploadItem{{local: spec.Local, remote: spec.Remote, size: fi.Size()}})
 	}
 	if !fi.IsDir() {
@@ -63,7 +63,7 @@ func (q *Queue) produceUpload(j *job) error {
 		return err
 	}
 	j.counted()
-	q.cleanOnce(j.ctx, spec.Repo, spec.Remote)
+	q.cleanOnce(j.ctx, spec.Repo, spec.Remote, true)
 	return q.queueUploads(j, items)
 }
 
@@ -223,9 +223,11 @@ func (q *Queue) landed(t *task) bool {
 
 // conflict settles an upload whose name is taken, as policy says. An
 // object with exactly the content of the file (same SHA-256) is not a
-// conflict: it is recorded and counted as skipped. That is also how an
-// upload whose answer was lost (a dropped connection after the store
-// had it all) is recognised when it is tried again.
+// conflict: it is recorded and counted as skipped, so that running an
+// upload again after a partial failure redoes only what is missing or
+// different. That is also how an upload whose answer was lost (a dropped
+// connection after the store had it all) is recognised when it is tried
+// again.
 func (q *Queue) conflict(t *task, policy Policy) {
 	j := t.job
 	if info, same := q.identical(j.ctx, j.spec.Repo, t); same {
@@ -245,25 +247,57 @@ func (q *Queue) conflict(t *task, policy Policy) {
 }
 
 // identical reports whether the object at t.remote holds the content of
-// t.local, by the SHA-256 the store keeps (stores that keep none never
-// match).
+// t.local: by the SHA-256 the store keeps, or, for an object up to
+// compareSize whose store keeps none (a local store, an S3 multipart
+// object), by reading it.
 func (q *Queue) identical(ctx context.Context, repo backend.RepoRef, t *task) (backend.ObjectInfo, bool) {
 	info, err := q.store.StatObject(ctx, repo, t.remote)
-	if err != nil || info.Checksum == "" {
+	if err != nil || info.ContentType == directoryType {
 		return info, false
 	}
-	f, err := openRegular(t.local)
-	if err != nil {
+	local, size, err := hashFile(t.local)
+	if err != nil || size != info.Size {
 		return info, false
+	}
+	info.Path = t.remote
+	if info.Checksum == "" {
+		if info.Size > compareSize {
+			return info, false
+		}
+		rc, _, err := q.store.GetObject(ctx, repo, t.remote)
+		if err != nil {
+			return info, false
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, rc)
+		rc.Close()
+		if err != nil {
+			return info, false
+		}
+		info.Checksum = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	}
+	return info, info.Checksum == local
+}
+
+// compareSize is the largest object read back to compare with a file.
+const compareSize = 64 << 20
+
+// directoryType is the content type a local store gives a folder.
+const directoryType = "inode/directory"
+
+// hashFile returns the SHA-256 ("sha256:<hex>") and size of a local file.
+func hashFile(p string) (string, int64, error) {
+	f, err := openRegular(p)
+	if err != nil {
+		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
 	n, err := io.Copy(h, f)
-	if err != nil || n != info.Size {
-		return info, false
+	if err != nil {
+		return "", 0, err
 	}
-	info.Path = t.remote
-	return info, info.Checksum == "sha256:"+hex.EncodeToString(h.Sum(nil))
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // openRegular opens a local file for reading, refusing anything but a

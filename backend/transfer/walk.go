@@ -11,13 +11,14 @@ func (q *Queue) walkRemote(ctx context.Context, repo backend.RepoRef, folder str
 	return backend.Walk(ctx, q.store, repo, folder, fn)
 }
 
-// cleanOnce removes what interrupted uploads left under folder, once per
-// Queue and folder (a folder inside one already cleaned is skipped).
-// Failures are ignored: this is housekeeping.
-func (q *Queue) cleanOnce(ctx context.Context, repo backend.RepoRef, folder string) {
+// cleanOnce removes what interrupted uploads left in folder (and below
+// it if recursive), once per Queue: a folder already cleaned, or inside
+// one cleaned recursively, is skipped. Failures are ignored: this is
+// housekeeping.
+func (q *Queue) cleanOnce(ctx context.Context, repo backend.RepoRef, folder string, recursive bool) {
 	q.mu.Lock()
 	for d := folder; ; d = parent(d) {
-		if q.cleaned[Affected{repo, d}] {
+		if done, ok := q.cleaned[Affected{repo, d}]; ok && (done || d == folder) && (!recursive || done) {
 			q.mu.Unlock()
 			return
 		}
@@ -25,9 +26,9 @@ func (q *Queue) cleanOnce(ctx context.Context, repo backend.RepoRef, folder stri
 			break
 		}
 	}
-	q.cleaned[Affected{repo, folder}] = true
+	q.cleaned[Affected{repo, folder}] = recursive
 	q.mu.Unlock()
-	_, _ = backend.CleanIncomplete(ctx, q.store, repo, folder, q.opts.StaleUploadAge)
+	_, _ = backend.CleanIncomplete(ctx, q.store, repo, folder, recursive, q.opts.StaleUploadAge)
 }
 
 // cleanLocalOnce removes abandoned download part files from dir, once
