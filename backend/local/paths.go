@@ -112,7 +112,8 @@ func createTemp(dir string) (*os.File, error) {
 		}
 		// Without locks on this file system there is no cleaner to race
 		// with (it cannot take a lock either), so a failure is no matter.
-		if lockWait(f) != nil || still(f, name) {
+		locked := lockWait(f) == nil
+		if !locked || still(f, name) {
 			return f, nil
 		}
 		f.Close() // a cleaner took it
