@@ -169,9 +169,9 @@ var ErrObjectChanged = errors.New("object changed while it was being read")
 // RangeGetter reads part of an object, so that a large object can be
 // fetched as several ranges at once.
 type RangeGetter interface {
-	// GetObjectRange opens length bytes of path from offset. With a
-	// non-empty etag it fails with ErrObjectChanged if the object no
-	// longer has that ETag.
+	// GetObjectRange opens length bytes of path from offset (all the rest
+	// if length < 0). With a non-empty etag it fails with ErrObjectChanged
+	// if the object no longer has that ETag.
 	GetObjectRange(ctx context.Context, repo RepoRef, path string, offset, length int64, etag string) (io.ReadCloser, error)
 }
 
@@ -198,6 +198,9 @@ func GetObjectRange(ctx context.Context, s StorageClient, repo RepoRef, path str
 	if err != nil {
 		rc.Close()
 		return nil, fmt.Errorf("read %s/%s at %d: %w", repo, path, offset, err)
+	}
+	if length < 0 {
+		return rc, nil
 	}
 	return limitedCloser{Reader: io.LimitReader(rc, length), Closer: rc}, nil
 }

@@ -310,9 +310,12 @@ func (s *Store) abortUploads(ctx context.Context, prefix string, match func(s3ty
 	}
 }
 
-// GetObjectRange reads length bytes of an object from offset with one
-// ranged GET; with etag set, If-Match makes S3 refuse (412) if the object
-// was replaced meanwhile, which is backend.ErrObjectChanged.
+// GetObjectRange reads length bytes of an object from offset (to the end
+// if length < 0) with one GET; with etag set, If-Match makes S3 refuse
+// (412) if the object was replaced meanwhile, which is
+// backend.ErrObjectChanged. Unlike GetObject it does not ask for the
+// stored checksum, so the SDK does not hash the body: for callers that
+// check the content themselves.
 func (s *Store) GetObjectRange(ctx context.Context, repo backend.RepoRef, p string, offset, length int64, etag string) (io.ReadCloser, error) {
 	if err := backend.ValidateRef(repo); err != nil {
 		return nil, err
@@ -321,9 +324,12 @@ func (s *Store) GetObjectRange(ctx context.Context, repo backend.RepoRef, p stri
 		return nil, err
 	}
 	key := repoPrefix(repo) + p
-	in := &s3.GetObjectInput{
-		Bucket: &s.cfg.Bucket, Key: &key,
-		Range: ptr(fmt.Sprintf("bytes=%d-%d", offset, offset+length-1)),
+	in := &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: &key}
+	switch {
+	case length >= 0:
+		in.Range = ptr(fmt.Sprintf("bytes=%d-%d", offset, offset+length-1))
+	case offset > 0:
+		in.Range = ptr(fmt.Sprintf("bytes=%d-", offset))
 	}
 	if etag != "" {
 		in.IfMatch = ptr(`"` + strings.Trim(etag, `"`) + `"`)

@@ -83,8 +83,14 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn fun
 	op := "update metadata of " + repo.String()
 	key := metadataKey(repo)
 	for attempt := 0; ; attempt++ {
-		doc, etag, exists, err := s.readMetadata(ctx, repo)
-		if err != nil {
+		doc, etag, exists, err := backend.SourceMetadata{}, "", true, error(nil)
+		cached, cachedETag := (*backend.SourceMetadata)(nil), ""
+		if attempt == 0 {
+			cached, cachedETag = s.docs.take(repo)
+		}
+		if cached != nil {
+			doc, etag = *cached, cachedETag
+		} else if doc, etag, exists, err = s.readMetadata(ctx, repo); err != nil {
 			return fmt.Errorf("update: %w", err)
 		}
 		if !exists {
@@ -113,8 +119,11 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn fun
 		} else {
 			in.IfNoneMatch = ptr("*")
 		}
-		_, err = s.s3.PutObject(ctx, in)
+		out, err := s.s3.PutObject(ctx, in)
 		if err == nil {
+			if len(body) >= docCacheMin && out.ETag != nil {
+				s.docs.keep(repo, *out.ETag, &doc)
+			}
 			return nil
 		}
 		if !lostRace(err) {

@@ -88,6 +88,8 @@ type Store struct {
 	uploader *transfermanager.Client
 	// uploading counts this Store's multipart uploads per key.
 	uploading keySet
+	// docs keeps the last large metadata document written.
+	docs docCache
 	// s3Where and ddbWhere name the endpoints in messages.
 	s3Where, ddbWhere string
 }
@@ -228,7 +230,10 @@ func (s *Store) Config() Config { return s.cfg }
 // Close releases the store. It holds nothing open between calls (idle
 // connections time out by themselves), so this is a no-op kept for the
 // interface.
-func (s *Store) Close() error { return nil }
+func (s *Store) Close() error {
+	s.docs.clear()
+	return nil
+}
 
 // sse returns the server-side encryption to ask for on writes.
 func (s *Store) sse() s3types.ServerSideEncryption {

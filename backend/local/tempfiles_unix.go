@@ -3,6 +3,7 @@
 package local
 
 import (
+	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -12,9 +13,23 @@ import (
 // cleaner looking at a new temporary file holds it, and only for a moment.
 func lockWait(f *os.File) error {
 	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if err != unix.EINTR {
+		err := flock(f, unix.LOCK_EX)
+		if !errors.Is(err, unix.EINTR) {
 			return err
 		}
 	}
+}
+
+// flock applies flock(2) to f without f.Fd(), which would switch the file
+// to blocking mode (two fcntl calls each time).
+func flock(f *os.File, how int) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = unix.Flock(int(fd), how) }); err != nil {
+		return err
+	}
+	return ferr
 }

@@ -40,6 +40,16 @@ type metaWriter struct {
 	since    time.Time // when the oldest pending op arrived
 	flushing bool
 	closing  bool
+	took     time.Duration // how long the last write took
+}
+
+// interval is how long changes may wait: the queue's metadata interval,
+// or longer for a document so large that writing it takes a while, so
+// that writing it never takes more than about a quarter of the time.
+func (w *metaWriter) interval() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return max(w.q.opts.MetadataInterval, 3*w.took)
 }
 
 // writer returns the repository's writer, starting it if needed.
@@ -108,8 +118,9 @@ func (w *metaWriter) loop() {
 		w.mu.Lock()
 		n, since, closing := len(w.ops), w.since, w.closing
 		w.mu.Unlock()
+		interval := w.interval()
 		due := n > 0 && (closing || n >= w.q.opts.MetadataBatch || w.q.busy.Load() == 0 ||
-			time.Since(since) >= w.q.opts.MetadataInterval)
+			time.Since(since) >= interval)
 		if due {
 			w.flush()
 			continue
@@ -122,7 +133,7 @@ func (w *metaWriter) loop() {
 			tick  <-chan time.Time
 		)
 		if n > 0 {
-			timer = time.NewTimer(time.Until(since.Add(w.q.opts.MetadataInterval)))
+			timer = time.NewTimer(time.Until(since.Add(interval)))
 			tick = timer.C
 		}
 		select {
@@ -152,6 +163,12 @@ func (w *metaWriter) flush() {
 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.q.ctx), metaFlushTimeout)
 	defer cancel()
+	start := time.Now()
+	defer func() {
+		w.mu.Lock()
+		w.took = time.Since(start)
+		w.mu.Unlock()
+	}()
 	now := w.q.opts.Now().UTC()
 	var err error
 	for try := 1; ; try++ {

@@ -14,9 +14,10 @@ import (
 // Defaults an Options falls back to.
 const (
 	// DefaultWorkers is how many files move at once: enough to hide the
-	// latency of small files; large files also move their parts in
-	// parallel inside each worker.
-	DefaultWorkers = 16
+	// latency of small files (requests to S3, file creation on a slow
+	// disk); large files move at most bigAtOnce at a time, each with its
+	// parts in parallel.
+	DefaultWorkers = 64
 	// DefaultMetadataInterval bounds how long a finished file waits for
 	// its metadata entry to be written.
 	DefaultMetadataInterval = time.Second
@@ -108,6 +109,12 @@ type Queue struct {
 	subMu sync.Mutex // guards subs; taken after q.mu and any job's mu
 	subs  map[*Subscription]struct{}
 
+	// rangeSlots and rangeFree bound and recycle the parts of ranged
+	// downloads in memory; bigSlots bounds the large files moving at once.
+	rangeSlots chan struct{}
+	rangeFree  chan []byte
+	bigSlots   chan struct{}
+
 	busy  atomic.Int64  // producers running, tasks queued or running
 	seq   atomic.Uint64 // bumped on every change a Subscription may report
 	moved atomic.Int64  // bytes moved by all jobs, for rates
@@ -128,6 +135,10 @@ func New(ctx context.Context, store backend.Store, opts Options) *Queue {
 		subs:    map[*Subscription]struct{}{},
 		writers: map[backend.RepoRef]*metaWriter{},
 		cleaned: map[Affected]bool{},
+
+		rangeSlots: make(chan struct{}, rangeBudget),
+		rangeFree:  make(chan []byte, rangeBudget),
+		bigSlots:   make(chan struct{}, bigAtOnce),
 	}
 	for range opts.Workers {
 		q.workers.Go(q.worker)

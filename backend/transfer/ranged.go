@@ -9,13 +9,15 @@ import (
 )
 
 // Ranged downloads: an object of at least 2×rangePart bytes is fetched as
-// ranges of rangePart, rangeConcurrency at a time; each range is written
-// at its offset by the goroutine that fetched it (writes to the page cache
-// are as slow as the network here, so they go in parallel too), then
-// hashed in order, so at most rangeConcurrency+1 parts are in memory.
+// ranges of rangePart, up to rangeConcurrency at a time; each range is
+// written at its offset by the goroutine that fetched it (writes to the
+// page cache cost as much as the network here, so they go in parallel
+// too), then hashed in order. Parts in memory are bounded across the
+// whole queue by rangeBudget (128 MiB), however many downloads run.
 const (
-	rangePart        = 16 << 20
-	rangeConcurrency = 4
+	rangePart        = 8 << 20
+	rangeConcurrency = 8
+	rangeBudget      = 16
 	rangeRetries     = 3
 	// copyBuffer is the buffer of a one-stream download.
 	copyBuffer = 1 << 20
@@ -35,18 +37,27 @@ func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path stri
 	for i := range results {
 		results[i] = make(chan result, 1)
 	}
-	slots := make(chan struct{}, rangeConcurrency) // parts fetched but not yet written
-	free := make(chan []byte, rangeConcurrency+1)
+	mine := make(chan struct{}, rangeConcurrency) // this download's parts in memory
+	dispatched := 0                               // owned by the dispatcher until done closes
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		for i := range n {
 			select {
-			case slots <- struct{}{}:
+			case mine <- struct{}{}:
 			case <-ctx.Done():
 				return
 			}
+			select {
+			case q.rangeSlots <- struct{}{}:
+			case <-ctx.Done():
+				<-mine
+				return
+			}
+			dispatched++
 			var buf []byte
 			select {
-			case buf = <-free:
+			case buf = <-q.rangeFree:
 			default:
 				buf = make([]byte, rangePart)
 			}
@@ -63,23 +74,39 @@ func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path stri
 			}()
 		}
 	}()
-	for i := range n {
+	release := func(buf []byte) {
+		select {
+		case q.rangeFree <- buf[:cap(buf)]:
+		default:
+		}
+		<-q.rangeSlots
+		<-mine
+	}
+	hashed := 0 // parts hashed (or failed) and given back
+	var err error
+	for hashed < n && err == nil {
 		var r result
 		select {
-		case r = <-results[i]:
+		case r = <-results[hashed]:
 		case <-ctx.Done():
-			return ctx.Err()
+			err = ctx.Err()
+			continue
 		}
-		if r.err != nil {
-			return r.err
+		if err = r.err; err == nil {
+			_, err = sum.Write(r.buf)
 		}
-		if _, err := sum.Write(r.buf); err != nil {
-			return err
-		}
-		free <- r.buf[:cap(r.buf)]
-		<-slots
+		release(r.buf)
+		hashed++
 	}
-	return nil
+	if err != nil {
+		// Give back what the parts still in flight hold.
+		cancel()
+		<-done
+		for i := hashed; i < dispatched; i++ {
+			release((<-results[i]).buf)
+		}
+	}
+	return err
 }
 
 // fetchRange fills buf from the object at off, trying again after a

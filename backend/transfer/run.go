@@ -86,15 +86,40 @@ func (q *Queue) worker() {
 		j.running()
 		switch t.op {
 		case opUpload:
-			q.upload(t)
+			q.big(t, q.upload)
 		case opDownload:
-			q.download(t)
+			q.big(t, q.download)
 		case opDelete:
 			q.deleteOne(t)
 		case opDeleteBatch:
 			q.deleteBatch(t)
 		}
 	}
+}
+
+// Large files (bigSize and up) move at most bigAtOnce at a time: each
+// holds tens of MiB of parts in memory, and moves its parts in parallel
+// already.
+const (
+	bigSize   = 16 << 20
+	bigAtOnce = 4
+)
+
+// big runs a transfer task, waiting for a turn first if its file is large.
+func (q *Queue) big(t *task, run func(*task)) {
+	if t.size < bigSize {
+		run(t)
+		return
+	}
+	select {
+	case q.bigSlots <- struct{}{}:
+	case <-t.job.ctx.Done():
+		q.release(t)
+		q.complete(t)
+		return
+	}
+	defer func() { <-q.bigSlots }()
+	run(t)
 }
 
 // add counts a new task of j's run and queues it; it fails only when the

@@ -147,7 +147,7 @@ Access flags:
   --audit-log PATH       where writes are recorded (default: .coop/audit.log in the storage root)
 
 Transfer flags (upload, download, rm):
-  --workers N            files moved at once (default 16; large files also move parts in parallel)
+  --workers N            files moved at once (default 64; large files also move parts in parallel)
   --overwrite            replace files that exist (by default such a file fails, nothing is replaced)
   --skip-existing        leave files that exist and skip them
   --yes                  rm -r: do not ask first (it asks only when stdin is a terminal)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -30,6 +31,9 @@ func (a *app) runTransfers(ctx context.Context, store backend.Store, workers int
 	}
 	failed := int64(len(pre))
 	start := time.Now()
+	// Thousands of small requests make much short-lived garbage; collecting
+	// it less often costs some memory and saves a good share of the CPU.
+	debug.SetGCPercent(200)
 	q := transfer.New(ctx, store, transfer.Options{Workers: workers})
 	defer func() { _ = q.Close() }() // closed below on the normal path
 	for _, s := range specs {

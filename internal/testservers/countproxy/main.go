@@ -1,7 +1,8 @@
 // Command countproxy puts a testservers.FaultProxy (with no faults) in
 // front of an S3 server and counts its requests by operation, for the
 // benchmark script: it prints its URL on the first line of stdout, then,
-// when stopped with SIGINT or SIGTERM, one "operation count" line each.
+// when stopped with SIGINT or SIGTERM, one "operation count" line each
+// (and "operation suffix count" for each -watch OP:SUFFIX).
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/coopterm/coop/internal/testservers"
@@ -17,6 +19,14 @@ import (
 
 func main() {
 	target := flag.String("target", "", "S3 endpoint to forward to, e.g. http://127.0.0.1:7070")
+	var watches []string
+	flag.Func("watch", "also count operation OP on paths ending with SUFFIX (OP:SUFFIX); repeatable", func(v string) error {
+		if !strings.Contains(v, ":") {
+			return fmt.Errorf("want OP:SUFFIX, not %q", v)
+		}
+		watches = append(watches, v)
+		return nil
+	})
 	flag.Parse()
 	if *target == "" {
 		fmt.Fprintln(os.Stderr, "usage: countproxy -target URL")
@@ -26,6 +36,10 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "countproxy:", err)
 		os.Exit(1)
+	}
+	for _, w := range watches {
+		op, suffix, _ := strings.Cut(w, ":")
+		p.WatchSuffix(op, suffix)
 	}
 	fmt.Println(p.URL)
 	sig := make(chan os.Signal, 1)
@@ -40,5 +54,9 @@ func main() {
 	slices.Sort(ops)
 	for _, op := range ops {
 		fmt.Printf("%s %d\n", op, counts[op])
+	}
+	for _, w := range watches {
+		op, suffix, _ := strings.Cut(w, ":")
+		fmt.Printf("%s %s %d\n", op, suffix, p.CountSuffix(op, suffix))
 	}
 }

@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# bench-transfers.sh — coop's transfers against s5cmd's, side by side in one
+# run, on versitygw (S3) and DynamoDB Local started here on free ports:
+#
+#   upload 1,000 files of 64 KiB       upload one 1 GiB file
+#   download both back                 delete 10,000 objects
+#
+# then, through a counting proxy, how many DeleteObjects requests coop
+# needs for 10,000 objects and how many metadata writes an upload makes,
+# and what it costs to upload into a repository whose metadata already
+# holds 100,000 entries (on the AWS store and on the local store).
+#
+# Each comparison runs ROUNDS times (default 3), the two tools in turn
+# (one round coop first, the next s5cmd first), and the medians are
+# compared: ratio = s5cmd time / coop time, so 1.0 or more means coop is at
+# least as fast. coop computes and checks a SHA-256 of every file; s5cmd
+# checks nothing. Downloads are compared with the sources after timing.
+#
+# Environment: ROUNDS, BENCH_DIR (where the data goes, default $TMPDIR),
+# KEEP_ALIVE=0 to run versitygw without --keep-alive (its default; real S3
+# keeps connections), SKIP_META=1 to skip the 100,000-entry measurement.
+# Needs the test servers (scripts/test-servers.sh install) and Go; builds
+# coop, and s5cmd v2.3.0 from the Go module proxy into .cache/bin.
+# About 5 GiB of disk at the peak; everything is removed at the end.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="$REPO/.cache"
+ROUNDS="${ROUNDS:-3}"
+S5CMD_VERSION="v2.3.0"
+SMALL_FILES=1000
+SMALL_SIZE=65536
+BIG_MIB=1024
+DELETE_FILES=10000
+META_ENTRIES=100000
+ACCESS_KEY=benchkey
+SECRET_KEY=benchsecret
+BUCKET=bench
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+WORK="$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/coop-bench.XXXXXX")"
+PIDS=()
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# ---- tools -----------------------------------------------------------------
+say "building coop and the counting proxy"
+(cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/countproxy" ./internal/testservers/countproxy)
+S5CMD="$CACHE/bin/s5cmd"
+if [[ ! -x "$S5CMD" ]]; then
+	say "building s5cmd $S5CMD_VERSION from the Go module proxy"
+	dir="$(cd "$WORK" && go mod download -json "github.com/peak/s5cmd/v2@$S5CMD_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+	[[ -d "$dir" ]] || die "go mod download of s5cmd failed"
+	cp -r "$dir" "$WORK/s5src" && chmod -R u+w "$WORK/s5src"
+	mkdir -p "$CACHE/bin"
+	(cd "$WORK/s5src" && go build -mod=mod -o "$S5CMD" .)
+	rm -rf "$WORK/s5src"
+fi
+
+# ---- servers ---------------------------------------------------------------
+eval "$("$REPO/scripts/test-servers.sh" paths)"
+[[ -x "${versitygw:-}" && -n "${dynamodb_lib:-}" ]] || die "test servers not installed: run scripts/test-servers.sh install"
+free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+	done
+	die "no free port"
+}
+wait_port() { # wait_port PORT LOG
+	for _ in $(seq 1 300); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	tail -n 20 "$2" >&2
+	die "nothing listens on $1 (log above)"
+}
+SPORT="$(free_port)"
+DPORT="$(free_port)"
+mkdir -p "$WORK/s3data"
+keep=(--keep-alive)
+[[ "${KEEP_ALIVE:-1}" == 0 ]] && keep=()
+"$versitygw" --access "$ACCESS_KEY" --secret "$SECRET_KEY" --port "127.0.0.1:$SPORT" --quiet "${keep[@]}" posix "$WORK/s3data" >"$WORK/versitygw.log" 2>&1 &
+PIDS+=($!)
+(cd "$dynamodb_lib" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -port "$DPORT") >"$WORK/dynamodb.log" 2>&1 &
+PIDS+=($!)
+wait_port "$SPORT" "$WORK/versitygw.log"
+wait_port "$DPORT" "$WORK/dynamodb.log"
+S3="http://127.0.0.1:$SPORT"
+export AWS_ACCESS_KEY_ID="$ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$SECRET_KEY" AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+export COOP_BACKEND=aws COOP_BUCKET="$BUCKET" COOP_ENDPOINT_URL="$S3" COOP_DYNAMODB_ENDPOINT="http://127.0.0.1:$DPORT" COOP_PATH_STYLE=true
+export XDG_CONFIG_HOME="$WORK/config"
+s5() { "$S5CMD" --endpoint-url "$S3" "$@"; }
+coop() { "$WORK/coop" "$@"; }
+# quiet CMD... runs an untimed step, showing its output only if it fails.
+quiet() { "$@" >"$WORK/quiet.out" 2>&1 || { cat "$WORK/quiet.out" >&2; die "$* failed"; }; }
+quiet s5 mb "s3://$BUCKET"
+quiet coop init
+quiet coop account create bench --type organization
+
+# ---- data ------------------------------------------------------------------
+say "making the data: $SMALL_FILES × $SMALL_SIZE B, one $BIG_MIB MiB file, $DELETE_FILES small files"
+mkdir -p "$WORK/small" "$WORK/del"
+head -c $((SMALL_FILES * SMALL_SIZE)) /dev/urandom | (cd "$WORK/small" && split -b "$SMALL_SIZE" -d -a 4 - f)
+head -c $((BIG_MIB << 20)) /dev/urandom >"$WORK/big.bin"
+head -c $((DELETE_FILES * 16)) /dev/urandom | (cd "$WORK/del" && split -b 16 -d -a 5 - d)
+
+# ---- timing ----------------------------------------------------------------
+now() { date +%s.%N; }
+# timed NAME TOOL CMD... runs CMD, quietly, and appends its seconds to
+# $WORK/times/NAME.TOOL.
+timed() {
+	local name=$1 tool=$2 t0 t1
+	shift 2
+	mkdir -p "$WORK/times"
+	sync
+	t0="$(now)"
+	"$@" >"$WORK/last.out" 2>&1 || { cat "$WORK/last.out" >&2; die "$tool: $name failed"; }
+	t1="$(now)"
+	echo "$t1 - $t0" | bc -l >>"$WORK/times/$name.$tool"
+}
+median() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# pair NAME COOPCMD -- S5CMD: both tools, in the round's order.
+pair() {
+	local name=$1 i
+	shift
+	local -a c=() s=()
+	while [[ $1 != -- ]]; do c+=("$1"); shift; done
+	shift
+	s=("$@")
+	if ((ROUND % 2)); then
+		timed "$name" coop "${c[@]}"; timed "$name" s5cmd "${s[@]}"
+	else
+		timed "$name" s5cmd "${s[@]}"; timed "$name" coop "${c[@]}"
+	fi
+}
+
+for ROUND in $(seq 1 "$ROUNDS"); do
+	say "round $ROUND of $ROUNDS"
+	R="round$ROUND"
+	quiet coop repo create "bench/$R"
+	D="$WORK/dl"
+	rm -rf "$D" && mkdir -p "$D/s5-small"
+	pair "upload 1,000 × 64 KiB" coop upload "$WORK/small/" "bench/$R/small" -- s5 cp "$WORK/small/*" "s3://$BUCKET/s5/$R/small/"
+	pair "upload 1 GiB" coop upload "$WORK/big.bin" "bench/$R/big.bin" -- s5 cp "$WORK/big.bin" "s3://$BUCKET/s5/$R/big.bin"
+	pair "download 1,000 × 64 KiB" coop download "bench/$R/small" "$D/coop-small" -- s5 cp "s3://$BUCKET/s5/$R/small/*" "$D/s5-small/"
+	pair "download 1 GiB" coop download "bench/$R/big.bin" "$D/coop-big.bin" -- s5 cp "s3://$BUCKET/s5/$R/big.bin" "$D/s5-big.bin"
+	cmp -s "$WORK/big.bin" "$D/coop-big.bin" || die "coop's download of big.bin differs"
+	cmp -s "$WORK/big.bin" "$D/s5-big.bin" || die "s5cmd's download of big.bin differs"
+	diff -rq "$WORK/small" "$D/coop-small" >/dev/null || die "coop's download of small/ differs"
+	rm -rf "$D"
+	quiet coop rm "bench/$R/big.bin"
+	quiet s5 rm "s3://$BUCKET/s5/$R/big.bin"
+	say "round $ROUND: storing $DELETE_FILES objects twice to delete them"
+	quiet coop upload "$WORK/del/" "bench/$R/del"
+	quiet s5 cp "$WORK/del/*" "s3://$BUCKET/s5/$R/del/"
+	pair "delete 10,000 objects" coop rm -r --yes "bench/$R/del" -- s5 rm "s3://$BUCKET/s5/$R/del/*"
+done
+
+# ---- request counts --------------------------------------------------------
+say "counting requests through a proxy"
+quiet coop repo create bench/counted
+quiet coop upload "$WORK/del/" bench/counted/del
+"$WORK/countproxy" -target "$S3" -watch "PutObject:/.source-metadata.json" >"$WORK/proxy.out" &
+PROXY_PID=$!
+PIDS+=("$PROXY_PID")
+for _ in $(seq 1 100); do [[ -s "$WORK/proxy.out" ]] && break; sleep 0.05; done
+PROXY="$(head -n1 "$WORK/proxy.out")"
+COOP_ENDPOINT_URL="$PROXY" quiet coop rm -r --yes bench/counted/del
+COOP_ENDPOINT_URL="$PROXY" quiet coop upload "$WORK/small/" bench/counted/up
+kill -INT "$PROXY_PID"
+wait "$PROXY_PID" 2>/dev/null || true
+DELETE_REQUESTS="$(awk '$1 == "DeleteObjects" {print $2}' "$WORK/proxy.out")"
+META_WRITES="$(awk '$1 == "PutObject" && $2 == "/.source-metadata.json" {print $3}' "$WORK/proxy.out")"
+
+# ---- a repository with 100,000 entries -------------------------------------
+meta_doc() { # meta_doc ACCOUNT REPO N: a metadata document with N file entries
+	python3 - "$@" <<'PY'
+import json, sys
+acct, repo, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+now = "2026-01-01T00:00:00Z"
+objs = {}
+for i in range(n):
+    objs["old/%06d.json" % i] = {"id": "%032x" % i, "type": "file", "size": 1000 + i, "mime_type": "application/json",
+        "created_at": now, "updated_at": now, "checksum": "sha256:" + "%064x" % i, "metadata": {"station": "st-%d" % (i % 97)}}
+objs["old"] = {"id": "d", "type": "directory", "size": 0, "mime_type": "", "created_at": now, "updated_at": now, "checksum": "", "metadata": {}}
+json.dump({"repository_id": repo, "account_id": acct, "last_updated": now, "objects": objs}, sys.stdout)
+PY
+}
+META_LINES=()
+if [[ "${SKIP_META:-0}" != 1 ]]; then
+	say "uploading 1,000 files into an empty repository and into one of $META_ENTRIES entries"
+	meta_doc bench big "$META_ENTRIES" >"$WORK/meta.json"
+	META_SIZE="$(du -h "$WORK/meta.json" | cut -f1)"
+	# AWS store.
+	quiet coop repo create bench/empty
+	quiet coop repo create bench/big
+	quiet s5 cp "$WORK/meta.json" "s3://$BUCKET/bench/big/.source-metadata.json"
+	timed "aws: 1,000 files into an empty repository" coop coop upload "$WORK/small/" bench/empty/new
+	timed "aws: 1,000 files into $META_ENTRIES entries" coop coop upload "$WORK/small/" bench/big/new
+	n="$(s5 cat "s3://$BUCKET/bench/big/.source-metadata.json" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["objects"]))')"
+	[[ "$n" == $((META_ENTRIES + 1 + SMALL_FILES + 1)) ]] || die "metadata of bench/big has $n entries"
+	# Local store.
+	LOCAL="$WORK/localstore"
+	(export COOP_BACKEND=local COOP_STORAGE="$LOCAL"
+		quiet coop init
+		quiet coop account create bench --type organization
+		quiet coop repo create bench/empty
+		quiet coop repo create bench/big)
+	cp "$WORK/meta.json" "$LOCAL/bench/big/.source-metadata.json"
+	COOP_BACKEND=local COOP_STORAGE="$LOCAL" timed "local: 1,000 files into an empty repository" coop coop upload "$WORK/small/" bench/empty/new
+	COOP_BACKEND=local COOP_STORAGE="$LOCAL" timed "local: 1,000 files into $META_ENTRIES entries" coop coop upload "$WORK/small/" bench/big/new
+	META_LINES+=("metadata document of $META_ENTRIES entries: $META_SIZE")
+fi
+
+# ---- report ----------------------------------------------------------------
+echo
+echo "coop vs s5cmd $S5CMD_VERSION on versitygw (keep-alive ${KEEP_ALIVE:-1}), $(nproc) cores, median of $ROUNDS rounds"
+printf '%-26s %10s %10s %8s\n' "" "coop (s)" "s5cmd (s)" "ratio"
+for name in "upload 1,000 × 64 KiB" "upload 1 GiB" "download 1,000 × 64 KiB" "download 1 GiB" "delete 10,000 objects"; do
+	c="$(median "$WORK/times/$name.coop")"
+	s="$(median "$WORK/times/$name.s5cmd")"
+	printf '%-26s %10.2f %10.2f %8.2f\n' "$name" "$c" "$s" "$(echo "$s / $c" | bc -l)"
+done
+echo
+echo "DeleteObjects requests to delete $DELETE_FILES objects: $DELETE_REQUESTS"
+echo "metadata writes while uploading $SMALL_FILES files: $META_WRITES"
+for name in "aws: 1,000 files into an empty repository" "aws: 1,000 files into $META_ENTRIES entries" \
+	"local: 1,000 files into an empty repository" "local: 1,000 files into $META_ENTRIES entries"; do
+	[[ -f "$WORK/times/$name.coop" ]] && printf '%-48s %8.2f s\n' "$name" "$(median "$WORK/times/$name.coop")"
+done
+for l in "${META_LINES[@]}"; do echo "$l"; done
