@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/coopterm/coop/internal/testservers"
 )
@@ -265,4 +266,73 @@ func TestCLITwoProcessesUpload(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Ctrl-C stops an upload: exit 1 with one line saying so, the summary, and
+// a store whose metadata holds exactly the files that were stored.
+func TestCLIInterruptedUpload(t *testing.T) {
+	root := t.TempDir()
+	env := []string{"COOP_STORAGE=" + root, "XDG_CONFIG_HOME=" + t.TempDir()}
+	makeAcme(t, env)
+	src := t.TempDir()
+	for i := range 3000 {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("f%04d", i)), strings.Repeat("x", i))
+	}
+	cmd := exec.Command(bin, "upload", "--workers", "1", src+"/", "acme/data/up")
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "acme", "data", "up")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if ents, _ := os.ReadDir(dir); len(ents) > 50 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("interrupted upload: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
+	}
+	if !strings.Contains(errb.String(), "coop: interrupted; files already transferred are kept and recorded") ||
+		!strings.Contains(out.String(), "cancelled") || !strings.Contains(out.String(), "done: ") {
+		t.Errorf("interrupted upload output:\nstdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) == 0 || len(ents) >= 3000 {
+		t.Fatalf("%d files stored; the interrupt did not land mid-upload", len(ents))
+	}
+	md := checkMetadataFile(t, filepath.Join(root, "acme", "data", ".source-metadata.json"))
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".coop-tmp-") {
+			t.Errorf("temporary file %s left", e.Name())
+		}
+		if _, ok := md["up/"+e.Name()]; !ok {
+			t.Errorf("up/%s stored but not recorded", e.Name())
+		}
+	}
+	if len(md) != len(ents)+1 { // and the folder's own entry
+		t.Errorf("%d entries for %d files", len(md), len(ents))
+	}
+}
+
+// checkMetadataFile parses a local metadata file and returns its entries.
+func checkMetadataFile(t *testing.T, path string) map[string]json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Objects map[string]json.RawMessage `json:"objects"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("metadata does not parse: %v", err)
+	}
+	return doc.Objects
 }

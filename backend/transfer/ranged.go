@@ -66,9 +66,7 @@ func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path stri
 			go func() {
 				err := q.fetchRange(ctx, repo, path, info.ETag, off, buf[:size])
 				if err == nil {
-					if _, werr := f.WriteAt(buf[:size], off); werr != nil {
-						err = &localWriteError{werr}
-					}
+					err = writeAtInPieces(f, buf[:size], off)
 				}
 				results[i] <- result{buf[:size], err}
 			}()
@@ -132,6 +130,24 @@ func (q *Queue) readRange(ctx context.Context, repo backend.RepoRef, path, etag 
 	defer rc.Close()
 	if _, err := io.ReadFull(rc, buf); err != nil {
 		return fmt.Errorf("read %s/%s at %d: %w", repo, path, off, err)
+	}
+	return nil
+}
+
+// writePiece is how much one write of a ranged download hands the file
+// system at a time: several goroutines write into the same file, and a
+// file system that serializes writes to one file (ext4 does) would keep
+// the others waiting for the whole of a large write.
+const writePiece = 1 << 20
+
+// writeAtInPieces writes b at off, writePiece at a time.
+func writeAtInPieces(f io.WriterAt, b []byte, off int64) error {
+	for len(b) > 0 {
+		n := min(len(b), writePiece)
+		if _, err := f.WriteAt(b[:n], off); err != nil {
+			return &localWriteError{err}
+		}
+		b, off = b[n:], off+int64(n)
 	}
 	return nil
 }
