@@ -215,6 +215,7 @@ func (q *Queue) fetch(t *task, f *os.File, sum io.Writer) (backend.ObjectInfo, e
 // fileWriter writes to a local file, marking its failures as local.
 type fileWriter struct{ f *os.File }
 
+// Write writes to the file.
 func (w fileWriter) Write(p []byte) (int, error) {
 	n, err := w.f.Write(p)
 	if err != nil {
@@ -244,6 +245,7 @@ type countingWriter struct {
 	n int64
 }
 
+// Write writes through, counting.
 func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
@@ -255,5 +257,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // as opposed to a failure to read the object.
 type localWriteError struct{ err error }
 
+// Error is the file system's message.
 func (e *localWriteError) Error() string { return e.err.Error() }
+
+// Unwrap gives the file system's error.
 func (e *localWriteError) Unwrap() error { return e.err }

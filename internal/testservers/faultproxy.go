@@ -318,6 +318,7 @@ type slowReader struct {
 	n     int64
 }
 
+// Read reads, then sleeps as long as the rate needs.
 func (s *slowReader) Read(b []byte) (int, error) {
 	if len(b) > 16<<10 {
 		b = b[:16<<10]
