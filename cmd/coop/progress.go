@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/charmbracelet/x/term"
@@ -54,6 +56,13 @@ func (a *app) runTransfers(ctx context.Context, store backend.Store, workers int
 		u, err := sub.Next(ctx)
 		if err != nil {
 			interrupted = ctx.Err() != nil
+			if interrupted {
+				// What was stored is being recorded; a second Ctrl-C
+				// (default handling again) ends the process at once.
+				signal.Reset(os.Interrupt, syscall.SIGTERM)
+				r.clearBar()
+				fmt.Fprintln(a.stderr, "coop: stopping; recording what was transferred (Ctrl-C again to quit at once)")
+			}
 			break
 		}
 		r.show(u)
