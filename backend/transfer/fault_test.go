@@ -17,7 +17,7 @@ func TestFailingServerIsSurvived(t *testing.T) {
 	t.Parallel()
 	e := newAWS(t)
 	src := t.TempDir()
-	files := map[string][]byte{"big.bin": content("big", 20<<20+5)}
+	files := map[string][]byte{"big.bin": content("big", 40<<20+5)} // multipart up, ranges down
 	for i := range 80 {
 		files[fmt.Sprintf("d%d/f%03d.txt", i%4, i)] = content(fmt.Sprint(i), 500+i)
 	}

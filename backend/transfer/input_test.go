@@ -151,3 +151,33 @@ func mustDo(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A download whose content does not match the recorded SHA-256 fails and
+// writes nothing (small files in one stream, large ones in ranges).
+func TestDownloadChecksIntegrity(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		src := t.TempDir()
+		writeFiles(t, src, map[string][]byte{"s.txt": []byte("small"), "b.bin": content("b", 40<<20)})
+		q := newQueue(t, e, Options{})
+		wantState(t, q, run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "d"})[0], Done)
+		err := e.store.UpdateMetadata(t.Context(), testRepo, func(m *backend.SourceMetadata) error {
+			for _, p := range []string{"d/s.txt", "d/b.bin"} {
+				entry := m.Objects[p]
+				entry.Checksum = sha([]byte("something else"))
+				m.Objects[p] = entry
+			}
+			return nil
+		})
+		mustDo(t, err)
+		dst := t.TempDir()
+		j := run(t, q, Spec{Kind: DownloadTree, Repo: testRepo, Local: dst, Remote: "d"})[0]
+		wantState(t, q, j, Failed)
+		errs := q.ItemErrors(j.ID)
+		if len(errs) != 2 || !errors.Is(errs[0], ErrChecksum) || !errors.Is(errs[1], ErrChecksum) {
+			t.Errorf("item errors %v, want two checksum mismatches", errs)
+		}
+		if ents, _ := os.ReadDir(dst); len(ents) != 0 {
+			t.Errorf("a download that failed its check left %v", ents)
+		}
+	})
+}

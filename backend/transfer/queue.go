@@ -109,11 +109,8 @@ type Queue struct {
 	subMu sync.Mutex // guards subs; taken after q.mu and any job's mu
 	subs  map[*Subscription]struct{}
 
-	// rangeSlots and rangeFree bound and recycle the parts of ranged
-	// downloads in memory; bigSlots bounds the large files moving at once.
-	rangeSlots chan struct{}
-	rangeFree  chan []byte
-	bigSlots   chan struct{}
+	// bigSlots bounds the large files moving at once.
+	bigSlots chan struct{}
 
 	busy  atomic.Int64  // producers running, tasks queued or running
 	seq   atomic.Uint64 // bumped on every change a Subscription may report
@@ -136,9 +133,7 @@ func New(ctx context.Context, store backend.Store, opts Options) *Queue {
 		writers: map[backend.RepoRef]*metaWriter{},
 		cleaned: map[Affected]bool{},
 
-		rangeSlots: make(chan struct{}, rangeBudget),
-		rangeFree:  make(chan []byte, rangeBudget),
-		bigSlots:   make(chan struct{}, bigAtOnce),
+		bigSlots: make(chan struct{}, bigAtOnce),
 	}
 	for range opts.Workers {
 		q.workers.Go(q.worker)

@@ -2,117 +2,92 @@ package transfer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"sync"
 
 	"github.com/coopterm/coop/backend"
 )
 
 // Ranged downloads: an object of at least 2×rangePart bytes is fetched as
-// ranges of rangePart, up to rangeConcurrency at a time; each range is
-// written at its offset by the goroutine that fetched it (writes to the
-// page cache cost as much as the network here, so they go in parallel
-// too), then hashed in order. Parts in memory are bounded across the
-// whole queue by rangeBudget (128 MiB), however many downloads run.
+// ranges of rangePart, up to rangeConcurrency at a time, each streamed by
+// the goroutine that fetched it into the file at its offset, in pieces of
+// streamPiece (as s5cmd does: large writes into one file stall each other
+// on a busy file system, and large buffers cost fresh memory); then each
+// range, once complete, is read back from the page cache and hashed, in
+// order. So a download holds only a few small buffers, however large.
 const (
-	rangePart        = 8 << 20
-	rangeConcurrency = 8
-	rangeBudget      = 16
+	rangePart        = 16 << 20
+	rangeConcurrency = 6
 	rangeRetries     = 3
+	streamPiece      = 256 << 10
 	// copyBuffer is the buffer of a one-stream download.
 	copyBuffer = 1 << 20
 )
 
 // fetchRanges copies the object described by info into f, range by
-// range, and through sum in order.
-func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path string, info backend.ObjectInfo, f io.WriterAt, sum io.Writer) error {
+// range, and then, in order, through sum.
+func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path string, info backend.ObjectInfo, f *os.File, sum io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	n := int((info.Size + rangePart - 1) / rangePart)
-	type result struct {
-		buf []byte
-		err error
-	}
-	results := make([]chan result, n)
+	results := make([]chan error, n)
 	for i := range results {
-		results[i] = make(chan result, 1)
+		results[i] = make(chan error, 1)
 	}
-	mine := make(chan struct{}, rangeConcurrency) // this download's parts in memory
-	dispatched := 0                               // owned by the dispatcher until done closes
-	done := make(chan struct{})
+	var fetching sync.WaitGroup
+	dispatched := make(chan struct{})
+	defer func() {
+		cancel() // stops the dispatcher and the fetches still going
+		<-dispatched
+		fetching.Wait()
+	}()
 	go func() {
-		defer close(done)
+		defer close(dispatched)
+		sem := make(chan struct{}, rangeConcurrency)
 		for i := range n {
 			select {
-			case mine <- struct{}{}:
+			case sem <- struct{}{}:
 			case <-ctx.Done():
-				return
-			}
-			select {
-			case q.rangeSlots <- struct{}{}:
-			case <-ctx.Done():
-				<-mine
-				return
-			}
-			dispatched++
-			var buf []byte
-			select {
-			case buf = <-q.rangeFree:
-			default:
-				buf = make([]byte, rangePart)
+				results[i] <- ctx.Err()
+				continue
 			}
 			off := int64(i) * rangePart
 			size := min(rangePart, info.Size-off)
-			go func() {
-				err := q.fetchRange(ctx, repo, path, info.ETag, off, buf[:size])
-				if err == nil {
-					err = writeAtInPieces(f, buf[:size], off)
-				}
-				results[i] <- result{buf[:size], err}
-			}()
+			fetching.Go(func() {
+				defer func() { <-sem }()
+				results[i] <- q.fetchRange(ctx, repo, path, info.ETag, off, size, f)
+			})
 		}
 	}()
-	release := func(buf []byte) {
+	buf := make([]byte, copyBuffer)
+	for i := range n {
+		var err error
 		select {
-		case q.rangeFree <- buf[:cap(buf)]:
-		default:
-		}
-		<-q.rangeSlots
-		<-mine
-	}
-	hashed := 0 // parts hashed (or failed) and given back
-	var err error
-	for hashed < n && err == nil {
-		var r result
-		select {
-		case r = <-results[hashed]:
+		case err = <-results[i]:
 		case <-ctx.Done():
 			err = ctx.Err()
-			continue
 		}
-		if err = r.err; err == nil {
-			_, err = sum.Write(r.buf)
+		if err != nil {
+			return err
 		}
-		release(r.buf)
-		hashed++
-	}
-	if err != nil {
-		// Give back what the parts still in flight hold.
-		cancel()
-		<-done
-		for i := hashed; i < dispatched; i++ {
-			release((<-results[i]).buf)
+		off := int64(i) * rangePart
+		part := io.NewSectionReader(f, off, min(rangePart, info.Size-off))
+		if _, err := io.CopyBuffer(sum, part, buf); err != nil {
+			return &localWriteError{fmt.Errorf("read back %s: %w", f.Name(), err)}
 		}
 	}
-	return err
+	return nil
 }
 
-// fetchRange fills buf from the object at off, trying again after a
-// passing failure.
-func (q *Queue) fetchRange(ctx context.Context, repo backend.RepoRef, path, etag string, off int64, buf []byte) error {
+// fetchRange writes size bytes of the object from off into f at off,
+// trying again after a passing failure.
+func (q *Queue) fetchRange(ctx context.Context, repo backend.RepoRef, path, etag string, off, size int64, f io.WriterAt) error {
 	var err error
 	for try := 1; ; try++ {
-		err = q.readRange(ctx, repo, path, etag, off, buf)
+		err = q.readRange(ctx, repo, path, etag, off, size, f)
 		if err == nil || !transient(err) || try > rangeRetries || ctx.Err() != nil {
 			return err
 		}
@@ -122,32 +97,40 @@ func (q *Queue) fetchRange(ctx context.Context, repo backend.RepoRef, path, etag
 	}
 }
 
-func (q *Queue) readRange(ctx context.Context, repo backend.RepoRef, path, etag string, off int64, buf []byte) error {
-	rc, err := backend.GetObjectRange(ctx, q.store, repo, path, off, int64(len(buf)), etag)
+// readRange streams one range into f, streamPiece at a time.
+func (q *Queue) readRange(ctx context.Context, repo backend.RepoRef, path, etag string, off, size int64, f io.WriterAt) error {
+	rc, err := backend.GetObjectRange(ctx, q.store, repo, path, off, size, etag)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	if _, err := io.ReadFull(rc, buf); err != nil {
+	w := &offsetWriter{f: f, off: off}
+	n, err := io.CopyBuffer(w, io.LimitReader(rc, size), make([]byte, streamPiece))
+	switch {
+	case err != nil:
+		var lw *localWriteError
+		if errors.As(err, &lw) {
+			return err
+		}
 		return fmt.Errorf("read %s/%s at %d: %w", repo, path, off, err)
+	case n != size:
+		return fmt.Errorf("read %s/%s at %d: %w: %d of %d bytes", repo, path, off, io.ErrUnexpectedEOF, n, size)
 	}
 	return nil
 }
 
-// writePiece is how much one write of a ranged download hands the file
-// system at a time: several goroutines write into the same file, and a
-// file system that serializes writes to one file (ext4 does) would keep
-// the others waiting for the whole of a large write.
-const writePiece = 1 << 20
+// offsetWriter writes at successive offsets of a file.
+type offsetWriter struct {
+	f   io.WriterAt
+	off int64
+}
 
-// writeAtInPieces writes b at off, writePiece at a time.
-func writeAtInPieces(f io.WriterAt, b []byte, off int64) error {
-	for len(b) > 0 {
-		n := min(len(b), writePiece)
-		if _, err := f.WriteAt(b[:n], off); err != nil {
-			return &localWriteError{err}
-		}
-		b, off = b[n:], off+int64(n)
+// Write writes p at the next offset; failures are local.
+func (w *offsetWriter) Write(p []byte) (int, error) {
+	n, err := w.f.WriteAt(p, w.off)
+	w.off += int64(n)
+	if err != nil {
+		return n, &localWriteError{err}
 	}
-	return nil
+	return n, nil
 }

@@ -19,7 +19,7 @@ func TestTreeRoundTrip(t *testing.T) {
 			"sub/b.json":         []byte(`{"b": 1}`),
 			"sub/deeper/c.bin":   content("c", 70_000),
 			"sub/deeper/d.txt":   []byte("d"),
-			"other/big.bin":      content("big", 20<<20+123), // multipart on S3
+			"other/big.bin":      content("big", 40<<20+123), // multipart up, ranges down
 			"unicode/é ü 名前.txt": []byte("names"),
 		}
 		writeFiles(t, src, files)
