@@ -170,16 +170,19 @@ done
 say "counting requests through a proxy"
 quiet coop repo create bench/counted
 quiet coop upload "$WORK/del/" bench/counted/del
-"$WORK/countproxy" -target "$S3" -watch "PutObject:/.source-metadata.json" >"$WORK/proxy.out" &
-PROXY_PID=$!
-PIDS+=("$PROXY_PID")
-for _ in $(seq 1 100); do [[ -s "$WORK/proxy.out" ]] && break; sleep 0.05; done
-PROXY="$(head -n1 "$WORK/proxy.out")"
-COOP_ENDPOINT_URL="$PROXY" quiet coop rm -r --yes bench/counted/del
-COOP_ENDPOINT_URL="$PROXY" quiet coop upload "$WORK/small/" bench/counted/up
-kill -INT "$PROXY_PID"
-wait "$PROXY_PID" 2>/dev/null || true
+# counted CMD...: runs CMD with coop pointed at a counting proxy; the
+# counts end up in $WORK/proxy.out.
+counted() {
+	"$WORK/countproxy" -target "$S3" -watch "PutObject:/.source-metadata.json" >"$WORK/proxy.out" &
+	local pid=$!
+	for _ in $(seq 1 100); do [[ -s "$WORK/proxy.out" ]] && break; sleep 0.05; done
+	COOP_ENDPOINT_URL="$(head -n1 "$WORK/proxy.out")" quiet "$@"
+	kill -INT "$pid"
+	wait "$pid" 2>/dev/null || true
+}
+counted coop rm -r --yes bench/counted/del
 DELETE_REQUESTS="$(awk '$1 == "DeleteObjects" {print $2}' "$WORK/proxy.out")"
+counted coop upload "$WORK/small/" bench/counted/up
 META_WRITES="$(awk '$1 == "PutObject" && $2 == "/.source-metadata.json" {print $3}' "$WORK/proxy.out")"
 
 # ---- a repository with 100,000 entries -------------------------------------
@@ -225,15 +228,16 @@ fi
 # ---- report ----------------------------------------------------------------
 echo
 echo "coop vs s5cmd $S5CMD_VERSION on versitygw (keep-alive ${KEEP_ALIVE:-1}), $(nproc) cores, median of $ROUNDS rounds"
-printf '%-26s %10s %10s %8s\n' "" "coop (s)" "s5cmd (s)" "ratio"
+printf '%-26s %10s %10s %8s   %s\n' "" "coop (s)" "s5cmd (s)" "ratio" "each round: coop / s5cmd"
 for name in "upload 1,000 × 64 KiB" "upload 1 GiB" "download 1,000 × 64 KiB" "download 1 GiB" "delete 10,000 objects"; do
 	c="$(median "$WORK/times/$name.coop")"
 	s="$(median "$WORK/times/$name.s5cmd")"
-	printf '%-26s %10.2f %10.2f %8.2f\n' "$name" "$c" "$s" "$(echo "$s / $c" | bc -l)"
+	rounds="$(paste -d/ "$WORK/times/$name.coop" "$WORK/times/$name.s5cmd" | awk -F/ '{printf "%.2f/%.2f ", $1, $2}')"
+	printf '%-26s %10.2f %10.2f %8.2f   %s\n' "$name" "$c" "$s" "$(echo "$s / $c" | bc -l)" "$rounds"
 done
 echo
 echo "DeleteObjects requests to delete $DELETE_FILES objects: $DELETE_REQUESTS"
-echo "metadata writes while uploading $SMALL_FILES files: $META_WRITES"
+echo "metadata writes while uploading $SMALL_FILES files into a new repository: $META_WRITES"
 for name in "aws: 1,000 files into an empty repository" "aws: 1,000 files into $META_ENTRIES entries" \
 	"local: 1,000 files into an empty repository" "local: 1,000 files into $META_ENTRIES entries"; do
 	[[ -f "$WORK/times/$name.coop" ]] && printf '%-48s %8.2f s\n' "$name" "$(median "$WORK/times/$name.coop")"
