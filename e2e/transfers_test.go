@@ -80,8 +80,11 @@ func TestBrowserTransfers(t *testing.T) {
 	}
 
 	// Into photos/: filter to it, then open it in place.
+	// (The match runs in the background: wait for it, as a person would
+	// look, before pressing enter on the row.)
 	tm.send("/")
 	tm.typeText("photos")
+	tm.waitFor(5*time.Second, "1 of")
 	tm.send("Enter", "Enter")
 	tm.waitFor(10*time.Second, "alpha.txt", "beta.txt", "sub/")
 
