@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"fmt"
@@ -41,7 +42,13 @@ func content(kind, seed string) []byte {
 	case "tiff":
 		return append([]byte("II*\x00\x08\x00\x00\x00"), bytes.Repeat([]byte{byte(n), byte(n >> 8)}, 256)...)
 	case "zip":
-		return append([]byte("PK\x03\x04\x14\x00\x00\x00\x00\x00"), bytes.Repeat([]byte{0}, 40)...)
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		if w, err := zw.Create("ridge-notes.txt"); err == nil {
+			fmt.Fprintf(w, "photos of the ridge, %s\n", seed)
+		}
+		_ = zw.Close()
+		return b.Bytes()
 	case "parquet":
 		return append(append([]byte("PAR1"), bytes.Repeat([]byte{byte(n)}, 128)...), []byte("PAR1")...)
 	case "gzip":
