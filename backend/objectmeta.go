@@ -18,6 +18,7 @@ func NewObjectMeta(repo RepoRef, info ObjectInfo, prev *ObjectMeta, now time.Tim
 		CreatedAt: now.UTC(),
 		UpdatedAt: now.UTC(),
 		Checksum:  info.Checksum,
+		CRC32C:    info.CRC32C,
 		Metadata:  map[string]any{},
 	}
 	if prev != nil {

@@ -98,6 +98,9 @@ type ObjectInfo struct {
 	ETag        string    `json:"etag,omitempty"`
 	// Checksum is "sha256:<hex>" when the store knows it.
 	Checksum string `json:"checksum,omitempty"`
+	// CRC32C is the content's CRC-32C (see ContentHash) when the store
+	// has just computed it, writing the object.
+	CRC32C string `json:"crc32c,omitempty"`
 }
 
 // MetadataFileName is the per-repository metadata file, kept at the
@@ -114,14 +117,18 @@ type SourceMetadata struct {
 
 // ObjectMeta is one entry of SourceMetadata.Objects, keyed by path.
 type ObjectMeta struct {
-	ID        string         `json:"id"`
-	Type      EntryType      `json:"type"`
-	Size      int64          `json:"size"`
-	MimeType  string         `json:"mime_type"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
-	Checksum  string         `json:"checksum"`
-	Metadata  map[string]any `json:"metadata"`
+	ID        string    `json:"id"`
+	Type      EntryType `json:"type"`
+	Size      int64     `json:"size"`
+	MimeType  string    `json:"mime_type"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Checksum  string    `json:"checksum"`
+	// CRC32C is written beside Checksum, from the same bytes, for
+	// downloads to check quickly (see ContentHash). Entries written by
+	// other tools may lack it; downloads then check the SHA-256.
+	CRC32C   string         `json:"crc32c,omitempty"`
+	Metadata map[string]any `json:"metadata"`
 }
 
 // Page is one page of a paged listing. Next is an opaque cursor for the

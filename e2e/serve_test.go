@@ -164,7 +164,7 @@ func TestServeSFTPWritesAndRefusals(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if st := coop(t, env, "stat", "alice/private/report.csv"); !strings.Contains(st, "sha256:") {
+	if st := coop(t, env, "stat", "alice/private/report.csv"); !strings.Contains(st, "sha256:") || !strings.Contains(st, "crc32c") {
 		t.Errorf("coop stat after an SFTP upload:\n%s", st)
 	}
 

@@ -166,6 +166,9 @@ func (m *Model) metaFields(e *entry, width int, add func(string), field func(str
 	field("size", humanize.Size(om.Size))
 	field("mime type", orDash(safe.Text(om.MimeType)))
 	field("checksum", orDash(safe.Text(om.Checksum)))
+	if om.CRC32C != "" {
+		field("crc32c", safe.Text(om.CRC32C))
+	}
 	field("created", stamp(om.CreatedAt))
 	field("updated", stamp(om.UpdatedAt))
 	if len(om.Metadata) == 0 {

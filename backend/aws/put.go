@@ -3,12 +3,10 @@ package aws
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"strings"
 	"time"
@@ -68,7 +66,7 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 	}
 	op := "put " + repo.String() + "/" + p
 	key := repoPrefix(repo) + p
-	src := &sizedReader{r: r, h: sha256.New(), want: size}
+	src := &sizedReader{r: r, h: backend.NewContentHash(), want: size}
 
 	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(src, head)
@@ -99,7 +97,7 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 				return backend.ObjectInfo{}, fmt.Errorf("%s: read: %w", op, err)
 			}
 		}
-		sum := src.h.Sum(nil)
+		sum := src.h.SHA256Bytes()
 		out, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
 			Bucket: &s.cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
 			ContentLength:        ptr(int64(len(body))),
@@ -143,7 +141,8 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 		ModTime:     time.Now().UTC(),
 		ContentType: ctype,
 		ETag:        strings.Trim(deref(etag, ""), `"`),
-		Checksum:    "sha256:" + hex.EncodeToString(src.h.Sum(nil)),
+		Checksum:    src.h.SHA256(),
+		CRC32C:      src.h.CRC32C(),
 	}, nil
 }
 
@@ -199,7 +198,7 @@ func contentType(head []byte) string {
 // or ends shorter, than the size announced (want, or -1 for unknown).
 type sizedReader struct {
 	r    io.Reader
-	h    hash.Hash
+	h    *backend.ContentHash
 	n    int64
 	want int64
 	err  error // the first size error, kept for the caller's message
@@ -211,7 +210,7 @@ func (s *sizedReader) Read(p []byte) (int, error) {
 		return 0, s.err
 	}
 	n, err := s.r.Read(p)
-	s.h.Write(p[:n])
+	s.h.Add(p[:n])
 	s.n += int64(n)
 	switch {
 	case s.want >= 0 && s.n > s.want:

@@ -111,6 +111,15 @@ func testMetadataJSONShape(t *testing.T, s backend.Store) {
 	if entry["type"] != "file" || entry["size"] != 1234.0 {
 		t.Errorf("entry = %v", entry)
 	}
+	// coop's one addition, the CRC-32C, is kept when set.
+	withCRC := sampleMeta("b.csv")
+	withCRC.CRC32C = "0a1b2c3d"
+	must(t, s.UpdateObjectMetadata(ctx(t), ref, "b.csv", &withCRC))
+	m, err = s.ReadMetadata(ctx(t), ref)
+	must(t, err)
+	if got := m.Objects["b.csv"].CRC32C; got != "0a1b2c3d" {
+		t.Errorf("crc32c read back as %q", got)
+	}
 }
 
 func testMetadataSetRemove(t *testing.T, s backend.Store) {

@@ -2,11 +2,8 @@ package local
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"mime"
@@ -61,7 +58,7 @@ func (s *Store) putObject(ctx context.Context, ref backend.RepoRef, path string,
 			_ = os.Remove(tmp)
 		}
 	}()
-	h := sha256.New()
+	h := backend.NewContentHash()
 	n, head, err := copyHashed(ctx, f, r, h, size)
 	if err != nil {
 		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
@@ -92,13 +89,14 @@ func (s *Store) putObject(ctx context.Context, ref backend.RepoRef, path string,
 		Size:        n,
 		ModTime:     fi.ModTime(),
 		ContentType: detectType(head, path),
-		Checksum:    "sha256:" + hex.EncodeToString(h.Sum(nil)),
+		Checksum:    h.SHA256(),
+		CRC32C:      h.CRC32C(),
 	}, nil
 }
 
 // copyHashed copies r to w and h, keeping the first sniffBytes, and stops
 // early if ctx ends.
-func copyHashed(ctx context.Context, w io.Writer, r io.Reader, h hash.Hash, size int64) (int64, []byte, error) {
+func copyHashed(ctx context.Context, w io.Writer, r io.Reader, h *backend.ContentHash, size int64) (int64, []byte, error) {
 	// Small known sizes get a small buffer: the demo and many data sets are
 	// mostly files of a few KiB, and 256 KiB each is pure garbage.
 	bufSize := int64(256 << 10)
@@ -117,7 +115,7 @@ func copyHashed(ctx context.Context, w io.Writer, r io.Reader, h hash.Hash, size
 			if len(head) < sniffBytes {
 				head = append(head, buf[:min(m, sniffBytes-len(head))]...)
 			}
-			h.Write(buf[:m])
+			h.Add(buf[:m])
 			if _, err := w.Write(buf[:m]); err != nil {
 				return n, head, fmt.Errorf("write: %w", err)
 			}

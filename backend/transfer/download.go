@@ -5,16 +5,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/coopterm/coop/backend"
 )
 
 // ErrChecksum is an item failure of a download whose content does not
-// match the SHA-256 recorded for it; nothing was written.
+// match the checksum recorded for it; nothing was written.
 var ErrChecksum = errors.New("checksum mismatch")
 
 // produceDownload finds the objects of a download job and queues them,
@@ -77,22 +79,29 @@ func (q *Queue) produceDownload(j *job) error {
 	return nil
 }
 
-// checksums reads the SHA-256 the metadata records for each file. A
+// checksums reads the checksums the metadata records for each file. A
 // repository without readable metadata gives none: downloads are then
 // checked only against what the store itself keeps.
-func (q *Queue) checksums(j *job) map[string]string {
+func (q *Queue) checksums(j *job) map[string]digest {
 	md, err := q.store.ReadMetadata(j.ctx, j.spec.Repo)
 	if err != nil {
 		return nil
 	}
 	prefix := j.spec.Remote + "/"
-	sums := map[string]string{}
+	sums := map[string]digest{}
 	for p, m := range md.Objects {
-		if m.Checksum == "" || m.Type == backend.TypeDirectory {
+		if m.Type == backend.TypeDirectory {
+			continue
+		}
+		d := digest{sha256: m.Checksum}
+		if _, err := backend.ParseCRC32C(m.CRC32C); err == nil {
+			d.crc32c = m.CRC32C
+		}
+		if d == (digest{}) {
 			continue
 		}
 		if p == j.spec.Remote || j.spec.Remote == "" || strings.HasPrefix(p, prefix) {
-			sums[p] = m.Checksum
+			sums[p] = d
 		}
 	}
 	return sums
@@ -113,10 +122,11 @@ func localTarget(root, rel string) (string, error) {
 }
 
 // download writes one object to a local file: into a locked temporary
-// file beside it, hashed on the way, checked against the recorded
-// SHA-256, then renamed into place, so that a killed process never leaves
-// a partial file under the final name. (It is not synced: like cp, a
-// download trusts the page cache, and a power cut may lose it.)
+// file beside it, checked on the way against the checksum the metadata
+// records (see receipt), then renamed into place, so that a killed
+// process never leaves a partial file under the final name. (It is not
+// synced: like cp, a download trusts the page cache, and a power cut may
+// lose it.)
 func (q *Queue) download(t *task) {
 	j := t.job
 	policy := j.conflictPolicy()
@@ -144,19 +154,13 @@ func (q *Queue) download(t *task) {
 		q.failLocal(t, localError(err))
 		return
 	}
-	h := sha256.New()
-	cw := &countingWriter{w: h, j: j}
-	info, err := q.fetch(t, part.f, cw)
-	if err == nil && info.Size >= 0 && cw.n != info.Size {
-		err = fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, cw.n, info.Size)
+	rx := newReceipt(j, t.want)
+	info, err := q.fetch(t, part.f, rx)
+	if err == nil && info.Size >= 0 && rx.n != info.Size {
+		err = fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, rx.n, info.Size)
 	}
-	sum := "sha256:" + hex.EncodeToString(h.Sum(nil))
-	want := t.want
-	if want == "" {
-		want = info.Checksum
-	}
-	if err == nil && want != "" && want != sum {
-		err = fmt.Errorf("%w: content has %s, %s says %s (nothing written)", ErrChecksum, sum, backend.MetadataFileName, want)
+	if err == nil {
+		err = rx.check(info)
 	}
 	if err == nil {
 		err = part.commit(t.local, policy != Overwrite)
@@ -169,33 +173,33 @@ func (q *Queue) download(t *task) {
 		q.succeed(t, false)
 		return
 	case errors.Is(err, errLocalExists):
-		j.addBytes(-cw.n)
+		rx.uncount()
 		q.localConflict(t, policy)
 	case errors.As(err, &lw):
-		j.addBytes(-cw.n)
+		rx.uncount()
 		q.failLocal(t, localError(lw.err))
 	default:
-		j.addBytes(-cw.n)
+		rx.uncount()
 		q.fail(t, err)
 	}
 }
 
-// fetch copies the object into f, and in order through sum (which hashes
-// and counts): in parallel ranges for a large object on a store that
-// serves ranges, else in one stream.
-func (q *Queue) fetch(t *task, f *os.File, sum io.Writer) (backend.ObjectInfo, error) {
+// fetch copies the object into f, through rx (which checks and counts):
+// in parallel ranges for a large object on a store that serves ranges,
+// else in one stream.
+func (q *Queue) fetch(t *task, f *os.File, rx *receipt) (backend.ObjectInfo, error) {
 	j := t.job
 	if _, ranged := q.store.(backend.RangeGetter); ranged && t.size >= 2*rangePart {
 		info, err := q.store.StatObject(j.ctx, j.spec.Repo, t.remote)
 		if err != nil {
 			return info, err
 		}
-		return info, q.fetchRanges(j.ctx, j.spec.Repo, t.remote, info, f, sum)
+		return info, q.fetchRanges(j.ctx, j.spec.Repo, t.remote, info, f, rx)
 	}
 	var body io.ReadCloser
 	var info backend.ObjectInfo
 	var err error
-	if _, ranged := q.store.(backend.RangeGetter); ranged && t.want != "" && t.size >= 0 {
+	if _, ranged := q.store.(backend.RangeGetter); ranged && t.want != (digest{}) && t.size >= 0 {
 		// The metadata's checksum is checked here: no need for the
 		// store's as well (the SDK would hash the body a second time).
 		info = backend.ObjectInfo{Path: t.remote, Size: t.size}
@@ -208,7 +212,7 @@ func (q *Queue) fetch(t *task, f *os.File, sum io.Writer) (backend.ObjectInfo, e
 	}
 	defer body.Close()
 	buf := make([]byte, min(copyBuffer, max(t.size+1, 32<<10))) // not 1 MiB for each small file
-	_, err = io.CopyBuffer(io.MultiWriter(fileWriter{f}, sum), &ctxReader{ctx: j.ctx, r: body}, buf)
+	_, err = io.CopyBuffer(io.MultiWriter(fileWriter{f}, rx), &ctxReader{ctx: j.ctx, r: body}, buf)
 	return info, err
 }
 
@@ -237,20 +241,82 @@ func (q *Queue) localConflict(t *task, policy Policy) {
 	}
 }
 
-// countingWriter counts bytes written into the job's progress (it sits
-// before the hash, which never fails).
-type countingWriter struct {
-	w io.Writer
-	j *job
-	n int64
+// digest is what a download is checked against: the checksums the
+// metadata records for the object (either may be empty).
+type digest struct{ sha256, crc32c string }
+
+// receipt checks and counts the bytes of one download. With a CRC-32C
+// recorded it checks that, which costs a twentieth of a SHA-256 and, for
+// a ranged download, is computed by each range as it arrives (see
+// backend.ContentHash); else it checks the SHA-256, of the metadata or
+// else of the store, reading the bytes in order.
+type receipt struct {
+	j    *job
+	want digest
+	sha  hash.Hash // without a CRC to check
+	crc  uint32    // of the first n bytes, with one
+	n    int64     // bytes checked, in order
+	// counted is what went into the job's progress, taken back if the
+	// download fails; ranges add to it from their own goroutines.
+	counted atomic.Int64
 }
 
-// Write writes through, counting.
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	c.j.addBytes(int64(n))
-	return n, err
+// newReceipt prepares the check of a download.
+func newReceipt(j *job, want digest) *receipt {
+	rx := &receipt{j: j, want: want}
+	if !rx.byCRC() {
+		rx.sha = sha256.New()
+	}
+	return rx
+}
+
+// byCRC reports whether the CRC-32C is what is checked.
+func (rx *receipt) byCRC() bool { return rx.want.crc32c != "" }
+
+// Write checks and counts the next bytes, in order. It never fails.
+func (rx *receipt) Write(p []byte) (int, error) {
+	if rx.sha != nil {
+		rx.sha.Write(p)
+	} else {
+		rx.crc = backend.UpdateCRC32C(rx.crc, p)
+	}
+	rx.n += int64(len(p))
+	rx.count(int64(len(p)))
+	return len(p), nil
+}
+
+// count adds n bytes (or takes them back, n < 0) to the job's progress.
+func (rx *receipt) count(n int64) {
+	rx.counted.Add(n)
+	rx.j.addBytes(n)
+}
+
+// uncount takes back all the progress of a failed download.
+func (rx *receipt) uncount() { rx.count(-rx.counted.Load()) }
+
+// addRange appends a range, already counted, by its CRC-32C.
+func (rx *receipt) addRange(crc uint32, size int64) {
+	rx.crc = backend.CombineCRC32C(rx.crc, crc, size)
+	rx.n += size
+}
+
+// check compares what arrived with what the metadata records (or, with
+// no entry, with the SHA-256 the store keeps, in info).
+func (rx *receipt) check(info backend.ObjectInfo) error {
+	if rx.byCRC() {
+		if got := backend.FormatCRC32C(rx.crc); got != rx.want.crc32c {
+			return fmt.Errorf("%w: content has CRC-32C %s, %s says %s (nothing written)", ErrChecksum, got, backend.MetadataFileName, rx.want.crc32c)
+		}
+		return nil
+	}
+	want, from := rx.want.sha256, backend.MetadataFileName
+	if want == "" {
+		want, from = info.Checksum, "the store"
+	}
+	if got := "sha256:" + hex.EncodeToString(rx.sha.Sum(nil)); want != "" && got != want {
+		return fmt.Errorf("%w: content has %s, %s says %s (nothing written)", ErrChecksum, got, from, want)
+	}
+	return nil
 }
 
 // localWriteError marks a failure to write the local file (a full disk),

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -152,32 +153,76 @@ func mustDo(t *testing.T, err error) {
 	}
 }
 
-// A download whose content does not match the recorded SHA-256 fails and
-// writes nothing (small files in one stream, large ones in ranges).
+// A download whose content does not match the checksums recorded for it
+// fails and writes nothing (small files in one stream, large ones in
+// ranges): checked by the CRC-32C that coop records, or by the SHA-256
+// alone in entries other tools wrote.
 func TestDownloadChecksIntegrity(t *testing.T) {
-	eachBackend(t, func(t *testing.T, e *env) {
-		src := t.TempDir()
-		writeFiles(t, src, map[string][]byte{"s.txt": []byte("small"), "b.bin": content("b", 40<<20)})
-		q := newQueue(t, e, Options{})
-		wantState(t, q, run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "d"})[0], Done)
-		err := e.store.UpdateMetadata(t.Context(), testRepo, func(m *backend.SourceMetadata) error {
-			for _, p := range []string{"d/s.txt", "d/b.bin"} {
-				entry := m.Objects[p]
-				entry.Checksum = sha([]byte("something else"))
-				m.Objects[p] = entry
+	files := map[string][]byte{"s.txt": []byte("small"), "b.bin": content("b", 40<<20)}
+	cases := []struct {
+		name string
+		// spoil makes the stored content and its entry disagree.
+		spoil func(t *testing.T, e *env)
+	}{
+		{"object replaced behind the metadata's back", func(t *testing.T, e *env) {
+			for p, b := range files {
+				other := bytes.Clone(b)
+				other[len(other)/2] ^= 0x40 // same size, one bit off
+				_, err := e.store.PutObject(t.Context(), testRepo, "d/"+p, bytes.NewReader(other), int64(len(other)))
+				mustDo(t, err)
 			}
-			return nil
-		})
-		mustDo(t, err)
-		dst := t.TempDir()
-		j := run(t, q, Spec{Kind: DownloadTree, Repo: testRepo, Local: dst, Remote: "d"})[0]
-		wantState(t, q, j, Failed)
-		errs := q.ItemErrors(j.ID)
-		if len(errs) != 2 || !errors.Is(errs[0], ErrChecksum) || !errors.Is(errs[1], ErrChecksum) {
-			t.Errorf("item errors %v, want two checksum mismatches", errs)
-		}
-		if ents, _ := os.ReadDir(dst); len(ents) != 0 {
-			t.Errorf("a download that failed its check left %v", ents)
+		}},
+		{"recorded CRC-32C differs", func(t *testing.T, e *env) {
+			editEntries(t, e, func(m *backend.ObjectMeta) { m.CRC32C = "0badc0de" })
+		}},
+		{"recorded SHA-256 differs, no CRC-32C recorded", func(t *testing.T, e *env) {
+			editEntries(t, e, func(m *backend.ObjectMeta) {
+				m.CRC32C = ""
+				m.Checksum = sha([]byte("something else"))
+			})
+		}},
+	}
+	eachBackend(t, func(t *testing.T, e *env) {
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				src := t.TempDir()
+				writeFiles(t, src, files)
+				q := newQueue(t, e, Options{})
+				wantState(t, q, run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "d", Policy: Overwrite})[0], Done)
+				// Untouched, the download passes its check.
+				good := t.TempDir()
+				wantState(t, q, run(t, q, Spec{Kind: DownloadTree, Repo: testRepo, Local: good, Remote: "d"})[0], Done)
+				sameFiles(t, good, files)
+				c.spoil(t, e)
+				dst := t.TempDir()
+				j := run(t, q, Spec{Kind: DownloadTree, Repo: testRepo, Local: dst, Remote: "d"})[0]
+				wantState(t, q, j, Failed)
+				errs := q.ItemErrors(j.ID)
+				if len(errs) != 2 || !errors.Is(errs[0], ErrChecksum) || !errors.Is(errs[1], ErrChecksum) {
+					t.Errorf("case %d: item errors %v, want two checksum mismatches", i, errs)
+				}
+				if ents, _ := os.ReadDir(dst); len(ents) != 0 {
+					t.Errorf("a download that failed its check left %v", ents)
+				}
+				if j.Bytes != 0 {
+					t.Errorf("failed downloads still count %d bytes of progress", j.Bytes)
+				}
+			})
 		}
 	})
+}
+
+// editEntries changes the metadata entries of the files under d/.
+func editEntries(t *testing.T, e *env, edit func(*backend.ObjectMeta)) {
+	t.Helper()
+	err := e.store.UpdateMetadata(t.Context(), testRepo, func(m *backend.SourceMetadata) error {
+		for p, entry := range m.Objects {
+			if strings.HasPrefix(p, "d/") && entry.Type == backend.TypeFile {
+				edit(&entry)
+				m.Objects[p] = entry
+			}
+		}
+		return nil
+	})
+	mustDo(t, err)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -199,6 +200,11 @@ func sha(b []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
+// crc is the CRC-32C coop records for b.
+func crc(b []byte) string {
+	return fmt.Sprintf("%08x", crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)))
+}
+
 // objects reads every object of the repository: path → content.
 func objects(t *testing.T, s backend.Store, repo backend.RepoRef) map[string][]byte {
 	t.Helper()
@@ -248,8 +254,8 @@ func checkMetadata(t *testing.T, s backend.Store, repo backend.RepoRef) map[stri
 		case !ok:
 			t.Errorf("object %q has no metadata entry", p)
 			continue
-		case m.Type != backend.TypeFile || m.Size != int64(len(b)) || m.Checksum != sha(b):
-			t.Errorf("entry %q = {type %s size %d checksum %s}, object has size %d checksum %s", p, m.Type, m.Size, m.Checksum, len(b), sha(b))
+		case m.Type != backend.TypeFile || m.Size != int64(len(b)) || m.Checksum != sha(b) || m.CRC32C != crc(b):
+			t.Errorf("entry %q = {type %s size %d checksum %s crc32c %s}, object has size %d checksum %s crc32c %s", p, m.Type, m.Size, m.Checksum, m.CRC32C, len(b), sha(b), crc(b))
 		case m.ID == "" || m.CreatedAt.IsZero() || m.MimeType == "":
 			t.Errorf("entry %q is incomplete: %+v", p, m)
 		}

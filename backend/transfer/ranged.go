@@ -15,9 +15,12 @@ import (
 // ranges of rangePart, up to rangeConcurrency at a time, each streamed by
 // the goroutine that fetched it into the file at its offset, in pieces of
 // streamPiece (as s5cmd does: large writes into one file stall each other
-// on a busy file system, and large buffers cost fresh memory); then each
-// range, once complete, is read back from the page cache and hashed, in
-// order. So a download holds only a few small buffers, however large.
+// on a busy file system, and large buffers cost fresh memory). With a
+// CRC-32C to check, each range computes its own CRC on the way, and the
+// ranges' CRCs are combined in order; with only a SHA-256, which cannot
+// be split, each range, once complete, is read back from the page cache
+// and hashed, in order. So a download holds only a few small buffers,
+// however large.
 const (
 	rangePart        = 16 << 20
 	rangeConcurrency = 6
@@ -27,15 +30,22 @@ const (
 	copyBuffer = 1 << 20
 )
 
+// rangeResult is the outcome of one range: its CRC-32C when it is the
+// CRC that is checked.
+type rangeResult struct {
+	crc uint32
+	err error
+}
+
 // fetchRanges copies the object described by info into f, range by
-// range, and then, in order, through sum.
-func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path string, info backend.ObjectInfo, f *os.File, sum io.Writer) error {
+// range, and checks it through rx.
+func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path string, info backend.ObjectInfo, f *os.File, rx *receipt) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	n := int((info.Size + rangePart - 1) / rangePart)
-	results := make([]chan error, n)
+	results := make([]chan rangeResult, n)
 	for i := range results {
-		results[i] = make(chan error, 1)
+		results[i] = make(chan rangeResult, 1)
 	}
 	var fetching sync.WaitGroup
 	dispatched := make(chan struct{})
@@ -51,31 +61,39 @@ func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path stri
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				results[i] <- ctx.Err()
+				results[i] <- rangeResult{err: ctx.Err()}
 				continue
 			}
 			off := int64(i) * rangePart
 			size := min(rangePart, info.Size-off)
 			fetching.Go(func() {
 				defer func() { <-sem }()
-				results[i] <- q.fetchRange(ctx, repo, path, info.ETag, off, size, f)
+				crc, err := q.fetchRange(ctx, repo, path, info.ETag, off, size, f, rx)
+				results[i] <- rangeResult{crc, err}
 			})
 		}
 	}()
-	buf := make([]byte, copyBuffer)
+	var buf []byte
 	for i := range n {
-		var err error
+		var r rangeResult
 		select {
-		case err = <-results[i]:
+		case r = <-results[i]:
 		case <-ctx.Done():
-			err = ctx.Err()
+			r.err = ctx.Err()
 		}
-		if err != nil {
-			return err
+		if r.err != nil {
+			return r.err
 		}
 		off := int64(i) * rangePart
-		part := io.NewSectionReader(f, off, min(rangePart, info.Size-off))
-		if _, err := io.CopyBuffer(sum, part, buf); err != nil {
+		size := min(rangePart, info.Size-off)
+		if rx.byCRC() {
+			rx.addRange(r.crc, size)
+			continue
+		}
+		if buf == nil {
+			buf = make([]byte, copyBuffer)
+		}
+		if _, err := io.CopyBuffer(rx, io.NewSectionReader(f, off, size), buf); err != nil {
 			return &localWriteError{fmt.Errorf("read back %s: %w", f.Name(), err)}
 		}
 	}
@@ -83,28 +101,32 @@ func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path stri
 }
 
 // fetchRange writes size bytes of the object from off into f at off,
-// trying again after a passing failure.
-func (q *Queue) fetchRange(ctx context.Context, repo backend.RepoRef, path, etag string, off, size int64, f io.WriterAt) error {
-	var err error
+// trying again after a passing failure, and gives their CRC-32C when rx
+// checks by CRC.
+func (q *Queue) fetchRange(ctx context.Context, repo backend.RepoRef, path, etag string, off, size int64, f io.WriterAt, rx *receipt) (uint32, error) {
 	for try := 1; ; try++ {
-		err = q.readRange(ctx, repo, path, etag, off, size, f)
-		if err == nil || !transient(err) || try > rangeRetries || ctx.Err() != nil {
-			return err
+		w := &rangeWriter{f: f, off: off, rx: rx}
+		err := q.readRange(ctx, repo, path, etag, off, size, w)
+		if err == nil {
+			return w.crc, nil
+		}
+		w.uncount()
+		if !transient(err) || try > rangeRetries || ctx.Err() != nil {
+			return 0, err
 		}
 		if serr := sleepCtx(ctx, backoff(q.opts.RetryBase, try)); serr != nil {
-			return err
+			return 0, err
 		}
 	}
 }
 
-// readRange streams one range into f, streamPiece at a time.
-func (q *Queue) readRange(ctx context.Context, repo backend.RepoRef, path, etag string, off, size int64, f io.WriterAt) error {
+// readRange streams one range into w, streamPiece at a time.
+func (q *Queue) readRange(ctx context.Context, repo backend.RepoRef, path, etag string, off, size int64, w io.Writer) error {
 	rc, err := backend.GetObjectRange(ctx, q.store, repo, path, off, size, etag)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	w := &offsetWriter{f: f, off: off}
 	n, err := io.CopyBuffer(w, io.LimitReader(rc, size), make([]byte, streamPiece))
 	switch {
 	case err != nil:
@@ -119,18 +141,32 @@ func (q *Queue) readRange(ctx context.Context, repo backend.RepoRef, path, etag 
 	return nil
 }
 
-// offsetWriter writes at successive offsets of a file.
-type offsetWriter struct {
+// rangeWriter writes one try at a range into the file at successive
+// offsets. When the download is checked by CRC it also computes the
+// range's CRC-32C and counts its progress as the bytes arrive; else the
+// bytes are counted when they are read back in order.
+type rangeWriter struct {
 	f   io.WriterAt
 	off int64
+	rx  *receipt
+	crc uint32
+	n   int64 // bytes counted into progress
 }
 
 // Write writes p at the next offset; failures are local.
-func (w *offsetWriter) Write(p []byte) (int, error) {
+func (w *rangeWriter) Write(p []byte) (int, error) {
 	n, err := w.f.WriteAt(p, w.off)
 	w.off += int64(n)
+	if w.rx.byCRC() {
+		w.crc = backend.UpdateCRC32C(w.crc, p[:n])
+		w.n += int64(n)
+		w.rx.count(int64(n))
+	}
 	if err != nil {
 		return n, &localWriteError{err}
 	}
 	return n, nil
 }
+
+// uncount takes back the progress of a failed try.
+func (w *rangeWriter) uncount() { w.rx.count(-w.n) }

@@ -30,7 +30,7 @@ type task struct {
 	remote    string          // path in the repository
 	size      int64           // expected size, -1 if unknown
 	entries   []backend.Entry // opDeleteBatch
-	want      string          // opDownload: the SHA-256 the metadata records
+	want      digest          // opDownload: the checksums the metadata records
 	overwrite bool            // a Decision said to replace what is there
 	tries     int
 }

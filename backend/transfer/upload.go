@@ -249,14 +249,15 @@ func (q *Queue) conflict(t *task, policy Policy) {
 // identical reports whether the object at t.remote holds the content of
 // t.local: by the SHA-256 the store keeps, or, for an object up to
 // compareSize whose store keeps none (a local store, an S3 multipart
-// object), by reading it.
+// object), by reading it. The info it returns for an identical object
+// carries the file's checksums, for its metadata entry.
 func (q *Queue) identical(ctx context.Context, repo backend.RepoRef, t *task) (backend.ObjectInfo, bool) {
 	info, err := q.store.StatObject(ctx, repo, t.remote)
 	if err != nil || info.ContentType == directoryType {
 		return info, false
 	}
-	local, size, err := hashFile(t.local)
-	if err != nil || size != info.Size {
+	local, err := hashFile(t.local)
+	if err != nil || local.Len() != info.Size {
 		return info, false
 	}
 	info.Path = t.remote
@@ -276,7 +277,11 @@ func (q *Queue) identical(ctx context.Context, repo backend.RepoRef, t *task) (b
 		}
 		info.Checksum = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	}
-	return info, info.Checksum == local
+	if info.Checksum != local.SHA256() {
+		return info, false
+	}
+	info.CRC32C = local.CRC32C()
+	return info, true
 }
 
 // compareSize is the largest object read back to compare with a file.
@@ -285,19 +290,18 @@ const compareSize = 64 << 20
 // directoryType is the content type a local store gives a folder.
 const directoryType = "inode/directory"
 
-// hashFile returns the SHA-256 ("sha256:<hex>") and size of a local file.
-func hashFile(p string) (string, int64, error) {
+// hashFile returns the checksums of a local file.
+func hashFile(p string) (*backend.ContentHash, error) {
 	f, err := openRegular(p)
 	if err != nil {
-		return "", 0, err
+		return nil, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
+	h := backend.NewContentHash()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, err
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), n, nil
+	return h, nil
 }
 
 // openRegular opens a local file for reading, refusing anything but a

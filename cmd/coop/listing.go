@@ -232,6 +232,9 @@ func printStat(w io.Writer, r statResult) error {
 		line("size", humanize.Size(e.Size))
 		line("mime type", safe.Text(e.MimeType))
 		line("checksum", safe.Text(e.Checksum))
+		if e.CRC32C != "" {
+			line("crc32c", safe.Text(e.CRC32C))
+		}
 		line("id", safe.Text(e.ID))
 		line("created", e.CreatedAt.UTC().Format(time.RFC3339))
 		line("updated", e.UpdatedAt.UTC().Format(time.RFC3339))
