@@ -12,6 +12,8 @@ import (
 // produceDelete finds the objects of a delete job and queues them, in
 // batches of up to backend.MaxDeleteBatch (one request each on stores
 // that delete in batches), so that several batches are in flight at once.
+// A folder delete limited by Spec.Confirmed passes over the objects that
+// were not confirmed, and fails the job saying how many it left.
 func (q *Queue) produceDelete(j *job) error {
 	spec := j.spec
 	if spec.Kind == DeleteFile {
@@ -23,7 +25,10 @@ func (q *Queue) produceDelete(j *job) error {
 		_ = q.add(&task{job: j, op: opDelete, remote: spec.Remote})
 		return nil
 	}
-	var batch []backend.Entry
+	var (
+		batch []backend.Entry
+		left  NotConfirmedError
+	)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -34,6 +39,14 @@ func (q *Queue) produceDelete(j *job) error {
 	}
 	err := q.walkRemote(j.ctx, spec.Repo, spec.Remote, func(page []backend.Entry) error {
 		for _, e := range page {
+			if spec.Confirmed != nil && !spec.Confirmed.Has(e) {
+				if e.IsDir() {
+					left.Folders++
+				} else {
+					left.Objects++
+				}
+				continue
+			}
 			if !e.IsDir() {
 				j.addTotal(0)
 				if j.isDone(e.Path) {
@@ -52,6 +65,9 @@ func (q *Queue) produceDelete(j *job) error {
 	})
 	if err == nil {
 		err = flush()
+	}
+	if left.Objects+left.Folders > 0 {
+		j.itemFailed(spec.Remote, &left)
 	}
 	return err // a cancellation is not a failure: see job.itemFailed
 }
@@ -80,11 +96,14 @@ func (q *Queue) deleteBatch(t *task) {
 		return
 	}
 	var again, removed []backend.Entry
+	markers := map[string]struct{}{} // folders that lost a folder marker
 	for _, e := range t.entries {
 		ferr, bad := failed[e.Path]
 		switch {
 		case !bad:
-			if !e.IsDir() {
+			if e.IsDir() {
+				markers[parent(e.Path)] = struct{}{}
+			} else {
 				removed = append(removed, e)
 			}
 		case transient(ferr) && t.tries < q.opts.Retries:
@@ -107,6 +126,9 @@ func (q *Queue) deleteBatch(t *task) {
 			_ = q.send(retry)
 		}()
 	}
+	// A marker has no metadata entry: the folder holding it is told
+	// here that a folder may have vanished from it.
+	q.affect(j.spec.Repo, markers)
 	q.release(t)
 	if len(removed) == 0 {
 		q.complete(t)

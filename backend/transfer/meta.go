@@ -170,10 +170,13 @@ func (w *metaWriter) flush() {
 		w.mu.Unlock()
 	}()
 	now := w.q.opts.Now().UTC()
-	var err error
+	var (
+		err     error
+		changed map[string]struct{} // of the document last written
+	)
 	for try := 1; ; try++ {
 		err = w.q.store.UpdateMetadata(ctx, w.repo, func(doc *backend.SourceMetadata) error {
-			applyOps(doc, w.repo, ops, now)
+			changed = applyOps(doc, w.repo, ops, now)
 			return nil
 		})
 		passing := transient(err) || errors.Is(err, backend.ErrLocked)
@@ -190,14 +193,21 @@ func (w *metaWriter) flush() {
 	if err != nil {
 		err = fmt.Errorf("stored, but %s was not updated: %w", backend.MetadataFileName, err)
 	}
-	paths := make([]string, 0, len(ops))
 	for _, o := range ops {
 		o.ack(err)
-		paths = append(paths, o.path)
 	}
-	if err == nil {
-		w.q.affect(w.repo, paths)
+	if err != nil {
+		// Which folders appeared or vanished is unknown: every folder
+		// above the objects may have changed.
+		changed = map[string]struct{}{}
+		for _, o := range ops {
+			for d := o.path; d != ""; {
+				d = parent(d)
+				changed[d] = struct{}{}
+			}
+		}
 	}
+	w.q.affect(w.repo, changed)
 }
 
 // applyOps applies changes to a metadata document, in order. Stored
@@ -205,12 +215,19 @@ func (w *metaWriter) flush() {
 // of the one they replace) and an entry for each folder above them;
 // removed objects lose theirs, and so do folders left with no file.
 // It depends only on its arguments, as UpdateMetadata requires.
-func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, now time.Time) {
+//
+// It returns the folders whose listings the changes alter: the folder
+// holding each object stored or removed, and the folder holding each
+// folder whose entry was created or dropped (a folder that appeared or
+// vanished), plus, for a prune, the folder holding the pruned folder.
+func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, now time.Time) map[string]struct{} {
 	if doc.Objects == nil {
 		doc.Objects = map[string]backend.ObjectMeta{}
 	}
+	changed := map[string]struct{}{}
 	cands := map[string]bool{}
 	for _, o := range ops {
+		changed[parent(o.path)] = struct{}{}
 		switch {
 		case o.prune:
 			prefix := o.path + "/"
@@ -234,6 +251,7 @@ func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, n
 				}
 				doc.Objects[d] = backend.ObjectMeta{ID: backend.ObjectID(repo, d), Type: backend.TypeDirectory,
 					CreatedAt: now, UpdatedAt: now, Metadata: map[string]any{}}
+				changed[parent(d)] = struct{}{}
 			}
 		default:
 			delete(doc.Objects, o.path)
@@ -243,7 +261,7 @@ func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, n
 		}
 	}
 	if len(cands) == 0 {
-		return
+		return changed
 	}
 	alive := map[string]bool{}
 	for k, m := range doc.Objects {
@@ -262,8 +280,10 @@ func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, n
 	for d := range cands {
 		if m, ok := doc.Objects[d]; ok && m.Type == backend.TypeDirectory && !alive[d] {
 			delete(doc.Objects, d)
+			changed[parent(d)] = struct{}{}
 		}
 	}
+	return changed
 }
 
 // record queues the metadata change of a finished task and settles the

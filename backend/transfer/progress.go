@@ -215,23 +215,11 @@ func (q *Queue) failure(ie ItemError) {
 	q.changed()
 }
 
-// affect tells subscribers that the folders holding paths (and their
-// ancestors) changed in a repository.
-func (q *Queue) affect(repo backend.RepoRef, paths []string) {
-	if len(paths) == 0 {
+// affect tells subscribers that the listings of folders changed in a
+// repository.
+func (q *Queue) affect(repo backend.RepoRef, folders map[string]struct{}) {
+	if len(folders) == 0 {
 		return
-	}
-	folders := map[string]struct{}{}
-	for _, p := range paths {
-		for dir := parent(p); ; dir = parent(dir) {
-			if _, ok := folders[dir]; ok {
-				break
-			}
-			folders[dir] = struct{}{}
-			if dir == "" {
-				break
-			}
-		}
 	}
 	q.subMu.Lock()
 	for s := range q.subs {

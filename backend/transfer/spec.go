@@ -27,6 +27,9 @@ func checkSpec(s Spec) error {
 	default:
 		return fmt.Errorf("%w job kind %d", backend.ErrInvalid, s.Kind)
 	}
+	if c := s.Confirmed; c != nil && (s.Kind != DeleteTree || !c.sealed) {
+		return fmt.Errorf("%w %s: a confirmed set is for a folder delete, sealed", backend.ErrInvalid, s.Kind)
+	}
 	if s.Kind != DeleteFile && s.Kind != DeleteTree && s.Local == "" {
 		return fmt.Errorf("%w %s: no local path", backend.ErrInvalid, s.Kind)
 	}

@@ -135,6 +135,10 @@ type Spec struct {
 	Remote string
 	// Policy applies when a file would replace an existing one.
 	Policy Policy
+	// Confirmed, if set, limits a DeleteTree to the objects a user
+	// confirmed (see Confirmed): what appeared under Remote since is
+	// left in place. Nil deletes whatever the folder holds.
+	Confirmed *Confirmed
 }
 
 // Job is a snapshot of one job, as a UI shows it in a row.
@@ -228,8 +232,9 @@ type Update struct {
 	Jobs []Job
 	// Failures are the item failures since the previous Update.
 	Failures []ItemError
-	// Affected are the folders whose listings changed, each once,
-	// ancestors included.
+	// Affected are the folders whose listings changed, each once: the
+	// folders holding the objects stored or removed, and the folders
+	// holding a folder that appeared or vanished (not every ancestor).
 	Affected []Affected
 	// Totals are the whole queue's figures now.
 	Totals Totals
