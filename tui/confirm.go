@@ -16,21 +16,19 @@ import (
 	"github.com/coopterm/coop/internal/safe"
 )
 
-// countLimit is where counting a folder's objects before a delete stops:
-// the dialog then says "more than" this many.
-const countLimit = 100_000
-
 // deleteDialog asks before anything is deleted: once with the number of
 // objects and bytes (counted in a command for folders), and, when a
-// folder is among them, a second time by typing its name.
+// folder is among them, a second time by typing its name. The folders'
+// delete jobs are limited to the objects counted: what appears in them
+// after the count is left in place.
 type deleteDialog struct {
-	repo    backend.RepoRef
-	targets []target
-	files   int   // targets that are files
-	folders int   // targets that are folders
-	objects int64 // objects in all, once counted
-	bytes   int64
-	capped  bool // counting stopped at countLimit
+	repo      backend.RepoRef
+	targets   []target
+	files     int   // targets that are files
+	folders   int   // targets that are folders
+	objects   int64 // objects in all, once counted
+	bytes     int64
+	confirmed *transfer.Confirmed // what the count found in the folders
 
 	counting bool
 	req      uint64
@@ -43,16 +41,13 @@ type deleteDialog struct {
 }
 
 // countMsg is the result of counting the objects under the folders of a
-// delete.
+// delete: their number and bytes, and every object found.
 type countMsg struct {
 	req            uint64
 	objects, bytes int64
-	capped         bool
+	confirmed      *transfer.Confirmed
 	err            error
 }
-
-// errCountLimit stops a count at countLimit.
-var errCountLimit = errors.New("count limit reached")
 
 // openDelete asks to delete ts, counting the objects of folders first.
 func (m *Model) openDelete(ts []target) tea.Cmd {
@@ -77,35 +72,32 @@ func (m *Model) openDelete(ts []target) tea.Cmd {
 	return tea.Batch(m.spin(), countObjects(ctx, m.store, d.repo, folders, d.req, d.seen))
 }
 
-// countObjects walks folders and sums their objects and bytes, up to
-// countLimit objects; seen follows the count as it grows.
+// countObjects walks folders, sums their objects and bytes, and records
+// each object found (the set the delete jobs are limited to: a path per
+// object, a few MB for 100,000); seen follows the count as it grows.
 func countObjects(ctx context.Context, store backend.StorageClient, repo backend.RepoRef, folders []string, req uint64, seen *atomic.Int64) tea.Cmd {
 	return func() tea.Msg {
-		msg := countMsg{req: req}
+		msg := countMsg{req: req, confirmed: &transfer.Confirmed{}}
 		for _, f := range folders {
 			err := backend.Walk(ctx, store, repo, f, func(page []backend.Entry) error {
 				for _, e := range page {
+					msg.confirmed.Add(e)
 					if !e.IsDir() {
 						msg.objects++
 						msg.bytes += e.Size
 					}
 				}
 				seen.Store(msg.objects)
-				if msg.objects >= countLimit {
-					return errCountLimit
-				}
 				return nil
 			})
 			switch {
-			case errors.Is(err, errCountLimit):
-				msg.capped = true
-				return msg
 			case errors.Is(err, backend.ErrNotFound): // nothing under it
 			case err != nil:
 				msg.err = fmt.Errorf("count the objects in %s/%s: %w", repo, f, err)
 				return msg
 			}
 		}
+		msg.confirmed.Seal()
 		return msg
 	}
 }
@@ -126,7 +118,7 @@ func (m *Model) onCount(msg countMsg) tea.Cmd {
 	}
 	d.objects += msg.objects
 	d.bytes += msg.bytes
-	d.capped = msg.capped
+	d.confirmed = msg.confirmed
 	return nil
 }
 
@@ -142,14 +134,31 @@ func (m *Model) closeDelete() {
 // word is what the second confirmation asks the user to type: the
 // folder's name, or "delete" for several folders.
 func (d *deleteDialog) word() string {
-	if d.folders == 1 {
-		for _, t := range d.targets {
-			if t.dir {
-				return safe.Text(t.path[strings.LastIndexByte(t.path, '/')+1:])
-			}
-		}
+	if name, ok := d.folderName(); ok {
+		return name
 	}
 	return "delete"
+}
+
+// them names the folders in the dialog: "raw/", or "the folders".
+func (d *deleteDialog) them() string {
+	if name, ok := d.folderName(); ok {
+		return name + "/"
+	}
+	return "the folders"
+}
+
+// folderName is the name of the dialog's one folder, made safe.
+func (d *deleteDialog) folderName() (string, bool) {
+	if d.folders != 1 {
+		return "", false
+	}
+	for _, t := range d.targets {
+		if t.dir {
+			return safe.Text(t.path[strings.LastIndexByte(t.path, '/')+1:]), true
+		}
+	}
+	return "", false
 }
 
 // onDeleteKey answers the delete dialog.
@@ -195,11 +204,11 @@ func (m *Model) submitDelete() tea.Cmd {
 	m.del = nil
 	var errs []error
 	for _, t := range d.targets {
-		kind := transfer.DeleteFile
+		spec := transfer.Spec{Kind: transfer.DeleteFile, Repo: d.repo, Remote: t.path}
 		if t.dir {
-			kind = transfer.DeleteTree
+			spec.Kind, spec.Confirmed = transfer.DeleteTree, d.confirmed
 		}
-		if err := m.xfer.submit(transfer.Spec{Kind: kind, Repo: d.repo, Remote: t.path}); err != nil {
+		if err := m.xfer.submit(spec); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -213,13 +222,9 @@ func (m *Model) submitDelete() tea.Cmd {
 	return nil
 }
 
-// summary is "3 objects (1.2 MiB)", with "more than" for a capped count.
+// summary is "3 objects (1.2 MiB)".
 func (d *deleteDialog) summary() string {
-	s := plural(int(d.objects), "object", "objects") + " (" + humanize.Bytes(d.bytes) + ")"
-	if d.capped {
-		s = "more than " + plural(int(d.objects), "object", "objects") + " (at least " + humanize.Bytes(d.bytes) + ")"
-	}
-	return s
+	return plural(int(d.objects), "object", "objects") + " (" + humanize.Bytes(d.bytes) + ")"
 }
 
 // deleteBox draws the delete dialog.
@@ -256,6 +261,7 @@ func (m *Model) deleteBox() string {
 	case d.second:
 		lines = append(lines,
 			s.Warning.Render(fit("This deletes "+d.summary()+", folders and all.", w)),
+			s.Muted.Render(fit("Objects added to "+d.them()+" after the count are left in place.", w)),
 			s.Row.Render(fit("Type "+d.word()+" and press enter to delete; esc cancels.", w)), "",
 			s.Accent.Render("> ")+s.Row.Render(safe.Text(d.typed)+"█"))
 		if d.mismatch {

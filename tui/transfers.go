@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -226,33 +227,22 @@ func (m *Model) decide(j transfer.Job, d transfer.Decision) tea.Cmd {
 	return nil
 }
 
-// reloadStale reloads the folders changed since the last reload: per
-// repository only the outermost ones (reloading a folder reloads the open
-// folders below it), and the metadata once.
+// reloadStale reloads the folders changed since the last reload, and no
+// others: each changed folder on screen is listed again (the open folders
+// below it keep their listings), the rest lose their cached listings, and
+// the metadata is read once per repository.
 func (m *Model) reloadStale() tea.Cmd {
 	x := m.xfer
 	var cmds []tea.Cmd
 	for repo, set := range x.stale {
-		folders := make([]string, 0, len(set))
 		for f := range set {
-			folders = append(folders, f)
-		}
-		slices.Sort(folders)
-		outer := folders[:0]
-		for _, f := range folders {
-			if len(outer) > 0 && within(f, outer[len(outer)-1]) {
-				continue
-			}
-			outer = append(outer, f)
-		}
-		for _, f := range folders {
 			delete(m.cache, cacheKey{repo, f})
 		}
 		delete(m.meta, repo)
 		if m.tree == nil || m.tree.repo != repo {
 			continue
 		}
-		for _, f := range outer {
+		for _, f := range slices.Sorted(maps.Keys(set)) { // parents first
 			cmds = append(cmds, m.reloadFolder(f))
 		}
 		cmds = append(cmds, m.loadMetadata(repo, true))

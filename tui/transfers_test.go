@@ -165,23 +165,66 @@ func TestDeleteMarkedFolderAndItsFileOnce(t *testing.T) {
 	wantSpecs(t, f, "delete-tree acme/data raw  0", "delete-file acme/data zeta.txt  0")
 }
 
-func TestDeleteCountStopsAtLimit(t *testing.T) {
+// A large folder is counted whole, and its delete job is limited to the
+// objects counted.
+func TestDeleteCountsEveryObjectOfALargeFolder(t *testing.T) {
+	const n = 105_000
 	s := fakestore.New(5000)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
 	s.AddDir(acme, "big")
-	s.Synthesize(acme, "big", countLimit+5000)
+	s.Synthesize(acme, "big", n)
 	f := &fakeTransfers{}
 	h := newHarness(t, s, Options{StartAt: "acme/data", Transfers: f})
 	h.settle()
 	h.press("d")
 	h.settle()
-	h.mustShow("This deletes more than 100,000 objects")
+	h.mustShow("This deletes 105,000 objects")
 	h.press("y")
-	h.mustShow("Type big")
+	h.mustShow("Type big", "Objects added to big/ after the count are left in place.")
 	h.typeText("big")
 	h.press("enter")
 	wantSpecs(t, f, "delete-tree acme/data big  0")
+	if c := f.submitted[0].Confirmed; c == nil || c.Len() != n {
+		t.Fatalf("the job is not limited to the %d objects counted: %+v", n, c)
+	}
+}
+
+// What the dialog counted is what the folder's delete job may delete:
+// an object added to the folder after the count is not in the job's
+// confirmed set; files deleted on their own need none.
+func TestDeleteFolderJobIsLimitedToTheCount(t *testing.T) {
+	h, f, s := xferHarness(t)
+	h.send(spaceKey) // README.md
+	h.send(spaceKey) // raw/: raw/a.csv, raw/b.csv, raw/deep/c.bin
+	h.press("d")
+	h.settle()
+	h.mustShow("This deletes 4 objects (1.5 MiB)")
+	s.AddFile(acme, "raw/late.csv", 5)      // after the count
+	s.AddFile(acme, "raw/deep/late.bin", 5) // and deeper
+	h.press("y")
+	h.mustShow("Objects added to raw/ after the count are left in place.")
+	h.typeText("raw")
+	h.press("enter")
+	wantSpecs(t, f, "delete-file acme/data README.md  0", "delete-tree acme/data raw  0")
+	if f.submitted[0].Confirmed != nil {
+		t.Error("a file delete carries a confirmed set")
+	}
+	c := f.submitted[1].Confirmed
+	if c == nil || c.Len() != 3 {
+		t.Fatalf("confirmed set %+v, want the 3 objects counted", c)
+	}
+	file := func(p string) backend.Entry { return backend.Entry{Path: p, Type: backend.TypeFile} }
+	for _, p := range []string{"raw/a.csv", "raw/b.csv", "raw/deep/c.bin"} {
+		if !c.Has(file(p)) {
+			t.Errorf("%s was counted but is not in the confirmed set", p)
+		}
+	}
+	for _, p := range []string{"raw/late.csv", "raw/deep/late.bin", "README.md", "zeta.txt"} {
+		if c.Has(file(p)) {
+			t.Errorf("%s is in the confirmed set", p)
+		}
+	}
 }
 
 func TestTransfersPanelCancelRetryClear(t *testing.T) {
@@ -357,6 +400,60 @@ func TestAffectedFoldersReloadWhenJobsFinish(t *testing.T) {
 	h.update(transfer.Update{Totals: transfer.Totals{Done: 1, Idle: true}})
 	if got := s.Calls("list acme/data:raw"); got != before+1 {
 		t.Fatalf("raw listed again: %d", got-before)
+	}
+}
+
+// A finished job reloads the open folders it changed and no others: an
+// upload into a/b lists a/b again, not the unrelated open folder c with
+// its 20,000 files; a change at the root lists the root again, and c
+// reopens from its cached listing.
+func TestOnlyChangedFoldersReload(t *testing.T) {
+	s := fakestore.New(1000)
+	s.AddAccount("acme", backend.AccountOrganization, "Acme")
+	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
+	s.AddFile(acme, "a/b/x.txt", 1)
+	s.AddDir(acme, "c")
+	s.Synthesize(acme, "c", 20_000)
+	f := &fakeTransfers{}
+	h := newHarness(t, s, Options{StartAt: "acme/data/a/b/x.txt", Transfers: f})
+	h.settle()
+	h.press("G") // c/
+	h.press("enter")
+	h.settle()
+	if n := h.rows(); n != 4+20_000 {
+		t.Fatalf("%d rows with a, a/b and c open", n)
+	}
+	calls := func() [4]int {
+		return [4]int{s.Calls("list acme/data:"), s.Calls("list acme/data:a"), s.Calls("list acme/data:a/b"), s.Calls("list acme/data:c")}
+	}
+	before := calls()
+
+	s.AddFile(acme, "a/b/y.txt", 2)
+	job := transfer.Job{ID: 1, Kind: transfer.UploadFile, Repo: acme, Local: "/tmp/y.txt", Remote: "a/b/y.txt", State: transfer.Done}
+	h.update(transfer.Update{Jobs: []transfer.Job{job}, Totals: transfer.Totals{Done: 1, Idle: true},
+		Affected: []transfer.Affected{{Repo: acme, Folder: "a/b"}}})
+	h.mustShow("y.txt")
+	if got, want := calls(), [4]int{before[0], before[1], before[2] + 1, before[3]}; got != want {
+		t.Fatalf("listings of root, a, a/b, c: %v, want %v", got, want)
+	}
+
+	// A new folder at the root: the root and the new folder's parent
+	// chain change; c is not listed again and stays open.
+	s.AddFile(acme, "new/z.txt", 3)
+	job = transfer.Job{ID: 2, Kind: transfer.UploadFile, Repo: acme, Local: "/tmp/z.txt", Remote: "new/z.txt", State: transfer.Done}
+	h.update(transfer.Update{Jobs: []transfer.Job{job}, Totals: transfer.Totals{Done: 2, Idle: true},
+		Affected: []transfer.Affected{{Repo: acme, Folder: ""}, {Repo: acme, Folder: "new"}}})
+	if h.m.tree.t.findPath("new") < 0 {
+		t.Fatal("the new folder is not shown")
+	}
+	if got, want := calls(), [4]int{before[0] + 1, before[1], before[2] + 1, before[3]}; got != want {
+		t.Fatalf("listings of root, a, a/b, c: %v, want %v", got, want)
+	}
+	if n := h.rows(); n != 6+20_000 {
+		t.Fatalf("%d rows after the root reloaded, want a, a/b and its 2 files, c and its 20,000, and new", n)
+	}
+	if h.selectedPath() != "c" {
+		t.Fatalf("the reload moved the selection to %q", h.selectedPath())
 	}
 }
 

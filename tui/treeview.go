@@ -211,6 +211,8 @@ func (v *treeView) parentRow(i int) int {
 
 // reloadFolder drops folder's cached listing and loads it again in place,
 // keeping the open folders below it open and the selection where it was.
+// Those folders are not listed again: they reopen from their cached
+// listings (a caller that knows they changed drops those first).
 func (m *Model) reloadFolder(folder string) tea.Cmd {
 	v := m.tree
 	delete(m.cache, cacheKey{v.repo, folder})
@@ -226,8 +228,7 @@ func (m *Model) reloadFolder(folder string) tea.Cmd {
 	}
 	f := v.t.folderRow(id)
 	for _, p := range v.t.openFolders(f) {
-		delete(m.cache, cacheKey{v.repo, p})
-		v.pending[p] = true
+		v.pending[p] = true // reopened from their cached listings
 	}
 	if e, _ := v.selected(); e != nil && v.restore == "" && (folder == "" || strings.HasPrefix(e.path, folder+"/")) {
 		v.restore = e.path
