@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/internal/doccache"
 )
 
 // Retry policy of metadata writes that lose a race: full-jitter
@@ -86,7 +87,7 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn fun
 		doc, etag, exists, err := backend.SourceMetadata{}, "", true, error(nil)
 		cached, cachedETag := (*backend.SourceMetadata)(nil), ""
 		if attempt == 0 {
-			cached, cachedETag = s.docs.take(repo)
+			cached, cachedETag, _ = s.docs.Take(repo)
 		}
 		if cached != nil {
 			doc, etag = *cached, cachedETag
@@ -121,8 +122,8 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn fun
 		}
 		out, err := s.s3.PutObject(ctx, in)
 		if err == nil {
-			if len(body) >= docCacheMin && out.ETag != nil {
-				s.docs.keep(repo, *out.ETag, &doc)
+			if len(body) >= doccache.MinSize && out.ETag != nil {
+				s.docs.Keep(repo, *out.ETag, &doc)
 			}
 			return nil
 		}

@@ -29,6 +29,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/internal/doccache"
 )
 
 // Defaults a Config falls back to.
@@ -88,8 +89,13 @@ type Store struct {
 	uploader *transfermanager.Client
 	// uploading counts this Store's multipart uploads per key.
 	uploading keySet
-	// docs keeps the last large metadata document written.
-	docs docCache
+	// docs keeps the last large metadata document this Store wrote, with
+	// the ETag S3 gave it, so that the next update of that repository (an
+	// upload writes about once a second) sends its conditional PUT at
+	// once, skipping a GET and a parse of tens of MB. If another writer
+	// came in between, the PUT fails on its If-Match and the update reads
+	// the file as usual.
+	docs doccache.Cache[backend.RepoRef, string, *backend.SourceMetadata]
 	// s3Where and ddbWhere name the endpoints in messages.
 	s3Where, ddbWhere string
 }
@@ -228,10 +234,10 @@ func (s *Store) Location() string {
 func (s *Store) Config() Config { return s.cfg }
 
 // Close releases the store. It holds nothing open between calls (idle
-// connections time out by themselves), so this is a no-op kept for the
-// interface.
+// connections time out by themselves), so this only drops the metadata
+// document it keeps.
 func (s *Store) Close() error {
-	s.docs.clear()
+	s.docs.Clear()
 	return nil
 }
 

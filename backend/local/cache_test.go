@@ -162,7 +162,7 @@ func TestMetadataDocCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.docs.doc == nil {
+	if !a.docs.Holds(ref) {
 		t.Fatal("a large document was not kept after writing it")
 	}
 	must := func(err error) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/internal/doccache"
 )
 
 // metadataPath validates ref and returns where its metadata file lives.
@@ -72,7 +73,7 @@ func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, fn func
 	}
 	defer unlock()
 	var m backend.SourceMetadata
-	if doc := s.docs.take(ref, p); doc != nil {
+	if doc, stamp, ok := s.docs.Take(ref); ok && hasStamp(p, stamp) {
 		m = *doc
 	} else {
 		m, err = readMetadataFile(ref, p)
@@ -101,8 +102,10 @@ func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, fn func
 	if err := writeAtomic(p, data); err != nil {
 		return fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
-	if len(data) >= docCacheMin {
-		s.docs.keep(ref, p, &m)
+	if len(data) >= doccache.MinSize {
+		if st, ok := statStamp(p); ok {
+			s.docs.Keep(ref, st, &m)
+		}
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/internal/doccache"
 )
 
 // Layout names under the storage root.
@@ -58,7 +59,12 @@ type Store struct {
 	catMu sync.RWMutex // orders this Store's own catalog readers and writers
 	cache *dirCache
 	locks *repoLocks
-	docs  docCache
+	// docs keeps the last large metadata document this Store wrote, with
+	// the stamp of its file, so that the next update of that repository
+	// (an upload flushes about once a second) skips reading and parsing
+	// tens of MB when the file is still the one written. It is used only
+	// under the repository's lock.
+	docs doccache.Cache[backend.RepoRef, fileStamp, *backend.SourceMetadata]
 }
 
 var _ backend.Store = (*Store)(nil)
@@ -198,7 +204,7 @@ func (s *Store) Location() string { return s.root }
 // Close releases what the Store caches; nothing else is held open.
 func (s *Store) Close() error {
 	s.cache.clear()
-	s.docs.clear()
+	s.docs.Clear()
 	return nil
 }
 
