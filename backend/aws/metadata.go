@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -19,7 +20,9 @@ import (
 // exponential back-off from metadataBackoffBase up to metadataBackoffMax,
 // at most metadataAttempts tries.
 const (
-	metadataAttempts    = 100
+	metadataAttempts = 100
+	// metadataUnsure is how many PUTs of one update may fail unanswered.
+	metadataUnsure      = 3
 	metadataBackoffBase = 5 * time.Millisecond
 	metadataBackoffMax  = 500 * time.Millisecond
 )
@@ -83,6 +86,7 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn fun
 	}
 	op := "update metadata of " + repo.String()
 	key := metadataKey(repo)
+	unsure := 0
 	for attempt := 0; ; attempt++ {
 		doc, etag, exists, err := backend.SourceMetadata{}, "", true, error(nil)
 		cached, cachedETag := (*backend.SourceMetadata)(nil), ""
@@ -127,7 +131,15 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn fun
 			}
 			return nil
 		}
-		if !lostRace(err) {
+		switch {
+		case lostRace(err):
+		case unanswered(ctx, err) && unsure < metadataUnsure:
+			// The connection failed before S3's answer came (a server
+			// that refuses a conditional PUT may answer before reading
+			// the body, and close): whether the write landed is unknown.
+			// Reading again and reapplying fn is right either way.
+			unsure++
+		default:
 			return s.s3Error(ctx, op, err)
 		}
 		if attempt+1 >= metadataAttempts {
@@ -144,6 +156,14 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn fun
 func lostRace(err error) bool {
 	return isStatus(err, 412) || isStatus(err, 409) || isStatus(err, 404) ||
 		isCode(err, "PreconditionFailed", "ConditionalRequestConflict")
+}
+
+// unanswered reports whether a request failed with no answer from the
+// server (a reset or closed connection), as opposed to an error it sent
+// or the caller giving up.
+func unanswered(ctx context.Context, err error) bool {
+	_, status := apiCode(err)
+	return status == 0 && ctx.Err() == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // sleepJitter waits a random time up to an exponentially growing bound.

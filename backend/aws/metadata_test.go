@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/testservers"
 )
 
 func TestMetadataRoundTrip(t *testing.T) {
@@ -114,5 +115,43 @@ func TestCorruptMetadataIsNeverOverwritten(t *testing.T) {
 	}
 	if p, err := s.ListObjects(ctx, ref, "", backend.PageRequest{}); err != nil || len(p.Items) != 0 {
 		t.Errorf("the metadata file shows in the listing: %+v, %v", p.Items, err)
+	}
+}
+
+// A metadata PUT whose answer never arrives (the connection closes before
+// or after S3 acted on it, on every try the SDK makes) is settled by
+// reading the document again: the update lands once, and is not reported
+// as failed.
+func TestMetadataWriteSurvivesUnansweredPuts(t *testing.T) {
+	for _, f := range []testservers.Fault{
+		{Op: "PutObject", Drop: true, Times: 3},      // nothing reached S3
+		{Op: "PutObject", DropAfter: true, Times: 3}, // the first try landed
+	} {
+		cfg := testConfig(t)
+		proxy := testservers.StartFaultProxy(t, cfg.EndpointURL)
+		cfg.EndpointURL = proxy.URL
+		s := openStore(t, cfg)
+		if err := s.Init(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		ref := newRepo(t, s)
+		meta := backend.ObjectMeta{ID: "a", Type: backend.TypeFile, Size: 1, Metadata: map[string]any{}}
+		if err := s.UpdateObjectMetadata(t.Context(), ref, "first.txt", &meta); err != nil {
+			t.Fatal(err)
+		}
+		proxy.SetFaults(f)
+		if err := s.UpdateObjectMetadata(t.Context(), ref, "second.txt", &meta); err != nil {
+			t.Fatalf("drop %v after %v: update failed: %v", f.Drop, f.DropAfter, err)
+		}
+		if n := proxy.Injected(); n != f.Times {
+			t.Errorf("%d faults injected, want %d (the SDK's own tries)", n, f.Times)
+		}
+		md, err := s.ReadMetadata(t.Context(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := md.Objects["second.txt"]; !ok || len(md.Objects) != 2 {
+			t.Errorf("entries after the update: %v", md.Objects)
+		}
 	}
 }
