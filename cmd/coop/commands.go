@@ -97,14 +97,24 @@ func (a *app) accountCreate(ctx context.Context, args []string) error {
 }
 
 func (a *app) cmdRepo(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		return usagef("usage: coop repo create ACCOUNT/REPO [--title T] [--description D] [--visibility public|private]")
+	if len(args) == 0 {
+		return usagef("repo needs a subcommand: create or repair")
 	}
+	switch args[0] {
+	case "create":
+		return a.repoCreate(ctx, args[1:])
+	case "repair":
+		return a.repoRepair(ctx, args[1:])
+	}
+	return usagef("unknown repo subcommand %q (create or repair)", args[0])
+}
+
+func (a *app) repoCreate(ctx context.Context, args []string) error {
 	fs := a.flags("repo create")
 	title := fs.String("title", "", "title")
 	desc := fs.String("description", "", "description")
 	vis := fs.String("visibility", string(backend.VisibilityPrivate), "public or private")
-	pos, err := parse(fs, args[1:])
+	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,162 @@
+package repair
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/aws"
+	"github.com/coopterm/coop/backend/local"
+	"github.com/coopterm/coop/internal/testservers"
+)
+
+// servers are DynamoDB Local and versitygw, started once for the package.
+var servers struct {
+	dynamo *testservers.DynamoServer
+	s3     *testservers.S3Server
+}
+
+func TestMain(m *testing.M) { os.Exit(runMain(m)) }
+
+func runMain(m *testing.M) int {
+	d, err := testservers.LaunchDynamo()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "repair tests:", err)
+		return 1
+	}
+	defer func() { _ = d.Stop() }()
+	s, err := testservers.LaunchS3()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "repair tests:", err)
+		return 1
+	}
+	defer func() { _ = s.Stop() }()
+	servers.dynamo, servers.s3 = d, s
+	empty := filepath.Join(os.TempDir(), "coop-repair-test-no-such-file")
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": s.AccessKey, "AWS_SECRET_ACCESS_KEY": s.SecretKey, "AWS_REGION": s.Region,
+		"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		_ = os.Setenv(k, v)
+	}
+	for _, k := range []string{"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"} {
+		_ = os.Unsetenv(k)
+	}
+	return m.Run()
+}
+
+// testRepo is the repository every test repairs.
+var testRepo = backend.RepoRef{AccountID: "acme", RepositoryID: "data"}
+
+// env is one backend under test, with a way to write an object as
+// another tool would: straight into the storage tree or the bucket, with
+// no content type and no entry.
+type env struct {
+	name  string
+	store backend.Store
+	raw   func(t testing.TB, path string, body []byte)
+}
+
+func newLocal(t testing.TB) *env {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "store")
+	s, err := local.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	e := &env{name: "local", store: s, raw: func(t testing.TB, p string, body []byte) {
+		t.Helper()
+		abs := filepath.Join(root, testRepo.AccountID, testRepo.RepositoryID, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(abs, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}}
+	e.init(t)
+	return e
+}
+
+func newAWS(t testing.TB) *env {
+	t.Helper()
+	cfg := aws.Config{
+		Bucket: servers.s3.NewBucket(t), EndpointURL: servers.s3.Endpoint, DynamoDBEndpoint: servers.dynamo.Endpoint,
+		PathStyle: true, AccountsTable: testservers.UniqueName("accounts"),
+		RepositoriesTable: testservers.UniqueName("repositories"), Timeout: 20 * time.Second,
+	}
+	s, err := aws.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	client := servers.s3.Client()
+	e := &env{name: "aws", store: s, raw: func(t testing.TB, p string, body []byte) {
+		t.Helper()
+		key := testRepo.AccountID + "/" + testRepo.RepositoryID + "/" + p
+		if _, err := client.PutObject(context.Background(), &s3.PutObjectInput{
+			Bucket: &cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}}
+	e.init(t)
+	return e
+}
+
+func (e *env) init(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	if err := e.store.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.CreateAccount(ctx, backend.Account{ID: testRepo.AccountID, Type: backend.AccountOrganization, Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.CreateRepository(ctx, backend.Repository{ID: testRepo.RepositoryID, AccountID: testRepo.AccountID, Title: "Data", Visibility: backend.VisibilityPrivate}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eachBackend runs fn against a fresh local store and a fresh AWS store.
+func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Run("local", func(t *testing.T) { t.Parallel(); fn(t, newLocal(t)) })
+	t.Run("aws", func(t *testing.T) { t.Parallel(); fn(t, newAWS(t)) })
+}
+
+// put stores an object and returns what the store says of it; no entry.
+func (e *env) put(t testing.TB, p, body string) backend.ObjectInfo {
+	t.Helper()
+	info, err := e.store.PutObject(context.Background(), testRepo, p, strings.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatalf("put %s: %v", p, err)
+	}
+	return info
+}
+
+// record sets path's entry to m.
+func (e *env) record(t testing.TB, p string, m backend.ObjectMeta) {
+	t.Helper()
+	if err := e.store.UpdateObjectMetadata(context.Background(), testRepo, p, &m); err != nil {
+		t.Fatalf("record %s: %v", p, err)
+	}
+}
+
+// metadata reads the repository's metadata document.
+func (e *env) metadata(t testing.TB) backend.SourceMetadata {
+	t.Helper()
+	doc, err := e.store.ReadMetadata(context.Background(), testRepo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}

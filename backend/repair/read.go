@@ -1,0 +1,192 @@
+package repair
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gabriel-vasile/mimetype"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// Buffer sizes of one reader: what is read at a time, and how much of an
+// object's head is kept to sniff its type when the store names none (the
+// stores sniff as much).
+const (
+	readBuffer = 256 << 10
+	sniffBytes = 3072
+)
+
+// progressEvery spaces Progress calls while objects are read.
+const progressEvery = 100 * time.Millisecond
+
+// reader reads objects with a bounded number of workers.
+type reader struct {
+	store    Store
+	repo     backend.RepoRef
+	workers  int
+	progress func(Progress)
+
+	// Totals, set by readAll's collector.
+	read  int
+	bytes int64
+}
+
+// result is one object read: the fix it calls for (ok false if none),
+// or why it could not be read.
+type result struct {
+	fix  fix
+	ok   bool
+	n    int64
+	fail *Failure
+}
+
+// readAll reads items, workers at a time, and returns the fixes they
+// call for and the objects that could not be read. Only the fixes are
+// kept, never the contents. It fails only if ctx ends.
+func (r *reader) readAll(ctx context.Context, items []readItem) ([]fix, []Failure, error) {
+	if len(items) == 0 {
+		return nil, nil, ctx.Err()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	todo := make(chan readItem)
+	results := make(chan result, r.workers)
+	var wg sync.WaitGroup
+	for range min(r.workers, len(items)) {
+		wg.Go(func() {
+			buf := make([]byte, readBuffer)
+			head := make([]byte, 0, sniffBytes)
+			for it := range todo {
+				results <- r.one(ctx, it, buf, head)
+			}
+		})
+	}
+	go func() {
+		defer close(todo)
+		for _, it := range items {
+			select {
+			case todo <- it:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	var (
+		fixes  []fix
+		failed []Failure
+		last   time.Time
+	)
+	for res := range results {
+		r.read++
+		r.bytes += res.n
+		switch {
+		case res.fail != nil:
+			failed = append(failed, *res.fail)
+		case res.ok:
+			fixes = append(fixes, res.fix)
+		}
+		if now := time.Now(); now.Sub(last) >= progressEvery || r.read == len(items) {
+			last = now
+			r.progress(Progress{Phase: "read", Done: r.read, Total: len(items), Bytes: r.bytes})
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	return fixes, failed, nil
+}
+
+// one reads an object and works out the fix it calls for. An object gone
+// since the listing loses its entry, if it had one.
+func (r *reader) one(ctx context.Context, it readItem, buf, head []byte) result {
+	info, err := r.hash(ctx, it.path, buf, head)
+	switch {
+	case errors.Is(err, backend.ErrNotFound) && ctx.Err() == nil:
+		if it.snap == nil {
+			return result{}
+		}
+		return result{fix: fix{path: it.path, snap: it.snap}, ok: true}
+	case err != nil:
+		if ctx.Err() != nil {
+			return result{}
+		}
+		return result{fail: &Failure{Path: it.path, Error: err.Error()}}
+	}
+	res := result{n: info.Size}
+	if reasons, _ := compare(it.snap, info); len(reasons) > 0 {
+		res.fix, res.ok = fix{path: it.path, snap: it.snap, info: &info}, true
+	}
+	return res
+}
+
+// hash reads an object through a ContentHash and describes it as the
+// stores do when they write one: size, both checksums, content type.
+func (r *reader) hash(ctx context.Context, p string, buf, head []byte) (backend.ObjectInfo, error) {
+	rc, info, err := r.store.GetObject(ctx, r.repo, p)
+	if err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	defer rc.Close()
+	h := backend.NewContentHash()
+	sniff := needsSniff(info.ContentType)
+	head = head[:0]
+	for {
+		if err := ctx.Err(); err != nil {
+			return backend.ObjectInfo{}, err
+		}
+		n, rerr := rc.Read(buf)
+		if n > 0 {
+			h.Add(buf[:n])
+			if sniff && len(head) < sniffBytes {
+				head = append(head, buf[:min(n, sniffBytes-len(head))]...)
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return backend.ObjectInfo{}, fmt.Errorf("read %s/%s: %w", r.repo, p, rerr)
+		}
+	}
+	info.Path = p
+	info.Size = h.Len()
+	info.Checksum = h.SHA256()
+	info.CRC32C = h.CRC32C()
+	if sniff {
+		info.ContentType = detectType(head, p)
+	}
+	return info, nil
+}
+
+// needsSniff reports whether a content type the store gave says nothing:
+// none, or the generic type S3 servers answer for objects stored without
+// one.
+func needsSniff(ct string) bool {
+	return ct == "" || ct == "binary/octet-stream" || ct == "application/octet-stream"
+}
+
+// detectType sniffs a content type from an object's head as the local
+// store does: by content, or by the name's extension when the content
+// says nothing specific.
+func detectType(head []byte, name string) string {
+	m := mimetype.Detect(head).String()
+	if m == "application/octet-stream" || strings.HasPrefix(m, "text/plain") {
+		if byExt := mime.TypeByExtension(path.Ext(name)); byExt != "" {
+			return byExt
+		}
+	}
+	return m
+}

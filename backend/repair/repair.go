@@ -1,0 +1,246 @@
+// Package repair makes a repository's .source-metadata.json match the
+// objects in its store again: an entry for every object, none for objects
+// that are gone, sizes (and, when asked, checksums) that are the objects'
+// own. The transfer queue stores an object first and records its entry
+// afterwards, in batches, so a process killed in between, or another tool
+// writing to the bucket, leaves the two apart until repaired.
+//
+// Run reads the metadata first and lists the objects second, so an entry
+// without an object really had none when the listing passed. It reads the
+// objects that need it in parallel (a bounded number at once, each streamed
+// through backend.ContentHash, never held whole in memory), then applies
+// its changes in one store.UpdateMetadata, against the document as it is
+// then: an entry another writer changed in the meantime wins, unless
+// Verify found its checksum wrong. Folder entries are never removed (an
+// empty folder can be meant); missing ones above any entry are added.
+package repair
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// DefaultWorkers is how many objects are read at once unless
+// Options.Workers says otherwise.
+const DefaultWorkers = 32
+
+// Store is what a repair needs of a backend: the repository's catalog
+// entry, its objects and its metadata file. Any backend.Store will do,
+// the access-control wrapper included.
+type Store interface {
+	GetRepository(ctx context.Context, accountID, repositoryID string) (backend.Repository, error)
+	backend.StorageClient
+	backend.MetadataClient
+}
+
+// Options control a repair.
+type Options struct {
+	// DryRun works out every change and reports it, writing nothing.
+	DryRun bool
+	// Verify reads every object, not only those without an entry or whose
+	// size differs, and fixes entries whose checksum or CRC-32C differs
+	// from the content or is missing.
+	Verify bool
+	// Workers is how many objects are read at once (DefaultWorkers if 0).
+	Workers int
+	// Now stamps new entries (time.Now if nil).
+	Now func() time.Time
+	// Progress, if set, is told how far the listing and the reading have
+	// got. It is called from one goroutine at a time.
+	Progress func(Progress)
+}
+
+// Progress is how far a repair has got.
+type Progress struct {
+	// Phase is "list" while the objects are listed, then "read".
+	Phase string
+	// Done counts objects listed, or objects read; Total is the number to
+	// read (0 while listing).
+	Done, Total int
+	// Bytes is how much has been read.
+	Bytes int64
+}
+
+// Action is what a repair does, or would do, to one entry.
+type Action string
+
+// Actions of a Change.
+const (
+	Add    Action = "add"
+	Remove Action = "remove"
+	Update Action = "update"
+	// Keep is a change not made: another writer changed the entry after
+	// the repair read the metadata, and its entry is kept.
+	Keep Action = "keep"
+)
+
+// Reasons given in Change.Reasons.
+const (
+	ReasonNoEntry          = "no entry"
+	ReasonObjectGone       = "object gone"
+	ReasonRecordedAsFolder = "recorded as a folder"
+	ReasonSizeDiffers      = "size differs"
+	ReasonChecksumDiffers  = "checksum differs"
+	ReasonChecksumMissing  = "checksum missing"
+	ReasonCRC32CDiffers    = "crc32c differs"
+	ReasonCRC32CMissing    = "crc32c missing"
+	ReasonFolderInStore    = "folder in the store"
+	ReasonParentFolder     = "parent folder"
+	ReasonChangedMeanwhile = "changed by another writer during the repair"
+)
+
+// Change is one entry added, removed, updated or (Keep) left alone.
+type Change struct {
+	Action  Action            `json:"action"`
+	Path    string            `json:"path"`
+	Type    backend.EntryType `json:"type"`
+	Reasons []string          `json:"reasons"`
+	// ChecksumDiffered is set when a recorded SHA-256 or CRC-32C differs
+	// from the content of an object of the recorded size: the object was
+	// changed without its entry, or damaged. It deserves a look.
+	ChecksumDiffered bool                `json:"checksum_differed,omitempty"`
+	Before           *backend.ObjectMeta `json:"before,omitempty"`
+	After            *backend.ObjectMeta `json:"after,omitempty"`
+}
+
+// Failure is an object that could not be read; its entry is left as it was.
+type Failure struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
+}
+
+// Report says what a repair found and did (or, in a dry run, would do).
+type Report struct {
+	Repository string `json:"repository"`
+	DryRun     bool   `json:"dry_run"`
+	Verify     bool   `json:"verify"`
+	// Objects counts the files in the store, Folders the folder markers
+	// (stores that keep them), Entries the metadata's entries before.
+	Objects int `json:"objects"`
+	Folders int `json:"folders"`
+	Entries int `json:"entries"`
+	// Read counts the objects read, ReadBytes their bytes.
+	Read      int   `json:"read"`
+	ReadBytes int64 `json:"read_bytes"`
+	// Added, Removed and Updated count Changes by action;
+	// ChecksumsDiffered counts the updates with ChecksumDiffered.
+	Added             int `json:"added"`
+	Removed           int `json:"removed"`
+	Updated           int `json:"updated"`
+	ChecksumsDiffered int `json:"checksums_differed"`
+	// Written says whether the metadata file was written.
+	Written bool `json:"written"`
+	// Changes are sorted by path; Kept lists changes not made because
+	// another writer got there first.
+	Changes []Change  `json:"changes"`
+	Kept    []Change  `json:"kept,omitempty"`
+	Failed  []Failure `json:"failed,omitempty"`
+}
+
+// ErrIncomplete is what Run returns, with its report, when some objects
+// could not be read (Report.Failed): everything else was repaired.
+var ErrIncomplete = errors.New("some objects could not be read")
+
+// Run repairs the metadata of repository repo (see the package comment).
+// A missing repository is backend.ErrNotFound; a corrupt metadata file is
+// backend.ErrMetadataCorrupt, and is not overwritten.
+func Run(ctx context.Context, store Store, repo backend.RepoRef, opts Options) (Report, error) {
+	rep := Report{Repository: repo.String(), DryRun: opts.DryRun, Verify: opts.Verify, Changes: []Change{}}
+	if err := backend.ValidateRef(repo); err != nil {
+		return rep, err
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = DefaultWorkers
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Progress == nil {
+		opts.Progress = func(Progress) {}
+	}
+	if _, err := store.GetRepository(ctx, repo.AccountID, repo.RepositoryID); err != nil {
+		return rep, err
+	}
+	// The metadata before the listing: an entry whose object the listing
+	// then misses was stale when the listing passed.
+	snap, err := store.ReadMetadata(ctx, repo)
+	switch {
+	case errors.Is(err, backend.ErrMetadataMissing):
+		snap = backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{}}
+	case err != nil:
+		return rep, err
+	}
+	if snap.Objects == nil {
+		snap.Objects = map[string]backend.ObjectMeta{}
+	}
+	rep.Entries = len(snap.Objects)
+
+	l, err := list(ctx, store, repo, opts.Progress)
+	if err != nil {
+		return rep, err
+	}
+	rep.Objects, rep.Folders = len(l.files), len(l.markers)
+	p := plan(snap, l, opts.Verify)
+	l.files = nil // the listing is no longer needed
+
+	r := &reader{store: store, repo: repo, workers: opts.Workers, progress: opts.Progress}
+	fixes, failed, err := r.readAll(ctx, p.reads)
+	if err != nil {
+		return rep, err
+	}
+	rep.Read, rep.ReadBytes, rep.Failed = r.read, r.bytes, failed
+	fixes = append(fixes, p.removals...)
+	slices.SortFunc(fixes, func(a, b fix) int { return cmp.Compare(a.path, b.path) })
+
+	now := opts.Now().UTC()
+	a := applier{repo: repo, fixes: fixes, markers: p.markers, verify: opts.Verify, now: now}
+	var changes, kept []Change
+	switch {
+	case opts.DryRun:
+		changes, kept = a.apply(&snap)
+	case len(fixes) > 0 || len(p.markers) > 0 || missingFolders(snap):
+		snap = backend.SourceMetadata{} // the store reads the document afresh
+		err = store.UpdateMetadata(ctx, repo, func(doc *backend.SourceMetadata) error {
+			changes, kept = a.apply(doc)
+			return nil
+		})
+		if err != nil {
+			return rep, fmt.Errorf("repair %s: %w", repo, err)
+		}
+		rep.Written = true
+	}
+	rep.setChanges(changes, kept)
+	if len(rep.Failed) > 0 {
+		return rep, fmt.Errorf("repair %s: %d of %d objects: %w", repo, len(rep.Failed), len(p.reads), ErrIncomplete)
+	}
+	return rep, nil
+}
+
+// setChanges fills in the changes and their counts.
+func (r *Report) setChanges(changes, kept []Change) {
+	slices.SortFunc(changes, func(a, b Change) int { return cmp.Compare(a.Path, b.Path) })
+	slices.SortFunc(kept, func(a, b Change) int { return cmp.Compare(a.Path, b.Path) })
+	r.Changes, r.Kept = changes, kept
+	if r.Changes == nil {
+		r.Changes = []Change{}
+	}
+	for _, c := range changes {
+		switch c.Action {
+		case Add:
+			r.Added++
+		case Remove:
+			r.Removed++
+		case Update:
+			r.Updated++
+			if c.ChecksumDiffered {
+				r.ChecksumsDiffered++
+			}
+		}
+	}
+}

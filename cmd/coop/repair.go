@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/access"
+	"github.com/coopterm/coop/backend/repair"
+	"github.com/coopterm/coop/internal/humanize"
+	"github.com/coopterm/coop/internal/safe"
+)
+
+const repairUsage = "usage: coop repo repair ACCOUNT/REPO [--dry-run] [--verify] [--json] [--workers N]"
+
+// repoRepair makes a repository's metadata file match its objects (see
+// package repair) and reports each change and a summary line.
+func (a *app) repoRepair(ctx context.Context, args []string) error {
+	fs := a.flags("repo repair")
+	dryRun := fs.Bool("dry-run", false, "report what would change, write nothing")
+	verify := fs.Bool("verify", false, "read every object and fix wrong or missing checksums")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	workers := fs.Int("workers", repair.DefaultWorkers, "objects read at once")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef(repairUsage)
+	}
+	if *workers < 1 || *workers > maxWorkers {
+		return usagef("--workers must be between 1 and %d, not %d", maxWorkers, *workers)
+	}
+	t, err := parseTarget(pos[0])
+	if err != nil {
+		return err
+	}
+	if t.repo == "" || t.path != "" {
+		return usagef("repo repair takes ACCOUNT/REPO, not %q", pos[0])
+	}
+	store, err := a.openStore(ctx, !*dryRun)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if !*dryRun {
+		if err := mayWrite(ctx, store, t.ref()); err != nil {
+			return err
+		}
+	}
+	p := a.repairProgress(t.ref())
+	rep, err := repair.Run(ctx, store, t.ref(), repair.Options{
+		DryRun: *dryRun, Verify: *verify, Workers: *workers, Progress: p.show,
+	})
+	p.clear()
+	if err != nil && !errors.Is(err, repair.ErrIncomplete) {
+		return err
+	}
+	for _, f := range rep.Failed {
+		fmt.Fprintf(a.stderr, "coop: %s/%s: %s\n", safe.Text(rep.Repository), safe.Text(f.Path), safe.Text(f.Error))
+	}
+	if *asJSON {
+		if werr := json.NewEncoder(a.stdout).Encode(rep); werr != nil {
+			return werr
+		}
+	} else if werr := printRepair(a.stdout, rep); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return fmt.Errorf("%w; their entries were left as they were", err)
+	}
+	return nil
+}
+
+// mayWrite refuses, before any object is read, a repair by a caller who
+// may not write to the repository: the access layer refuses the metadata
+// write and records the refusal in the audit log, as for any write. A
+// repair that goes ahead is recorded there as the metadata update it is.
+func mayWrite(ctx context.Context, store backend.Store, ref backend.RepoRef) error {
+	g, ok := store.(interface {
+		Level(context.Context, backend.RepoRef) (access.Level, error)
+	})
+	if !ok {
+		return nil
+	}
+	lvl, err := g.Level(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if lvl >= access.ReadWrite {
+		return nil
+	}
+	return store.UpdateMetadata(ctx, ref, func(*backend.SourceMetadata) error {
+		// Only reached if access was granted since: write nothing anyway.
+		return fmt.Errorf("repair %s: %w", ref, backend.ErrUnauthorized)
+	})
+}
+
+// printRepair writes one line per change and the summary line.
+func printRepair(w io.Writer, rep repair.Report) error {
+	verbs := map[repair.Action]string{repair.Add: "added", repair.Remove: "removed", repair.Update: "updated", repair.Keep: "kept"}
+	if rep.DryRun {
+		verbs = map[repair.Action]string{repair.Add: "would add", repair.Remove: "would remove", repair.Update: "would update"}
+	}
+	line := func(c repair.Change) error {
+		name := safe.Text(rep.Repository + "/" + c.Path)
+		if c.Type == backend.TypeDirectory {
+			name += "/"
+		}
+		_, err := fmt.Fprintf(w, "%s %s: %s\n", verbs[c.Action], name, changeDetail(c))
+		return err
+	}
+	for _, c := range rep.Changes {
+		if err := line(c); err != nil {
+			return err
+		}
+	}
+	for _, c := range rep.Kept {
+		if err := line(c); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintln(w, repairSummary(rep))
+	return err
+}
+
+// changeDetail says why an entry changes, with the figures that differ.
+func changeDetail(c repair.Change) string {
+	var parts []string
+	for _, r := range c.Reasons {
+		switch {
+		case r == repair.ReasonSizeDiffers && c.Before != nil && c.After != nil:
+			r += fmt.Sprintf(" (recorded %s, object %s)", humanize.Size(c.Before.Size), humanize.Size(c.After.Size))
+		case r == repair.ReasonChecksumDiffers && c.Before != nil && c.After != nil:
+			r += fmt.Sprintf(" (recorded %s, content %s)", c.Before.Checksum, c.After.Checksum)
+		case r == repair.ReasonCRC32CDiffers && c.Before != nil && c.After != nil:
+			r += fmt.Sprintf(" (recorded %s, content %s)", c.Before.CRC32C, c.After.CRC32C)
+		case r == repair.ReasonNoEntry && c.After != nil:
+			r += " (" + humanize.Size(c.After.Size) + ")"
+		}
+		parts = append(parts, r)
+	}
+	return safe.Text(strings.Join(parts, ", "))
+}
+
+// repairSummary is the last line: how many entries changed.
+func repairSummary(rep repair.Report) string {
+	entries := func(n int) string {
+		if n == 1 {
+			return "1 entry"
+		}
+		return fmt.Sprintf("%d entries", n)
+	}
+	var s string
+	if rep.DryRun {
+		s = fmt.Sprintf("repair %s (dry run, nothing written): %s to add, %d to remove, %d to update",
+			rep.Repository, entries(rep.Added), rep.Removed, rep.Updated)
+	} else {
+		s = fmt.Sprintf("repair %s: %s added, %d removed, %d updated", rep.Repository, entries(rep.Added), rep.Removed, rep.Updated)
+	}
+	if rep.ChecksumsDiffered == 1 {
+		s += " (1 checksum differed)"
+	} else if rep.ChecksumsDiffered > 1 {
+		s += fmt.Sprintf(" (%d checksums differed)", rep.ChecksumsDiffered)
+	}
+	if n := len(rep.Kept); n > 0 {
+		s += fmt.Sprintf(", %d left as another writer recorded them", n)
+	}
+	return safe.Text(s)
+}
+
+// repairProgress shows on stderr how far a repair has got: a line
+// rewritten in place on a terminal, a line now and then otherwise.
+type repairProgress struct {
+	w        io.Writer
+	repo     string
+	terminal bool
+	every    time.Duration
+	last     time.Time
+	shown    bool
+}
+
+func (a *app) repairProgress(ref backend.RepoRef) *repairProgress {
+	p := &repairProgress{w: a.stderr, repo: safe.Text(ref.String()), every: plainEvery, last: time.Now()}
+	if f, ok := a.stderr.(*os.File); ok && isTerminalFile(f) {
+		p.terminal, p.every = true, 200*time.Millisecond
+	}
+	return p
+}
+
+// show is repair.Options.Progress.
+func (p *repairProgress) show(pr repair.Progress) {
+	if time.Since(p.last) < p.every {
+		return
+	}
+	p.last = time.Now()
+	msg := fmt.Sprintf("coop: repair %s: %d objects listed", p.repo, pr.Done)
+	if pr.Phase == "read" {
+		msg = fmt.Sprintf("coop: repair %s: read %d of %d objects (%s)", p.repo, pr.Done, pr.Total, humanize.Size(pr.Bytes))
+	}
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r\x1b[K%s", msg)
+		p.shown = true
+		return
+	}
+	fmt.Fprintln(p.w, msg)
+}
+
+// clear removes the progress line from a terminal.
+func (p *repairProgress) clear() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.shown = false
+	}
+}

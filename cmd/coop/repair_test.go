@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/coopterm/coop/audit"
+	"github.com/coopterm/coop/backend/repair"
+)
+
+func TestRepoRepair(t *testing.T) {
+	root := t.TempDir()
+	mustRun(t, root, "init")
+	mustRun(t, root, "account", "create", "acme", "--type", "organization")
+	mustRun(t, root, "account", "create", "bob", "--type", "user")
+	mustRun(t, root, "repo", "create", "acme/data", "--visibility", "public")
+	src := t.TempDir()
+	for name, body := range map[string]string{"a.txt": "a\n", "sub/b.txt": "bb\n"} {
+		p := filepath.Join(src, "in", filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, root, "upload", filepath.Join(src, "in"), "acme/data")
+	repo := filepath.Join(root, "acme", "data")
+	if err := os.Remove(filepath.Join(repo, "in", "a.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "in", "sub", "b.txt"), []byte("longer now\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "evil\x1b[2Jname.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	metaFile := filepath.Join(repo, ".source-metadata.json")
+	before, err := os.ReadFile(metaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errs := runCLI(t, root, "repo", "repair", "--dry-run", "acme/data")
+	want := "would remove acme/data/in/a.txt: object gone\n" +
+		"would update acme/data/in/sub/b.txt: size differs (recorded 3 bytes, object 11 bytes)\n" +
+		`would add acme/data/evil\x1b[2Jname.txt: no entry (1 byte)` + "\n" +
+		"repair acme/data (dry run, nothing written): 1 entry to add, 1 to remove, 1 to update\n"
+	if code != 0 || errs != "" || !sameLines(out, want) {
+		t.Errorf("dry run: exit %d, stderr %q, stdout:\n%s\nwant (in any order):\n%s", code, errs, out, want)
+	}
+	if after, _ := os.ReadFile(metaFile); string(after) != string(before) {
+		t.Errorf("the dry run wrote the metadata file")
+	}
+
+	// A reader is refused, and the refusal is in the audit log.
+	code, _, errs = runCLI(t, root, "--as", "bob", "repo", "repair", "acme/data")
+	if code != 1 || !strings.HasPrefix(errs, "coop: ") || !strings.Contains(errs, "not allowed") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("repair by a reader: exit %d, stderr %q", code, errs)
+	}
+
+	code, out, errs = runCLI(t, root, "repo", "repair", "acme/data", "--json")
+	var rep repair.Report
+	if err := json.Unmarshal([]byte(out), &rep); code != 0 || errs != "" || err != nil {
+		t.Fatalf("repair --json: exit %d, %v, stderr %q\n%s", code, err, errs, out)
+	}
+	if rep.Added != 1 || rep.Removed != 1 || rep.Updated != 1 || !rep.Written || len(rep.Changes) != 3 {
+		t.Errorf("repair --json: %+v", rep)
+	}
+	if out := mustRun(t, root, "repo", "repair", "acme/data", "--verify"); out != "repair acme/data: 0 entries added, 0 removed, 0 updated\n" {
+		t.Errorf("repair of a repaired repository: %q", out)
+	}
+
+	var got []string
+	f, err := os.Open(filepath.Join(root, ".coop", "audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var ev audit.Event
+		if err := json.Unmarshal(sc.Bytes(), &ev); err == nil && ev.Action == audit.ActionMetadataUpdate && ev.Target == "acme/data" {
+			got = append(got, ev.Actor+" "+ev.Result)
+		}
+	}
+	if len(got) < 2 || got[len(got)-2] != "bob "+audit.ResultDenied || !strings.HasSuffix(got[len(got)-1], " "+audit.ResultOK) {
+		t.Errorf("audit log of the repairs' metadata updates: %q", got)
+	}
+
+	for _, args := range [][]string{
+		{"repo", "repair"}, {"repo", "repair", "acme"}, {"repo", "repair", "acme/data/in"},
+		{"repo", "repair", "acme/data", "--workers", "2000"}, {"repo", "mend", "acme/data"},
+	} {
+		if code, _, errs := runCLI(t, root, args...); code != 2 || !strings.HasPrefix(errs, "coop: ") || strings.Count(errs, "\n") != 1 {
+			t.Errorf("coop %v: exit %d, stderr %q; want 2 and one line", args, code, errs)
+		}
+	}
+	if code, _, errs := runCLI(t, root, "repo", "repair", "acme/none"); code != 1 || errs != "coop: repository acme/none: not found\n" {
+		t.Errorf("repair of a missing repository: exit %d, stderr %q", code, errs)
+	}
+}
+
+// sameLines reports whether a and b hold the same lines, in any order.
+func sameLines(a, b string) bool {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	if len(la) != len(lb) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, l := range la {
+		seen[l]++
+	}
+	for _, l := range lb {
+		seen[l]--
+	}
+	for _, n := range seen {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
