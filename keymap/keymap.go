@@ -40,6 +40,7 @@ type KeyMap struct {
 	Delete    key.Binding // delete the marked or selected entries, after confirmation
 	Transfers key.Binding // open or close the transfers panel
 	CancelJob key.Binding // transfers panel: cancel the selected job
+	CancelAll key.Binding // transfers panel: cancel every job not finished
 	RetryJob  key.Binding // transfers panel: retry the selected failed or cancelled job
 	ClearJobs key.Binding // transfers panel: forget finished jobs
 
@@ -101,6 +102,7 @@ func actions() []action {
 		{name: "delete", desc: "delete", keys: []string{"d"}, get: func(k *KeyMap) *key.Binding { return &k.Delete }},
 		{name: "transfers", desc: "transfers", keys: []string{"t"}, get: func(k *KeyMap) *key.Binding { return &k.Transfers }},
 		{name: "cancel_job", desc: "cancel job", keys: []string{"x"}, get: func(k *KeyMap) *key.Binding { return &k.CancelJob }},
+		{name: "cancel_all", desc: "cancel all", keys: []string{"X"}, get: func(k *KeyMap) *key.Binding { return &k.CancelAll }},
 		{name: "retry_job", desc: "retry job", keys: []string{"R"}, get: func(k *KeyMap) *key.Binding { return &k.RetryJob }},
 		{name: "clear_jobs", desc: "clear finished", keys: []string{"C"}, get: func(k *KeyMap) *key.Binding { return &k.ClearJobs }},
 		{name: "complete", desc: "complete path", keys: []string{"tab"}, get: func(k *KeyMap) *key.Binding { return &k.Complete }, mode: modeInput},
@@ -147,7 +149,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Collapse, k.Back, k.NextTab, k.PrevTab},
 		{k.Filter, k.Accept, k.Clear, k.Refresh, k.Preview, k.Help, k.Quit},
-		{k.Mark, k.Upload, k.Download, k.Delete, k.Transfers, k.CancelJob, k.RetryJob, k.ClearJobs},
+		{k.Mark, k.Upload, k.Download, k.Delete, k.Transfers, k.CancelJob, k.CancelAll, k.RetryJob, k.ClearJobs},
 	}
 }
 
@@ -160,7 +162,7 @@ func (k KeyMap) TreeHelp() []key.Binding {
 
 // PanelHelp returns the bindings shown in the footer of the transfers panel.
 func (k KeyMap) PanelHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.CancelJob, k.RetryJob, k.ClearJobs, k.Transfers, k.Quit}
+	return []key.Binding{k.Up, k.Down, k.CancelJob, k.CancelAll, k.RetryJob, k.ClearJobs, k.Transfers, k.Quit}
 }
 
 // PromptHelp returns the bindings that apply while typing a path; keys

@@ -17,6 +17,7 @@ type fakeTransfers struct {
 	mu        sync.Mutex
 	submitted []transfer.Spec
 	cancelled []transfer.JobID
+	cancelAll int
 	retried   []transfer.JobID
 	decided   []decision
 	cleared   int
@@ -48,6 +49,12 @@ func (f *fakeTransfers) Cancel(id transfer.JobID) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.cancelled = append(f.cancelled, id)
+}
+
+func (f *fakeTransfers) CancelAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cancelAll++
 }
 
 func (f *fakeTransfers) Retry(id transfer.JobID) error {

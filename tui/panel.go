@@ -58,6 +58,19 @@ func (m *Model) onPanelKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		x.q.Cancel(j.ID)
 		m.note = fmt.Sprintf("cancelling job %d", j.ID)
+	case key.Matches(msg, k.CancelAll):
+		live := 0
+		for _, j := range x.jobs {
+			if !j.State.Final() {
+				live++
+			}
+		}
+		if live == 0 {
+			m.note = "no job is running or waiting"
+			return nil
+		}
+		x.q.CancelAll()
+		m.note = fmt.Sprintf("cancelling %s · R retries one, keeping what is done", plural(live, "job", "jobs"))
 	case key.Matches(msg, k.RetryJob):
 		j := x.jobs[x.nav.cursor]
 		if j.State != transfer.Failed && j.State != transfer.Cancelled {

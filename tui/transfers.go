@@ -19,6 +19,7 @@ import (
 type Transfers interface {
 	Submit(transfer.Spec) (transfer.JobID, error)
 	Cancel(transfer.JobID)
+	CancelAll()
 	Retry(transfer.JobID) error
 	Decide(transfer.JobID, transfer.Decision) error
 	ItemErrors(transfer.JobID) []transfer.ItemError

@@ -260,12 +260,21 @@ func TestTransfersPanelCancelRetryClear(t *testing.T) {
 		t.Fatal("the failures are not drawn one a line, made safe")
 	}
 	h.press("esc") // dismisses
+	h.press("X")   // one job is still running
+	h.mustShow("cancelling 1 job")
 	h.press("C")
-	if !slices.Equal(f.cancelled, []transfer.JobID{1}) || !slices.Equal(f.retried, []transfer.JobID{2}) || f.cleared != 1 {
-		t.Fatalf("cancelled %v, retried %v, cleared %d", f.cancelled, f.retried, f.cleared)
+	if !slices.Equal(f.cancelled, []transfer.JobID{1}) || !slices.Equal(f.retried, []transfer.JobID{2}) || f.cleared != 1 || f.cancelAll != 1 {
+		t.Fatalf("cancelled %v, cancelled all %d times, retried %v, cleared %d", f.cancelled, f.cancelAll, f.retried, f.cleared)
 	}
 	h.mustNotShow("README.md → /tmp")
 	h.mustShow("/tmp/photos → acme/data/photos")
+	// Once nothing runs, cancelling all says so and asks nothing of the queue.
+	h.update(transfer.Update{Jobs: []transfer.Job{{ID: 1, Kind: transfer.UploadTree, Repo: acme, Local: "/tmp/photos", Remote: "photos", State: transfer.Cancelled}}})
+	h.press("X")
+	h.mustShow("no job is running or waiting")
+	if f.cancelAll != 1 {
+		t.Fatalf("cancel all reached the queue with nothing running")
+	}
 	h.press("t")
 	h.mustShow("README.md", "zeta.txt")
 }
