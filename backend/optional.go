@@ -209,3 +209,41 @@ type limitedCloser struct {
 	io.Reader
 	io.Closer
 }
+
+// ErrMetadataChanged is what RebuildMetadata returns when the metadata
+// file is no longer the unreadable one it read: another writer fixed or
+// replaced it, and nothing is written over it.
+var ErrMetadataChanged = errors.New("metadata file changed meanwhile")
+
+// CorruptMetadataName is the name, at the repository root, under which a
+// rebuild keeps an unreadable metadata file made at t: visible in
+// listings, so that whoever looks after the repository sees it and can
+// inspect or delete it.
+func CorruptMetadataName(t time.Time) string {
+	return ".source-metadata.corrupt-" + t.UTC().Format("20060102T150405Z") + ".json"
+}
+
+// MetadataRebuilder replaces an unreadable metadata file by a document
+// built afresh, keeping the unreadable bytes as an object, and writes it
+// only if the file is still the one it read.
+type MetadataRebuilder interface {
+	// RebuildMetadata reads the metadata file, which must be unreadable:
+	// a readable one fails with ErrMetadataChanged, a missing one with
+	// ErrMetadataMissing. It calls build with the file's bytes; then, if
+	// the file still holds those bytes, it stores them unchanged as the
+	// object backup (never replacing an object: ErrObjectExists) and
+	// writes the document build returned, with an entry for backup, which
+	// it returns. If the file changed in between it writes nothing over
+	// it (ErrMetadataChanged); a store that cannot make both steps one
+	// may leave the backup object behind, and its error says so.
+	RebuildMetadata(ctx context.Context, repo RepoRef, backup string, build func(raw []byte) (SourceMetadata, error)) (ObjectMeta, error)
+}
+
+// RebuildMetadata rebuilds repo's unreadable metadata file on a
+// MetadataRebuilder (see there); other stores cannot, and say so.
+func RebuildMetadata(ctx context.Context, s StorageClient, repo RepoRef, backup string, build func(raw []byte) (SourceMetadata, error)) (ObjectMeta, error) {
+	if rb, ok := s.(MetadataRebuilder); ok {
+		return rb.RebuildMetadata(ctx, repo, backup, build)
+	}
+	return ObjectMeta{}, fmt.Errorf("rebuild metadata of %s: %w: this store cannot rebuild a metadata file", repo, errors.ErrUnsupported)
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -187,6 +188,71 @@ func TestCLIRepair(t *testing.T) {
 		} {
 			_, errs := wantRun(t, env, 2, args...)
 			stderrLine(t, errs)
+		}
+	})
+}
+
+// An unreadable metadata file: repair fails with one line that suggests
+// --rebuild; repair --rebuild keeps the file's bytes as an object it
+// names and records every object afresh, after which stat works again.
+func TestCLIRepairRebuild(t *testing.T) {
+	backupName := regexp.MustCompile(`\.source-metadata\.corrupt-\d{8}T\d{6}Z\.json`)
+	repairStores(t, func(t *testing.T, env []string, raw behind) {
+		src := t.TempDir()
+		writeFile(t, filepath.Join(src, "in", "a.txt"), "a\n")
+		writeFile(t, filepath.Join(src, "in", "sub", "b.txt"), "bb\n")
+		wantRun(t, env, 0, "upload", filepath.Join(src, "in"), "acme/data")
+		const garbage = `{"repository_id": "data", "objects": {"in/a.txt": {"id": "`
+		raw.put(t, ".source-metadata.json", garbage)
+
+		_, errs := wantRun(t, env, 1, "repo", "repair", "acme/data")
+		if line := stderrLine(t, errs); !strings.Contains(line, "metadata file unreadable") || !strings.Contains(line, "--rebuild") {
+			t.Errorf("repair of an unreadable file: %s", line)
+		}
+		unreadable := func(when string) {
+			t.Helper()
+			if out, _ := wantRun(t, env, 0, "stat", "acme/data/in/a.txt"); !strings.Contains(out, "metadata file unreadable") {
+				t.Errorf("stat %s:\n%s", when, out)
+			}
+		}
+		unreadable("before the rebuild")
+
+		out, _ := wantRun(t, env, 0, "repo", "repair", "--rebuild", "--dry-run", "acme/data")
+		if !strings.Contains(out, "(dry run, nothing written): the unreadable metadata file would be kept as acme/data/.source-metadata.corrupt-") {
+			t.Errorf("rebuild --dry-run stdout:\n%s", out)
+		}
+		unreadable("after a dry run")
+
+		out, _ = wantRun(t, env, 0, "repo", "repair", "--rebuild", "acme/data")
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		last := lines[len(lines)-1]
+		name := backupName.FindString(last)
+		if !strings.HasPrefix(last, "rebuild acme/data: the unreadable metadata file is kept as acme/data/"+name+";") || name == "" ||
+			!strings.HasSuffix(last, "the new one records 5 entries") {
+			t.Fatalf("rebuild stdout:\n%s", out)
+		}
+		if got := statChecksum(t, env, "acme/data/in/sub/b.txt"); got != sha256Of([]byte("bb\n")) {
+			t.Errorf("in/sub/b.txt checksum after the rebuild: %q", got)
+		}
+		if got := statChecksum(t, env, "acme/data/"+name); got != sha256Of([]byte(garbage)) {
+			t.Errorf("backup checksum %q, want that of the unreadable bytes", got)
+		}
+		dst := filepath.Join(t.TempDir(), "backup.json")
+		wantRun(t, env, 0, "download", "acme/data/"+name, dst)
+		if b, err := os.ReadFile(dst); err != nil || string(b) != garbage {
+			t.Errorf("the backup holds %q (%v), want %q", b, err, garbage)
+		}
+		if out, _ := wantRun(t, env, 0, "ls", "acme/data"); !strings.Contains(out, name) {
+			t.Errorf("the backup is not listed:\n%s", out)
+		}
+		writeFile(t, filepath.Join(src, "after.txt"), "after\n")
+		wantRun(t, env, 0, "upload", filepath.Join(src, "after.txt"), "acme/data")
+		if got := statChecksum(t, env, "acme/data/after.txt"); got != sha256Of([]byte("after\n")) {
+			t.Errorf("an upload after the rebuild was not recorded: %q", got)
+		}
+		out, _ = wantRun(t, env, 0, "repo", "repair", "--rebuild", "acme/data")
+		if !strings.HasSuffix(out, "0 entries added, 0 removed, 0 updated; the metadata file was readable, nothing to rebuild\n") {
+			t.Errorf("rebuild of a sound repository:\n%s", out)
 		}
 	})
 }

@@ -19,6 +19,7 @@ var (
 	_ backend.ObjectWalker      = (*Store)(nil)
 	_ backend.IncompleteCleaner = (*Store)(nil)
 	_ backend.RangeGetter       = (*Store)(nil)
+	_ backend.MetadataRebuilder = (*Store)(nil)
 )
 
 // PutObjectIfAbsent stores an object, unless one is there, in a
@@ -80,4 +81,22 @@ func (s *Store) GetObjectRange(ctx context.Context, repo backend.RepoRef, path s
 		return nil, err
 	}
 	return backend.GetObjectRange(ctx, s.base, repo, path, offset, length, etag)
+}
+
+// RebuildMetadata replaces the unreadable metadata file of a repository
+// the caller may write to, and records it (or the refusal) as the
+// metadata update it is, naming the object that keeps the old bytes.
+// build reads objects through this Store, so each read is checked too.
+func (s *Store) RebuildMetadata(ctx context.Context, repo backend.RepoRef, backup string, build func(raw []byte) (backend.SourceMetadata, error)) (backend.ObjectMeta, error) {
+	var m backend.ObjectMeta
+	err := s.need(ctx, repo, ReadWrite, "rebuild metadata of")
+	if err == nil {
+		m, err = backend.RebuildMetadata(ctx, s.base, repo, backup, build)
+	}
+	detail := ""
+	if err == nil {
+		detail = "rebuilt; the unreadable file is kept as " + backup
+	}
+	s.record(audit.ActionMetadataUpdate, repo.String(), m.Size, detail, err)
+	return m, err
 }

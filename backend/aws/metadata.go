@@ -33,27 +33,44 @@ func metadataKey(ref backend.RepoRef) string { return repoPrefix(ref) + backend.
 // readMetadata reads the metadata file and its ETag; exists is false if
 // there is none. A file that does not parse wraps ErrMetadataCorrupt.
 func (s *Store) readMetadata(ctx context.Context, ref backend.RepoRef) (doc backend.SourceMetadata, etag string, exists bool, err error) {
+	f, exists, err := s.readMetadataRaw(ctx, ref)
+	if err != nil || !exists {
+		return doc, "", exists, err
+	}
+	if err := json.Unmarshal(f.raw, &doc); err != nil {
+		return doc, "", false, fmt.Errorf("read metadata of %s: %w: %w", ref, backend.ErrMetadataCorrupt, err)
+	}
+	if doc.Objects == nil {
+		doc.Objects = map[string]backend.ObjectMeta{}
+	}
+	return doc, f.etag, true, nil
+}
+
+// metadataFile is the metadata file as stored: its bytes, ETag and
+// content type.
+type metadataFile struct {
+	raw               []byte
+	etag, contentType string
+}
+
+// readMetadataRaw reads the metadata file without parsing it; exists is
+// false if there is none.
+func (s *Store) readMetadataRaw(ctx context.Context, ref backend.RepoRef) (f metadataFile, exists bool, err error) {
 	op := "read metadata of " + ref.String()
 	key := metadataKey(ref)
 	out, err := s.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: &key})
 	if err != nil {
 		if isCode(err, "NoSuchKey", "NotFound") {
-			return doc, "", false, nil
+			return f, false, nil
 		}
-		return doc, "", false, s.s3Error(ctx, op, err)
+		return f, false, s.s3Error(ctx, op, err)
 	}
 	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		return doc, "", false, s.s3Error(ctx, op, err)
+	if f.raw, err = io.ReadAll(out.Body); err != nil {
+		return f, false, s.s3Error(ctx, op, err)
 	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return doc, "", false, fmt.Errorf("%s: %w: %w", op, backend.ErrMetadataCorrupt, err)
-	}
-	if doc.Objects == nil {
-		doc.Objects = map[string]backend.ObjectMeta{}
-	}
-	return doc, deref(out.ETag, ""), true, nil
+	f.etag, f.contentType = deref(out.ETag, ""), deref(out.ContentType, "")
+	return f, true, nil
 }
 
 // ReadMetadata reads the repository's .source-metadata.json;

@@ -87,6 +87,15 @@ func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, fn func
 	if err := fn(&m); err != nil {
 		return fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
+	if err := s.writeMetadata(ctx, ref, p, &m); err != nil {
+		return fmt.Errorf("update metadata of %s: %w", ref, err)
+	}
+	return nil
+}
+
+// writeMetadata stamps m and writes it to p (see writeAtomic), keeping it
+// in the document cache if it is large. The caller holds the lock.
+func (s *Store) writeMetadata(ctx context.Context, ref backend.RepoRef, p string, m *backend.SourceMetadata) error {
 	m.RepositoryID, m.AccountID = ref.RepositoryID, ref.AccountID
 	m.LastUpdated = time.Now().UTC()
 	if m.Objects == nil {
@@ -94,17 +103,17 @@ func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, fn func
 	}
 	data, err := json.Marshal(m)
 	if err != nil {
-		return fmt.Errorf("update metadata of %s: encode: %w", ref, err)
+		return fmt.Errorf("encode: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := writeAtomic(p, data); err != nil {
-		return fmt.Errorf("update metadata of %s: %w", ref, err)
+		return err
 	}
 	if len(data) >= doccache.MinSize {
 		if st, ok := statStamp(p); ok {
-			s.docs.Keep(ref, st, &m)
+			s.docs.Keep(ref, st, m)
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,9 +61,16 @@ var testRepo = backend.RepoRef{AccountID: "acme", RepositoryID: "data"}
 // another tool would: straight into the storage tree or the bucket, with
 // no content type and no entry.
 type env struct {
-	name  string
-	store backend.Store
-	raw   func(t testing.TB, path string, body []byte)
+	name   string
+	store  backend.Store
+	raw    func(t testing.TB, path string, body []byte)
+	rawGet func(t testing.TB, path string) []byte
+}
+
+// metadataBytes reads the metadata file as it is stored.
+func (e *env) metadataBytes(t testing.TB) []byte {
+	t.Helper()
+	return e.rawGet(t, backend.MetadataFileName)
 }
 
 func newLocal(t testing.TB) *env {
@@ -82,6 +90,13 @@ func newLocal(t testing.TB) *env {
 		if err := os.WriteFile(abs, body, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}, rawGet: func(t testing.TB, p string) []byte {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(root, testRepo.AccountID, testRepo.RepositoryID, filepath.FromSlash(p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}}
 	e.init(t)
 	return e
@@ -108,6 +123,19 @@ func newAWS(t testing.TB) *env {
 		}); err != nil {
 			t.Fatal(err)
 		}
+	}, rawGet: func(t testing.TB, p string) []byte {
+		t.Helper()
+		key := testRepo.AccountID + "/" + testRepo.RepositoryID + "/" + p
+		out, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &cfg.Bucket, Key: &key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer out.Body.Close()
+		b, err := io.ReadAll(out.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}}
 	e.init(t)
 	return e

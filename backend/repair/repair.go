@@ -13,6 +13,10 @@
 // then: an entry another writer changed in the meantime wins, unless
 // Verify found its checksum wrong. Folder entries are never removed (an
 // empty folder can be meant); missing ones above any entry are added.
+//
+// A metadata file that cannot be read is never overwritten, unless
+// Options.Rebuild asks: then its bytes are kept, unchanged, in an object
+// beside it, and a new document records every object (see rebuild.go).
 package repair
 
 import (
@@ -47,6 +51,11 @@ type Options struct {
 	// size differs, and fixes entries whose checksum or CRC-32C differs
 	// from the content or is missing.
 	Verify bool
+	// Rebuild replaces an unreadable metadata file (see rebuild.go): its
+	// bytes are kept in an object at the repository root, named by
+	// backend.CorruptMetadataName, and a new document records every
+	// object, all read. A readable file is repaired as usual.
+	Rebuild bool
 	// Workers is how many objects are read at once (DefaultWorkers if 0).
 	Workers int
 	// Now stamps new entries (time.Now if nil).
@@ -93,6 +102,7 @@ const (
 	ReasonFolderInStore    = "folder in the store"
 	ReasonParentFolder     = "parent folder"
 	ReasonChangedMeanwhile = "changed by another writer during the repair"
+	ReasonUnreadableKept   = "the unreadable metadata file, kept as it was"
 )
 
 // Change is one entry added, removed, updated or (Keep) left alone.
@@ -120,6 +130,12 @@ type Report struct {
 	Repository string `json:"repository"`
 	DryRun     bool   `json:"dry_run"`
 	Verify     bool   `json:"verify"`
+	Rebuild    bool   `json:"rebuild"`
+	// Unreadable says the metadata file could not be read. With Rebuild
+	// it was replaced (in a dry run, would be), its bytes kept in the
+	// object Backup, a path in the repository.
+	Unreadable bool   `json:"unreadable"`
+	Backup     string `json:"backup,omitempty"`
 	// Objects counts the files in the store, Folders the folder markers
 	// (stores that keep them), Entries the metadata's entries before.
 	Objects int `json:"objects"`
@@ -149,9 +165,9 @@ var ErrIncomplete = errors.New("some objects could not be read")
 
 // Run repairs the metadata of repository repo (see the package comment).
 // A missing repository is backend.ErrNotFound; a corrupt metadata file is
-// backend.ErrMetadataCorrupt, and is not overwritten.
+// backend.ErrMetadataCorrupt, and is not overwritten unless opts.Rebuild.
 func Run(ctx context.Context, store Store, repo backend.RepoRef, opts Options) (Report, error) {
-	rep := Report{Repository: repo.String(), DryRun: opts.DryRun, Verify: opts.Verify, Changes: []Change{}}
+	rep := Report{Repository: repo.String(), DryRun: opts.DryRun, Verify: opts.Verify, Rebuild: opts.Rebuild, Changes: []Change{}}
 	if err := backend.ValidateRef(repo); err != nil {
 		return rep, err
 	}
@@ -173,6 +189,11 @@ func Run(ctx context.Context, store Store, repo backend.RepoRef, opts Options) (
 	switch {
 	case errors.Is(err, backend.ErrMetadataMissing):
 		snap = backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{}}
+	case errors.Is(err, backend.ErrMetadataCorrupt) && opts.Rebuild:
+		return rebuild(ctx, store, repo, opts, rep)
+	case errors.Is(err, backend.ErrMetadataCorrupt):
+		rep.Unreadable = true
+		return rep, err
 	case err != nil:
 		return rep, err
 	}

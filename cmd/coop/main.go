@@ -124,9 +124,11 @@ Usage:
   coop account add-member ORG ID owner|maintainer|write|read
   coop account remove-member ORG ID
   coop repo create ACCOUNT/REPO [--title T] [--description D] [--visibility public|private]
-  coop repo repair ACCOUNT/REPO [--dry-run] [--verify] [--json] [--workers N]
+  coop repo repair ACCOUNT/REPO [--dry-run] [--verify] [--rebuild] [--json] [--workers N]
                                             make .source-metadata.json match the objects: add missing
-                                            entries, drop stale ones, fix sizes (--verify: checksums too)
+                                            entries, drop stale ones, fix sizes (--verify: checksums too;
+                                            --rebuild: replace an unreadable file, keeping it as
+                                            .source-metadata.corrupt-STAMP.json)
   coop ls [ACCOUNT[/REPO[/PATH]]] [--json]  list accounts, repositories or a folder
   coop stat ACCOUNT/REPO/PATH [--json]      show an object's metadata entry
   coop upload LOCAL... ACCOUNT/REPO[/PATH]  upload files and folders (a folder as PATH/NAME/…;

@@ -17,7 +17,7 @@ import (
 	"github.com/coopterm/coop/internal/safe"
 )
 
-const repairUsage = "usage: coop repo repair ACCOUNT/REPO [--dry-run] [--verify] [--json] [--workers N]"
+const repairUsage = "usage: coop repo repair ACCOUNT/REPO [--dry-run] [--verify] [--rebuild] [--json] [--workers N]"
 
 // repoRepair makes a repository's metadata file match its objects (see
 // package repair) and reports each change and a summary line.
@@ -25,6 +25,7 @@ func (a *app) repoRepair(ctx context.Context, args []string) error {
 	fs := a.flags("repo repair")
 	dryRun := fs.Bool("dry-run", false, "report what would change, write nothing")
 	verify := fs.Bool("verify", false, "read every object and fix wrong or missing checksums")
+	rebuild := fs.Bool("rebuild", false, "replace an unreadable metadata file, keeping its bytes beside it")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	workers := fs.Int("workers", repair.DefaultWorkers, "objects read at once")
 	pos, err := parse(fs, args)
@@ -56,10 +57,15 @@ func (a *app) repoRepair(ctx context.Context, args []string) error {
 	}
 	p := a.repairProgress(t.ref())
 	rep, err := repair.Run(ctx, store, t.ref(), repair.Options{
-		DryRun: *dryRun, Verify: *verify, Workers: *workers, Progress: p.show,
+		DryRun: *dryRun, Verify: *verify, Rebuild: *rebuild, Workers: *workers, Progress: p.show,
 	})
 	p.clear()
-	if err != nil && !errors.Is(err, repair.ErrIncomplete) {
+	switch {
+	case errors.Is(err, backend.ErrMetadataCorrupt):
+		return fmt.Errorf("%w (coop repo repair --rebuild %s keeps a copy of it and records the objects afresh)", err, t.ref())
+	case errors.Is(err, backend.ErrMetadataChanged):
+		return fmt.Errorf("%w; run the repair again to see it as it is now", err)
+	case err != nil && !errors.Is(err, repair.ErrIncomplete):
 		return err
 	}
 	for _, f := range rep.Failed {
@@ -71,6 +77,9 @@ func (a *app) repoRepair(ctx context.Context, args []string) error {
 		}
 	} else if werr := printRepair(a.stdout, rep); werr != nil {
 		return werr
+	}
+	if err != nil && rep.Unreadable {
+		return fmt.Errorf("%w; they have no entry yet (run coop repo repair %s again)", err, t.ref())
 	}
 	if err != nil {
 		return fmt.Errorf("%w; their entries were left as they were", err)
@@ -141,7 +150,7 @@ func changeDetail(c repair.Change) string {
 			r += fmt.Sprintf(" (recorded %s, content %s)", c.Before.Checksum, c.After.Checksum)
 		case r == repair.ReasonCRC32CDiffers && c.Before != nil && c.After != nil:
 			r += fmt.Sprintf(" (recorded %s, content %s)", c.Before.CRC32C, c.After.CRC32C)
-		case r == repair.ReasonNoEntry && c.After != nil:
+		case (r == repair.ReasonNoEntry || r == repair.ReasonUnreadableKept) && c.After != nil:
 			r += " (" + humanize.Size(c.After.Size) + ")"
 		}
 		parts = append(parts, r)
@@ -156,6 +165,9 @@ func repairSummary(rep repair.Report) string {
 			return "1 entry"
 		}
 		return fmt.Sprintf("%d entries", n)
+	}
+	if rep.Unreadable {
+		return rebuildSummary(rep, entries(rep.Added))
 	}
 	var s string
 	if rep.DryRun {
@@ -172,7 +184,21 @@ func repairSummary(rep repair.Report) string {
 	if n := len(rep.Kept); n > 0 {
 		s += fmt.Sprintf(", %d left as another writer recorded them", n)
 	}
+	if rep.Rebuild {
+		s += "; the metadata file was readable, nothing to rebuild"
+	}
 	return safe.Text(s)
+}
+
+// rebuildSummary is the last line of a rebuild: where the unreadable
+// file's bytes are kept, and how many entries the new file has.
+func rebuildSummary(rep repair.Report, entries string) string {
+	backup := rep.Repository + "/" + rep.Backup
+	if rep.DryRun {
+		return safe.Text(fmt.Sprintf("rebuild %s (dry run, nothing written): the unreadable metadata file would be kept as %s, and a new one record %s",
+			rep.Repository, backup, entries))
+	}
+	return safe.Text(fmt.Sprintf("rebuild %s: the unreadable metadata file is kept as %s; the new one records %s", rep.Repository, backup, entries))
 }
 
 // repairProgress shows on stderr how far a repair has got: a line

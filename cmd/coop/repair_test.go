@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -124,4 +125,86 @@ func sameLines(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// backupName matches the object a rebuild keeps an unreadable file in.
+var backupName = regexp.MustCompile(`\.source-metadata\.corrupt-\d{8}T\d{6}Z\.json`)
+
+func TestRepoRepairRebuild(t *testing.T) {
+	root := t.TempDir()
+	mustRun(t, root, "init")
+	mustRun(t, root, "account", "create", "acme", "--type", "organization")
+	mustRun(t, root, "account", "create", "bob", "--type", "user")
+	mustRun(t, root, "repo", "create", "acme/data", "--visibility", "public")
+	src := filepath.Join(t.TempDir(), "in")
+	if err := os.MkdirAll(filepath.Join(src, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"a.txt": "a\n", "sub/b.txt": "bb\n"} {
+		if err := os.WriteFile(filepath.Join(src, filepath.FromSlash(name)), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, root, "upload", src, "acme/data")
+	repo := filepath.Join(root, "acme", "data")
+	metaFile := filepath.Join(repo, ".source-metadata.json")
+	const garbage = `{"objects": {"in/a.txt": {"id": "`
+	if err := os.WriteFile(metaFile, []byte(garbage), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	backups := func() []string {
+		m, _ := filepath.Glob(filepath.Join(repo, ".source-metadata.corrupt-*"))
+		return m
+	}
+
+	code, _, errs := runCLI(t, root, "repo", "repair", "acme/data")
+	if code != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "metadata file unreadable") ||
+		!strings.Contains(errs, "coop repo repair --rebuild acme/data") {
+		t.Errorf("repair of an unreadable file: exit %d, stderr %q; want 1 and one line suggesting --rebuild", code, errs)
+	}
+
+	code, out, errs := runCLI(t, root, "repo", "repair", "--rebuild", "--dry-run", "acme/data")
+	if code != 0 || errs != "" || !strings.Contains(out, "rebuild acme/data (dry run, nothing written): the unreadable metadata file would be kept as acme/data/") ||
+		!strings.Contains(out, "would add acme/data/in/sub/b.txt: no entry (3 bytes)\n") || !backupName.MatchString(out) {
+		t.Errorf("rebuild --dry-run: exit %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
+	if b, _ := os.ReadFile(metaFile); string(b) != garbage || len(backups()) != 0 {
+		t.Errorf("the dry run wrote: metadata %q, backups %q", b, backups())
+	}
+
+	code, _, errs = runCLI(t, root, "--as", "bob", "repo", "repair", "--rebuild", "acme/data")
+	if code != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "not allowed") {
+		t.Errorf("rebuild by a reader: exit %d, stderr %q", code, errs)
+	}
+	if b, _ := os.ReadFile(metaFile); string(b) != garbage || len(backups()) != 0 {
+		t.Errorf("a refused rebuild wrote: metadata %q, backups %q", b, backups())
+	}
+
+	code, out, errs = runCLI(t, root, "repo", "repair", "--rebuild", "acme/data")
+	last := out[strings.LastIndex(strings.TrimSuffix(out, "\n"), "\n")+1:]
+	if code != 0 || errs != "" || !strings.HasPrefix(last, "rebuild acme/data: the unreadable metadata file is kept as acme/data/") ||
+		!strings.HasSuffix(last, "; the new one records 5 entries\n") {
+		t.Errorf("rebuild: exit %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
+	name := backupName.FindString(last)
+	if got := backups(); len(got) != 1 || filepath.Base(got[0]) != name {
+		t.Fatalf("backups %q, summary names %q", got, name)
+	}
+	if b, _ := os.ReadFile(filepath.Join(repo, name)); string(b) != garbage {
+		t.Errorf("the backup holds %q", b)
+	}
+	if out := mustRun(t, root, "stat", "acme/data/in/sub/b.txt"); !strings.Contains(out, "sha256:") {
+		t.Errorf("stat after the rebuild:\n%s", out)
+	}
+	if out := mustRun(t, root, "ls", "acme/data"); !strings.Contains(out, name) {
+		t.Errorf("the backup is not listed:\n%s", out)
+	}
+	code, out, errs = runCLI(t, root, "repo", "repair", "--rebuild", "acme/data", "--json")
+	var rep repair.Report
+	if err := json.Unmarshal([]byte(out), &rep); code != 0 || errs != "" || err != nil || rep.Unreadable || !rep.Rebuild || rep.Written {
+		t.Errorf("rebuild of a sound repository: exit %d, %v, stderr %q\n%s", code, err, errs, out)
+	}
+	if out := mustRun(t, root, "repo", "repair", "--rebuild", "acme/data"); !strings.HasSuffix(out, "nothing to rebuild\n") {
+		t.Errorf("rebuild of a sound repository: %q", out)
+	}
 }

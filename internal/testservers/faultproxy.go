@@ -36,6 +36,10 @@ type Fault struct {
 	Every int
 	// Times stops injecting after this many faults (0: no limit).
 	Times int
+	// After, if set, runs once the server has answered the request and
+	// before the answer is passed on: another client acting in between
+	// two requests of the client under test.
+	After func()
 }
 
 // FaultProxy is an HTTP proxy in front of an S3 server that injects
@@ -183,6 +187,8 @@ func Operation(r *http.Request) string {
 		}
 	case http.MethodPut:
 		switch {
+		case hasKey && r.Header.Get("X-Amz-Copy-Source") != "" && q.Get("partNumber") == "":
+			return "CopyObject"
 		case q.Get("partNumber") != "":
 			return "UploadPart"
 		case hasKey:
@@ -280,6 +286,9 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer resp.Body.Close()
+	if faulty && f.After != nil {
+		f.After()
+	}
 	if faulty && f.DropAfter {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		hangUp(w)
