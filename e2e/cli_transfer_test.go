@@ -53,14 +53,7 @@ func transferStores(t *testing.T, fn func(t *testing.T, env []string)) {
 		if err := s3srv.CreateBucket(t.Context(), bucket); err != nil {
 			t.Fatal(err)
 		}
-		env := []string{
-			"COOP_BACKEND=aws", "COOP_BUCKET=" + bucket, "COOP_ENDPOINT_URL=" + s3srv.Endpoint, "COOP_PATH_STYLE=true",
-			"COOP_DYNAMODB_ENDPOINT=" + dynamo, "COOP_REGION=" + s3srv.Region,
-			"COOP_ACCOUNTS_TABLE=" + testservers.UniqueName("accounts"), "COOP_REPOSITORIES_TABLE=" + testservers.UniqueName("repos"),
-			"AWS_ACCESS_KEY_ID=" + s3srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3srv.SecretKey,
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true",
-			"XDG_CONFIG_HOME=" + t.TempDir(),
-		}
+		env := append(testservers.CoopEnv(dynamo, s3srv, bucket), "XDG_CONFIG_HOME="+t.TempDir())
 		makeAcme(t, env)
 		fn(t, env)
 	})

@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -24,13 +23,7 @@ import (
 func TestServeAWS(t *testing.T) {
 	dynamo := testservers.StartDynamo(t)
 	s3 := testservers.StartS3(t)
-	empty := filepath.Join(t.TempDir(), "none")
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": s3.AccessKey, "AWS_SECRET_ACCESS_KEY": s3.SecretKey, "AWS_REGION": s3.Region,
-		"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "",
-	} {
-		t.Setenv(k, v)
-	}
+	s3.SetEnv(t)
 	store, err := aws.Open(context.Background(), aws.Config{
 		Bucket: s3.NewBucket(t), EndpointURL: s3.Endpoint, DynamoDBEndpoint: dynamo, PathStyle: true,
 		AccountsTable: testservers.UniqueName("accounts"), RepositoriesTable: testservers.UniqueName("repositories"),

@@ -2,7 +2,6 @@ package access_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,14 +16,7 @@ import (
 func TestAccessAWS(t *testing.T) {
 	dynamo := testservers.StartDynamo(t)
 	s3 := testservers.StartS3(t)
-	empty := filepath.Join(t.TempDir(), "none")
-	t.Setenv("AWS_ACCESS_KEY_ID", s3.AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", s3.SecretKey)
-	t.Setenv("AWS_REGION", s3.Region)
-	t.Setenv("AWS_CONFIG_FILE", empty)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_PROFILE", "")
+	s3.SetEnv(t)
 	store, err := aws.Open(context.Background(), aws.Config{
 		Bucket:            s3.NewBucket(t),
 		EndpointURL:       s3.Endpoint,

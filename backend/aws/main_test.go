@@ -2,9 +2,7 @@ package aws
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -24,50 +22,12 @@ type servers struct {
 // testEnv is set by TestMain before any test runs and never changed.
 var testEnv servers
 
+// TestMain starts the servers; the stores find credentials through the
+// standard chain, as they do for users, pointed at the test server's.
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	d, err := testservers.LaunchDynamo()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "backend/aws tests:", err)
-		return 1
-	}
-	defer func() {
-		if err := d.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "backend/aws tests:", err)
-		}
-	}()
-	s, err := testservers.LaunchS3()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "backend/aws tests:", err)
-		return 1
-	}
-	defer func() {
-		if err := s.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "backend/aws tests:", err)
-		}
-	}()
-	testEnv = servers{dynamo: d, s3: s}
-	// The store finds credentials through the standard chain, as it does
-	// for users: give it the test server's, and keep a developer's own
-	// AWS configuration out of the way.
-	empty := filepath.Join(os.TempDir(), "coop-aws-test-no-such-file")
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID":           s.AccessKey,
-		"AWS_SECRET_ACCESS_KEY":       s.SecretKey,
-		"AWS_REGION":                  s.Region,
-		"AWS_CONFIG_FILE":             empty,
-		"AWS_SHARED_CREDENTIALS_FILE": empty,
-		"AWS_EC2_METADATA_DISABLED":   "true",
-	} {
-		_ = os.Setenv(k, v)
-	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"} {
-		_ = os.Unsetenv(k)
-	}
-	return m.Run()
+	os.Exit(testservers.Main(m, "backend/aws", func(s testservers.Servers) {
+		testEnv = servers{dynamo: s.Dynamo, s3: s.S3}
+	}))
 }
 
 // testConfig returns a Config with fresh table names and a fresh bucket.

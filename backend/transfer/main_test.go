@@ -31,34 +31,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
 	}
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	d, err := testservers.LaunchDynamo()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "transfer tests:", err)
-		return 1
-	}
-	defer func() { _ = d.Stop() }()
-	s, err := testservers.LaunchS3()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "transfer tests:", err)
-		return 1
-	}
-	defer func() { _ = s.Stop() }()
-	servers.dynamo, servers.s3 = d, s
-	empty := filepath.Join(os.TempDir(), "coop-transfer-test-no-such-file")
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": s.AccessKey, "AWS_SECRET_ACCESS_KEY": s.SecretKey, "AWS_REGION": s.Region,
-		"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		_ = os.Setenv(k, v)
-	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"} {
-		_ = os.Unsetenv(k)
-	}
-	return m.Run()
+	os.Exit(testservers.Main(m, "transfer", func(s testservers.Servers) {
+		servers.dynamo, servers.s3 = s.Dynamo, s.S3
+	}))
 }
 
 // testRepo is the repository every test writes to.

@@ -176,13 +176,40 @@ func (s *S3Server) RemoveBucket(ctx context.Context, name string) error {
 	return nil
 }
 
-// Env returns the environment a child process (such as the coop binary)
-// needs to reach the server with the standard AWS credential chain.
+// Env returns the environment that points the standard AWS credential
+// chain at the server, for a child process (such as the coop binary),
+// keeping a developer's own AWS configuration (files, profile, session
+// token) out of the way.
 func (s *S3Server) Env() []string {
-	return []string{
-		"AWS_ACCESS_KEY_ID=" + s.AccessKey,
-		"AWS_SECRET_ACCESS_KEY=" + s.SecretKey,
-		"AWS_REGION=" + s.Region,
-		"AWS_EC2_METADATA_DISABLED=true",
+	var env []string
+	for _, kv := range s.env() {
+		env = append(env, kv.name+"="+kv.value)
+	}
+	return env
+}
+
+// SetEnv sets Env in this process's environment for the length of tb,
+// for a test that opens a store itself.
+func (s *S3Server) SetEnv(tb testing.TB) {
+	for _, kv := range s.env() {
+		tb.Setenv(kv.name, kv.value)
+	}
+}
+
+// envVar is one variable of Env; an empty value means unset.
+type envVar struct{ name, value string }
+
+// env lists Env's variables.
+func (s *S3Server) env() []envVar {
+	return []envVar{
+		{"AWS_ACCESS_KEY_ID", s.AccessKey},
+		{"AWS_SECRET_ACCESS_KEY", s.SecretKey},
+		{"AWS_REGION", s.Region},
+		{"AWS_EC2_METADATA_DISABLED", "true"},
+		{"AWS_CONFIG_FILE", os.DevNull},
+		{"AWS_SHARED_CREDENTIALS_FILE", os.DevNull},
+		{"AWS_PROFILE", ""},
+		{"AWS_DEFAULT_PROFILE", ""},
+		{"AWS_SESSION_TOKEN", ""},
 	}
 }
