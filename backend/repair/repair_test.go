@@ -2,12 +2,8 @@ package repair
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
-	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -15,17 +11,11 @@ import (
 	"time"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/backendtest"
 )
 
 // independent checksums, computed here rather than with ContentHash.
-func wantSHA256(b []byte) string {
-	s := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(s[:])
-}
-
-func wantCRC32C(b []byte) string {
-	return fmt.Sprintf("%08x", crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)))
-}
+func wantSHA256(b []byte) string { return backendtest.SHA256(b) }
 
 // byPath sorts "action path" lines by path, as reports are.
 func byPath(lines []string) []string {
@@ -44,75 +34,12 @@ func summary(cs []Change) []string {
 	return out
 }
 
-// objects reads every object of the repository, by path.
-func (e *env) objects(t testing.TB) map[string][]byte {
-	t.Helper()
-	ctx := context.Background()
-	got := map[string][]byte{}
-	err := backend.Walk(ctx, e.store, testRepo, "", func(page []backend.Entry) error {
-		for _, en := range page {
-			if en.IsDir() {
-				continue
-			}
-			rc, _, err := e.store.GetObject(ctx, testRepo, en.Path)
-			if err != nil {
-				return err
-			}
-			b, err := io.ReadAll(rc)
-			rc.Close()
-			if err != nil {
-				return err
-			}
-			got[en.Path] = b
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return got
-}
-
-// checkMatches fails unless every object has a file entry of its size,
-// SHA-256 and CRC-32C, every file entry has an object, and every entry's
-// folders have folder entries.
+// checkMatches fails unless the metadata matches the objects exactly, as
+// a repair leaves it (see backendtest.CheckMetadata: folder entries may
+// stand alone), and returns it.
 func checkMatches(t *testing.T, e *env) backend.SourceMetadata {
 	t.Helper()
-	doc := e.metadata(t)
-	objs := e.objects(t)
-	for p, b := range objs {
-		m, ok := doc.Objects[p]
-		switch {
-		case !ok:
-			t.Errorf("object %s has no entry", p)
-			continue
-		case m.Type != backend.TypeFile:
-			t.Errorf("%s: entry type %q", p, m.Type)
-		case m.Size != int64(len(b)):
-			t.Errorf("%s: entry size %d, object %d bytes", p, m.Size, len(b))
-		}
-		if m.Checksum != wantSHA256(b) {
-			t.Errorf("%s: checksum %s, want %s", p, m.Checksum, wantSHA256(b))
-		}
-		if m.CRC32C != wantCRC32C(b) {
-			t.Errorf("%s: crc32c %s, want %s", p, m.CRC32C, wantCRC32C(b))
-		}
-		if m.ID == "" || m.CreatedAt.IsZero() || m.MimeType == "" {
-			t.Errorf("%s: incomplete entry %+v", p, m)
-		}
-	}
-	for p, m := range doc.Objects {
-		if m.Type != backend.TypeDirectory {
-			if _, ok := objs[p]; !ok {
-				t.Errorf("entry %s has no object", p)
-			}
-		}
-		for d := parent(p); d != ""; d = parent(d) {
-			if f, ok := doc.Objects[d]; !ok || f.Type != backend.TypeDirectory {
-				t.Errorf("entry %s: folder %s has no folder entry (%+v)", p, d, f)
-			}
-		}
-	}
+	_, doc := backendtest.CheckMetadata(t, e.store, testRepo, backendtest.EmptyFoldersAllowed)
 	return doc
 }
 

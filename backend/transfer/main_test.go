@@ -4,19 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/aws"
+	"github.com/coopterm/coop/backend/backendtest"
 	"github.com/coopterm/coop/backend/local"
 	"github.com/coopterm/coop/internal/testservers"
 )
@@ -170,93 +165,15 @@ func content(seed string, n int) []byte {
 	return b[:n]
 }
 
-func sha(b []byte) string {
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-// crc is the CRC-32C coop records for b.
-func crc(b []byte) string {
-	return fmt.Sprintf("%08x", crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)))
-}
-
-// objects reads every object of the repository: path → content.
-func objects(t *testing.T, s backend.Store, repo backend.RepoRef) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := backend.Walk(t.Context(), s, repo, "", func(page []backend.Entry) error {
-		for _, e := range page {
-			if e.IsDir() {
-				continue // a folder marker
-			}
-			r, _, err := s.GetObject(t.Context(), repo, e.Path)
-			if err != nil {
-				return err
-			}
-			b, err := io.ReadAll(r)
-			r.Close()
-			if err != nil {
-				return err
-			}
-			out[e.Path] = b
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, backend.ErrNotFound) {
-		t.Fatalf("list objects: %v", err)
-	}
-	return out
-}
+func sha(b []byte) string { return backendtest.SHA256(b) }
 
 // checkMetadata fails the test unless the repository's metadata matches
-// its objects exactly: one file entry per object, with its size and
-// SHA-256, and one folder entry per folder holding files, nothing else.
-// It returns the objects.
+// its objects exactly, as the queue must leave it (see
+// backendtest.CheckMetadata: no folder entry without a file below). It
+// returns the objects.
 func checkMetadata(t *testing.T, s backend.Store, repo backend.RepoRef) map[string][]byte {
 	t.Helper()
-	objs := objects(t, s, repo)
-	md, err := s.ReadMetadata(t.Context(), repo)
-	if errors.Is(err, backend.ErrMetadataMissing) && len(objs) == 0 {
-		return objs
-	}
-	if err != nil {
-		t.Fatalf("ReadMetadata: %v", err)
-	}
-	dirs := map[string]bool{}
-	for p, b := range objs {
-		m, ok := md.Objects[p]
-		switch {
-		case !ok:
-			t.Errorf("object %q has no metadata entry", p)
-			continue
-		case m.Type != backend.TypeFile || m.Size != int64(len(b)) || m.Checksum != sha(b) || m.CRC32C != crc(b):
-			t.Errorf("entry %q = {type %s size %d checksum %s crc32c %s}, object has size %d checksum %s crc32c %s", p, m.Type, m.Size, m.Checksum, m.CRC32C, len(b), sha(b), crc(b))
-		case m.ID == "" || m.CreatedAt.IsZero() || m.MimeType == "":
-			t.Errorf("entry %q is incomplete: %+v", p, m)
-		}
-		for d := parent(p); d != ""; d = parent(d) {
-			dirs[d] = true
-		}
-	}
-	var extra []string
-	for p, m := range md.Objects {
-		if _, ok := objs[p]; ok {
-			continue
-		}
-		if m.Type == backend.TypeDirectory && dirs[p] {
-			continue
-		}
-		extra = append(extra, fmt.Sprintf("%s (%s)", p, m.Type))
-	}
-	slices.Sort(extra)
-	if len(extra) > 0 {
-		t.Errorf("metadata entries with no object (or empty folder): %v", extra)
-	}
-	for d := range dirs {
-		if m, ok := md.Objects[d]; !ok || m.Type != backend.TypeDirectory {
-			t.Errorf("folder %q has no folder entry", d)
-		}
-	}
+	objs, _ := backendtest.CheckMetadata(t, s, repo, backendtest.OnlyFoldersOfObjects)
 	return objs
 }
 
