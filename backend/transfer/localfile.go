@@ -28,8 +28,9 @@ var errLocalExists = errors.New("local file exists")
 
 // partFile is a download being written.
 type partFile struct {
-	f    *os.File
-	name string
+	f       *os.File
+	name    string
+	renamed bool // committed: nothing left under name
 }
 
 // createPart creates and locks a new part file in dir.
@@ -51,22 +52,35 @@ func createPart(dir string) (*partFile, error) {
 	return nil, fmt.Errorf("create a temporary file in %s: too many collisions", dir)
 }
 
-// discard closes and removes the part file.
+// discard closes and removes the part file (unless commit renamed it).
 func (p *partFile) discard() {
 	p.f.Close()
-	_ = os.Remove(p.name)
+	if !p.renamed {
+		_ = os.Remove(p.name)
+	}
 }
 
 // commit gives the finished part file its final name dst: by rename, or
-// with noReplace by a hard link that fails with errLocalExists if dst
-// exists (check-then-rename where links are not supported). The file stays
-// open, so locked, until then, except on Windows.
+// with noReplace by a rename that fails with errLocalExists if dst exists
+// (where the system has one; else a hard link, then removing the part
+// name; else check-then-rename where links are not supported). The file
+// stays open, so locked, until then, except on Windows.
 func (p *partFile) commit(dst string, noReplace bool) error {
 	defer p.discard() // removes nothing once renamed
 	if runtime.GOOS == "windows" {
 		p.f.Close()
 	}
 	if noReplace {
+		if done, err := renameNoReplace(p.name, dst); done {
+			if err == nil {
+				p.renamed = true
+				return nil
+			}
+			if errors.Is(err, errLocalExists) {
+				return err
+			}
+			return fmt.Errorf("write %s: %w", dst, localError(err))
+		}
 		err := os.Link(p.name, dst)
 		switch {
 		case err == nil:
@@ -83,6 +97,7 @@ func (p *partFile) commit(dst string, noReplace bool) error {
 	if err := os.Rename(p.name, dst); err != nil {
 		return fmt.Errorf("write %s: %w", dst, localError(err))
 	}
+	p.renamed = true
 	return nil
 }
 
