@@ -20,14 +20,9 @@ func (a *app) browse(ctx context.Context) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	theme := cfg.Theme
-	if a.opts.theme != "" {
-		theme = a.opts.theme
-	}
-	if !themes.IsAuto(theme) {
-		if _, err := themes.Get(theme); err != nil {
-			return usageError{err.Error()}
-		}
+	theme, err := a.theme(cfg.Theme)
+	if err != nil {
+		return err
 	}
 	if !a.terminal() {
 		return usagef("the browser needs a terminal; use `coop ls` in scripts")
@@ -56,6 +51,21 @@ func (a *app) browse(ctx context.Context) error {
 		return fmt.Errorf("transfers: %w", closeErr)
 	}
 	return nil
+}
+
+// theme is --theme (or COOP_THEME), else the config file's theme, checked
+// to be one coop has.
+func (a *app) theme(fromConfig string) (string, error) {
+	theme := fromConfig
+	if a.opts.theme != "" {
+		theme = a.opts.theme
+	}
+	if !themes.IsAuto(theme) {
+		if _, err := themes.Get(theme); err != nil {
+			return "", usageError{err.Error()}
+		}
+	}
+	return theme, nil
 }
 
 func (a *app) configPath() string {

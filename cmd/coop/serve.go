@@ -15,7 +15,6 @@ import (
 	"github.com/coopterm/coop/audit"
 	"github.com/coopterm/coop/keymap"
 	"github.com/coopterm/coop/server"
-	"github.com/coopterm/coop/themes"
 )
 
 // cmdServe serves the store over SSH until interrupted.
@@ -122,14 +121,8 @@ func (a *app) serveConfig() (data []byte, name, theme string, err error) {
 			return nil, "", "", usageError{err.Error()}
 		}
 	}
-	theme = cfg.Theme
-	if a.opts.theme != "" {
-		theme = a.opts.theme
-	}
-	if !themes.IsAuto(theme) {
-		if _, err := themes.Get(theme); err != nil {
-			return nil, "", "", usageError{err.Error()}
-		}
+	if theme, err = a.theme(cfg.Theme); err != nil {
+		return nil, "", "", err
 	}
 	return data, name, theme, nil
 }
