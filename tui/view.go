@@ -253,15 +253,15 @@ func (m *Model) treeRow(i int, selected bool, width int) string {
 	indent := min(depth*2, width/2)
 	infoW := 12
 	nameW := max(1, width-indent-2-infoW-1)
-	text := strings.Repeat(" ", indent) + marker + fit(label, nameW) + " " + alignRight(info, infoW)
+	pad, name, info := strings.Repeat(" ", indent), fit(label, nameW), alignRight(info, infoW)
 	if selected {
-		return s.Selected.Render(text)
+		return s.Selected.Render(pad + marker + name + " " + info)
 	}
 	nameStyle := s.Row
 	if e.dir {
 		nameStyle = s.Directory
 	}
-	return strings.Repeat(" ", indent) + s.Muted.Render(marker) + nameStyle.Render(fit(label, nameW)) + " " + s.Muted.Render(alignRight(info, infoW))
+	return pad + s.Muted.Render(marker) + nameStyle.Render(name) + " " + s.Muted.Render(info)
 }
 
 // boxLines centres a dialog in the body area.
