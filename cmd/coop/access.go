@@ -80,11 +80,7 @@ func (a *app) auditPath() (string, error) {
 	if a.opts.auditLog != "" {
 		return a.opts.auditLog, nil
 	}
-	dir, err := a.dataDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "audit.log"), nil
+	return a.dataFile("audit.log")
 }
 
 // dataDir is where coop keeps its own files for the store (audit log,
