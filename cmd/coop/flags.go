@@ -45,13 +45,16 @@ type options struct {
 // env reads the environment once so that tests can pass their own.
 type env func(string) string
 
-func defaultOptions(getenv env) options {
-	str := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
+// envOr is the environment variable name, or def if it is unset or empty.
+func envOr(getenv env, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
 	}
+	return def
+}
+
+func defaultOptions(getenv env) options {
+	str := func(name, def string) string { return envOr(getenv, name, def) }
 	boolean := func(name string) bool {
 		b, _ := strconv.ParseBool(getenv(name))
 		return b

@@ -136,13 +136,6 @@ func (a *app) dataFile(name string) (string, error) {
 	return filepath.Join(dir, name), nil
 }
 
-func envOr(getenv env, name, def string) string {
-	if v := getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 // offIfZero maps the command line's 0 ("no limit") to the server's
 // negative "off".
 func offIfZero(v float64) float64 {
