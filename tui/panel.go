@@ -59,12 +59,7 @@ func (m *Model) onPanelKey(msg tea.KeyPressMsg) tea.Cmd {
 		x.q.Cancel(j.ID)
 		m.note = fmt.Sprintf("cancelling job %d", j.ID)
 	case key.Matches(msg, k.CancelAll):
-		live := 0
-		for _, j := range x.jobs {
-			if !j.State.Final() {
-				live++
-			}
-		}
+		live := x.active()
 		if live == 0 {
 			m.note = "no job is running or waiting"
 			return nil
