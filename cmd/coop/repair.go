@@ -35,8 +35,8 @@ func (a *app) repoRepair(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usagef(repairUsage)
 	}
-	if *workers < 1 || *workers > maxWorkers {
-		return usagef("--workers must be between 1 and %d, not %d", maxWorkers, *workers)
+	if err := checkWorkers(*workers); err != nil {
+		return err
 	}
 	t, err := parseTarget(pos[0])
 	if err != nil {

@@ -37,9 +37,17 @@ func (a *app) transferFlagSet(name string, tf *transferFlags, conflicts bool) *f
 	return fs
 }
 
+// checkWorkers refuses a --workers outside 1…maxWorkers.
+func checkWorkers(n int) error {
+	if n < 1 || n > maxWorkers {
+		return usagef("--workers must be between 1 and %d, not %d", maxWorkers, n)
+	}
+	return nil
+}
+
 func (tf transferFlags) check() (transfer.Policy, error) {
-	if tf.workers < 1 || tf.workers > maxWorkers {
-		return 0, usagef("--workers must be between 1 and %d, not %d", maxWorkers, tf.workers)
+	if err := checkWorkers(tf.workers); err != nil {
+		return 0, err
 	}
 	switch {
 	case tf.overwrite && tf.skipExisting:
