@@ -176,9 +176,7 @@ func (m *Model) onDeleteKey(msg tea.KeyPressMsg) tea.Cmd {
 			}
 			return m.submitDelete()
 		case msg.Code == tea.KeyBackspace && msg.Mod == 0:
-			if r := []rune(d.typed); len(r) > 0 {
-				d.typed = string(r[:len(r)-1])
-			}
+			d.typed = dropLastRune(d.typed)
 		case msg.Text != "" && msg.Mod&^tea.ModShift == 0:
 			d.typed += sanitizeInput(msg.Text)
 			d.mismatch = false

@@ -109,9 +109,7 @@ func (m *Model) onPromptKey(msg tea.KeyPressMsg) tea.Cmd {
 		p.req = m.c.nextID()
 		return completePath(p.req, p.input, m.home, p.kind == promptDownload)
 	case msg.Code == tea.KeyBackspace && msg.Mod == 0:
-		if r := []rune(p.input); len(r) > 0 {
-			p.input = string(r[:len(r)-1])
-		}
+		p.input = dropLastRune(p.input)
 		p.changed()
 	case msg.String() == "ctrl+u":
 		p.input = ""

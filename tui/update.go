@@ -207,8 +207,7 @@ func (m *Model) onFilterKey(msg tea.KeyPressMsg, p pane, keep selKey) tea.Cmd {
 		return m.clearFilter(p)
 	case msg.Code == tea.KeyBackspace && msg.Mod == 0:
 		if f.query != "" {
-			_, size := utf8.DecodeLastRuneInString(f.query)
-			f.query = f.query[:len(f.query)-size]
+			f.query = dropLastRune(f.query)
 			return m.queryChanged(p, keep)
 		}
 	case msg.String() == "ctrl+u":
@@ -238,6 +237,12 @@ func sanitizeInput(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// dropLastRune is s without its last character, as backspace leaves it.
+func dropLastRune(s string) string {
+	_, size := utf8.DecodeLastRuneInString(s)
+	return s[:len(s)-size]
 }
 
 // queryChanged starts a filter run for the new query; the previous run is
