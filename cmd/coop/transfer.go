@@ -240,12 +240,13 @@ const (
 
 // classify tells a folder from a file, or says the path names nothing.
 func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p string) (pathKind, error) {
-	if p == "" || isFolder(ctx, store, repo, p) {
-		if p == "" {
-			if _, err := store.GetRepository(ctx, repo.AccountID, repo.RepositoryID); err != nil {
-				return 0, err
-			}
+	if p == "" {
+		if _, err := store.GetRepository(ctx, repo.AccountID, repo.RepositoryID); err != nil {
+			return 0, err
 		}
+		return folderKind, nil
+	}
+	if isFolder(ctx, store, repo, p) {
 		return folderKind, nil
 	}
 	info, err := store.StatObject(ctx, repo, p)
