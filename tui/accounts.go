@@ -33,6 +33,43 @@ type pagedList[T any] struct {
 	ver     uint64
 }
 
+// count is the number of rows a list shows under its filter f (matches
+// while filtering); a nil list shows none.
+func (l *pagedList[T]) count(f *filterState) int {
+	if f.filtered() {
+		return len(f.idx)
+	}
+	if l == nil {
+		return 0
+	}
+	return len(l.items)
+}
+
+// at returns the item on row i of a list shown under its filter f.
+func (l *pagedList[T]) at(f *filterState, i int) *T {
+	if f.filtered() {
+		return &f.src.(*sliceSrc[T]).items[f.idx[i]]
+	}
+	return &l.items[i]
+}
+
+// source returns a snapshot maker for the filter, matching name, and the
+// list's version; a nil list gives an empty snapshot.
+func (l *pagedList[T]) source(name func(*T) string) (func() filterSource, uint64) {
+	if l == nil {
+		return func() filterSource { return &sliceSrc[T]{name: name} }, 0
+	}
+	items := l.items[:len(l.items):len(l.items)]
+	return func() filterSource { return &sliceSrc[T]{items: items, name: name} }, l.ver
+}
+
+// addPage appends a page to l, which is at version ver afterwards.
+func (l *pagedList[T]) addPage(p backend.Page[T], ver uint64) {
+	l.items = append(l.items, p.Items...)
+	l.next, l.done = p.Next, p.Next == ""
+	l.ver = ver
+}
+
 // sliceSrc is a filter snapshot of a catalog list.
 type sliceSrc[T any] struct {
 	items []T
@@ -67,33 +104,13 @@ func accountName(a *backend.Account) string { return a.Name + "\x00" + a.ID }
 func (v *accountsView) list() *pagedList[backend.Account] { return v.lists[v.tab] }
 
 // count is the number of rows shown (matches while filtering).
-func (v *accountsView) count() int {
-	if v.filter.filtered() {
-		return len(v.filter.idx)
-	}
-	if l := v.list(); l != nil {
-		return len(l.items)
-	}
-	return 0
-}
+func (v *accountsView) count() int { return v.list().count(&v.filter) }
 
 // at returns the account on row i.
-func (v *accountsView) at(i int) *backend.Account {
-	if v.filter.filtered() {
-		return &v.filter.src.(*sliceSrc[backend.Account]).items[v.filter.idx[i]]
-	}
-	return &v.list().items[i]
-}
+func (v *accountsView) at(i int) *backend.Account { return v.list().at(&v.filter, i) }
 
 // source returns a snapshot maker and the version of the current tab.
-func (v *accountsView) source() (func() filterSource, uint64) {
-	l := v.list()
-	if l == nil {
-		return func() filterSource { return &sliceSrc[backend.Account]{name: accountName} }, 0
-	}
-	items := l.items[:len(l.items):len(l.items)]
-	return func() filterSource { return &sliceSrc[backend.Account]{items: items, name: accountName} }, l.ver
-}
+func (v *accountsView) source() (func() filterSource, uint64) { return v.list().source(accountName) }
 
 // loadAccounts starts loading the current tab unless it is loaded.
 func (m *Model) loadAccounts(force bool) tea.Cmd {
@@ -127,9 +144,7 @@ func (m *Model) onAccountPage(msg accountPageMsg) tea.Cmd {
 		l.err = msg.err
 		return m.showError("Could not list accounts", msg.err)
 	}
-	l.items = append(l.items, msg.page.Items...)
-	l.next, l.done = msg.page.Next, msg.page.Next == ""
-	l.ver = m.c.nextID()
+	l.addPage(msg.page, m.c.nextID())
 	var cmds []tea.Cmd
 	if !l.done {
 		cmds = append(cmds, m.fetchAccounts(msg.tab))
@@ -152,12 +167,17 @@ func (m *Model) switchTab(tab int) tea.Cmd {
 	return tea.Batch(m.loadAccounts(false), m.refilter(&v.filter, v.source))
 }
 
+// accountLayout splits width into name, id and type.
+func accountLayout(width int) (nameW, idW, typeW int) {
+	nameW, typeW = max(8, width*45/100), 13
+	idW = max(4, width-nameW-typeW-2)
+	return
+}
+
 // accountRow draws one account: name, id, type.
 func (m *Model) accountRow(a *backend.Account, selected bool, width int) string {
 	s := &m.c.Styles
-	nameW := max(8, width*45/100)
-	typeW := 13
-	idW := max(4, width-nameW-typeW-2)
+	nameW, idW, typeW := accountLayout(width)
 	name, id, typ := fit(safe.Text(a.Name), nameW), fit(safe.Text(a.ID), idW), fit(safe.Text(string(a.Type)), typeW)
 	if selected {
 		return s.Selected.Render(name + " " + id + " " + typ)
@@ -167,9 +187,7 @@ func (m *Model) accountRow(a *backend.Account, selected bool, width int) string 
 
 // accountColumns is the column title line of the accounts list.
 func (m *Model) accountColumns(width int) string {
-	nameW := max(8, width*45/100)
-	typeW := 13
-	idW := max(4, width-nameW-typeW-2)
+	nameW, idW, typeW := accountLayout(width)
 	return m.c.Styles.ColumnHeader.Render(fit("NAME", nameW) + " " + fit("ID", idW) + " " + fit("TYPE", typeW))
 }
 

@@ -27,32 +27,13 @@ type repoPageMsg struct {
 func repoName(r *backend.Repository) string { return r.Title + "\x00" + r.ID }
 
 // count is the number of rows shown (matches while filtering).
-func (v *reposView) count() int {
-	if v.filter.filtered() {
-		return len(v.filter.idx)
-	}
-	if v.list == nil {
-		return 0
-	}
-	return len(v.list.items)
-}
+func (v *reposView) count() int { return v.list.count(&v.filter) }
 
 // at returns the repository on row i.
-func (v *reposView) at(i int) *backend.Repository {
-	if v.filter.filtered() {
-		return &v.filter.src.(*sliceSrc[backend.Repository]).items[v.filter.idx[i]]
-	}
-	return &v.list.items[i]
-}
+func (v *reposView) at(i int) *backend.Repository { return v.list.at(&v.filter, i) }
 
 // source returns a snapshot maker and the list's version.
-func (v *reposView) source() (func() filterSource, uint64) {
-	if v.list == nil {
-		return func() filterSource { return &sliceSrc[backend.Repository]{name: repoName} }, 0
-	}
-	items := v.list.items[:len(v.list.items):len(v.list.items)]
-	return func() filterSource { return &sliceSrc[backend.Repository]{items: items, name: repoName} }, v.list.ver
-}
+func (v *reposView) source() (func() filterSource, uint64) { return v.list.source(repoName) }
 
 // openAccount shows account's repositories, loading them unless they are
 // already loaded for this account.
@@ -88,9 +69,7 @@ func (m *Model) onRepoPage(msg repoPageMsg) tea.Cmd {
 		l.err = msg.err
 		return m.showError("Could not list repositories of "+msg.account, msg.err)
 	}
-	l.items = append(l.items, msg.page.Items...)
-	l.next, l.done = msg.page.Next, msg.page.Next == ""
-	l.ver = m.c.nextID()
+	l.addPage(msg.page, m.c.nextID())
 	m.repos.nav.clamp(m.repos.count(), m.c.bodyHeight())
 	var cmds []tea.Cmd
 	if !l.done {
