@@ -114,6 +114,19 @@ func (f *vfs) writable(ctx context.Context, v vpath) bool {
 	return err == nil && lvl >= access.ReadWrite
 }
 
+// mayWrite refuses op on v, with the store's error or ErrUnauthorized,
+// unless the caller may write to v's repository.
+func (f *vfs) mayWrite(ctx context.Context, op string, v vpath) error {
+	lvl, err := f.store.Level(ctx, v.ref())
+	if err != nil {
+		return err
+	}
+	if lvl < access.ReadWrite {
+		return fmt.Errorf("%s %s: %w", op, v, backend.ErrUnauthorized)
+	}
+	return nil
+}
+
 // stat describes v.
 func (f *vfs) stat(ctx context.Context, v vpath) (fileInfo, error) {
 	switch v.depth {
@@ -180,12 +193,8 @@ func (f *vfs) mkdir(ctx context.Context, v vpath) error {
 	if err := backend.ValidatePath(v.path, false); err != nil {
 		return err
 	}
-	lvl, err := f.store.Level(ctx, v.ref())
-	if err != nil {
+	if err := f.mayWrite(ctx, "mkdir", v); err != nil {
 		return err
-	}
-	if lvl < access.ReadWrite {
-		return fmt.Errorf("mkdir %s: %w", v, backend.ErrUnauthorized)
 	}
 	if _, err := f.stat(ctx, v); err == nil {
 		return fmt.Errorf("%s: %w", v, backend.ErrExists)
@@ -204,11 +213,8 @@ func (f *vfs) rmdir(ctx context.Context, v vpath) error {
 	if v.depth < 3 {
 		return fmt.Errorf("%w: repositories and accounts are not removed over SFTP", backend.ErrUnauthorized)
 	}
-	if !f.writable(ctx, v) {
-		if _, err := f.store.Level(ctx, v.ref()); err != nil {
-			return err
-		}
-		return fmt.Errorf("rmdir %s: %w", v, backend.ErrUnauthorized)
+	if err := f.mayWrite(ctx, "rmdir", v); err != nil {
+		return err
 	}
 	p, err := f.store.ListObjects(ctx, v.ref(), v.path, backend.PageRequest{Limit: 1})
 	switch {
