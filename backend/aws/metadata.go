@@ -102,7 +102,6 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn fun
 		return err
 	}
 	op := "update metadata of " + repo.String()
-	key := metadataKey(repo)
 	unsure := 0
 	for attempt := 0; ; attempt++ {
 		doc, etag, exists, err := backend.SourceMetadata{}, "", true, error(nil)
@@ -121,34 +120,18 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn fun
 		if err := fn(&doc); err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}
-		doc.RepositoryID, doc.AccountID = repo.RepositoryID, repo.AccountID
-		doc.LastUpdated = time.Now().UTC()
-		if doc.Objects == nil {
-			doc.Objects = map[string]backend.ObjectMeta{}
-		}
-		body, err := json.Marshal(doc)
+		body, err := encodeMetadata(repo, &doc)
 		if err != nil {
-			return fmt.Errorf("%s: encode: %w", op, err)
+			return fmt.Errorf("%s: %w", op, err)
 		}
-		in := &s3.PutObjectInput{
-			Bucket: &s.cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
-			ContentLength:        ptr(int64(len(body))),
-			ContentType:          ptr("application/json"),
-			ServerSideEncryption: s.sse(),
+		ifMatch := &etag
+		if !exists {
+			ifMatch = nil
 		}
-		if exists {
-			in.IfMatch = &etag
-		} else {
-			in.IfNoneMatch = ptr("*")
-		}
-		out, err := s.s3.PutObject(ctx, in)
-		if err == nil {
-			if len(body) >= doccache.MinSize && out.ETag != nil {
-				s.docs.Keep(repo, *out.ETag, &doc)
-			}
-			return nil
-		}
+		err = s.putMetadata(ctx, repo, &doc, body, ifMatch)
 		switch {
+		case err == nil:
+			return nil
 		case lostRace(err):
 		case unanswered(ctx, err) && unsure < metadataUnsure:
 			// The connection failed before S3's answer came (a server
@@ -166,6 +149,47 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn fun
 			return fmt.Errorf("%s: %w", op, err)
 		}
 	}
+}
+
+// encodeMetadata stamps doc as repo's metadata, written now, and encodes it.
+func encodeMetadata(repo backend.RepoRef, doc *backend.SourceMetadata) ([]byte, error) {
+	doc.RepositoryID, doc.AccountID = repo.RepositoryID, repo.AccountID
+	doc.LastUpdated = time.Now().UTC()
+	if doc.Objects == nil {
+		doc.Objects = map[string]backend.ObjectMeta{}
+	}
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return body, nil
+}
+
+// putMetadata writes body, the encoding of doc, as repo's metadata file
+// with a conditional PUT: If-Match *ifMatch, or If-None-Match: * when
+// ifMatch is nil (there was no file). A large document is kept in the
+// document cache under the ETag S3 gives it. A failed PUT's error comes
+// back as S3 gave it, for the caller to tell a lost race from the rest.
+func (s *Store) putMetadata(ctx context.Context, repo backend.RepoRef, doc *backend.SourceMetadata, body []byte, ifMatch *string) error {
+	key := metadataKey(repo)
+	in := &s3.PutObjectInput{
+		Bucket: &s.cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
+		ContentLength:        ptr(int64(len(body))),
+		ContentType:          ptr("application/json"),
+		ServerSideEncryption: s.sse(),
+		IfMatch:              ifMatch,
+	}
+	if ifMatch == nil {
+		in.IfNoneMatch = ptr("*")
+	}
+	out, err := s.s3.PutObject(ctx, in)
+	if err != nil {
+		return err
+	}
+	if len(body) >= doccache.MinSize && out.ETag != nil {
+		s.docs.Keep(repo, *out.ETag, doc)
+	}
+	return nil
 }
 
 // lostRace reports whether a conditional PUT failed because another

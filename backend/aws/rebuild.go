@@ -1,7 +1,6 @@
 package aws
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/backend/internal/doccache"
 )
 
 var _ backend.MetadataRebuilder = (*Store)(nil)
@@ -53,31 +51,18 @@ func (s *Store) RebuildMetadata(ctx context.Context, repo backend.RepoRef, backu
 		doc.Objects = map[string]backend.ObjectMeta{}
 	}
 	doc.Objects[backup] = entry
-	doc.RepositoryID, doc.AccountID = repo.RepositoryID, repo.AccountID
-	doc.LastUpdated = time.Now().UTC()
-	body, err := json.Marshal(doc)
+	body, err := encodeMetadata(repo, &doc)
 	if err != nil {
-		return backend.ObjectMeta{}, fmt.Errorf("%s: encode: %w", op, err)
+		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
 	}
-	key := metadataKey(repo)
-	out, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: &s.cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
-		ContentLength:        ptr(int64(len(body))),
-		ContentType:          ptr("application/json"),
-		ServerSideEncryption: s.sse(),
-		IfMatch:              &f.etag,
-	})
+	err = s.putMetadata(ctx, repo, &doc, body, &f.etag)
 	switch {
 	case err == nil:
+		return entry, nil
 	case lostRace(err):
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w: nothing written over it (its unreadable bytes stay copied to %s)", op, backend.ErrMetadataChanged, backup)
-	default:
-		return backend.ObjectMeta{}, fmt.Errorf("%w (the unreadable bytes are copied to %s)", s.s3Error(ctx, op, err), backup)
 	}
-	if len(body) >= doccache.MinSize && out.ETag != nil {
-		s.docs.Keep(repo, *out.ETag, &doc)
-	}
-	return entry, nil
+	return backend.ObjectMeta{}, fmt.Errorf("%w (the unreadable bytes are copied to %s)", s.s3Error(ctx, op, err), backup)
 }
 
 // copyUnreadable copies the metadata file, if it still has etag, to the
