@@ -40,7 +40,7 @@ func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
 		a.UpdatedAt = a.CreatedAt
 	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		if k, _ := tx.Bucket(bktAccounts).Cursor().Seek([]byte(a.ID + sep)); bytes.HasPrefix(k, []byte(a.ID+sep)) {
+		if findAccountKey(tx, a.ID) != nil {
 			return fmt.Errorf("account %s: %w", a.ID, backend.ErrExists)
 		}
 		return putAccount(tx, a)
@@ -69,6 +69,16 @@ func putAccount(tx *bolt.Tx, a backend.Account) error {
 	}
 	if a.Email != "" {
 		return tx.Bucket(bktAccountsByEmail).Put(accountEmailKey(a), key)
+	}
+	return nil
+}
+
+// findAccountKey returns the table key of the account with this id,
+// whatever its type, or nil if there is none.
+func findAccountKey(tx *bolt.Tx, id string) []byte {
+	prefix := []byte(id + sep)
+	if k, _ := tx.Bucket(bktAccounts).Cursor().Seek(prefix); bytes.HasPrefix(k, prefix) {
+		return k
 	}
 	return nil
 }
@@ -106,9 +116,8 @@ func (s *Store) FindAccount(ctx context.Context, id string) (backend.Account, er
 		return a, err
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
-		prefix := []byte(id + sep)
-		k, _ := tx.Bucket(bktAccounts).Cursor().Seek(prefix)
-		if !bytes.HasPrefix(k, prefix) {
+		k := findAccountKey(tx, id)
+		if k == nil {
 			return fmt.Errorf("account %s: %w", id, backend.ErrNotFound)
 		}
 		a, err = getAccount(tx, k)

@@ -1,7 +1,6 @@
 package local
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -71,8 +70,7 @@ func unknownFolders(tx *bolt.Tx, found []folder) []folder {
 	var missing []folder
 	for _, f := range found {
 		if f.repo == "" {
-			prefix := []byte(f.account + sep)
-			if k, _ := tx.Bucket(bktAccounts).Cursor().Seek(prefix); bytes.HasPrefix(k, prefix) {
+			if findAccountKey(tx, f.account) != nil {
 				continue
 			}
 		} else if tx.Bucket(bktRepos).Get(repoKey(f.account, f.repo)) != nil {

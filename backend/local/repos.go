@@ -37,8 +37,7 @@ func (s *Store) CreateRepository(ctx context.Context, r backend.Repository) erro
 		r.UpdatedAt = r.CreatedAt
 	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
-		prefix := []byte(r.AccountID + sep)
-		if k, _ := tx.Bucket(bktAccounts).Cursor().Seek(prefix); !bytes.HasPrefix(k, prefix) {
+		if findAccountKey(tx, r.AccountID) == nil {
 			return fmt.Errorf("account %s: %w", r.AccountID, backend.ErrNotFound)
 		}
 		if tx.Bucket(bktRepos).Get(repoKey(r.AccountID, r.ID)) != nil {
