@@ -41,13 +41,9 @@ func decodeAccount(item map[string]types.AttributeValue) (backend.Account, error
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return backend.Account{}, fmt.Errorf("decode account: %w", err)
 	}
-	created, err := parseTime(it.CreatedAt)
+	created, updated, err := parseTimes("account "+it.AccountID, it.CreatedAt, it.UpdatedAt)
 	if err != nil {
-		return backend.Account{}, fmt.Errorf("decode account %s created_at: %w", it.AccountID, err)
-	}
-	updated, err := parseTime(it.UpdatedAt)
-	if err != nil {
-		return backend.Account{}, fmt.Errorf("decode account %s updated_at: %w", it.AccountID, err)
+		return backend.Account{}, err
 	}
 	return backend.Account{
 		ID: it.AccountID, Type: backend.AccountType(it.Type), Name: it.Name, Email: it.Email,

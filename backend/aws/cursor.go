@@ -36,6 +36,18 @@ func parseTime(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339Nano, s)
 }
 
+// parseTimes reads the created_at and updated_at of an item; what names
+// the item in errors ("account alice").
+func parseTimes(what, createdAt, updatedAt string) (created, updated time.Time, err error) {
+	if created, err = parseTime(createdAt); err != nil {
+		return created, updated, fmt.Errorf("decode %s created_at: %w", what, err)
+	}
+	if updated, err = parseTime(updatedAt); err != nil {
+		return created, updated, fmt.Errorf("decode %s updated_at: %w", what, err)
+	}
+	return created, updated, nil
+}
+
 // cursor is the opaque Page.Next of catalog listings: a DynamoDB
 // LastEvaluatedKey (all its attributes are strings), and for account
 // listings of every type, which type the listing has reached.

@@ -38,13 +38,9 @@ func decodeRepo(item map[string]types.AttributeValue) (backend.Repository, error
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return backend.Repository{}, fmt.Errorf("decode repository: %w", err)
 	}
-	created, err := parseTime(it.CreatedAt)
+	created, updated, err := parseTimes("repository "+it.RepositoryID, it.CreatedAt, it.UpdatedAt)
 	if err != nil {
-		return backend.Repository{}, fmt.Errorf("decode repository %s created_at: %w", it.RepositoryID, err)
-	}
-	updated, err := parseTime(it.UpdatedAt)
-	if err != nil {
-		return backend.Repository{}, fmt.Errorf("decode repository %s updated_at: %w", it.RepositoryID, err)
+		return backend.Repository{}, err
 	}
 	return backend.Repository{
 		ID: it.RepositoryID, AccountID: it.AccountID, Title: it.Title, Description: it.Description,
