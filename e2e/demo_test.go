@@ -31,11 +31,5 @@ func TestDemo(t *testing.T) {
 	tm.waitFor(10*time.Second, "reading-099999.json", "1 of")
 	tm.send("Escape")
 	tm.send("q")
-	deadline := time.Now().Add(5 * time.Second)
-	for !tm.exited() {
-		if time.Now().After(deadline) {
-			t.Fatalf("coop did not quit:\n%s", tm.screen())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	tm.waitExit(t, 5*time.Second)
 }

@@ -35,25 +35,27 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// coop runs one command-line invocation and fails the test if it fails.
-func coop(t *testing.T, env []string, args ...string) string {
-	t.Helper()
+// coop runs one command-line invocation and fails the test or benchmark
+// if it fails.
+func coop(tb testing.TB, env []string, args ...string) string {
+	tb.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("coop %s: %v\n%s", strings.Join(args, " "), err, out)
+		tb.Fatalf("coop %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
 }
 
-func writeFile(t *testing.T, path, body string) {
-	t.Helper()
+// writeFile writes a file, making its folder.
+func writeFile(tb testing.TB, path, body string) {
+	tb.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 }
 
@@ -158,11 +160,5 @@ func walkStore(t *testing.T, tm *term, evilName string) {
 	tm.waitFor(5*time.Second, "unreadable")
 
 	tm.send("q")
-	deadline := time.Now().Add(5 * time.Second)
-	for !tm.exited() {
-		if time.Now().After(deadline) {
-			t.Fatalf("coop did not quit on q:\n%s", tm.screen())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	tm.waitExit(t, 5*time.Second)
 }

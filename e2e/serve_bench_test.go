@@ -130,7 +130,7 @@ func (c *screenClient) waitFor(tb testing.TB, s string) {
 func BenchmarkServeRowMove(b *testing.B) {
 	root, env, keys := makeServeStore(b)
 	for i := range 1000 {
-		writeFileTB(b, filepath.Join(root, "alice", "shared", "rows", fmt.Sprintf("row-%04d.csv", i)), "a,b\n1,2\n")
+		writeFile(b, filepath.Join(root, "alice", "shared", "rows", fmt.Sprintf("row-%04d.csv", i)), "a,b\n1,2\n")
 	}
 	srv := startServe(b, env)
 	c := dialScreen(b, srv, keys["alice"], 120, 40, "alice/shared/rows")

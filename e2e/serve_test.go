@@ -19,20 +19,20 @@ import (
 func makeServeStore(t testing.TB) (root string, env []string, keys map[string]string) {
 	root = t.TempDir()
 	env = []string{"COOP_STORAGE=" + root, "XDG_CONFIG_HOME=" + t.TempDir(), "COOP_THEME=dark"}
-	runCoop(t, env, "init")
-	runCoop(t, env, "account", "create", "alice", "--type", "user", "--name", "Alice Nakamura")
-	runCoop(t, env, "account", "create", "bob", "--type", "user", "--name", "Bob Okafor")
-	runCoop(t, env, "repo", "create", "alice/private", "--title", "Alice private notes", "--visibility", "private")
-	runCoop(t, env, "repo", "create", "alice/shared", "--title", "Alice shared data", "--visibility", "public")
-	writeFileTB(t, filepath.Join(root, "alice", "private", "secret.txt"), "only alice reads this\n")
-	writeFileTB(t, filepath.Join(root, "alice", "shared", "open.txt"), "anyone reads this\n")
+	coop(t, env, "init")
+	coop(t, env, "account", "create", "alice", "--type", "user", "--name", "Alice Nakamura")
+	coop(t, env, "account", "create", "bob", "--type", "user", "--name", "Bob Okafor")
+	coop(t, env, "repo", "create", "alice/private", "--title", "Alice private notes", "--visibility", "private")
+	coop(t, env, "repo", "create", "alice/shared", "--title", "Alice shared data", "--visibility", "public")
+	writeFile(t, filepath.Join(root, "alice", "private", "secret.txt"), "only alice reads this\n")
+	writeFile(t, filepath.Join(root, "alice", "shared", "open.txt"), "anyone reads this\n")
 	dir := t.TempDir()
 	keys = map[string]string{}
 	for _, who := range []string{"alice", "bob", "eve"} {
 		keys[who] = keygen(t, dir, who)
 	}
-	runCoop(t, env, "account", "add-key", "alice", pubKey(t, keys["alice"]))
-	runCoop(t, env, "account", "add-key", "bob", pubKey(t, keys["bob"]))
+	coop(t, env, "account", "add-key", "alice", pubKey(t, keys["alice"]))
+	coop(t, env, "account", "add-key", "bob", pubKey(t, keys["bob"]))
 	return root, env, keys
 }
 

@@ -197,38 +197,3 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
-
-// waitExit waits for the program in a tmux pane to end.
-func (tm *term) waitExit(t *testing.T, timeout time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !tm.exited() {
-		if time.Now().After(deadline) {
-			t.Fatalf("the program did not end within %s:\n%s", timeout, tm.screen())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// runCoop runs one command line and fails the test or benchmark if it fails.
-func runCoop(tb testing.TB, env []string, args ...string) string {
-	tb.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		tb.Fatalf("coop %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// writeFileTB writes a file, making its folder.
-func writeFileTB(tb testing.TB, path, body string) {
-	tb.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-}

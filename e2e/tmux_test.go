@@ -119,3 +119,15 @@ func (tm *term) exited() bool {
 	out, err := exec.Command("tmux", "-L", tm.socket, "display-message", "-p", "-t", "0", "#{pane_dead}").CombinedOutput()
 	return err != nil || strings.TrimSpace(string(out)) == "1"
 }
+
+// waitExit waits for the program in a tmux pane to end.
+func (tm *term) waitExit(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !tm.exited() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the program did not end within %s:\n%s", timeout, tm.screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

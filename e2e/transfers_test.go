@@ -123,13 +123,7 @@ func TestBrowserTransfers(t *testing.T) {
 	tm.send("t")
 	tm.waitFor(20*time.Second, "4 done")
 	tm.send("q") // nothing runs: quits at once
-	deadline = time.Now().Add(10 * time.Second)
-	for !tm.exited() {
-		if time.Now().After(deadline) {
-			t.Fatalf("coop did not quit on q:\n%s", tm.screen())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	tm.waitExit(t, 10*time.Second)
 
 	// On disk: exactly alpha.txt and sub/ are gone.
 	for _, p := range []string{"photos/beta.txt", "README.md", "2024/b.csv"} {
@@ -222,13 +216,7 @@ func TestBrowserQuitAsksWhileTransfersRun(t *testing.T) {
 	tm.send("C-c")
 	tm.waitFor(5*time.Second, "Quit with 1 transfer unfinished?")
 	tm.send("y")
-	deadline := time.Now().Add(15 * time.Second)
-	for !tm.exited() {
-		if time.Now().After(deadline) {
-			t.Fatalf("coop did not quit on y:\n%s", tm.screen())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	tm.waitExit(t, 15*time.Second)
 	// The first upload is intact, on disk and in the metadata.
 	data, err := os.ReadFile(filepath.Join(root, "earth-lab", "scenes", ".source-metadata.json"))
 	if err != nil {
