@@ -43,9 +43,20 @@ type browser struct {
 
 func openBrowser(t testing.TB, c *gossh.Client, w, h int, cmd string) *browser {
 	t.Helper()
+	return openBrowserEnv(t, c, w, h, cmd, nil)
+}
+
+// openBrowserEnv is openBrowser with environment variables sent first.
+func openBrowserEnv(t testing.TB, c *gossh.Client, w, h int, cmd string, env map[string]string) *browser {
+	t.Helper()
 	s, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range env {
+		if err := s.Setenv(k, v); err != nil {
+			t.Fatal(err)
+		}
 	}
 	b := &browser{sess: s, out: &syncBuffer{}, err: &syncBuffer{}, done: make(chan error, 1)}
 	s.Stdout, s.Stderr = b.out, b.err

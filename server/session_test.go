@@ -6,47 +6,15 @@ import (
 	"testing"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
-
 	"github.com/coopterm/coop/server"
 )
-
-// openBrowserEnv is openBrowser with environment variables sent first.
-func openBrowserEnv(t *testing.T, c *gossh.Client, w, h int, env map[string]string) *browser {
-	t.Helper()
-	s, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range env {
-		if err := s.Setenv(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b := &browser{sess: s, out: &syncBuffer{}, err: &syncBuffer{}, done: make(chan error, 1)}
-	s.Stdout, s.Stderr = b.out, b.err
-	in, err := s.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.in = in
-	if err := s.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { b.done <- s.Wait() }()
-	t.Cleanup(func() { _ = s.Close() })
-	return b
-}
 
 // Each session has its own size, colours and theme, from its own
 // client: none leaks into another.
 func TestSessionsHaveTheirOwnTerminal(t *testing.T) {
 	f := newFixture(t, server.Config{Theme: "dark"})
-	colour := openBrowserEnv(t, f.as(t, "alice"), 120, 40, map[string]string{"COLORTERM": "truecolor", "COOP_THEME": "light"})
-	plain := openBrowserEnv(t, f.as(t, "bob"), 100, 30, map[string]string{"NO_COLOR": "1"})
+	colour := openBrowserEnv(t, f.as(t, "alice"), 120, 40, "", map[string]string{"COLORTERM": "truecolor", "COOP_THEME": "light"})
+	plain := openBrowserEnv(t, f.as(t, "bob"), 100, 30, "", map[string]string{"NO_COLOR": "1"})
 	tiny := openBrowser(t, f.as(t, "eve"), 30, 8, "")
 	colour.waitOut(t, 10*time.Second, "alice")
 	plain.waitOut(t, 10*time.Second, "alice")
