@@ -67,39 +67,46 @@ func (s *Store) tableSpecs() []tableSpec {
 // their keys and indexes are the ones coop uses. It then checks the bucket;
 // it does not create buckets.
 func (s *Store) Init(ctx context.Context) error {
+	var pending []string
 	for _, t := range s.tableSpecs() {
-		if err := s.ensureTable(ctx, t); err != nil {
+		ready, err := s.ensureTable(ctx, t)
+		if err != nil {
 			return err
 		}
+		if !ready {
+			pending = append(pending, t.name)
+		}
 	}
-	for _, t := range s.tableSpecs() {
-		if err := s.waitActive(ctx, t.name); err != nil {
+	for _, name := range pending {
+		if err := s.waitActive(ctx, name); err != nil {
 			return err
 		}
 	}
 	return s.checkBucket(ctx)
 }
 
-// ensureTable creates t if it does not exist, or checks its layout if it does.
-func (s *Store) ensureTable(ctx context.Context, t tableSpec) error {
+// ensureTable creates t if it does not exist, or checks its layout if it
+// does. ready reports that the table was found active already, so that
+// Init need not describe it again.
+func (s *Store) ensureTable(ctx context.Context, t tableSpec) (ready bool, err error) {
 	dctx, cancel := s.opContext(ctx)
 	out, err := s.ddb.DescribeTable(dctx, &dynamodb.DescribeTableInput{TableName: &t.name})
 	if err == nil {
 		cancel()
-		return checkLayout(t, out.Table)
+		return active(out.Table), checkLayout(t, out.Table)
 	}
 	if !isCode(err, "ResourceNotFoundException") {
 		defer cancel()
-		return s.ddbError(dctx, "init: describe table "+t.name, t.name, err)
+		return false, s.ddbError(dctx, "init: describe table "+t.name, t.name, err)
 	}
 	cancel()
 	cctx, cancel := s.opContext(ctx)
 	defer cancel()
 	_, err = s.ddb.CreateTable(cctx, createInput(t))
 	if err != nil && !isCode(err, "ResourceInUseException") { // in use: another coop init won the race
-		return s.ddbError(cctx, "init: create table "+t.name, t.name, err)
+		return false, s.ddbError(cctx, "init: create table "+t.name, t.name, err)
 	}
-	return nil
+	return false, nil
 }
 
 func createInput(t tableSpec) *dynamodb.CreateTableInput {
