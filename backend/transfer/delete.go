@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"github.com/coopterm/coop/backend"
 )
@@ -116,15 +115,7 @@ func (q *Queue) deleteBatch(t *task) {
 		retry := &task{job: j, op: opDeleteBatch, remote: t.remote, entries: again, tries: t.tries + 1}
 		j.tasks.Add(1)
 		q.busy.Add(1)
-		go func() {
-			timer := time.NewTimer(backoff(q.opts.RetryBase, retry.tries))
-			defer timer.Stop()
-			select {
-			case <-timer.C:
-			case <-j.ctx.Done():
-			}
-			_ = q.send(retry)
-		}()
+		q.sendAfter(retry, backoff(q.opts.RetryBase, retry.tries))
 	}
 	// A marker has no metadata entry: the folder holding it is told
 	// here that a folder may have vanished from it.

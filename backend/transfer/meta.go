@@ -183,12 +183,7 @@ func (w *metaWriter) flush() {
 		if err == nil || !passing || try > w.q.opts.Retries {
 			break
 		}
-		t := time.NewTimer(backoff(w.q.opts.RetryBase, try))
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
+		_ = backend.Sleep(ctx, backoff(w.q.opts.RetryBase, try))
 	}
 	if err != nil {
 		err = fmt.Errorf("stored, but %s was not updated: %w", backend.MetadataFileName, err)

@@ -114,7 +114,7 @@ func (q *Queue) fetchRange(ctx context.Context, repo backend.RepoRef, path, etag
 		if !transient(err) || try > rangeRetries || ctx.Err() != nil {
 			return 0, err
 		}
-		if serr := sleepCtx(ctx, backoff(q.opts.RetryBase, try)); serr != nil {
+		if serr := backend.Sleep(ctx, backoff(q.opts.RetryBase, try)); serr != nil {
 			return 0, err
 		}
 	}

@@ -149,6 +149,16 @@ func (q *Queue) requeue(t *task) {
 	go func() { _ = q.send(t) }()
 }
 
+// sendAfter sends a counted task again once a back-off of d has passed,
+// without blocking the caller; if the job is cancelled meanwhile, send
+// settles it at once.
+func (q *Queue) sendAfter(t *task, d time.Duration) {
+	go func() {
+		_ = backend.Sleep(t.job.ctx, d)
+		_ = q.send(t)
+	}()
+}
+
 // release marks t's work on the store finished (it may still wait for
 // its metadata entry). When nothing else is in flight, metadata writers
 // are told to write now rather than wait for their interval.
@@ -176,16 +186,7 @@ func (q *Queue) failAt(t *task, path string, local bool, err error) {
 	j := t.job
 	if transient(err) && t.tries < q.opts.Retries && j.ctx.Err() == nil {
 		t.tries++
-		d := backoff(q.opts.RetryBase, t.tries)
-		go func() {
-			timer := time.NewTimer(d)
-			defer timer.Stop()
-			select {
-			case <-timer.C:
-			case <-j.ctx.Done():
-			}
-			_ = q.send(t) // still counted busy; settled there if cancelled
-		}()
+		q.sendAfter(t, backoff(q.opts.RetryBase, t.tries)) // still counted busy
 		return
 	}
 	q.release(t)
@@ -229,16 +230,4 @@ func transient(err error) bool {
 	var op *net.OpError
 	var ne net.Error
 	return errors.As(err, &op) || (errors.As(err, &ne) && ne.Timeout())
-}
-
-// sleepCtx waits d, or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -216,7 +216,7 @@ func (q *Queue) landed(t *task) bool {
 			q.record(t, t.remote, &info, false)
 			return true
 		}
-		_ = sleepCtx(ctx, time.Duration(try+1)*200*time.Millisecond)
+		_ = backend.Sleep(ctx, time.Duration(try+1)*200*time.Millisecond)
 	}
 	return false
 }
