@@ -3,8 +3,8 @@ package access
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/coopterm/coop/audit"
@@ -175,23 +175,23 @@ type change struct{ action, target, detail string }
 func accountChanges(old, updated backend.Account) []change {
 	var out []change
 	before, after := fingerprints(old), fingerprints(updated)
-	for _, fp := range sortedKeys(after) {
+	for _, fp := range slices.Sorted(maps.Keys(after)) {
 		if !before[fp] {
 			out = append(out, change{audit.ActionKeyAdd, updated.ID, fp})
 		}
 	}
-	for _, fp := range sortedKeys(before) {
+	for _, fp := range slices.Sorted(maps.Keys(before)) {
 		if !after[fp] {
 			out = append(out, change{audit.ActionKeyRemove, updated.ID, fp})
 		}
 	}
 	mb, ma := Members(old), Members(updated)
-	for _, id := range sortedKeys(ma) {
+	for _, id := range slices.Sorted(maps.Keys(ma)) {
 		if mb[id] != ma[id] {
 			out = append(out, change{audit.ActionMemberSet, updated.ID + " " + id, string(ma[id])})
 		}
 	}
-	for _, id := range sortedKeys(mb) {
+	for _, id := range slices.Sorted(maps.Keys(mb)) {
 		if _, ok := ma[id]; !ok {
 			out = append(out, change{audit.ActionMemberRemove, updated.ID + " " + id, string(mb[id])})
 		}
@@ -206,15 +206,6 @@ func fingerprints(a backend.Account) map[string]bool {
 			out[fp] = true
 		}
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 
