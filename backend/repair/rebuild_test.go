@@ -7,13 +7,13 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coopterm/coop/audit"
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/access"
+	"github.com/coopterm/coop/backend/access/accesstest"
 )
 
 // garbage is what a crash left in the metadata file: not JSON.
@@ -208,24 +208,6 @@ func TestRebuildRefusesChangedFile(t *testing.T) {
 	})
 }
 
-// memLog keeps audit events.
-type memLog struct {
-	mu sync.Mutex
-	ev []audit.Event
-}
-
-func (l *memLog) Record(ev audit.Event) {
-	l.mu.Lock()
-	l.ev = append(l.ev, ev)
-	l.mu.Unlock()
-}
-
-func (l *memLog) events() []audit.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.ev)
-}
-
 // Behind the access layer a rebuild needs write access, and is recorded
 // as a metadata update.
 func TestRebuildThroughAccess(t *testing.T) {
@@ -240,7 +222,7 @@ func TestRebuildThroughAccess(t *testing.T) {
 		e.corruptScene(t)
 		opts := Options{Rebuild: true, Now: func() time.Time { return rebuildTime }}
 
-		log := &memLog{}
+		log := &accesstest.Recorder{}
 		bob := access.New(e.store, access.AsAccount("bob", "test"), access.WithAudit(log))
 		_, err := backend.RebuildMetadata(ctx, bob, testRepo, wantBackup, func([]byte) (backend.SourceMetadata, error) {
 			t.Error("build ran for a reader")
@@ -255,7 +237,7 @@ func TestRebuildThroughAccess(t *testing.T) {
 		if got := e.metadataBytes(t); string(got) != garbage || e.exists(t, wantBackup) {
 			t.Errorf("a refused rebuild changed something: metadata %q, backup there: %v", got, e.exists(t, wantBackup))
 		}
-		evs := log.events()
+		evs := log.Events()
 		if len(evs) == 0 || evs[0].Action != audit.ActionMetadataUpdate || evs[0].Result != audit.ResultDenied || evs[0].Target != testRepo.String() {
 			t.Errorf("audit of the refusal: %+v", evs)
 		}
@@ -265,7 +247,7 @@ func TestRebuildThroughAccess(t *testing.T) {
 		if err != nil || !rep.Written {
 			t.Fatalf("rebuild by the owner: %v, %+v", err, rep)
 		}
-		evs = log.events()
+		evs = log.Events()
 		last := evs[len(evs)-1]
 		if last.Action != audit.ActionMetadataUpdate || last.Result != audit.ResultOK || !strings.Contains(last.Detail, wantBackup) {
 			t.Errorf("audit of the rebuild: %+v", last)
