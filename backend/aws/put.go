@@ -30,8 +30,6 @@ const (
 	singlePutMax      = 16 << 20
 	partSize          = 8 << 20
 	uploadConcurrency = 4
-	// sniffLen is how much of the content decides its MIME type.
-	sniffLen = 3072
 )
 
 // PutObject stores r under path. The SHA-256 of the content is computed
@@ -68,7 +66,7 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 	key := repoPrefix(repo) + p
 	src := &sizedReader{r: r, h: backend.NewContentHash(), want: size}
 
-	head := make([]byte, sniffLen)
+	head := make([]byte, backend.SniffLen)
 	n, err := io.ReadFull(src, head)
 	if src.err != nil {
 		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", op, src.err)

@@ -114,8 +114,8 @@ func backupInfo(backup string, f metadataFile) backend.ObjectInfo {
 	h := backend.NewContentHash()
 	h.Add(f.raw)
 	ct := f.contentType
-	if ct == "" || ct == "binary/octet-stream" || ct == "application/octet-stream" {
-		ct = contentType(f.raw[:min(len(f.raw), sniffLen)])
+	if backend.GenericContentType(ct) {
+		ct = contentType(f.raw[:min(len(f.raw), backend.SniffLen)])
 	}
 	return backend.ObjectInfo{Path: backup, Size: h.Len(), Checksum: h.SHA256(), CRC32C: h.CRC32C(), ContentType: ct}
 }

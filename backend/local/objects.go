@@ -6,19 +6,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"mime"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 
-	"github.com/gabriel-vasile/mimetype"
-
 	"github.com/coopterm/coop/backend"
 )
-
-// sniffBytes is how much of an object's head MIME detection reads.
-const sniffBytes = 3072
 
 // DirectoryContentType is the ContentType StatObject reports for a folder.
 const DirectoryContentType = "inode/directory"
@@ -88,14 +82,14 @@ func (s *Store) putObject(ctx context.Context, ref backend.RepoRef, path string,
 		Path:        path,
 		Size:        n,
 		ModTime:     fi.ModTime(),
-		ContentType: detectType(head, path),
+		ContentType: backend.DetectContentType(head, path),
 		Checksum:    h.SHA256(),
 		CRC32C:      h.CRC32C(),
 	}, nil
 }
 
-// copyHashed copies r to w and h, keeping the first sniffBytes, and stops
-// early if ctx ends.
+// copyHashed copies r to w and h, keeping the first backend.SniffLen
+// bytes, and stops early if ctx ends.
 func copyHashed(ctx context.Context, w io.Writer, r io.Reader, h *backend.ContentHash, size int64) (int64, []byte, error) {
 	// Small known sizes get a small buffer: the demo and many data sets are
 	// mostly files of a few KiB, and 256 KiB each is pure garbage.
@@ -104,7 +98,7 @@ func copyHashed(ctx context.Context, w io.Writer, r io.Reader, h *backend.Conten
 		bufSize = min(bufSize, max(size+1, 4<<10))
 	}
 	buf := make([]byte, bufSize)
-	head := make([]byte, 0, sniffBytes)
+	head := make([]byte, 0, backend.SniffLen)
 	var n int64
 	for {
 		if err := ctx.Err(); err != nil {
@@ -112,8 +106,8 @@ func copyHashed(ctx context.Context, w io.Writer, r io.Reader, h *backend.Conten
 		}
 		m, rerr := r.Read(buf)
 		if m > 0 {
-			if len(head) < sniffBytes {
-				head = append(head, buf[:min(m, sniffBytes-len(head))]...)
+			if len(head) < backend.SniffLen {
+				head = append(head, buf[:min(m, backend.SniffLen-len(head))]...)
 			}
 			h.Add(buf[:m])
 			if _, err := w.Write(buf[:m]); err != nil {
@@ -137,18 +131,6 @@ func pathConflict(err error) error {
 		return fmt.Errorf("%w: a file and a folder cannot share a name: %w", backend.ErrExists, err)
 	}
 	return err
-}
-
-// detectType sniffs the content type from an object's head, falling back
-// to the name's extension when the content says nothing specific.
-func detectType(head []byte, name string) string {
-	m := mimetype.Detect(head).String()
-	if m == "application/octet-stream" || strings.HasPrefix(m, "text/plain") {
-		if byExt := mime.TypeByExtension(filepath.Ext(name)); byExt != "" {
-			return byExt
-		}
-	}
-	return m
 }
 
 // StatObject returns size, time and content type of an object, or of a
@@ -209,13 +191,13 @@ func (s *Store) openObject(ref backend.RepoRef, path, abs string, allowDir bool)
 		return nil, info, fmt.Errorf("object %s %q: %w: not a file", ref, path, backend.ErrNotFound)
 	}
 	info.Size = fi.Size()
-	head := make([]byte, min(sniffBytes, fi.Size()))
+	head := make([]byte, min(backend.SniffLen, fi.Size()))
 	n, err := f.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
 		f.Close()
 		return nil, info, fmt.Errorf("object %s %q: %w", ref, path, err)
 	}
-	info.ContentType = detectType(head[:n], path)
+	info.ContentType = backend.DetectContentType(head[:n], path)
 	return f, info, nil
 }
 

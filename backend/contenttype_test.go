@@ -1,0 +1,31 @@
+package backend
+
+import "testing"
+
+func TestDetectContentType(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+	for _, c := range []struct {
+		head []byte
+		path string
+		want string
+	}{
+		{png, "photos/a.txt", "image/png"},                               // content wins over the name
+		{[]byte("hello"), "code/a.js", "text/javascript; charset=utf-8"}, // plain text: the extension says more
+		{[]byte("hello"), "notes/a.zzz", "text/plain; charset=utf-8"},    // unknown extension: the content's type
+	} {
+		if got := DetectContentType(c.head, c.path); got != c.want {
+			t.Errorf("DetectContentType(%q, %q) = %q, want %q", c.head, c.path, got, c.want)
+		}
+	}
+}
+
+func TestGenericContentType(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"": true, "binary/octet-stream": true, "application/octet-stream": true,
+		"text/plain": false, "image/png": false,
+	} {
+		if got := GenericContentType(ct); got != want {
+			t.Errorf("GenericContentType(%q) = %v, want %v", ct, got, want)
+		}
+	}
+}
