@@ -77,7 +77,7 @@ func (a applier) apply(doc *backend.SourceMetadata) (changes, kept []Change) {
 		names = append(names, k)
 	}
 	for _, k := range names {
-		for d := parent(k); d != ""; d = parent(d) {
+		for d := backend.ParentFolder(k); d != ""; d = backend.ParentFolder(d) {
 			if _, ok := doc.Objects[d]; ok {
 				break // and so have the folders above it
 			}
@@ -90,7 +90,7 @@ func (a applier) apply(doc *backend.SourceMetadata) (changes, kept []Change) {
 // missingFolders reports whether some entry's folder has no entry.
 func missingFolders(doc backend.SourceMetadata) bool {
 	for k := range doc.Objects {
-		if d := parent(k); d != "" {
+		if d := backend.ParentFolder(k); d != "" {
 			if _, ok := doc.Objects[d]; !ok {
 				return true
 			}
@@ -101,8 +101,7 @@ func missingFolders(doc backend.SourceMetadata) bool {
 
 // addFolder adds a folder entry as the transfer queue makes them.
 func (a applier) addFolder(doc *backend.SourceMetadata, d, reason string) Change {
-	m := backend.ObjectMeta{ID: backend.ObjectID(a.repo, d), Type: backend.TypeDirectory,
-		CreatedAt: a.now, UpdatedAt: a.now, Metadata: map[string]any{}}
+	m := backend.NewFolderMeta(a.repo, d, a.now)
 	doc.Objects[d] = m
 	return Change{Action: Add, Path: d, Type: backend.TypeDirectory, Reasons: []string{reason}, After: &m}
 }

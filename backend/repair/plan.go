@@ -3,7 +3,6 @@ package repair
 import (
 	"context"
 	"errors"
-	"path"
 	"strings"
 
 	"github.com/coopterm/coop/backend"
@@ -118,13 +117,4 @@ func compare(m *backend.ObjectMeta, info backend.ObjectInfo) (reasons []string, 
 		reasons, differed = append(reasons, ReasonCRC32CDiffers), true
 	}
 	return reasons, differed
-}
-
-// parent is the folder holding p, "" at the root.
-func parent(p string) string {
-	d := path.Dir(p)
-	if d == "." || d == "/" {
-		return ""
-	}
-	return d
 }

@@ -101,7 +101,7 @@ func (q *Queue) deleteBatch(t *task) {
 		switch {
 		case !bad:
 			if e.IsDir() {
-				markers[parent(e.Path)] = struct{}{}
+				markers[backend.ParentFolder(e.Path)] = struct{}{}
 			} else {
 				removed = append(removed, e)
 			}

@@ -197,7 +197,7 @@ func (w *metaWriter) flush() {
 		changed = map[string]struct{}{}
 		for _, o := range ops {
 			for d := o.path; d != ""; {
-				d = parent(d)
+				d = backend.ParentFolder(d)
 				changed[d] = struct{}{}
 			}
 		}
@@ -222,7 +222,7 @@ func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, n
 	changed := map[string]struct{}{}
 	cands := map[string]bool{}
 	for _, o := range ops {
-		changed[parent(o.path)] = struct{}{}
+		changed[backend.ParentFolder(o.path)] = struct{}{}
 		switch {
 		case o.prune:
 			prefix := o.path + "/"
@@ -231,7 +231,7 @@ func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, n
 					cands[k] = true
 				}
 			}
-			for d := o.path; d != ""; d = parent(d) {
+			for d := o.path; d != ""; d = backend.ParentFolder(d) {
 				cands[d] = true
 			}
 		case o.info != nil:
@@ -240,17 +240,16 @@ func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, n
 				prev = &m
 			}
 			doc.Objects[o.path] = backend.NewObjectMeta(repo, *o.info, prev, now)
-			for d := parent(o.path); d != ""; d = parent(d) {
+			for d := backend.ParentFolder(o.path); d != ""; d = backend.ParentFolder(d) {
 				if _, ok := doc.Objects[d]; ok {
 					break
 				}
-				doc.Objects[d] = backend.ObjectMeta{ID: backend.ObjectID(repo, d), Type: backend.TypeDirectory,
-					CreatedAt: now, UpdatedAt: now, Metadata: map[string]any{}}
-				changed[parent(d)] = struct{}{}
+				doc.Objects[d] = backend.NewFolderMeta(repo, d, now)
+				changed[backend.ParentFolder(d)] = struct{}{}
 			}
 		default:
 			delete(doc.Objects, o.path)
-			for d := parent(o.path); d != ""; d = parent(d) {
+			for d := backend.ParentFolder(o.path); d != ""; d = backend.ParentFolder(d) {
 				cands[d] = true
 			}
 		}
@@ -263,7 +262,7 @@ func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, n
 		if m.Type == backend.TypeDirectory {
 			continue
 		}
-		for d := parent(k); d != ""; d = parent(d) {
+		for d := backend.ParentFolder(k); d != ""; d = backend.ParentFolder(d) {
 			if alive[d] {
 				break // and so are the folders above it
 			}
@@ -275,7 +274,7 @@ func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, n
 	for d := range cands {
 		if m, ok := doc.Objects[d]; ok && m.Type == backend.TypeDirectory && !alive[d] {
 			delete(doc.Objects, d)
-			changed[parent(d)] = struct{}{}
+			changed[backend.ParentFolder(d)] = struct{}{}
 		}
 	}
 	return changed

@@ -3,7 +3,6 @@ package transfer
 import (
 	"context"
 	"errors"
-	"path"
 	"time"
 
 	"github.com/coopterm/coop/backend"
@@ -233,13 +232,4 @@ func (q *Queue) affect(repo backend.RepoRef, folders map[string]struct{}) {
 	}
 	q.subMu.Unlock()
 	q.changed()
-}
-
-// parent is the folder holding p ("" for the root).
-func parent(p string) string {
-	d := path.Dir(p)
-	if d == "." || d == "/" {
-		return ""
-	}
-	return d
 }

@@ -52,7 +52,7 @@ func (q *Queue) produceUpload(j *job) error {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("%w: not a regular file", backend.ErrInvalid)
 		}
-		q.cleanOnce(j.ctx, spec.Repo, parent(spec.Remote), false)
+		q.cleanOnce(j.ctx, spec.Repo, backend.ParentFolder(spec.Remote), false)
 		return q.queueUploads(j, []uploadItem{{local: spec.Local, remote: spec.Remote, size: fi.Size()}})
 	}
 	if !fi.IsDir() {

@@ -17,7 +17,7 @@ func (q *Queue) walkRemote(ctx context.Context, repo backend.RepoRef, folder str
 // housekeeping.
 func (q *Queue) cleanOnce(ctx context.Context, repo backend.RepoRef, folder string, recursive bool) {
 	q.mu.Lock()
-	for d := folder; ; d = parent(d) {
+	for d := folder; ; d = backend.ParentFolder(d) {
 		if done, ok := q.cleaned[Affected{repo, d}]; ok && (done || d == folder) && (!recursive || done) {
 			q.mu.Unlock()
 			return

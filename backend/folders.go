@@ -1,0 +1,22 @@
+package backend
+
+import (
+	"path"
+	"time"
+)
+
+// ParentFolder is the folder holding p, "" at the repository root.
+func ParentFolder(p string) string {
+	d := path.Dir(p)
+	if d == "." || d == "/" {
+		return ""
+	}
+	return d
+}
+
+// NewFolderMeta builds the metadata entry of folder dir, made at now, as
+// writers add one above each file they record.
+func NewFolderMeta(repo RepoRef, dir string, now time.Time) ObjectMeta {
+	return ObjectMeta{ID: ObjectID(repo, dir), Type: TypeDirectory,
+		CreatedAt: now.UTC(), UpdatedAt: now.UTC(), Metadata: map[string]any{}}
+}
