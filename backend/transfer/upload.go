@@ -2,8 +2,6 @@ package transfer
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -256,6 +254,10 @@ func (q *Queue) identical(ctx context.Context, repo backend.RepoRef, t *task) (b
 	if err != nil || info.ContentType == directoryType {
 		return info, false
 	}
+	// A file of another size differs: no need to read it.
+	if fi, err := os.Stat(t.local); err != nil || fi.Size() != info.Size {
+		return info, false
+	}
 	local, err := hashFile(t.local)
 	if err != nil || local.Len() != info.Size {
 		return info, false
@@ -269,13 +271,13 @@ func (q *Queue) identical(ctx context.Context, repo backend.RepoRef, t *task) (b
 		if err != nil {
 			return info, false
 		}
-		h := sha256.New()
+		h := backend.NewContentHash()
 		_, err = io.Copy(h, rc)
 		rc.Close()
 		if err != nil {
 			return info, false
 		}
-		info.Checksum = "sha256:" + hex.EncodeToString(h.Sum(nil))
+		info.Checksum = h.SHA256()
 	}
 	if info.Checksum != local.SHA256() {
 		return info, false
