@@ -5,24 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"path"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/gabriel-vasile/mimetype"
 
 	"github.com/coopterm/coop/backend"
 )
 
-// Buffer sizes of one reader: what is read at a time, and how much of an
-// object's head is kept to sniff its type when the store names none (the
-// stores sniff as much).
-const (
-	readBuffer = 256 << 10
-	sniffBytes = 3072
-)
+// readBuffer is what one reader reads at a time.
+const readBuffer = 256 << 10
 
 // progressEvery spaces Progress calls while objects are read.
 const progressEvery = 100 * time.Millisecond
@@ -63,7 +53,7 @@ func (r *reader) readAll(ctx context.Context, items []readItem) ([]fix, []Failur
 	for range min(r.workers, len(items)) {
 		wg.Go(func() {
 			buf := make([]byte, readBuffer)
-			head := make([]byte, 0, sniffBytes)
+			head := make([]byte, 0, backend.SniffLen)
 			for it := range todo {
 				results <- r.one(ctx, it, buf, head)
 			}
@@ -141,7 +131,7 @@ func (r *reader) hash(ctx context.Context, p string, buf, head []byte) (backend.
 	}
 	defer rc.Close()
 	h := backend.NewContentHash()
-	sniff := needsSniff(info.ContentType)
+	sniff := backend.GenericContentType(info.ContentType)
 	head = head[:0]
 	for {
 		if err := ctx.Err(); err != nil {
@@ -150,8 +140,8 @@ func (r *reader) hash(ctx context.Context, p string, buf, head []byte) (backend.
 		n, rerr := rc.Read(buf)
 		if n > 0 {
 			h.Add(buf[:n])
-			if sniff && len(head) < sniffBytes {
-				head = append(head, buf[:min(n, sniffBytes-len(head))]...)
+			if sniff && len(head) < backend.SniffLen {
+				head = append(head, buf[:min(n, backend.SniffLen-len(head))]...)
 			}
 		}
 		if rerr == io.EOF {
@@ -166,27 +156,7 @@ func (r *reader) hash(ctx context.Context, p string, buf, head []byte) (backend.
 	info.Checksum = h.SHA256()
 	info.CRC32C = h.CRC32C()
 	if sniff {
-		info.ContentType = detectType(head, p)
+		info.ContentType = backend.DetectContentType(head, p)
 	}
 	return info, nil
-}
-
-// needsSniff reports whether a content type the store gave says nothing:
-// none, or the generic type S3 servers answer for objects stored without
-// one.
-func needsSniff(ct string) bool {
-	return ct == "" || ct == "binary/octet-stream" || ct == "application/octet-stream"
-}
-
-// detectType sniffs a content type from an object's head as the local
-// store does: by content, or by the name's extension when the content
-// says nothing specific.
-func detectType(head []byte, name string) string {
-	m := mimetype.Detect(head).String()
-	if m == "application/octet-stream" || strings.HasPrefix(m, "text/plain") {
-		if byExt := mime.TypeByExtension(path.Ext(name)); byExt != "" {
-			return byExt
-		}
-	}
-	return m
 }
