@@ -33,7 +33,12 @@ type partFile struct {
 	renamed bool // committed: nothing left under name
 }
 
-// createPart creates and locks a new part file in dir.
+// createPart creates and locks a new part file in dir. Between the
+// create and the lock, a cleanParts of another job or process may take
+// the new file for a leftover and remove it: a part file whose lock was
+// taken first, or that is no longer under its name once locked, is
+// dropped and another made. (Where the file system has no locks, the
+// part file is used unlocked.)
 func createPart(dir string) (*partFile, error) {
 	for range 10 {
 		var b [8]byte
@@ -46,10 +51,23 @@ func createPart(dir string) (*partFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		_, _ = tryLock(f)
+		if busy, err := tryLock(f); busy || (err == nil && !stillNamed(f, name)) {
+			f.Close()
+			continue
+		}
 		return &partFile{f: f, name: name}, nil
 	}
 	return nil, fmt.Errorf("create a temporary file in %s: too many collisions", dir)
+}
+
+// stillNamed reports whether name still refers to the open file f.
+func stillNamed(f *os.File, name string) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	ni, err := os.Stat(name)
+	return err == nil && os.SameFile(fi, ni)
 }
 
 // discard closes and removes the part file (unless commit renamed it).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -38,5 +39,39 @@ func TestPartCommit(t *testing.T) {
 	mustDo(t, err)
 	if len(ents) != 1 || ents[0].Name() != "f.txt" {
 		t.Fatalf("left in the folder: %v", ents)
+	}
+}
+
+// A part file just made is never taken for a leftover by a clean-up
+// running at the same time (another job's, or another process's).
+func TestPartSurvivesConcurrentClean(t *testing.T) {
+	dir := t.TempDir()
+	stop := make(chan struct{})
+	var cleaning sync.WaitGroup
+	for range 2 {
+		cleaning.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					cleanParts(dir)
+				}
+			}
+		})
+	}
+	lost := 0
+	for range 500 {
+		p, err := createPart(dir)
+		mustDo(t, err)
+		if _, err := os.Stat(p.name); err != nil {
+			lost++
+		}
+		p.discard()
+	}
+	close(stop)
+	cleaning.Wait()
+	if lost > 0 {
+		t.Fatalf("%d of 500 new part files were removed by a concurrent clean-up", lost)
 	}
 }
