@@ -5,6 +5,10 @@ import (
 	"time"
 )
 
+// DirectoryContentType is the ContentType a store reports when a path
+// is a folder (the local store's real folders).
+const DirectoryContentType = "inode/directory"
+
 // ParentFolder is the folder holding p, "" at the repository root.
 func ParentFolder(p string) string {
 	d := path.Dir(p)

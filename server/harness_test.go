@@ -19,6 +19,7 @@ import (
 	"github.com/coopterm/coop/audit"
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/access"
+	"github.com/coopterm/coop/backend/access/accesstest"
 	"github.com/coopterm/coop/backend/local"
 	"github.com/coopterm/coop/server"
 )
@@ -35,22 +36,12 @@ type fixture struct {
 	stop  func() error
 }
 
-type recorder struct {
-	mu     sync.Mutex
-	events []audit.Event
-}
-
-func (r *recorder) Record(ev audit.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, ev)
-	r.mu.Unlock()
-}
+// recorder keeps the audit events of a test's server.
+type recorder struct{ accesstest.Recorder }
 
 func (r *recorder) find(action, actor, result string) []audit.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var out []audit.Event
-	for _, ev := range r.events {
+	for _, ev := range r.Events() {
 		if ev.Action == action && (actor == "" || ev.Actor == actor) && (result == "" || ev.Result == result) {
 			out = append(out, ev)
 		}

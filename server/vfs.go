@@ -90,9 +90,6 @@ func fileMode(writable bool) fs.FileMode {
 	return 0o444
 }
 
-// directoryType is the content type the local store gives folders.
-const directoryType = "inode/directory"
-
 // vfs is one session's view of the store as a file tree, with the
 // folders made by mkdir in this session (object stores have no empty
 // folders: they exist once a file is put in them).
@@ -153,7 +150,7 @@ func (f *vfs) stat(ctx context.Context, v vpath) (fileInfo, error) {
 	if err != nil {
 		return fileInfo{}, err
 	}
-	if info.ContentType == directoryType || (info.ModTime.IsZero() && info.ETag == "" && info.Size == 0) {
+	if info.ContentType == backend.DirectoryContentType || (info.ModTime.IsZero() && info.ETag == "" && info.Size == 0) {
 		return fileInfo{name: name, mode: dirMode(f.writable(ctx, v)), mod: info.ModTime}, nil
 	}
 	return fileInfo{name: name, size: info.Size, mode: fileMode(f.writable(ctx, v)), mod: info.ModTime}, nil

@@ -2,13 +2,13 @@ package tui
 
 import (
 	"errors"
-	"path"
 	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/internal/humanize"
 )
 
@@ -121,16 +121,7 @@ func (v *treeView) currentFolder() string {
 	if e.dir && !v.filter.filtered() && v.t.rows[v.nav.cursor].open {
 		return e.path
 	}
-	return parentPath(e.path)
-}
-
-// parentPath is the folder holding p ("" for the root).
-func parentPath(p string) string {
-	d := path.Dir(p)
-	if d == "." || d == "/" {
-		return ""
-	}
-	return d
+	return backend.ParentFolder(e.path)
 }
 
 // markText sums up the marks for the status line.

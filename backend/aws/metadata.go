@@ -213,14 +213,7 @@ func sleepJitter(ctx context.Context, attempt int) error {
 	if attempt < 16 {
 		bound = min(metadataBackoffBase<<attempt, metadataBackoffMax)
 	}
-	t := time.NewTimer(rand.N(bound) + time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return backend.Sleep(ctx, rand.N(bound)+time.Millisecond)
 }
 
 // UpdateObjectMetadata sets the entry for path, or removes it if meta is nil.

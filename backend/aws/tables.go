@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/coopterm/coop/backend"
 )
 
 // Attribute and index names of the platform's tables.
@@ -195,10 +197,8 @@ func (s *Store) waitActive(ctx context.Context, table string) error {
 		if active(out.Table) {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("init: table %q not active after %s: %w", table, initWait, ctx.Err())
-		case <-time.After(delay):
+		if err := backend.Sleep(ctx, delay); err != nil {
+			return fmt.Errorf("init: table %q not active after %s: %w", table, initWait, err)
 		}
 		delay = min(2*delay, 2*time.Second)
 	}

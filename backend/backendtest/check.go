@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"path"
 	"slices"
 	"testing"
 
@@ -102,14 +101,14 @@ func CheckMetadata(t testing.TB, s backend.Store, repo backend.RepoRef, folders 
 	}
 	held := map[string]bool{} // folders above an object
 	for p := range objs {
-		for d := parentOf(p); d != ""; d = parentOf(d) {
+		for d := backend.ParentFolder(p); d != ""; d = backend.ParentFolder(d) {
 			held[d] = true
 		}
 	}
 	needed := map[string]bool{} // folders above any entry
 	var extra []string
 	for p, m := range md.Objects {
-		for d := parentOf(p); d != ""; d = parentOf(d) {
+		for d := backend.ParentFolder(p); d != ""; d = backend.ParentFolder(d) {
 			needed[d] = true
 		}
 		if _, ok := objs[p]; ok {
@@ -134,12 +133,4 @@ func CheckMetadata(t testing.TB, s backend.Store, repo backend.RepoRef, folders 
 		}
 	}
 	return objs, md
-}
-
-// parentOf is the folder holding p ("" at the repository root).
-func parentOf(p string) string {
-	if d := path.Dir(p); d != "." {
-		return d
-	}
-	return ""
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"sort"
 	"sync"
 	"time"
@@ -218,12 +217,11 @@ func fill(ctx context.Context, store backend.Store, ref backend.RepoRef, files [
 		}
 		sort.Strings(paths)
 		for _, p := range paths {
-			for dir := path.Dir(p); dir != "." && dir != ""; dir = path.Dir(dir) {
+			for dir := backend.ParentFolder(p); dir != ""; dir = backend.ParentFolder(dir) {
 				if _, ok := md.Objects[dir]; ok {
 					break
 				}
-				md.Objects[dir] = backend.ObjectMeta{ID: backend.ObjectID(ref, dir), Type: backend.TypeDirectory,
-					CreatedAt: now, UpdatedAt: now, Metadata: map[string]any{}}
+				md.Objects[dir] = backend.NewFolderMeta(ref, dir, now)
 			}
 		}
 		return nil

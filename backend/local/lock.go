@@ -86,11 +86,9 @@ func flockFile(ctx context.Context, path string, timeout time.Duration) (*os.Fil
 			return nil, fmt.Errorf("lock %s: %w%s: not released within %s; wait for that coop command to finish or stop it, then retry",
 				path, backend.ErrLocked, who, timeout.Round(time.Millisecond))
 		}
-		select {
-		case <-ctx.Done():
+		if err := backend.Sleep(ctx, pause); err != nil {
 			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(pause):
+			return nil, err
 		}
 		pause = min(pause*2, 16*time.Millisecond)
 	}

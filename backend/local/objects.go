@@ -15,7 +15,7 @@ import (
 )
 
 // DirectoryContentType is the ContentType StatObject reports for a folder.
-const DirectoryContentType = "inode/directory"
+const DirectoryContentType = backend.DirectoryContentType
 
 // PutObject streams r to a temporary file beside path, hashing it on the
 // way, syncs it and renames it into place, so readers see either the old

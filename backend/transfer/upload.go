@@ -251,7 +251,7 @@ func (q *Queue) conflict(t *task, policy Policy) {
 // carries the file's checksums, for its metadata entry.
 func (q *Queue) identical(ctx context.Context, repo backend.RepoRef, t *task) (backend.ObjectInfo, bool) {
 	info, err := q.store.StatObject(ctx, repo, t.remote)
-	if err != nil || info.ContentType == directoryType {
+	if err != nil || info.ContentType == backend.DirectoryContentType {
 		return info, false
 	}
 	// A file of another size differs: no need to read it.
@@ -288,9 +288,6 @@ func (q *Queue) identical(ctx context.Context, repo backend.RepoRef, t *task) (b
 
 // compareSize is the largest object read back to compare with a file.
 const compareSize = 64 << 20
-
-// directoryType is the content type a local store gives a folder.
-const directoryType = "inode/directory"
 
 // hashFile returns the checksums of a local file.
 func hashFile(p string) (*backend.ContentHash, error) {

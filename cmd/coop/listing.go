@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -238,7 +240,7 @@ func printStat(w io.Writer, r statResult) error {
 		line("id", safe.Text(e.ID))
 		line("created", e.CreatedAt.UTC().Format(time.RFC3339))
 		line("updated", e.UpdatedAt.UTC().Format(time.RFC3339))
-		for _, k := range sortedKeys(e.Metadata) {
+		for _, k := range slices.Sorted(maps.Keys(e.Metadata)) {
 			line("metadata."+safe.Text(k), safe.Text(fmt.Sprint(e.Metadata[k])))
 		}
 	} else if o := r.Object; o != nil {

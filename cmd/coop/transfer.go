@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/backend/local"
 	"github.com/coopterm/coop/backend/transfer"
 	"github.com/coopterm/coop/internal/safe"
 )
@@ -253,7 +252,7 @@ func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p 
 	if err != nil {
 		return 0, err
 	}
-	if info.ContentType == local.DirectoryContentType {
+	if info.ContentType == backend.DirectoryContentType {
 		return folderKind, nil
 	}
 	return fileKind, nil
