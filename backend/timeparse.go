@@ -117,8 +117,8 @@ func ParseTimeJSON(raw []byte) (time.Time, error) {
 		return time.Time{}, nil
 	case strings.HasPrefix(s, `"`):
 		var str string
-		if err := json.Unmarshal([]byte(s), &str); err != nil {
-			return time.Time{}, fmt.Errorf("%w time %s: %v", ErrInvalid, s, err)
+		if json.Unmarshal([]byte(s), &str) != nil {
+			return time.Time{}, fmt.Errorf("%w time %s: not a JSON string", ErrInvalid, truncateForError(s))
 		}
 		return ParseTime(str)
 	default:
