@@ -12,6 +12,30 @@ import (
 	"time"
 )
 
+// waitUntil polls cond until it holds, failing the test after timeout.
+func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// spoolBytes is the size of the files in a server's upload spool.
+func spoolBytes(dir string) int64 {
+	ents, _ := os.ReadDir(dir)
+	var n int64
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
 // makeHugeFolder writes n files straight into a repository folder.
 func makeHugeFolder(t *testing.T, dir string, n int) {
 	t.Helper()
@@ -169,10 +193,16 @@ func TestServeUploadCutShort(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond) // about 3 MB in, at 20 Mbit/s
+	// Cut the client off once a few MB are in the server's spool, then
+	// wait until the server has thrown them away.
+	spool := filepath.Join(root, ".coop", "spool")
+	waitUntil(t, 30*time.Second, "a few MB in the spool", func() bool { return spoolBytes(spool) > 2<<20 })
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
-	time.Sleep(time.Second)
+	waitUntil(t, 30*time.Second, "the spool emptied", func() bool {
+		ents, err := os.ReadDir(spool)
+		return err == nil && len(ents) == 0
+	})
 	if out := coop(t, env, "ls", "alice/private"); strings.Contains(out, "big.bin") {
 		t.Errorf("a cut-short upload is listed:\n%s", out)
 	}

@@ -20,6 +20,9 @@ type server struct {
 	addr, host, port string
 	cmd              *exec.Cmd
 	log              *lockedBuffer
+	exited           chan struct{} // closed when the process has ended
+	exitErr          error
+	stopOnce         sync.Once
 }
 
 // startServe runs `coop serve --listen 127.0.0.1:0` with env and extra
@@ -52,23 +55,33 @@ func startServe(t testing.TB, env []string, args ...string) *server {
 		_ = cmd.Wait()
 		t.Fatalf("coop serve did not start:\n%s", s.log.String())
 	}
-	go func() { _, _ = io.Copy(s.log, stderr) }()
+	s.exited = make(chan struct{})
+	go func() {
+		_, _ = io.Copy(s.log, stderr)
+		s.exitErr = cmd.Wait()
+		close(s.exited)
+	}()
 	s.host, s.port, _ = net.SplitHostPort(s.addr)
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { s.stop(t, syscall.SIGTERM) })
+	return s
+}
+
+// stop sends sig to the server (once) and checks that it shuts down
+// cleanly within 20 seconds.
+func (s *server) stop(t testing.TB, sig os.Signal) {
+	t.Helper()
+	s.stopOnce.Do(func() {
+		_ = s.cmd.Process.Signal(sig)
 		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("coop serve exited with %v after SIGTERM:\n%s", err, s.log.String())
+		case <-s.exited:
+			if s.exitErr != nil {
+				t.Errorf("coop serve exited with %v after %v:\n%s", s.exitErr, sig, s.log.String())
 			}
 		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("coop serve did not stop within 20s of SIGTERM:\n%s", s.log.String())
+			_ = s.cmd.Process.Kill()
+			t.Errorf("coop serve did not stop within 20s of %v:\n%s", sig, s.log.String())
 		}
 	})
-	return s
 }
 
 // keygen makes an ed25519 key pair with ssh-keygen and returns the

@@ -34,6 +34,8 @@ type fixture struct {
 	rec   *recorder
 	keys  map[string]gossh.Signer // alice, bob, eve (eve owns no account)
 	stop  func() error
+	// spool is the server's upload spool folder.
+	spool string
 }
 
 // recorder keeps the audit events of a test's server.
@@ -125,7 +127,10 @@ func start(t testing.TB, store backend.Store, cfg server.Config) *fixture {
 	cfg.Store = store
 	cfg.Audit = f.rec
 	cfg.HostKey = newSigner(t)
-	cfg.SpoolDir = t.TempDir()
+	if cfg.SpoolDir == "" {
+		cfg.SpoolDir = t.TempDir()
+	}
+	f.spool = cfg.SpoolDir
 	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -177,8 +182,15 @@ func anonymousAuth() gossh.AuthMethod {
 // dial connects with the given auth methods.
 func (f *fixture) dial(t testing.TB, auth ...gossh.AuthMethod) (*gossh.Client, error) {
 	t.Helper()
+	return f.dialUser(t, "coop", auth...)
+}
+
+// dialUser connects as user with the given auth methods (the client
+// always tries "none" first).
+func (f *fixture) dialUser(t testing.TB, user string, auth ...gossh.AuthMethod) (*gossh.Client, error) {
+	t.Helper()
 	return gossh.Dial("tcp", f.addr, &gossh.ClientConfig{
-		User:            "coop",
+		User:            user,
 		Auth:            auth,
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), //nolint:gosec // a test server with a fresh key
 		Timeout:         10 * time.Second,

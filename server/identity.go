@@ -106,7 +106,7 @@ func (s *Server) publicKeyHandler(ctx ssh.Context, key ssh.PublicKey) bool {
 	defer cancel()
 	id, err := s.keys.owner(lookup, key)
 	if err != nil {
-		s.logf("key lookup: %v", err)
+		s.log.Error("key lookup", "err", err)
 		return false
 	}
 	if id == "" && s.cfg.Anonymous != AnonymousRead {
@@ -130,6 +130,32 @@ func verifiedKey(_ gossh.ConnMetadata, key gossh.PublicKey, perms *gossh.Permiss
 	}
 	return perms, nil
 }
+
+// AnonymousUser is the user name that signs in anonymously without any
+// key (the SSH "none" method), when anonymous access is on:
+// `sftp anonymous@host`. Other user names must offer a key or use
+// keyboard-interactive, because OpenSSH tries "none" before any key and a
+// registered user would otherwise never be asked for theirs.
+const AnonymousUser = "anonymous"
+
+// serverConfig is the handshake's configuration for one connection.
+func (s *Server) serverConfig(ssh.Context) *gossh.ServerConfig {
+	cfg := &gossh.ServerConfig{VerifiedPublicKeyCallback: verifiedKey}
+	if s.cfg.Anonymous == AnonymousRead {
+		cfg.NoClientAuth = true
+		cfg.NoClientAuthCallback = func(m gossh.ConnMetadata) (*gossh.Permissions, error) {
+			if m.User() != AnonymousUser {
+				return nil, errNoneForOthers
+			}
+			return &gossh.Permissions{}, nil
+		}
+	}
+	return cfg
+}
+
+// errNoneForOthers refuses the "none" method to users other than
+// AnonymousUser, so that their client goes on to offer its keys.
+var errNoneForOthers = errors.New("no key offered")
 
 // keyboardInteractiveHandler signs in anonymous users without asking
 // anything, when --anonymous read allows them.

@@ -76,19 +76,26 @@ func TestWhoSignsIn(t *testing.T) {
 	f := newFixture(t, server.Config{})
 	for _, tc := range []struct {
 		name string
+		user string
 		auth []gossh.AuthMethod
 		want string
 	}{
-		{"alice's key", []gossh.AuthMethod{gossh.PublicKeys(f.keys["alice"])}, "alice"},
-		{"bob's key before an unknown one", []gossh.AuthMethod{gossh.PublicKeys(f.keys["bob"], f.keys["eve"])}, "bob"},
+		{"alice's key", "coop", []gossh.AuthMethod{gossh.PublicKeys(f.keys["alice"])}, "alice"},
+		{"bob's key before an unknown one", "coop", []gossh.AuthMethod{gossh.PublicKeys(f.keys["bob"], f.keys["eve"])}, "bob"},
 		// As with soft-serve, the first key the server accepts decides:
 		// unknown keys are accepted (anonymously) for batch clients.
-		{"an unknown key before bob's", []gossh.AuthMethod{gossh.PublicKeys(f.keys["eve"], f.keys["bob"])}, "anonymous"},
-		{"an unknown key", []gossh.AuthMethod{gossh.PublicKeys(f.keys["eve"]), anonymousAuth()}, "anonymous"},
-		{"no key at all", []gossh.AuthMethod{anonymousAuth()}, "anonymous"},
+		{"an unknown key before bob's", "coop", []gossh.AuthMethod{gossh.PublicKeys(f.keys["eve"], f.keys["bob"])}, "anonymous"},
+		{"an unknown key", "coop", []gossh.AuthMethod{gossh.PublicKeys(f.keys["eve"]), anonymousAuth()}, "anonymous"},
+		{"keyboard-interactive", "coop", []gossh.AuthMethod{anonymousAuth()}, "anonymous"},
+		// A batch client without any key: the "none" method, as the user
+		// named anonymous.
+		{"no key at all, as anonymous", server.AnonymousUser, nil, "anonymous"},
+		// Any other user name is asked for its key even though the client
+		// tries "none" first.
+		{"bob's key, user bob", "bob", []gossh.AuthMethod{gossh.PublicKeys(f.keys["bob"])}, "bob"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := f.dial(t, tc.auth...)
+			c, err := f.dialUser(t, tc.user, tc.auth...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,6 +131,21 @@ func TestWhoSignsIn(t *testing.T) {
 			t.Fatalf("a key added while serving signs in as %q, want alice", got)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Without a key and without keyboard-interactive, only the anonymous
+// user name gets in (by "none"), and only while anonymous access is on.
+func TestNoneMethod(t *testing.T) {
+	f := newFixture(t, server.Config{})
+	if c, err := f.dialUser(t, "coop"); err == nil {
+		_ = c.Close()
+		t.Error(`"none" signed in a user not named anonymous`)
+	}
+	strict := newFixture(t, server.Config{Anonymous: server.AnonymousNone})
+	if c, err := strict.dialUser(t, server.AnonymousUser); err == nil {
+		_ = c.Close()
+		t.Error(`"none" signed in with anonymous access off`)
 	}
 }
 

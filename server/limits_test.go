@@ -151,10 +151,15 @@ func TestIdleSessionIsEndedWithAMessage(t *testing.T) {
 	if !strings.Contains(idle.err.String(), "no input for 1.5s; disconnected") {
 		t.Errorf("idle session's message: %q", idle.err.String())
 	}
+	// The active session still answers: a resize redraws it.
+	if err := busy.sess.WindowChange(6, 38); err != nil {
+		t.Fatalf("the active session ended too: %v, %q", err, busy.err.String())
+	}
+	busy.waitOut(t, 5*time.Second, "Terminal too small: 38×6")
 	select {
 	case err := <-busy.done:
 		t.Fatalf("the active session ended too: %v, %q", err, busy.err.String())
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"time"
@@ -92,8 +92,9 @@ type Config struct {
 	// SpoolDir holds SFTP and scp uploads until they are complete (""
 	// for the system's temporary folder).
 	SpoolDir string
-	// Log receives one line per notable server event; nil discards them.
-	Log io.Writer
+	// Logger receives logins, session ends and refusals; nil discards
+	// them. The audit log records writes whatever this is.
+	Logger *slog.Logger
 }
 
 // Server is an SSH server for one store.
@@ -103,6 +104,7 @@ type Server struct {
 	keys   *keyIndex
 	limits *limiter
 	rec    audit.Recorder
+	log    *slog.Logger
 
 	ctx    context.Context // ends at shutdown; bounds lookups
 	cancel context.CancelFunc
@@ -110,7 +112,6 @@ type Server struct {
 	mu       sync.Mutex
 	conns    map[*connState]struct{}
 	sessions map[ssh.Session]*session
-	logMu    sync.Mutex
 }
 
 // New checks cfg and builds a Server; Serve starts it.
@@ -145,6 +146,10 @@ func New(cfg Config) (*Server, error) {
 	if s.rec == nil {
 		s.rec = audit.Discard{}
 	}
+	s.log = cfg.Logger
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	srv, err := wish.NewServer(
 		func(srv *ssh.Server) error {
@@ -153,9 +158,7 @@ func New(cfg Config) (*Server, error) {
 			srv.ConnCallback = s.onConnect
 			srv.ConnectionFailedCallback = s.onConnectFailed
 			srv.HandshakeTimeout = 30 * time.Second
-			srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
-				return &gossh.ServerConfig{VerifiedPublicKeyCallback: verifiedKey}
-			}
+			srv.ServerConfigCallback = s.serverConfig
 			// Sessions only: no port forwarding, no agent, no X11.
 			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler}
 			srv.RequestHandlers = map[string]ssh.RequestHandler{}
@@ -165,9 +168,10 @@ func New(cfg Config) (*Server, error) {
 		wish.WithPublicKeyAuth(s.publicKeyHandler),
 		wish.WithKeyboardInteractiveAuth(s.keyboardInteractiveHandler),
 		wish.WithSubsystem("sftp", s.handleSFTP),
-		// Middlewares run last to first: recover, identity, scp, the rest.
-		wish.WithMiddleware(s.appMiddleware, scp.Middleware(scpHandler{s}, scpHandler{s}), s.scpSourceMiddleware, s.identityMiddleware,
-			recover.MiddlewareWithLogger(s)),
+		// Middlewares run last to first: recover, identity, scp, the browser,
+		// the rest.
+		wish.WithMiddleware(s.appMiddleware, s.teaMiddleware(), scp.Middleware(scpHandler{s}, scpHandler{s}), s.scpSourceMiddleware, s.identityMiddleware,
+			recover.MiddlewareWithLogger(printfLogger{s.log})),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("ssh server: %w", err)
@@ -196,7 +200,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("ssh server: %w", err)
 	case <-ctx.Done():
 	}
-	s.logf("shutting down")
+	s.log.Info("shutting down")
 	s.mu.Lock()
 	conns := make([]*connState, 0, len(s.conns))
 	for c := range s.conns {
@@ -216,7 +220,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.cancel()
 	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, ssh.ErrServerClosed) {
-		s.logf("%v", serveErr)
+		s.log.Error("serve", "err", serveErr)
 	}
 	if err != nil && !errors.Is(err, ssh.ErrServerClosed) {
 		return fmt.Errorf("shut down: %w", err)
@@ -285,7 +289,8 @@ func (c *trackedConn) Close() error {
 	return err
 }
 
-// recordLogin writes one login event per connection.
+// recordLogin writes one login event per connection, to the audit log
+// and the console.
 func (s *Server) recordLogin(st *connState, actor, result, detail string) {
 	st.loginOnce.Do(func() {
 		if actor == "" {
@@ -293,19 +298,10 @@ func (s *Server) recordLogin(st *connState, actor, result, detail string) {
 		}
 		s.rec.Record(audit.Event{Time: time.Now(), Actor: actor, Remote: st.remote,
 			Action: audit.ActionLogin, Target: actor, Result: result, Detail: detail})
+		if result == audit.ResultOK {
+			s.log.Info("login", "account", actor, "remote", st.remote, "key", detail)
+		} else {
+			s.logRefused("login", st.remote, detail, "account", actor)
+		}
 	})
-}
-
-// Printf writes one line to the server log; it lets the Server be the
-// logger of wish's recover middleware.
-func (s *Server) Printf(format string, args ...any) { s.logf(format, args...) }
-
-// logf writes one line to the server log.
-func (s *Server) logf(format string, args ...any) {
-	if s.cfg.Log == nil {
-		return
-	}
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	fmt.Fprintf(s.cfg.Log, "%s coop serve: %s\n", time.Now().Format(time.DateTime), fmt.Sprintf(format, args...))
 }

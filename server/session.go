@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"charm.land/ssh"
+	"charm.land/wish/v2/scp"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/coopterm/coop/audit"
@@ -24,8 +26,14 @@ type session struct {
 	conn  *connState
 	ctx   context.Context
 	done  func()
+	// kind says what the session is for (browser, sftp, scp, whoami,
+	// command) and started when it began, for the console log.
+	kind    string
+	started time.Time
 	// code is the exit status the session ends with.
 	code int
+	// browsed is set once the browser ran in this session.
+	browsed bool
 	// files is the session's file tree, made on first use by scp.
 	files *vfs
 }
@@ -48,7 +56,7 @@ func (se *session) vfs(spoolDir string) *vfs {
 // begin decides who the session is and whether it may run at all. On
 // refusal it tells the client why, on stderr, ends the session with exit
 // status 1, and returns nil.
-func (s *Server) begin(sess ssh.Session) *session {
+func (s *Server) begin(sess ssh.Session, kind string) *session {
 	st, _ := sess.Context().Value(connKey{}).(*connState)
 	if st == nil {
 		st = newConnState(sess.RemoteAddr().String())
@@ -67,7 +75,6 @@ func (s *Server) begin(sess ssh.Session) *session {
 			actor = "key " + access.Fingerprint(string(gossh.MarshalAuthorizedKey(sess.PublicKey())))
 		}
 		s.recordLogin(st, actor, audit.ResultDenied, err.Error())
-		s.logf("login refused from %s: %v", st.remote, err)
 		s.refuse(sess, "login refused: "+err.Error())
 		return nil
 	}
@@ -83,7 +90,7 @@ func (s *Server) begin(sess ssh.Session) *session {
 		label = "ssh · anonymous (read-only)"
 	}
 	store := access.New(s.cfg.Store, who, access.WithAudit(s.rec), access.WithLocation(label))
-	return &session{sess: sess, who: who, store: store, conn: st, ctx: ctx, done: func() {
+	return &session{sess: sess, who: who, store: store, conn: st, ctx: ctx, kind: kind, started: time.Now(), done: func() {
 		remove()
 		cancel(nil)
 	}}
@@ -115,11 +122,26 @@ func (se *session) finish(code int) {
 	se.done()
 }
 
+// kindOf names what a session without a subsystem is for.
+func kindOf(sess ssh.Session) string {
+	cmd := sess.Command()
+	_, _, hasPty := sess.Pty()
+	switch {
+	case scp.GetInfo(cmd).Ok:
+		return "scp"
+	case len(cmd) == 1 && cmd[0] == "whoami":
+		return "whoami"
+	case hasPty && len(cmd) <= 1:
+		return "browser"
+	}
+	return "command"
+}
+
 // identityMiddleware decides who the session is (see begin), keeps the
 // session for the handlers after it, and ends it with their status.
 func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		se := s.begin(sess)
+		se := s.begin(sess, kindOf(sess))
 		if se == nil {
 			return
 		}
@@ -131,6 +153,7 @@ func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
 			delete(s.sessions, sess)
 			s.mu.Unlock()
 			se.finish(se.code)
+			s.logSessionEnd(se)
 		}()
 		next(sess)
 	}
@@ -143,8 +166,9 @@ func (s *Server) sessionOf(sess ssh.Session) *session {
 	return s.sessions[sess]
 }
 
-// appMiddleware serves what scp did not: the browser on a terminal,
-// "whoami", or a short explanation.
+// appMiddleware serves what scp and the browser did not: "whoami", or a
+// short explanation. After the browser it makes sure the client's
+// terminal is left as it was (see resetTerminal).
 func (s *Server) appMiddleware(ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		se := s.sessionOf(sess)
@@ -154,14 +178,10 @@ func (s *Server) appMiddleware(ssh.Handler) ssh.Handler {
 		cmd := sess.Command()
 		_, _, hasPty := sess.Pty()
 		switch {
+		case se.browsed:
+			_, _ = io.WriteString(sess, resetTerminal)
 		case len(cmd) == 1 && cmd[0] == "whoami":
 			fmt.Fprintf(sess, "%s\n", se.who.Actor())
-		case hasPty && len(cmd) <= 1:
-			start := ""
-			if len(cmd) == 1 {
-				start = cmd[0]
-			}
-			se.code = s.browse(se, start)
 		case len(cmd) == 1 && !hasPty && !strings.HasPrefix(cmd[0], "-"):
 			fmt.Fprintf(sess.Stderr(), "coop: the browser needs a terminal: ssh -t … %s\r\n", safe.Text(cmd[0]))
 			se.code = 1

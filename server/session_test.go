@@ -31,14 +31,21 @@ func TestSessionsHaveTheirOwnTerminal(t *testing.T) {
 		t.Error("another session's size leaked")
 	}
 
-	// Resizing one session changes only that one.
+	// Resizing one session changes only that one: after tiny shrinks and
+	// then plain does, plain has only ever drawn its own size.
 	if err := tiny.sess.WindowChange(40, 120); err != nil {
 		t.Fatal(err)
 	}
 	tiny.waitOut(t, 10*time.Second, "alice")
-	n := len(plain.out.String())
-	time.Sleep(300 * time.Millisecond)
-	if len(plain.out.String()) != n {
-		t.Errorf("another session redrew when one was resized: %q", plain.out.String()[n:])
+	if err := tiny.sess.WindowChange(5, 39); err != nil {
+		t.Fatal(err)
+	}
+	tiny.waitOut(t, 10*time.Second, "Terminal too small: 39×5")
+	if err := plain.sess.WindowChange(6, 38); err != nil {
+		t.Fatal(err)
+	}
+	plain.waitOut(t, 10*time.Second, "Terminal too small: 38×6")
+	if strings.Contains(plain.out.String(), "39×5") || strings.Contains(colour.out.String(), "39×5") {
+		t.Error("another session's resize reached this one")
 	}
 }

@@ -23,13 +23,14 @@ const sftpPageSize = 1000
 func (s *Server) handleSFTP(sess ssh.Session) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.logf("panic in sftp session: %v", r)
+			s.log.Error("panic in an sftp session", "panic", fmt.Sprint(r))
 		}
 	}()
-	se := s.begin(sess)
+	se := s.begin(sess, "sftp")
 	if se == nil {
 		return
 	}
+	defer s.logSessionEnd(se)
 	w := newWriter(se.store, s.cfg.SpoolDir)
 	defer func() { _ = w.Close() }() // after finish: writes the metadata of what was done
 	h := &sftpHandler{s: s, se: se, fs: newVFS(se.store, w)}
@@ -43,7 +44,7 @@ func (s *Server) handleSFTP(sess ssh.Session) {
 	}()
 	err := rs.Serve()
 	if err != nil && !errors.Is(err, io.EOF) && se.ended() == "" {
-		s.logf("sftp session of %s from %s: %v", se.who, se.conn.remote, err)
+		s.log.Warn("sftp session", "account", se.who.Actor(), "remote", se.conn.remote, "err", err)
 	}
 	se.finish(0)
 }

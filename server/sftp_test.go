@@ -240,9 +240,18 @@ func TestSFTPDisconnectMidUpload(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The connection drops with the file still open.
+	// The connection drops with the file still open; once the server has
+	// thrown the upload away its spool file is gone.
+	if ents, _ := os.ReadDir(f.spool); len(ents) != 1 {
+		t.Fatalf("spool during the upload: %v", ents)
+	}
 	_ = ssh.Close()
-	time.Sleep(500 * time.Millisecond)
+	eventually(t, func() error {
+		if ents, _ := os.ReadDir(f.spool); len(ents) != 0 {
+			return fmt.Errorf("spool files left: %v", ents)
+		}
+		return nil
+	})
 	ctx := context.Background()
 	if _, err := f.store.StatObject(ctx, ref("alice", "priv"), "partial.bin"); !errors.Is(err, backend.ErrNotFound) {
 		t.Fatalf("a partial upload is visible: %v", err)

@@ -1,25 +1,40 @@
 package server
 
 import (
-	"errors"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	"charm.land/wish/v2/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/coopterm/coop/keymap"
 	"github.com/coopterm/coop/themes"
 	"github.com/coopterm/coop/tui"
 )
 
-// browse runs the browser for one session with a terminal, until the user
-// quits or the session ends, and returns the exit status.
-func (s *Server) browse(se *session, startAt string) int {
-	pty, winch, _ := se.sess.Pty()
+// teaMiddleware runs the browser for sessions with a terminal and at most
+// one argument (where to open it), through wish's bubbletea middleware:
+// it feeds the client's window changes to the program and restores the
+// terminal when the program ends.
+func (s *Server) teaMiddleware() wish.Middleware {
+	return bubbletea.MiddlewareWithProgramHandler(s.program)
+}
+
+// program makes the browser for one session, or returns nil to leave the
+// session to the handlers after it.
+func (s *Server) program(sess ssh.Session) *tea.Program {
+	se := s.sessionOf(sess)
+	if se == nil || se.kind != "browser" {
+		return nil
+	}
+	se.browsed = true
+	pty, _, _ := sess.Pty()
 	// The client's terminal, from the client's session: its TERM and the
 	// environment it sent (COLORTERM, NO_COLOR, COOP_THEME), never the
 	// server's own environment.
-	env := append(se.sess.Environ(), "TERM="+pty.Term)
+	env := append(sess.Environ(), "TERM="+pty.Term)
 	getenv := func(name string) string {
 		for i := len(env) - 1; i >= 0; i-- {
 			if k, v, ok := strings.Cut(env[i], "="); ok && k == name {
@@ -41,48 +56,41 @@ func (s *Server) browse(se *session, startAt string) int {
 			theme = t
 		}
 	}
+	start := ""
+	if cmd := sess.Command(); len(cmd) == 1 {
+		start = cmd[0]
+	}
 	model := tui.New(se.ctx, se.store, tui.Options{
 		Theme:    theme,
 		NoColor:  getenv("NO_COLOR") != "",
 		KeyMap:   keys,
-		StartAt:  startAt,
+		StartAt:  start,
 		PageSize: s.cfg.PageSize,
 	})
-	p := tea.NewProgram(model,
-		tea.WithContext(se.ctx),
-		tea.WithInput(activity{r: se.sess, conn: se.conn}),
-		tea.WithOutput(se.sess),
-		tea.WithEnvironment(env),
-		tea.WithColorProfile(colorprofile.Env(env)),
-		tea.WithWindowSize(pty.Window.Width, pty.Window.Height),
+	opts := append(bubbletea.MakeOptions(sess),
+		// Input marks the connection active (for the idle time-out).
+		tea.WithInput(activity{r: sess, conn: se.conn}),
 		// Signals sent to the server are the server's: it ends every
 		// session itself, with a message, on shutdown.
 		tea.WithoutSignalHandler(),
-		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
-			if _, ok := msg.(tea.SuspendMsg); ok {
-				return tea.ResumeMsg{} // ctrl+z would stop the server's process
-			}
-			return msg
-		}),
 	)
+	p := tea.NewProgram(model, opts...)
+	// When the server ends the session (shutdown, idle, a removed key),
+	// the program quits the ordinary way, so it draws its last frame and
+	// leaves the alternate screen before the session says why it ended.
 	go func() {
-		for {
-			select {
-			case <-se.ctx.Done():
-				return
-			case w, ok := <-winch:
-				if !ok {
-					return
-				}
-				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
-			}
-		}
+		<-se.ctx.Done()
+		p.Quit()
 	}()
-	_, err := p.Run()
-	p.Kill()
-	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
-		s.logf("session of %s from %s: %v", se.who, se.conn.remote, err)
-		return 1
-	}
-	return 0
+	return p
 }
+
+// resetTerminal is written to a client after the browser, whatever way
+// it ended: back to the main screen, cursor shown, mouse reports,
+// bracketed paste, focus reports and keyboard enhancements off. The
+// program does this itself when it stops; this makes sure of it even if
+// its last writes were cut short.
+const resetTerminal = ansi.ResetModeAltScreenSaveCursor + ansi.ShowCursor +
+	ansi.ResetModeMouseButtonEvent + ansi.ResetModeMouseAnyEvent + ansi.ResetModeMouseExtSgr +
+	ansi.ResetModeBracketedPaste + ansi.ResetModeFocusEvent + ansi.ResetModifyOtherKeys +
+	"\x1b[<1u" // pop one kitty keyboard mode (ansi.PopKittyKeyboard(1))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -84,7 +85,8 @@ func (a *app) cmdServe(ctx context.Context, args []string) error {
 		Store: store, HostKey: signer, Anonymous: *anonymous, Audit: log,
 		MaxSessions: *maxSessions, Rate: offIfZero(*rate), Burst: *burst,
 		IdleTimeout: offIfZeroDur(*idle), MaxSession: offIfZeroDur(*longest),
-		Theme: theme, KeyConfig: keyCfg, KeyConfigName: keyCfgName, Log: a.stderr, SpoolDir: spool,
+		Theme: theme, KeyConfig: keyCfg, KeyConfigName: keyCfgName, SpoolDir: spool,
+		Logger: slog.New(slog.NewTextHandler(a.stderr, nil)),
 	})
 	if err != nil {
 		return usageError{err.Error()}
