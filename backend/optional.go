@@ -108,18 +108,25 @@ func DeleteBatch(ctx context.Context, s StorageClient, repo RepoRef, entries []E
 	return failed, nil
 }
 
+// ObjectLister lists one folder level: the one StorageClient call that
+// Walk needs, so that a reader that lists and nothing more can walk.
+type ObjectLister interface {
+	// ListObjects is StorageClient.ListObjects.
+	ListObjects(ctx context.Context, repo RepoRef, folder string, req PageRequest) (Page[Entry], error)
+}
+
 // Walk calls fn with pages of every object under folder: with one listing
 // of the whole prefix on an ObjectWalker, else folder by folder with
 // ListObjects (files only; folders whose path would be too long to
 // address, such as a symlink loop on a local store, are not entered).
-func Walk(ctx context.Context, s StorageClient, repo RepoRef, folder string, fn func([]Entry) error) error {
+func Walk(ctx context.Context, s ObjectLister, repo RepoRef, folder string, fn func([]Entry) error) error {
 	if w, ok := s.(ObjectWalker); ok {
 		return w.WalkObjects(ctx, repo, folder, fn)
 	}
 	return walkFolders(ctx, s, repo, folder, fn)
 }
 
-func walkFolders(ctx context.Context, s StorageClient, repo RepoRef, folder string, fn func([]Entry) error) error {
+func walkFolders(ctx context.Context, s ObjectLister, repo RepoRef, folder string, fn func([]Entry) error) error {
 	var subs []string
 	req := PageRequest{}
 	for {

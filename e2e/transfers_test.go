@@ -38,7 +38,7 @@ func TestBrowserTransfers(t *testing.T) {
 	tm.waitFor(5*time.Second, "Upload into earth-lab/scenes/")
 	tm.typeText(src + "/pho")
 	tm.send("Tab")
-	tm.waitFor(5*time.Second, "/photos/█")
+	tm.waitFor(5*time.Second, src+"/photos/ ") // completed, the cursor after it
 	tm.send("Enter")
 	tm.waitFor(5*time.Second, "uploading "+filepath.Join(src, "photos"))
 

@@ -48,6 +48,19 @@ type KeyMap struct {
 	Submit   key.Binding // path prompt: accept the path
 	Cancel   key.Binding // path prompt or dialog: cancel
 
+	CursorLeft        key.Binding // text field: move the cursor one character left
+	CursorRight       key.Binding // text field: move the cursor one character right
+	WordLeft          key.Binding // text field: move the cursor one word left
+	WordRight         key.Binding // text field: move the cursor one word right
+	LineStart         key.Binding // text field: move the cursor to the start
+	LineEnd           key.Binding // text field: move the cursor to the end
+	DeleteBack        key.Binding // text field: delete the character before the cursor
+	DeleteForward     key.Binding // text field: delete the character under the cursor
+	DeleteWordBack    key.Binding // text field: delete the word (in a path: the folder) before the cursor
+	DeleteWordForward key.Binding // text field: delete the word after the cursor
+	DeleteToStart     key.Binding // text field: delete everything before the cursor
+	DeleteToEnd       key.Binding // text field: delete everything after the cursor
+
 	Confirm            key.Binding // dialog: confirm a delete or quitting
 	DecideOverwrite    key.Binding // overwrite dialog: replace this file
 	DecideSkip         key.Binding // overwrite dialog: keep the existing file
@@ -73,6 +86,7 @@ const (
 	modeFilter = "filter" // the filter input
 	modeInput  = "input"  // a path prompt
 	modeDialog = "dialog" // a confirmation or overwrite dialog
+	modeEdit   = "edit"   // editing the text of the filter, a prompt or a confirmation
 )
 
 // actions declares every action, its default keys and its help text.
@@ -108,6 +122,18 @@ func actions() []action {
 		{name: "complete", desc: "complete path", keys: []string{"tab"}, get: func(k *KeyMap) *key.Binding { return &k.Complete }, mode: modeInput},
 		{name: "submit", desc: "ok", keys: []string{"enter"}, get: func(k *KeyMap) *key.Binding { return &k.Submit }, mode: modeInput},
 		{name: "cancel", desc: "cancel", keys: []string{"esc"}, get: func(k *KeyMap) *key.Binding { return &k.Cancel }, mode: modeInput},
+		{name: "cursor_left", desc: "cursor left", keys: []string{"left"}, get: func(k *KeyMap) *key.Binding { return &k.CursorLeft }, mode: modeEdit},
+		{name: "cursor_right", desc: "cursor right", keys: []string{"right"}, get: func(k *KeyMap) *key.Binding { return &k.CursorRight }, mode: modeEdit},
+		{name: "word_left", desc: "word left", keys: []string{"alt+left", "ctrl+left", "alt+b"}, get: func(k *KeyMap) *key.Binding { return &k.WordLeft }, mode: modeEdit},
+		{name: "word_right", desc: "word right", keys: []string{"alt+right", "ctrl+right", "alt+f"}, get: func(k *KeyMap) *key.Binding { return &k.WordRight }, mode: modeEdit},
+		{name: "line_start", desc: "line start", keys: []string{"home", "ctrl+a"}, get: func(k *KeyMap) *key.Binding { return &k.LineStart }, mode: modeEdit},
+		{name: "line_end", desc: "line end", keys: []string{"end", "ctrl+e"}, get: func(k *KeyMap) *key.Binding { return &k.LineEnd }, mode: modeEdit},
+		{name: "delete_back", desc: "delete back", keys: []string{"backspace", "ctrl+h"}, get: func(k *KeyMap) *key.Binding { return &k.DeleteBack }, mode: modeEdit},
+		{name: "delete_forward", desc: "delete", keys: []string{"delete", "ctrl+d"}, get: func(k *KeyMap) *key.Binding { return &k.DeleteForward }, mode: modeEdit},
+		{name: "delete_word_back", desc: "delete word", keys: []string{"ctrl+w", "alt+backspace"}, get: func(k *KeyMap) *key.Binding { return &k.DeleteWordBack }, mode: modeEdit},
+		{name: "delete_word_forward", desc: "delete next word", keys: []string{"alt+d", "alt+delete"}, get: func(k *KeyMap) *key.Binding { return &k.DeleteWordForward }, mode: modeEdit},
+		{name: "delete_to_start", desc: "delete to start", keys: []string{"ctrl+u"}, get: func(k *KeyMap) *key.Binding { return &k.DeleteToStart }, mode: modeEdit},
+		{name: "delete_to_end", desc: "delete to end", keys: []string{"ctrl+k"}, get: func(k *KeyMap) *key.Binding { return &k.DeleteToEnd }, mode: modeEdit},
 		{name: "confirm", desc: "yes", keys: []string{"y"}, get: func(k *KeyMap) *key.Binding { return &k.Confirm }, mode: modeDialog},
 		{name: "overwrite", desc: "overwrite", keys: []string{"o"}, get: func(k *KeyMap) *key.Binding { return &k.DecideOverwrite }, mode: modeDialog},
 		{name: "skip", desc: "skip", keys: []string{"s"}, get: func(k *KeyMap) *key.Binding { return &k.DecideSkip }, mode: modeDialog},

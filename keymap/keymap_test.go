@@ -54,7 +54,7 @@ func TestDefaults(t *testing.T) {
 	if fh := k.FilterHelp(); fh[2].Help().Key != "↑" || fh[3].Help().Key != "↓" {
 		t.Errorf("filter help shows typable keys: %+v %+v", fh[2].Help(), fh[3].Help())
 	}
-	if len(k.ShortHelp()) == 0 || len(Actions()) != 36 {
+	if len(k.ShortHelp()) == 0 || len(Actions()) != 48 {
 		t.Errorf("short help %d, actions %d", len(k.ShortHelp()), len(Actions()))
 	}
 }
@@ -184,5 +184,24 @@ func TestLoadConfigFile(t *testing.T) {
 	delete(env, "XDG_CONFIG_HOME")
 	if got := ConfigPath(func(k string) string { return env[k] }); got != "/h/.config/coop/config.toml" {
 		t.Errorf("ConfigPath = %q", got)
+	}
+}
+
+// The editing keys of text fields rebind like any other, and may reuse a
+// key that browsing uses (they apply only while a field has the keyboard).
+func TestParseRebindsEditingKeys(t *testing.T) {
+	c, err := ParseConfig("config.toml", []byte("[keys]\ndelete_word_back = \"alt+w\"\nline_start = [\"ctrl+a\", \"g\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !key.Matches(press("alt+w"), c.Keys.DeleteWordBack) || key.Matches(press("ctrl+w"), c.Keys.DeleteWordBack) {
+		t.Errorf("delete_word_back = %v", c.Keys.DeleteWordBack.Keys())
+	}
+	if !key.Matches(press("g"), c.Keys.LineStart) || !key.Matches(press("g"), c.Keys.Top) {
+		t.Errorf("line_start %v, top %v", c.Keys.LineStart.Keys(), c.Keys.Top.Keys())
+	}
+	if _, err := ParseConfig("config.toml", []byte("[keys]\nline_end = \"ctrl+u\"\n")); err == nil ||
+		!strings.Contains(err.Error(), "delete_to_start") {
+		t.Errorf("two editing actions on one key: %v", err)
 	}
 }

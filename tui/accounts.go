@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/coopterm/coop/backend"
@@ -21,73 +22,11 @@ func accountTabs() [3]struct {
 	}{{"", "All"}, {backend.AccountUser, "Users"}, {backend.AccountOrganization, "Organizations"}}
 }
 
-// pagedList is a catalog list (accounts or repositories) loaded page by
-// page, the next page requested as soon as one arrives.
-type pagedList[T any] struct {
-	items   []T
-	next    string
-	done    bool
-	loading bool
-	req     uint64
-	err     error
-	ver     uint64
-}
-
-// count is the number of rows a list shows under its filter f (matches
-// while filtering); a nil list shows none.
-func (l *pagedList[T]) count(f *filterState) int {
-	if f.filtered() {
-		return len(f.idx)
-	}
-	if l == nil {
-		return 0
-	}
-	return len(l.items)
-}
-
-// at returns the item on row i of a list shown under its filter f.
-func (l *pagedList[T]) at(f *filterState, i int) *T {
-	if f.filtered() {
-		return &f.src.(*sliceSrc[T]).items[f.idx[i]]
-	}
-	return &l.items[i]
-}
-
-// source returns a snapshot maker for the filter, matching name, and the
-// list's version; a nil list gives an empty snapshot.
-func (l *pagedList[T]) source(name func(*T) string) (func() filterSource, uint64) {
-	if l == nil {
-		return func() filterSource { return &sliceSrc[T]{name: name} }, 0
-	}
-	items := l.items[:len(l.items):len(l.items)]
-	return func() filterSource { return &sliceSrc[T]{items: items, name: name} }, l.ver
-}
-
-// addPage appends a page to l, which is at version ver afterwards.
-func (l *pagedList[T]) addPage(p backend.Page[T], ver uint64) {
-	l.items = append(l.items, p.Items...)
-	l.next, l.done = p.Next, p.Next == ""
-	l.ver = ver
-}
-
-// sliceSrc is a filter snapshot of a catalog list.
-type sliceSrc[T any] struct {
-	items []T
-	name  func(*T) string
-}
-
-// Len implements filterSource.
-func (s *sliceSrc[T]) Len() int { return len(s.items) }
-
-// Name implements filterSource.
-func (s *sliceSrc[T]) Name(i int) string { return s.name(&s.items[i]) }
-
-// accountsView lists accounts in three tabs: all, users, organizations.
-type accountsView struct {
-	tab    int
-	lists  [3]*pagedList[backend.Account]
-	nav    nav
-	filter filterState
+// accountsPage lists accounts in three tabs: all, users, organizations.
+type accountsPage struct {
+	listPane
+	tab   int
+	lists [3]*pagedList[backend.Account]
 }
 
 // accountPageMsg is one page of accounts for a tab.
@@ -98,73 +37,173 @@ type accountPageMsg struct {
 	err  error
 }
 
+// headerClickMsg is a click on the header line, at column x.
+type headerClickMsg struct{ x int }
+
+func newAccountsPage(c *Common) *accountsPage { return &accountsPage{listPane: newPane(c)} }
+
 // accountName is what the filter matches for an account: its name and id.
 func accountName(a *backend.Account) string { return a.Name + "\x00" + a.ID }
 
-func (v *accountsView) list() *pagedList[backend.Account] { return v.lists[v.tab] }
+func accountID(a *backend.Account) string { return a.ID }
+
+func (v *accountsPage) list() *pagedList[backend.Account] { return v.lists[v.tab] }
+func (v *accountsPage) pane() *listPane                   { return &v.listPane }
+func (v *accountsPage) moved()                            {}
 
 // count is the number of rows shown (matches while filtering).
-func (v *accountsView) count() int { return v.list().count(&v.filter) }
+func (v *accountsPage) count() int { return v.list().count(&v.filter) }
 
 // at returns the account on row i.
-func (v *accountsView) at(i int) *backend.Account { return v.list().at(&v.filter, i) }
+func (v *accountsPage) at(i int) *backend.Account { return v.list().at(&v.filter, i) }
 
 // source returns a snapshot maker and the version of the current tab.
-func (v *accountsView) source() (func() filterSource, uint64) { return v.list().source(accountName) }
+func (v *accountsPage) source() (func() filterSource, uint64) { return v.list().source(accountName) }
 
-// loadAccounts starts loading the current tab unless it is loaded.
-func (m *Model) loadAccounts(force bool) tea.Cmd {
-	v := &m.accounts
+func (v *accountsPage) selection() selKey {
+	if c := v.nav.cursor; c < v.count() {
+		return selKey{ok: true, id: v.at(c).ID}
+	}
+	return selKey{}
+}
+
+func (v *accountsPage) reselect(k selKey) {
+	h := v.c.bodyHeight()
+	if k.ok && v.list() != nil {
+		if i := v.list().indexOf(&v.filter, accountID, k.id); i >= 0 {
+			v.nav.set(i, v.count(), h)
+			return
+		}
+	}
+	v.nav.clamp(v.count(), h)
+}
+
+// load starts loading the current tab unless it is loaded.
+func (v *accountsPage) load(force bool) tea.Cmd {
 	if v.list() != nil && !force {
 		return nil
 	}
 	v.lists[v.tab] = &pagedList[backend.Account]{}
-	return m.fetchAccounts(v.tab)
+	return v.fetch(v.tab)
 }
 
-func (m *Model) fetchAccounts(tab int) tea.Cmd {
-	l := m.accounts.lists[tab]
-	l.req, l.loading, l.err = m.c.nextID(), true, nil
-	req, store, ctx := l.req, m.store, m.c.Ctx
-	pr := backend.PageRequest{Limit: m.opts.PageSize, Cursor: l.next}
+func (v *accountsPage) fetch(tab int) tea.Cmd {
+	l := v.lists[tab]
+	l.req, l.loading, l.err = v.c.nextID(), true, nil
+	req, src, ctx := l.req, v.c.src, v.c.Ctx
+	pr := backend.PageRequest{Limit: v.c.pageSize, Cursor: l.next}
 	typ := accountTabs()[tab].typ
-	return tea.Batch(m.spin(), func() tea.Msg {
-		p, err := store.ListAccounts(ctx, typ, pr)
+	return tea.Batch(v.c.spin(), func() tea.Msg {
+		p, err := src.ListAccounts(ctx, typ, pr)
 		return accountPageMsg{req: req, tab: tab, page: p, err: err}
 	})
 }
 
-func (m *Model) onAccountPage(msg accountPageMsg) tea.Cmd {
-	l := m.accounts.lists[msg.tab]
+func (v *accountsPage) onPage(msg accountPageMsg) tea.Cmd {
+	l := v.lists[msg.tab]
 	if l == nil || l.req != msg.req {
 		return nil // stale: the tab was refreshed
 	}
 	l.loading = false
 	if msg.err != nil {
 		l.err = msg.err
-		return m.showError("Could not list accounts", msg.err)
+		v.c.shell.fail("Could not list accounts", msg.err)
+		return nil
 	}
-	l.addPage(msg.page, m.c.nextID())
+	l.addPage(msg.page, v.c.nextID())
 	var cmds []tea.Cmd
 	if !l.done {
-		cmds = append(cmds, m.fetchAccounts(msg.tab))
+		cmds = append(cmds, v.fetch(msg.tab))
 	}
-	if msg.tab == m.accounts.tab {
-		cmds = append(cmds, m.refilter(&m.accounts.filter, m.accounts.source))
-		m.accounts.nav.clamp(m.accounts.count(), m.c.bodyHeight())
+	if msg.tab == v.tab {
+		cmds = append(cmds, refilter(v))
+		v.nav.clamp(v.count(), v.c.bodyHeight())
 	}
 	return tea.Batch(cmds...)
 }
 
 // switchTab shows tab (wrapping around), loading it on first use.
-func (m *Model) switchTab(tab int) tea.Cmd {
-	v := &m.accounts
+func (v *accountsPage) switchTab(tab int) tea.Cmd {
 	v.tab = (tab + 3) % 3
 	v.nav = nav{}
-	q := v.filter.query
-	v.filter.stop()
-	v.filter.query = q
-	return tea.Batch(m.loadAccounts(false), m.refilter(&v.filter, v.source))
+	v.setQuery(v.filter.query)
+	return tea.Batch(v.load(false), refilter(v))
+}
+
+// refresh drops every tab and reloads the current one.
+func (v *accountsPage) refresh() tea.Cmd {
+	v.lists = [3]*pagedList[backend.Account]{}
+	return v.load(true)
+}
+
+// Update handles keys, pages of accounts, filter results and clicks.
+func (v *accountsPage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return v.onKey(msg)
+	case tea.PasteMsg:
+		if v.filter.editing {
+			return pasteFilter(v, msg.Content)
+		}
+	case accountPageMsg:
+		return v.onPage(msg)
+	case filterResultMsg:
+		return filterResult(v, msg)
+	case tea.WindowSizeMsg:
+		v.nav.clamp(v.count(), v.c.bodyHeight())
+	case tea.MouseWheelMsg:
+		v.nav.scroll(wheelRows(msg), v.count(), v.c.bodyHeight())
+	case tea.MouseClickMsg:
+		clickRow(v, msg.Y)
+	case headerClickMsg:
+		if t := tabAt(msg.x); t >= 0 && t != v.tab {
+			return v.switchTab(t)
+		}
+	}
+	return nil
+}
+
+func (v *accountsPage) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	if v.filter.editing {
+		return filterKey(v, msg)
+	}
+	k := &v.c.Keys
+	switch {
+	case navKey(v, msg):
+	case key.Matches(msg, k.Mark, k.Upload, k.Download, k.Delete):
+		v.c.shell.say(openRepoFirst)
+	case key.Matches(msg, k.Filter):
+		startFilter(v)
+	case key.Matches(msg, k.Refresh):
+		return v.refresh()
+	case key.Matches(msg, k.NextTab):
+		return v.switchTab(v.tab + 1)
+	case key.Matches(msg, k.PrevTab):
+		return v.switchTab(v.tab - 1)
+	case key.Matches(msg, k.Open):
+		if c := v.nav.cursor; c < v.count() {
+			return v.c.shell.openAccount(v.at(c).ID)
+		}
+	case key.Matches(msg, k.Collapse, k.Back):
+		if v.filter.query != "" {
+			return clearFilter(v)
+		}
+	}
+	return nil
+}
+
+// openRepoFirst is the note for a transfer key outside a repository.
+const openRepoFirst = "open a repository first: uploads, downloads and deletes act on its files"
+
+// View draws the accounts on screen: name, id, type.
+func (v *accountsPage) View(width, height int) string {
+	if v.count() == 0 {
+		l := v.list()
+		return strings.Join(emptyLines(v.c, l == nil || l.loading, l.failure(), "no accounts", width, height), "\n")
+	}
+	return strings.Join(listLines(v.nav, v.count(), height, width, func(i int, sel bool) string {
+		return v.row(v.at(i), sel, width)
+	}), "\n")
 }
 
 // accountLayout splits width into name, id and type.
@@ -174,9 +213,9 @@ func accountLayout(width int) (nameW, idW, typeW int) {
 	return
 }
 
-// accountRow draws one account: name, id, type.
-func (m *Model) accountRow(a *backend.Account, selected bool, width int) string {
-	s := &m.c.Styles
+// row draws one account: name, id, type.
+func (v *accountsPage) row(a *backend.Account, selected bool, width int) string {
+	s := &v.c.Styles
 	nameW, idW, typeW := accountLayout(width)
 	name, id, typ := fit(safe.Text(a.Name), nameW), fit(safe.Text(a.ID), idW), fit(safe.Text(string(a.Type)), typeW)
 	if selected {
@@ -185,19 +224,19 @@ func (m *Model) accountRow(a *backend.Account, selected bool, width int) string 
 	return s.Row.Render(name) + " " + s.Muted.Render(id) + " " + s.Muted.Render(typ)
 }
 
-// accountColumns is the column title line of the accounts list.
-func (m *Model) accountColumns(width int) string {
+// columns is the column title line of the accounts list.
+func (v *accountsPage) columns(width int) string {
 	nameW, idW, typeW := accountLayout(width)
-	return m.c.Styles.ColumnHeader.Render(fit("NAME", nameW) + " " + fit("ID", idW) + " " + fit("TYPE", typeW))
+	return v.c.Styles.ColumnHeader.Render(fit("NAME", nameW) + " " + fit("ID", idW) + " " + fit("TYPE", typeW))
 }
 
-// tabLine draws the account tabs for the header, width cells wide.
-func (m *Model) tabLine(width int) string {
-	s := &m.c.Styles
+// heading draws the account tabs for the header, width cells wide.
+func (v *accountsPage) heading(width int) string {
+	s := &v.c.Styles
 	var b strings.Builder
 	for i, t := range accountTabs() {
 		label := " " + t.label + " "
-		if i == m.accounts.tab {
+		if i == v.tab {
 			b.WriteString(s.TabActive.Render(label))
 		} else {
 			b.WriteString(s.TabInactive.Render(label))
@@ -215,7 +254,31 @@ func (m *Model) tabLine(width int) string {
 	return b.String()
 }
 
-// tabsWidth is the width of the tab labels drawn by tabLine.
+func (v *accountsPage) crumb() string { return "accounts" }
+
+func (v *accountsPage) status(width int) string {
+	if v.showsFilter() {
+		return v.filterStatus(width)
+	}
+	return v.c.Styles.Status.Render(v.list().loadedText("account", "accounts"))
+}
+
+func (v *accountsPage) busy() bool { return v.list().busy() || v.filter.running }
+
+func (v *accountsPage) typing() bool { return v.filter.editing }
+
+// ShortHelp is the footer: the filter's keys while it is typed.
+func (v *accountsPage) ShortHelp() []key.Binding {
+	if v.filter.editing {
+		return filterHelp(v.c)
+	}
+	return v.c.Keys.ShortHelp()
+}
+
+// FullHelp is every key of the browser.
+func (v *accountsPage) FullHelp() [][]key.Binding { return v.c.Keys.FullHelp() }
+
+// tabsWidth is the width of the tab labels drawn by heading.
 func tabsWidth() int {
 	w := 0
 	for _, t := range accountTabs() {

@@ -226,11 +226,11 @@ func TestLeavingDropsStaleResultsAndResumes(t *testing.T) {
 	if h.m.level != levelRepos {
 		t.Fatal("not back at the repositories")
 	}
-	l := h.m.cache[cacheKey{acme, ""}]
+	l := h.m.cache.lists[cacheKey{acme, ""}]
 	if l == nil || len(l.entries) != 10 || l.loading {
 		t.Fatalf("cached listing after leaving: %+v", l)
 	}
-	h.enqueue(h.m.openTree(acme, ""))
+	h.enqueue(h.m.openRepo(acme, ""))
 	h.settle()
 	if got := len(h.m.tree.t.rows); got != 30 {
 		t.Fatalf("%d rows after resuming, want 30", got)

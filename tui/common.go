@@ -2,14 +2,23 @@ package tui
 
 import (
 	"context"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/coopterm/coop/keymap"
 	"github.com/coopterm/coop/themes"
 )
 
-// Common is the per-session state every part of the browser shares: the
-// session's context, styles, key bindings and terminal size. Each SSH
-// session gets its own, which is why nothing here is package state.
+// Common is the per-session state every component shares: the session's
+// context, styles, key bindings, terminal size, the store, and the shell
+// it asks for overlays and levels. Each SSH session gets its own, which is
+// why nothing here is package state.
 type Common struct {
 	// Ctx ends when the session does; every store call runs under it.
 	Ctx context.Context
@@ -20,7 +29,17 @@ type Common struct {
 	// Width and Height are the terminal size in cells.
 	Width, Height int
 
-	lastID uint64
+	src      Source
+	pageSize int // Limit of each list request; 0 lets the store choose
+	// previewHidden is the user's choice to hide the preview pane; it
+	// holds for every repository of the session.
+	previewHidden bool
+	shell         shell // the root, for overlays and levels
+	help          help.Model
+	progress      progress.Model // drawn with ViewAs: no animation
+	spinner       spinner.Model
+	spinning      bool
+	lastID        uint64
 }
 
 // nextID returns a fresh request or generation id. Only Update calls it,
@@ -30,14 +49,40 @@ func (c *Common) nextID() uint64 {
 	return c.lastID
 }
 
-// level is which list the browser shows.
-type level int
+// spin starts the spinner unless it is turning; it stops by itself once
+// nothing is busy.
+func (c *Common) spin() tea.Cmd {
+	if c.spinning {
+		return nil
+	}
+	c.spinning = true
+	return c.spinner.Tick
+}
 
-const (
-	levelAccounts level = iota
-	levelRepos
-	levelTree
-)
+// setTheme derives the session's styles from t.
+func (c *Common) setTheme(t themes.Theme, noColor bool) {
+	c.Styles = themes.NewStyles(t, noColor)
+	c.help.Styles = c.Styles.Help
+	c.spinner.Style = c.Styles.Accent
+}
+
+// newProgress is the transfer bars' progress bar: block characters, no
+// percentage (the rows print their own).
+func newProgress() progress.Model {
+	return progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
+}
+
+// shortHelp renders bindings on one line, as the footer does.
+func (c *Common) shortHelp(bindings []key.Binding) string { return c.help.ShortHelpView(bindings) }
+
+// keyName is the first key of a binding, as help shows it.
+func keyName(b key.Binding) string {
+	h := b.Help().Key
+	if i := strings.IndexByte(h, '/'); i > 0 {
+		return h[:i]
+	}
+	return h
+}
 
 // Layout: one header line, one line of tabs or column titles, the body,
 // one status line and one help line.
@@ -52,3 +97,11 @@ const (
 func (c *Common) bodyHeight() int {
 	return max(1, c.Height-headerLines-footerLines)
 }
+
+// centre places a dialog box in the middle of an area of w×h cells.
+func centre(box string, w, h int) string {
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
+}
+
+// boxWidth is the width of a dialog's text on a screen w cells wide.
+func boxWidth(w, most int) int { return max(1, min(w-6, most)) }

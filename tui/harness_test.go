@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -117,8 +118,17 @@ func keyMsg(k string) tea.KeyPressMsg {
 	return tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
 }
 
-// view renders the screen without styling.
-func (h *harness) view() string { return ansi.Strip(h.m.View().Content) }
+// view renders the screen without styling, a text input's cursor shown
+// as █.
+func (h *harness) view() string { return plainScreen(h.m.View().Content) }
+
+// cursorCell is a text input's cursor as drawn on a blank: one space in
+// reverse video.
+var cursorCell = regexp.MustCompile("\x1b\\[7(;[0-9;]*)?m \x1b\\[m")
+
+// plainScreen strips the styling of a frame, keeping a text input's
+// cursor visible as █.
+func plainScreen(s string) string { return ansi.Strip(cursorCell.ReplaceAllString(s, "█")) }
 
 func (h *harness) mustShow(parts ...string) {
 	h.t.Helper()
@@ -145,7 +155,7 @@ func (h *harness) selectedPath() string {
 	if h.m.tree == nil {
 		return ""
 	}
-	e, _ := h.m.tree.selected()
+	e := h.m.tree.selected()
 	if e == nil {
 		return ""
 	}
@@ -192,3 +202,12 @@ func (h *harness) until(what string, cond func() bool) {
 }
 
 func (h *harness) rows() int { return len(h.m.tree.t.rows) }
+
+// prompt is the open path prompt, or nil.
+func (h *harness) prompt() *prompt { p, _ := find[*prompt](h.m.overlays); return p }
+
+// deleting is the open delete dialog, or nil.
+func (h *harness) deleting() *deleteDialog { d, _ := find[*deleteDialog](h.m.overlays); return d }
+
+// errShown reports whether an error box is open.
+func (h *harness) errShown() bool { _, ok := find[*errorBox](h.m.overlays); return ok }

@@ -55,9 +55,17 @@ type cacheKey struct {
 	folder string
 }
 
-// listCache holds the listings of a session, per repository and folder.
-// It lives in the Model, never in a package variable.
-type listCache map[cacheKey]*listing
+// cache is what a session has read of repositories: folder listings and
+// metadata files. The root keeps it, so that a repository opened again
+// resumes from it; nothing of it is package state.
+type cache struct {
+	lists map[cacheKey]*listing
+	meta  map[backend.RepoRef]*metaState
+}
+
+func newCache() *cache {
+	return &cache{lists: map[cacheKey]*listing{}, meta: map[backend.RepoRef]*metaState{}}
+}
 
 // listPageMsg is one page of a folder listing.
 type listPageMsg struct {
@@ -68,35 +76,14 @@ type listPageMsg struct {
 	err    error
 }
 
-// InvalidateMsg tells the browser that a folder changed (an upload or a
-// delete finished): its cached listing and the repository's metadata are
-// dropped and, if the folder is on screen, reloaded in place. Folder ""
-// is the repository root.
-//
-// A write that creates a folder changes its parent's listing too: send
-// one message per folder whose contents changed.
-type InvalidateMsg struct {
-	// Repo is the repository written to.
-	Repo backend.RepoRef
-	// Folder is the folder whose listing changed, relative to the root.
-	Folder string
-}
-
-// Invalidate returns a command delivering an InvalidateMsg, for the
-// transfer queue to batch with its own commands.
-func Invalidate(repo backend.RepoRef, folder string) tea.Cmd {
-	folder = strings.Trim(folder, "/")
-	return func() tea.Msg { return InvalidateMsg{Repo: repo, Folder: folder} }
-}
-
 // fetchPage asks for the next page of l. The result carries a fresh
 // request id, which makes any earlier request of l stale.
-func fetchPage(c *Common, ctx context.Context, store backend.Store, repo backend.RepoRef, l *listing, limit int) tea.Cmd {
+func fetchPage(c *Common, ctx context.Context, repo backend.RepoRef, l *listing) tea.Cmd {
 	l.req, l.loading, l.err = c.nextID(), true, nil
-	req, folder := l.req, l.folder
-	pr := backend.PageRequest{Limit: limit, Cursor: l.next}
+	req, folder, src := l.req, l.folder, c.src
+	pr := backend.PageRequest{Limit: c.pageSize, Cursor: l.next}
 	return func() tea.Msg {
-		p, err := store.ListObjects(ctx, repo, folder, pr)
+		p, err := src.ListObjects(ctx, repo, folder, pr)
 		return listPageMsg{req: req, repo: repo, folder: folder, page: p, err: err}
 	}
 }

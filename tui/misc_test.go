@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/transfer"
 	"github.com/coopterm/coop/keymap"
 )
 
@@ -36,9 +37,9 @@ func TestErrorShownAndDismissed(t *testing.T) {
 	h.settle()
 	h.mustShow("a.csv")
 	// esc dismisses too.
-	h.m.showError("boom", errors.New("bad"))
+	h.m.fail("boom", errors.New("bad"))
 	h.press("esc")
-	if h.m.err != nil || h.m.level != levelTree {
+	if h.errShown() || h.m.level != levelTree {
 		t.Fatal("esc did not just dismiss the error")
 	}
 }
@@ -184,20 +185,35 @@ func TestRefreshInvalidatesCache(t *testing.T) {
 	h.mustShow("Fresh")
 }
 
-func TestInvalidateMsgReloadsFolder(t *testing.T) {
+// A finished job that changed a repository the user has left drops that
+// repository's cached listing and metadata: opening it again lists the
+// folder afresh, and only that folder.
+func TestFinishedJobDropsCacheOfRepositoryNotOpen(t *testing.T) {
 	s := sampleStore(100)
-	h := newHarness(t, s, Options{StartAt: "acme/data/raw"})
+	f := &fakeTransfers{}
+	h := newHarness(t, s, Options{StartAt: "acme/data/raw", Transfers: f})
 	h.settle()
+	h.press("esc") // to acme's repositories
+	h.settle()
+	if h.m.level != levelRepos {
+		t.Fatalf("level %d", h.m.level)
+	}
 	s.AddFile(acme, "raw/uploaded.bin", 99)
-	h.enqueue(Invalidate(acme, "/raw/"))
+	h.update(transfer.Update{Jobs: []transfer.Job{{ID: 1, Kind: transfer.UploadFile, Repo: acme, Local: "/tmp/u",
+		Remote: "raw/uploaded.bin", State: transfer.Done}}, Totals: transfer.Totals{Done: 1, Idle: true},
+		Affected: []transfer.Affected{{Repo: acme, Folder: "raw"}}})
+	if _, ok := h.m.cache.lists[cacheKey{acme, "raw"}]; ok {
+		t.Fatal("the changed folder's listing is still cached")
+	}
+	if _, ok := h.m.cache.meta[acme]; ok {
+		t.Fatal("the changed repository's metadata is still cached")
+	}
+	h.enqueue(h.m.openRepo(acme, "raw/uploaded.bin"))
 	h.settle()
 	h.mustShow("uploaded.bin")
-	if s.Calls("list acme/data:raw") != 2 || s.Calls("list acme/data:") != 1 {
-		t.Fatalf("calls raw %d root %d", s.Calls("list acme/data:raw"), s.Calls("list acme/data:"))
+	if s.Calls("list acme/data:raw") != 2 || s.Calls("list acme/data:") != 1 || s.Calls("meta acme/data") != 2 {
+		t.Fatalf("calls raw %d root %d meta %d", s.Calls("list acme/data:raw"), s.Calls("list acme/data:"), s.Calls("meta acme/data"))
 	}
-	// Invalidating a repository that is not open only drops its cache.
-	h.send(InvalidateMsg{Repo: backend.RepoRef{AccountID: "acme", RepositoryID: "old"}})
-	h.settle()
 }
 
 func TestHelpToggle(t *testing.T) {
@@ -294,7 +310,7 @@ func TestLoadFailureIsShownAndRetried(t *testing.T) {
 	h.settle()
 	h.mustShow("Alice Liddell")
 	// ctrl+c quits even while an error is shown.
-	h.m.showError("x", errors.New("y"))
+	h.m.fail("x", errors.New("y"))
 	h.press("ctrl+c")
 	h.settle()
 	if !h.quit {

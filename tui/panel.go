@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/coopterm/coop/backend/transfer"
@@ -18,78 +19,115 @@ import (
 // progress and a blank line.
 const panelHead = 2
 
-// panelRows is the number of jobs on screen; each takes two lines.
-func (m *Model) panelRows() int { return max(1, (m.c.bodyHeight()-panelHead)/2) }
+// panel is the transfers panel: one job per two lines, with a bar, rate,
+// ETA and state, over the whole body.
+type panel struct {
+	c   *Common
+	x   *transfers
+	nav nav
+}
 
-// onPanelKey handles a key while the transfers panel is open.
-func (m *Model) onPanelKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := &m.c.Keys
-	x := m.xfer
-	h := m.panelRows()
-	n := len(x.jobs)
-	switch {
-	case key.Matches(msg, k.Quit):
-		return m.askQuit()
-	case key.Matches(msg, k.Transfers), key.Matches(msg, k.Back), key.Matches(msg, k.Collapse):
-		x.panel = false
-	case key.Matches(msg, k.Help):
-		m.showHelp = true
-	case key.Matches(msg, k.Up):
-		x.nav.move(-1, n, h)
-	case key.Matches(msg, k.Down):
-		x.nav.move(1, n, h)
-	case key.Matches(msg, k.PageUp):
-		x.nav.move(-h, n, h)
-	case key.Matches(msg, k.PageDown):
-		x.nav.move(h, n, h)
-	case key.Matches(msg, k.Top):
-		x.nav.move(-n, n, h)
-	case key.Matches(msg, k.Bottom):
-		x.nav.move(n, n, h)
-	case key.Matches(msg, k.ClearJobs):
-		x.clearFinished()
-		x.nav.clamp(len(x.jobs), h)
-	case n == 0:
-	case key.Matches(msg, k.CancelJob):
-		j := x.jobs[x.nav.cursor]
-		if j.State.Final() {
-			m.note = fmt.Sprintf("job %d has already finished (%s)", j.ID, j.State)
-			return nil
-		}
-		x.q.Cancel(j.ID)
-		m.note = fmt.Sprintf("cancelling job %d", j.ID)
-	case key.Matches(msg, k.CancelAll):
-		live := x.active()
-		if live == 0 {
-			m.note = "no job is running or waiting"
-			return nil
-		}
-		x.q.CancelAll()
-		m.note = fmt.Sprintf("cancelling %s · R retries one, keeping what is done", plural(live, "job", "jobs"))
-	case key.Matches(msg, k.RetryJob):
-		j := x.jobs[x.nav.cursor]
-		if j.State != transfer.Failed && j.State != transfer.Cancelled {
-			m.note = fmt.Sprintf("only a failed or cancelled job can be retried; job %d is %s", j.ID, j.State)
-			return nil
-		}
-		if err := x.q.Retry(j.ID); err != nil {
-			return m.showError("Could not retry", err)
-		}
-		m.note = fmt.Sprintf("retrying job %d", j.ID)
-	case key.Matches(msg, k.Open):
-		return m.showJobErrors(x.jobs[x.nav.cursor])
+func newPanel(c *Common, x *transfers) *panel {
+	p := &panel{c: c, x: x}
+	p.nav.clamp(len(x.jobs), p.rows())
+	return p
+}
+
+func (p *panel) layer() layer { return layerPanel }
+
+// rows is the number of jobs on screen; each takes two lines.
+func (p *panel) rows() int { return max(1, (p.c.bodyHeight()-panelHead)/2) }
+
+// columns replaces the page's column titles.
+func (p *panel) columns(width int) string {
+	return p.c.Styles.ColumnHeader.Render(fit("TRANSFERS", width))
+}
+
+// Update handles the panel's keys, the wheel, and a change of the jobs or
+// of the window.
+func (p *panel) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return p.onKey(msg)
+	case tea.MouseWheelMsg:
+		p.nav.scroll(wheelRows(msg), len(p.x.jobs), p.rows())
+	case tea.WindowSizeMsg, transferMsg:
+		p.nav.clamp(len(p.x.jobs), p.rows())
 	}
 	return nil
 }
 
-// showJobErrors opens a dialog with a failed job's failures, one a line.
-func (m *Model) showJobErrors(j transfer.Job) tea.Cmd {
-	if j.Err == nil {
-		return nil
+func (p *panel) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &p.c.Keys
+	x := p.x
+	h := p.rows()
+	n := len(x.jobs)
+	switch {
+	case key.Matches(msg, k.Quit):
+		return p.c.shell.askQuit()
+	case key.Matches(msg, k.Transfers, k.Back, k.Collapse):
+		p.c.shell.close(p)
+	case key.Matches(msg, k.Help):
+		p.c.shell.open(&helpBox{c: p.c, keys: p})
+	case key.Matches(msg, k.Up):
+		p.nav.move(-1, n, h)
+	case key.Matches(msg, k.Down):
+		p.nav.move(1, n, h)
+	case key.Matches(msg, k.PageUp):
+		p.nav.move(-h, n, h)
+	case key.Matches(msg, k.PageDown):
+		p.nav.move(h, n, h)
+	case key.Matches(msg, k.Top):
+		p.nav.move(-n, n, h)
+	case key.Matches(msg, k.Bottom):
+		p.nav.move(n, n, h)
+	case key.Matches(msg, k.ClearJobs):
+		x.clearFinished()
+		p.nav.clamp(len(x.jobs), h)
+	case n == 0:
+	case key.Matches(msg, k.CancelJob):
+		j := x.jobs[p.nav.cursor]
+		if j.State.Final() {
+			p.c.shell.say(fmt.Sprintf("job %d has already finished (%s)", j.ID, j.State))
+			return nil
+		}
+		x.q.Cancel(j.ID)
+		p.c.shell.say(fmt.Sprintf("cancelling job %d", j.ID))
+	case key.Matches(msg, k.CancelAll):
+		live := x.active()
+		if live == 0 {
+			p.c.shell.say("no job is running or waiting")
+			return nil
+		}
+		x.q.CancelAll()
+		p.c.shell.say(fmt.Sprintf("cancelling %s · R retries one, keeping what is done", plural(live, "job", "jobs")))
+	case key.Matches(msg, k.RetryJob):
+		j := x.jobs[p.nav.cursor]
+		if j.State != transfer.Failed && j.State != transfer.Cancelled {
+			p.c.shell.say(fmt.Sprintf("only a failed or cancelled job can be retried; job %d is %s", j.ID, j.State))
+			return nil
+		}
+		if err := x.q.Retry(j.ID); err != nil {
+			p.c.shell.fail("Could not retry", err)
+			return nil
+		}
+		p.c.shell.say(fmt.Sprintf("retrying job %d", j.ID))
+	case key.Matches(msg, k.Open):
+		p.showJobErrors(x.jobs[p.nav.cursor])
 	}
-	errs := m.xfer.q.ItemErrors(j.ID)
+	return nil
+}
+
+// showJobErrors opens an error box with a failed job's failures, one a
+// line.
+func (p *panel) showJobErrors(j transfer.Job) {
+	if j.Err == nil {
+		return
+	}
+	errs := p.x.q.ItemErrors(j.ID)
 	if len(errs) == 0 {
-		return m.showError(fmt.Sprintf("Job %d failed", j.ID), j.Err)
+		p.c.shell.fail(fmt.Sprintf("Job %d failed", j.ID), j.Err)
+		return
 	}
 	lines := make([]string, 0, min(len(errs), 20)+1)
 	for i, e := range errs {
@@ -99,15 +137,20 @@ func (m *Model) showJobErrors(j transfer.Job) tea.Cmd {
 		}
 		lines = append(lines, e.Error())
 	}
-	return m.showError(fmt.Sprintf("Job %d: %s failed", j.ID, plural(len(errs), "file", "files")), fmt.Errorf("%s", strings.Join(lines, "\n")))
+	p.c.shell.fail(fmt.Sprintf("Job %d: %s failed", j.ID, plural(len(errs), "file", "files")), fmt.Errorf("%s", strings.Join(lines, "\n")))
 }
 
-// panelLines draws the transfers panel in the body: overall progress,
-// then two lines per job, only for the jobs on screen.
-func (m *Model) panelLines(bh int) []string {
-	s := &m.c.Styles
-	w := m.c.Width
-	x := m.xfer
+// ShortHelp is the panel's keys.
+func (p *panel) ShortHelp() []key.Binding { return p.c.Keys.PanelHelp() }
+
+// FullHelp is every key of the browser, as on the pages.
+func (p *panel) FullHelp() [][]key.Binding { return p.c.Keys.FullHelp() }
+
+// View draws overall progress, then two lines per job, only for the jobs
+// on screen.
+func (p *panel) View(w, bh int) string {
+	s := &p.c.Styles
+	x := p.x
 	t := x.totals
 	var sum []string
 	for _, c := range []struct {
@@ -123,7 +166,7 @@ func (m *Model) panelLines(bh int) []string {
 	}
 	overall := " " + s.Accent.Render("All") + "  " + s.Row.Render(strings.Join(sum, " · "))
 	if t.TotalBytes > 0 || t.TotalFiles > 0 {
-		overall += "  " + s.Accent.Render(bar(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles, 20)) + " " +
+		overall += "  " + p.c.bar(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles, false, false, 20) + " " +
 			s.Row.Render(fmt.Sprintf("%3d%% ", percent(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles, false))+
 				progressText(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles)+dotted(rateText(t.Rate, t.ETA)))
 	}
@@ -132,14 +175,14 @@ func (m *Model) panelLines(bh int) []string {
 	if len(x.jobs) == 0 {
 		lines = append(lines, s.Muted.Render(fit("  nothing yet: u uploads into the folder you are in, D downloads, d deletes", w)))
 	}
-	for i := x.nav.offset; i < len(x.jobs) && len(lines)+2 <= bh; i++ {
-		a, b := m.jobLines(x.jobs[i], i == x.nav.cursor, w)
+	for i := p.nav.offset; i < len(x.jobs) && len(lines)+2 <= bh; i++ {
+		a, b := p.jobLines(x.jobs[i], i == p.nav.cursor, w)
 		lines = append(lines, a, b)
 	}
 	for len(lines) < bh {
 		lines = append(lines, strings.Repeat(" ", w))
 	}
-	return lines
+	return strings.Join(lines[:bh], "\n")
 }
 
 // dotted prefixes a non-empty part with a separator.
@@ -152,8 +195,8 @@ func dotted(s string) string {
 
 // jobLines draws one job in two lines: kind, what it moves and its state;
 // then a bar, the percentage, what is done, rate and ETA, or its error.
-func (m *Model) jobLines(j transfer.Job, selected bool, w int) (string, string) {
-	s := &m.c.Styles
+func (p *panel) jobLines(j transfer.Job, selected bool, w int) (string, string) {
+	s := &p.c.Styles
 	state := j.State.String()
 	if j.State == transfer.NeedsDecision {
 		state = "asks: overwrite?"
@@ -174,10 +217,7 @@ func (m *Model) jobLines(j transfer.Job, selected bool, w int) (string, string) 
 	what := fit(jobWhat(j), max(1, w-len(head)-stateW-1))
 	done := j.State == transfer.Done
 	bw := min(24, max(10, w/5))
-	b := bar(j.Bytes, j.TotalBytes, j.Files, j.TotalFiles, bw)
-	if done {
-		b = bar(1, 1, 0, 0, bw)
-	}
+	b := p.c.bar(j.Bytes, j.TotalBytes, j.Files, j.TotalFiles, done, selected, bw)
 	info := fmt.Sprintf(" %3d%% ", percent(j.Bytes, j.TotalBytes, j.Files, j.TotalFiles, done)) + progressText(j.Bytes, j.TotalBytes, j.Files, j.TotalFiles)
 	if j.Counting && !j.State.Final() {
 		info += " (counting)"
@@ -205,7 +245,7 @@ func (m *Model) jobLines(j transfer.Job, selected bool, w int) (string, string) 
 	}
 	rest := max(0, w-len(pad)-ansi.StringWidth(b)-ansi.StringWidth(info))
 	return s.Row.Render(head+what) + " " + stateStyle.Render(alignRight(state, stateW)),
-		pad + s.Accent.Render(b) + s.Muted.Render(info) + s.Error.Render(fit(errText, rest))
+		pad + b + s.Muted.Render(info) + s.Error.Render(fit(errText, rest))
 }
 
 // jobWhat names what a job moves, every name made safe.
@@ -237,16 +277,28 @@ func percent(b, tb, f, tf int64, done bool) int {
 	return 0
 }
 
-// bar draws a progress bar w cells wide between brackets.
-func bar(b, tb, f, tf int64, w int) string {
-	fill := 0
+// bar draws a progress bar w cells wide between brackets, with the
+// bubbles progress bar: by bytes when any move, else by files; full once
+// done. A plain bar carries no colour, for a selected row.
+func (c *Common) bar(b, tb, f, tf int64, done, plain bool, w int) string {
+	var frac float64
 	switch {
+	case done:
+		frac = 1
 	case tb > 0:
-		fill = int(min(b*int64(w)/tb, int64(w)))
+		frac = float64(min(b, tb)) / float64(tb)
 	case tf > 0:
-		fill = int(min(f*int64(w)/tf, int64(w)))
+		frac = float64(min(f, tf)) / float64(tf)
 	}
-	return "[" + strings.Repeat("█", fill) + strings.Repeat("░", w-fill) + "]"
+	p := c.progress
+	p.SetWidth(w)
+	if plain {
+		p.FullColor, p.EmptyColor = lipgloss.NoColor{}, lipgloss.NoColor{}
+	} else {
+		p.FullColor = c.Styles.Accent.GetForeground()
+		p.EmptyColor = p.FullColor
+	}
+	return "[" + p.ViewAs(frac) + "]"
 }
 
 // progressText is "1.2 MiB of 3.4 MiB · 2 of 5 files", bytes left out
@@ -275,15 +327,14 @@ func rateText(rate float64, eta time.Duration) string {
 }
 
 // transferStatus is the queue's summary for the status line.
-func (m *Model) transferStatus() string {
-	x := m.xfer
+func (x *transfers) status(c *Common) string {
 	if x == nil || len(x.jobs) == 0 {
 		return ""
 	}
 	t := x.totals
 	var parts []string
 	if n := len(x.waiting); n > 0 {
-		parts = append(parts, m.c.Styles.Warning.Render(plural(n, "job asks", "jobs ask")+" about overwriting"))
+		parts = append(parts, c.Styles.Warning.Render(plural(n, "job asks", "jobs ask")+" about overwriting"))
 	}
 	if n := t.Running + t.Queued; n > 0 {
 		parts = append(parts, fmt.Sprintf("%s %d%%", plural(n, "transfer", "transfers"), percent(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles, false)))
@@ -292,19 +343,10 @@ func (m *Model) transferStatus() string {
 		}
 	}
 	if t.Failed > 0 {
-		parts = append(parts, m.c.Styles.Error.Render(fmt.Sprintf("%d failed", t.Failed)))
+		parts = append(parts, c.Styles.Error.Render(fmt.Sprintf("%d failed", t.Failed)))
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return strings.Join(parts, " · ") + " (" + m.keyName(m.c.Keys.Transfers) + " shows) "
-}
-
-// keyName is the first key of a binding, as help shows it.
-func (m *Model) keyName(b key.Binding) string {
-	h := b.Help().Key
-	if i := strings.IndexByte(h, '/'); i > 0 {
-		return h[:i]
-	}
-	return h
+	return strings.Join(parts, " · ") + " (" + keyName(c.Keys.Transfers) + " shows) "
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // metaState is a repository's .source-metadata.json as read once per
-// repository and cached in the Model.
+// repository and kept in the session's cache.
 type metaState struct {
 	loading bool
 	req     uint64
@@ -33,23 +33,25 @@ type metadataMsg struct {
 	err  error
 }
 
-// loadMetadata reads repo's metadata file in a command unless it is
-// cached (or force is set, for a refresh).
-func (m *Model) loadMetadata(repo backend.RepoRef, force bool) tea.Cmd {
-	if st := m.meta[repo]; st != nil && !force {
+// loadMetadata reads the repository's metadata file in a command unless
+// it is cached (or force is set, for a reload).
+func (v *treePage) loadMetadata(force bool) tea.Cmd {
+	if st := v.cache.meta[v.repo]; st != nil && !force {
 		return nil
 	}
-	st := &metaState{loading: true, req: m.c.nextID()}
-	m.meta[repo] = st
-	req, store, ctx := st.req, m.store, m.c.Ctx
-	return tea.Batch(m.spin(), func() tea.Msg {
-		md, err := store.ReadMetadata(ctx, repo)
+	st := &metaState{loading: true, req: v.c.nextID()}
+	v.cache.meta[v.repo] = st
+	req, src, ctx, repo := st.req, v.c.src, v.c.Ctx, v.repo
+	return tea.Batch(v.c.spin(), func() tea.Msg {
+		md, err := src.ReadMetadata(ctx, repo)
 		return metadataMsg{req: req, repo: repo, meta: md, err: err}
 	})
 }
 
-func (m *Model) onMetadata(msg metadataMsg) {
-	st := m.meta[msg.repo]
+// onMetadata keeps a metadata file read for the cache, unless a newer
+// read was started since.
+func (ch *cache) onMetadata(msg metadataMsg) {
+	st := ch.meta[msg.repo]
 	if st == nil || st.req != msg.req {
 		return // stale: refreshed since
 	}
@@ -63,9 +65,8 @@ func (m *Model) onMetadata(msg metadataMsg) {
 
 // previewLines renders the preview pane for the selected entry: every
 // field of its metadata entry, or why there is none.
-func (m *Model) previewLines(width, height int) []string {
-	s := &m.c.Styles
-	v := m.tree
+func (v *treePage) previewLines(width, height int) []string {
+	s := &v.c.Styles
 	var lines []string
 	add := func(line string) { lines = append(lines, line) }
 	field := func(label, value string) {
@@ -86,7 +87,7 @@ func (m *Model) previewLines(width, height int) []string {
 			add(prefix + s.Value.Render(l))
 		}
 	}
-	e, _ := v.selected()
+	e := v.selected()
 	if e == nil {
 		return []string{s.Muted.Render(fit("nothing selected", width))}
 	}
@@ -98,7 +99,7 @@ func (m *Model) previewLines(width, height int) []string {
 	field("path", safe.Text(e.path))
 	if e.dir {
 		field("type", "folder")
-		m.folderInfo(e, field)
+		v.folderInfo(e, field)
 	} else {
 		field("type", "file")
 		field("size", humanize.Size(e.size))
@@ -107,7 +108,7 @@ func (m *Model) previewLines(width, height int) []string {
 		}
 	}
 	add("")
-	m.metaFields(e, width, add, field)
+	v.metaFields(e, width, add, field)
 	if len(lines) > height {
 		lines = lines[:height]
 	}
@@ -115,8 +116,8 @@ func (m *Model) previewLines(width, height int) []string {
 }
 
 // folderInfo adds what is known of a folder's loaded children.
-func (m *Model) folderInfo(e *entry, field func(string, string)) {
-	l := m.cache[cacheKey{m.tree.repo, e.path}]
+func (v *treePage) folderInfo(e *entry, field func(string, string)) {
+	l := v.cache.lists[cacheKey{v.repo, e.path}]
 	switch {
 	case l == nil:
 		field("children", "not loaded (open to load)")
@@ -130,9 +131,9 @@ func (m *Model) folderInfo(e *entry, field func(string, string)) {
 }
 
 // metaFields adds the metadata entry of e, or says why there is none.
-func (m *Model) metaFields(e *entry, width int, add func(string), field func(string, string)) {
-	s := &m.c.Styles
-	st := m.meta[m.tree.repo]
+func (v *treePage) metaFields(e *entry, width int, add func(string), field func(string, string)) {
+	s := &v.c.Styles
+	st := v.cache.meta[v.repo]
 	note := func(style func(...string) string, text string) {
 		for _, l := range wrap(text, width) {
 			add(style(l))

@@ -33,7 +33,7 @@ func TestPreviewShowsEveryMetadataField(t *testing.T) {
 	}
 	h.mustShow("children   not loaded (open to load)")
 	// The metadata file was read once for the repository.
-	if n := h.m.store.(interface{ Calls(string) int }).Calls("meta acme/data"); n != 1 {
+	if n := h.m.c.src.(interface{ Calls(string) int }).Calls("meta acme/data"); n != 1 {
 		t.Fatalf("metadata read %d times", n)
 	}
 }
@@ -54,7 +54,7 @@ func TestPreviewMissingAndCorruptMetadata(t *testing.T) {
 		h.settle()
 		// The files still list.
 		h.mustShow("README.md", "raw/", "zeta.txt", c.want)
-		if st := h.m.meta[acme]; !errors.Is(st.err, c.err) {
+		if st := h.m.cache.meta[acme]; !errors.Is(st.err, c.err) {
 			t.Fatalf("cached metadata error %v", st.err)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/coopterm/coop/backend"
@@ -25,7 +24,7 @@ type screenModel struct {
 
 func (s screenModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := s.Model.Update(msg)
-	text := ansi.Strip(s.Model.View().Content)
+	text := plainScreen(s.Model.View().Content)
 	s.screen.Store(&text)
 	return s, cmd
 }
@@ -110,7 +109,7 @@ func readAll(r interface{ Read([]byte) (int, error) }) string {
 }
 
 func (m *Model) selectionPath() string {
-	if e, _ := m.tree.selected(); e != nil {
+	if e := m.tree.selected(); e != nil {
 		return e.path
 	}
 	return ""

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/coopterm/coop/backend"
@@ -33,16 +34,20 @@ const maxOptions = 8
 // in commands only; each reply carries the request id and the input it
 // was made for, so a reply to an older input is dropped.
 type prompt struct {
-	kind    promptKind
-	repo    backend.RepoRef
-	folder  string   // upload: the repository folder to upload into
-	targets []target // download: the entries to download
-	input   string
-	req     uint64
-	busy    bool     // the path is being checked
-	options []string // completion candidates of the last tab
-	more    int      // candidates not listed
-	note    string   // why the path was refused, or "no match"
+	c        *Common
+	x        *transfers
+	kind     promptKind
+	repo     backend.RepoRef
+	folder   string   // upload: the repository folder to upload into
+	targets  []target // download: the entries to download
+	done     func()   // download: called once the jobs are submitted
+	input    textinput.Model
+	raw      string // a completed path the input cannot hold as it is
+	req      uint64
+	checking bool     // the path is being checked
+	options  []string // completion candidates of the last tab
+	more     int      // candidates not listed
+	note     string   // why the path was refused, or "no match"
 }
 
 // completeMsg lists the names that complete a prompt's input.
@@ -62,17 +67,46 @@ type pathMsg struct {
 	err error
 }
 
-func (m *Model) openUpload(folder string) tea.Cmd {
-	m.prompt = &prompt{kind: promptUpload, repo: m.tree.repo, folder: folder}
-	return nil
+// newUploadPrompt asks for a local file or folder to upload into folder.
+func newUploadPrompt(c *Common, x *transfers, repo backend.RepoRef, folder string) *prompt {
+	p := &prompt{c: c, x: x, kind: promptUpload, repo: repo, folder: folder, input: newInput(c, "> ")}
+	p.input.Focus()
+	return p
 }
 
-func (m *Model) openDownload(ts []target) tea.Cmd {
-	m.prompt = &prompt{kind: promptDownload, repo: m.tree.repo, targets: ts}
-	if m.cwd != "" {
-		m.prompt.input = m.cwd + string(filepath.Separator)
+// newDownloadPrompt asks for a local folder to download ts into, starting
+// at the working folder; done runs once the jobs are queued.
+func newDownloadPrompt(c *Common, x *transfers, repo backend.RepoRef, ts []target, done func()) *prompt {
+	p := &prompt{c: c, x: x, kind: promptDownload, repo: repo, targets: ts, done: done, input: newInput(c, "> ")}
+	if x.cwd != "" {
+		p.setValue(x.cwd + string(filepath.Separator))
 	}
-	return nil
+	p.input.Focus()
+	return p
+}
+
+func (p *prompt) layer() layer { return layerDialog }
+
+// loading reports whether the path is being checked.
+func (p *prompt) loading() bool { return p.checking }
+
+// value is the path typed: the completed path itself when the input could
+// not hold it as it is (a name with a control character).
+func (p *prompt) value() string {
+	if p.raw != "" && p.input.Value() == sanitizeInput(p.raw) {
+		return p.raw
+	}
+	return p.input.Value()
+}
+
+// setValue puts path in the input, with the cursor at its end.
+func (p *prompt) setValue(path string) {
+	p.raw = ""
+	if clean := sanitizeInput(path); clean != path {
+		p.raw, path = path, clean
+	}
+	p.input.SetValue(path)
+	p.input.CursorEnd()
 }
 
 // expandHome replaces a leading ~ with the home folder.
@@ -89,37 +123,54 @@ func expandHome(p, home string) string {
 	return p
 }
 
-// onPromptKey edits the prompt's input.
-func (m *Model) onPromptKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := &m.c.Keys
-	p := m.prompt
+// Update handles the keys, pasted text, completions and the checked path.
+func (p *prompt) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return p.onKey(msg)
+	case tea.PasteMsg:
+		if !p.checking {
+			pasteInto(&p.input, msg.Content)
+			p.changed()
+		}
+	case completeMsg:
+		p.onComplete(msg)
+	case pathMsg:
+		return p.onPath(msg)
+	}
+	return nil
+}
+
+func (p *prompt) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &p.c.Keys
+	dirsOnly := p.kind == promptDownload
 	switch {
 	case key.Matches(msg, k.Cancel):
-		m.prompt = nil
-	case p.busy:
+		p.c.shell.close(p)
+	case p.checking:
 		// The path is being checked: keys typed meanwhile are not
 		// added to a path that is about to be used.
 	case key.Matches(msg, k.Submit):
-		if strings.TrimSpace(p.input) == "" || p.busy {
+		if strings.TrimSpace(p.value()) == "" {
 			return nil
 		}
-		p.req, p.busy, p.note = m.c.nextID(), true, ""
-		return tea.Batch(m.spin(), checkPath(p.req, p.input, m.home, p.kind == promptDownload))
+		p.req, p.checking, p.note = p.c.nextID(), true, ""
+		return tea.Batch(p.c.spin(), checkPath(p.req, p.value(), p.x.home, dirsOnly))
 	case key.Matches(msg, k.Complete):
-		p.req = m.c.nextID()
-		return completePath(p.req, p.input, m.home, p.kind == promptDownload)
-	case msg.Code == tea.KeyBackspace && msg.Mod == 0:
-		p.input = dropLastRune(p.input)
+		p.req = p.c.nextID()
+		return completePath(p.req, p.value(), p.x.home, dirsOnly)
+	case key.Matches(msg, k.DeleteWordBack):
+		// In a path a word is a folder: drop the last one before the
+		// cursor, and its separator.
+		v := []rune(p.input.Value())
+		at := p.input.Position()
+		t := strings.TrimRight(string(v[:at]), string(filepath.Separator))
+		keep := t[:strings.LastIndexByte(t, filepath.Separator)+1]
+		p.setValue(keep + string(v[at:]))
+		p.input.SetCursor(len([]rune(keep)))
 		p.changed()
-	case msg.String() == "ctrl+u":
-		p.input = ""
-		p.changed()
-	case msg.String() == "ctrl+w":
-		t := strings.TrimRight(p.input, string(filepath.Separator))
-		p.input = t[:strings.LastIndexByte(t, filepath.Separator)+1]
-		p.changed()
-	case msg.Text != "" && msg.Mod&^tea.ModShift == 0:
-		p.input += sanitizeInput(msg.Text)
+	case editKey(&p.input, msg):
+		p.raw = ""
 		p.changed()
 	}
 	return nil
@@ -174,9 +225,8 @@ func completePath(req uint64, input, home string, dirsOnly bool) tea.Cmd {
 	}
 }
 
-func (m *Model) onComplete(msg completeMsg) {
-	p := m.prompt
-	if p == nil || p.req != msg.req || p.input != msg.input {
+func (p *prompt) onComplete(msg completeMsg) {
+	if p.req != msg.req || p.value() != msg.input {
 		return // stale: the input changed since
 	}
 	p.changed()
@@ -186,9 +236,9 @@ func (m *Model) onComplete(msg completeMsg) {
 	case len(msg.names) == 0:
 		p.note = "no match"
 	case len(msg.names) == 1:
-		p.input = msg.prefix + msg.names[0]
+		p.setValue(msg.prefix + msg.names[0])
 	default:
-		p.input = msg.prefix + commonPrefix(msg.names)
+		p.setValue(msg.prefix + commonPrefix(msg.names))
 		p.options = msg.names[:min(len(msg.names), maxOptions)]
 		p.more = len(msg.names) - len(p.options)
 	}
@@ -240,12 +290,11 @@ func localError(err error) string {
 }
 
 // onPath submits the prompt's jobs once its path is checked.
-func (m *Model) onPath(msg pathMsg) tea.Cmd {
-	p := m.prompt
-	if p == nil || p.req != msg.req {
+func (p *prompt) onPath(msg pathMsg) tea.Cmd {
+	if p.req != msg.req {
 		return nil
 	}
-	p.busy = false
+	p.checking = false
 	if msg.err != nil {
 		p.note = safe.Text(localError(msg.err))
 		return nil
@@ -274,7 +323,7 @@ func (m *Model) onPath(msg pathMsg) tea.Cmd {
 	}
 	var errs []error
 	for _, s := range specs {
-		if err := m.xfer.submit(s); err != nil {
+		if err := p.x.submit(s); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -282,26 +331,26 @@ func (m *Model) onPath(msg pathMsg) tea.Cmd {
 		p.note = safe.Text(errors.Join(errs...).Error())
 		return nil
 	}
-	m.prompt = nil
-	if p.kind == promptDownload && m.tree != nil && m.tree.repo == p.repo {
-		m.tree.marks = nil
+	p.c.shell.close(p)
+	if p.done != nil {
+		p.done()
 	}
 	verb := "uploading " + safe.Text(msg.abs)
 	if p.kind == promptDownload {
 		verb = "downloading " + plural(len(specs), "entry", "entries") + " to " + safe.Text(msg.abs)
 	}
-	m.note = verb + " (" + m.keyName(m.c.Keys.Transfers) + " shows transfers)"
+	p.c.shell.say(verb + " (" + keyName(p.c.Keys.Transfers) + " shows transfers)")
 	if len(errs) > 0 {
-		return m.showError("Some transfers could not start", errors.Join(errs...))
+		p.c.shell.fail("Some transfers could not start", errors.Join(errs...))
 	}
 	return nil
 }
 
-// promptBox draws the path prompt.
-func (m *Model) promptBox() string {
-	s := &m.c.Styles
-	p := m.prompt
-	w := min(m.c.Width-6, 80)
+// View draws the prompt: what it is for, the input, the completion
+// candidates, and why a path was refused.
+func (p *prompt) View(width, height int) string {
+	s := &p.c.Styles
+	w := boxWidth(width, 80)
 	var title, ask string
 	switch p.kind {
 	case promptUpload:
@@ -317,12 +366,7 @@ func (m *Model) promptBox() string {
 		}
 		title, ask = "Download "+what, "Into the local folder (created if missing):"
 	}
-	lines := []string{s.Accent.Render(fit(title, w)), "", s.Row.Render(fit(ask, w))}
-	in := safe.Text(p.input) + "█"
-	if iw := w - 2; len([]rune(in)) > iw {
-		in = "…" + string([]rune(in)[len([]rune(in))-iw+1:])
-	}
-	lines = append(lines, s.Accent.Render("> ")+s.Row.Render(fit(in, w-2)))
+	lines := []string{s.Accent.Render(fit(title, w)), "", s.Row.Render(fit(ask, w)), viewInput(p.input, s, w, true)}
 	for _, o := range p.options {
 		lines = append(lines, s.Muted.Render(fit("  "+safe.Text(o), w)))
 	}
@@ -330,13 +374,19 @@ func (m *Model) promptBox() string {
 		lines = append(lines, s.Muted.Render(fit(fmt.Sprintf("  … and %d more", p.more), w)))
 	}
 	switch {
-	case p.busy:
-		lines = append(lines, s.Accent.Render(m.spinner.View()+" checking…"))
+	case p.checking:
+		lines = append(lines, s.Accent.Render(p.c.spinner.View()+" checking…"))
 	case p.note != "":
 		for _, l := range wrap(p.note, w) {
 			lines = append(lines, s.Error.Render(l))
 		}
 	}
-	lines = append(lines, "", m.help.ShortHelpView(m.c.Keys.PromptHelp()), s.Muted.Render("~ is your home folder"))
-	return s.HelpBox.Render(strings.Join(lines, "\n"))
+	lines = append(lines, "", p.c.shortHelp(p.c.Keys.PromptHelp()), s.Muted.Render("~ is your home folder"))
+	return centre(s.HelpBox.Render(strings.Join(lines, "\n")), width, height)
 }
+
+// ShortHelp is the prompt's keys that cannot be typed.
+func (p *prompt) ShortHelp() []key.Binding { return p.c.Keys.PromptHelp()[1:] }
+
+// FullHelp is the prompt's keys.
+func (p *prompt) FullHelp() [][]key.Binding { return [][]key.Binding{p.c.Keys.PromptHelp()} }

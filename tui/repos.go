@@ -1,18 +1,20 @@
 package tui
 
 import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/internal/safe"
 )
 
-// reposView lists one account's repositories, newest first.
-type reposView struct {
+// reposPage lists one account's repositories, newest first.
+type reposPage struct {
+	listPane
 	account string
 	list    *pagedList[backend.Repository]
-	nav     nav
-	filter  filterState
 }
 
 // repoPageMsg is one page of an account's repositories.
@@ -23,60 +25,152 @@ type repoPageMsg struct {
 	err     error
 }
 
+func newReposPage(c *Common) *reposPage { return &reposPage{listPane: newPane(c)} }
+
 // repoName is what the filter matches for a repository: title and id.
 func repoName(r *backend.Repository) string { return r.Title + "\x00" + r.ID }
 
+func repoID(r *backend.Repository) string { return r.ID }
+
+func (v *reposPage) pane() *listPane { return &v.listPane }
+func (v *reposPage) moved()          {}
+
 // count is the number of rows shown (matches while filtering).
-func (v *reposView) count() int { return v.list.count(&v.filter) }
+func (v *reposPage) count() int { return v.list.count(&v.filter) }
 
 // at returns the repository on row i.
-func (v *reposView) at(i int) *backend.Repository { return v.list.at(&v.filter, i) }
+func (v *reposPage) at(i int) *backend.Repository { return v.list.at(&v.filter, i) }
 
 // source returns a snapshot maker and the list's version.
-func (v *reposView) source() (func() filterSource, uint64) { return v.list.source(repoName) }
+func (v *reposPage) source() (func() filterSource, uint64) { return v.list.source(repoName) }
 
-// openAccount shows account's repositories, loading them unless they are
-// already loaded for this account.
-func (m *Model) openAccount(account string, force bool) tea.Cmd {
-	v := &m.repos
-	m.level = levelRepos
+func (v *reposPage) selection() selKey {
+	if c := v.nav.cursor; c < v.count() {
+		return selKey{ok: true, id: v.at(c).ID}
+	}
+	return selKey{}
+}
+
+func (v *reposPage) reselect(k selKey) {
+	h := v.c.bodyHeight()
+	if k.ok && v.list != nil {
+		if i := v.list.indexOf(&v.filter, repoID, k.id); i >= 0 {
+			v.nav.set(i, v.count(), h)
+			return
+		}
+	}
+	v.nav.clamp(v.count(), h)
+}
+
+// open shows account's repositories, loading them unless they are already
+// loaded for this account (or force is set).
+func (v *reposPage) open(account string, force bool) tea.Cmd {
 	if v.account == account && v.list != nil && !force {
 		return nil
 	}
 	v.filter.stop()
-	*v = reposView{account: account, list: &pagedList[backend.Repository]{}}
-	return m.fetchRepos()
+	v.input.Reset()
+	v.input.Blur()
+	v.account, v.list, v.nav = account, &pagedList[backend.Repository]{}, nav{}
+	return v.fetch()
 }
 
-func (m *Model) fetchRepos() tea.Cmd {
-	l := m.repos.list
-	l.req, l.loading, l.err = m.c.nextID(), true, nil
-	req, store, ctx, account := l.req, m.store, m.c.Ctx, m.repos.account
-	pr := backend.PageRequest{Limit: m.opts.PageSize, Cursor: l.next}
-	return tea.Batch(m.spin(), func() tea.Msg {
-		p, err := store.ListRepositories(ctx, account, pr)
+func (v *reposPage) fetch() tea.Cmd {
+	l := v.list
+	l.req, l.loading, l.err = v.c.nextID(), true, nil
+	req, src, ctx, account := l.req, v.c.src, v.c.Ctx, v.account
+	pr := backend.PageRequest{Limit: v.c.pageSize, Cursor: l.next}
+	return tea.Batch(v.c.spin(), func() tea.Msg {
+		p, err := src.ListRepositories(ctx, account, pr)
 		return repoPageMsg{req: req, account: account, page: p, err: err}
 	})
 }
 
-func (m *Model) onRepoPage(msg repoPageMsg) tea.Cmd {
-	l := m.repos.list
-	if l == nil || l.req != msg.req || m.repos.account != msg.account {
+func (v *reposPage) onPage(msg repoPageMsg) tea.Cmd {
+	l := v.list
+	if l == nil || l.req != msg.req || v.account != msg.account {
 		return nil // stale: another account, or refreshed
 	}
 	l.loading = false
 	if msg.err != nil {
 		l.err = msg.err
-		return m.showError("Could not list repositories of "+msg.account, msg.err)
+		v.c.shell.fail("Could not list repositories of "+msg.account, msg.err)
+		return nil
 	}
-	l.addPage(msg.page, m.c.nextID())
-	m.repos.nav.clamp(m.repos.count(), m.c.bodyHeight())
+	l.addPage(msg.page, v.c.nextID())
+	v.nav.clamp(v.count(), v.c.bodyHeight())
 	var cmds []tea.Cmd
 	if !l.done {
-		cmds = append(cmds, m.fetchRepos())
+		cmds = append(cmds, v.fetch())
 	}
-	cmds = append(cmds, m.refilter(&m.repos.filter, m.repos.source))
-	return tea.Batch(cmds...)
+	return tea.Batch(append(cmds, refilter(v))...)
+}
+
+// refresh reloads the account's repositories, keeping the filter's query.
+func (v *reposPage) refresh() tea.Cmd {
+	q := v.filter.query
+	cmd := v.open(v.account, true)
+	v.setQuery(q)
+	return cmd
+}
+
+// Update handles keys, pages of repositories, filter results and clicks.
+func (v *reposPage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return v.onKey(msg)
+	case tea.PasteMsg:
+		if v.filter.editing {
+			return pasteFilter(v, msg.Content)
+		}
+	case repoPageMsg:
+		return v.onPage(msg)
+	case filterResultMsg:
+		return filterResult(v, msg)
+	case tea.WindowSizeMsg:
+		v.nav.clamp(v.count(), v.c.bodyHeight())
+	case tea.MouseWheelMsg:
+		v.nav.scroll(wheelRows(msg), v.count(), v.c.bodyHeight())
+	case tea.MouseClickMsg:
+		clickRow(v, msg.Y)
+	}
+	return nil
+}
+
+func (v *reposPage) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	if v.filter.editing {
+		return filterKey(v, msg)
+	}
+	k := &v.c.Keys
+	switch {
+	case navKey(v, msg):
+	case key.Matches(msg, k.Mark, k.Upload, k.Download, k.Delete):
+		v.c.shell.say(openRepoFirst)
+	case key.Matches(msg, k.Filter):
+		startFilter(v)
+	case key.Matches(msg, k.Refresh):
+		return v.refresh()
+	case key.Matches(msg, k.Open):
+		if c := v.nav.cursor; c < v.count() {
+			return v.c.shell.openRepo(v.at(c).Ref(), "")
+		}
+	case key.Matches(msg, k.Collapse, k.Back):
+		if v.filter.query != "" {
+			return clearFilter(v)
+		}
+		return v.c.shell.back()
+	}
+	return nil
+}
+
+// View draws the repositories on screen.
+func (v *reposPage) View(width, height int) string {
+	if v.count() == 0 {
+		return strings.Join(emptyLines(v.c, v.list == nil || v.list.loading, v.list.failure(), "no repositories", width, height), "\n")
+	}
+	return strings.Join(listLines(v.nav, v.count(), height, width, func(i int, sel bool) string {
+		return v.row(v.at(i), sel, width)
+	}), "\n")
 }
 
 // repoLayout splits width into title, visibility, created and description.
@@ -87,9 +181,9 @@ func repoLayout(width int) (titleW, visW, dateW, descW int) {
 	return
 }
 
-// repoRow draws one repository: title, visibility, created, description.
-func (m *Model) repoRow(r *backend.Repository, selected bool, width int) string {
-	s := &m.c.Styles
+// row draws one repository: title, visibility, created, description.
+func (v *reposPage) row(r *backend.Repository, selected bool, width int) string {
+	s := &v.c.Styles
 	tw, vw, dw, ew := repoLayout(width)
 	title := r.Title
 	if title == "" {
@@ -107,9 +201,35 @@ func (m *Model) repoRow(r *backend.Repository, selected bool, width int) string 
 	return s.Row.Render(t) + " " + visStyle.Render(vis) + " " + s.Muted.Render(d) + " " + s.Row.Render(desc)
 }
 
-// repoColumns is the column title line of the repositories list.
-func (m *Model) repoColumns(width int) string {
+// columns is the column title line of the repositories list.
+func (v *reposPage) columns(width int) string {
 	tw, vw, dw, ew := repoLayout(width)
-	return m.c.Styles.ColumnHeader.Render(fit("TITLE", tw) + " " + fit("VISIBILITY", vw) + " " +
+	return v.c.Styles.ColumnHeader.Render(fit("TITLE", tw) + " " + fit("VISIBILITY", vw) + " " +
 		fit("CREATED", dw) + " " + fit("DESCRIPTION", ew))
 }
+
+func (v *reposPage) crumb() string { return safe.Text(v.account) }
+
+func (v *reposPage) heading(width int) string { return crumbHeading(&v.c.Styles, v.crumb(), width) }
+
+func (v *reposPage) status(width int) string {
+	if v.showsFilter() {
+		return v.filterStatus(width)
+	}
+	return v.c.Styles.Status.Render(v.list.loadedText("repository", "repositories"))
+}
+
+func (v *reposPage) busy() bool { return v.list.busy() || v.filter.running }
+
+func (v *reposPage) typing() bool { return v.filter.editing }
+
+// ShortHelp is the footer: the filter's keys while it is typed.
+func (v *reposPage) ShortHelp() []key.Binding {
+	if v.filter.editing {
+		return filterHelp(v.c)
+	}
+	return v.c.Keys.ShortHelp()
+}
+
+// FullHelp is every key of the browser.
+func (v *reposPage) FullHelp() [][]key.Binding { return v.c.Keys.FullHelp() }

@@ -60,7 +60,8 @@ type conflictKey struct {
 }
 
 // transfers is the browser's view of the queue: the jobs as last
-// reported, the transfers panel, and folders waiting to be reloaded.
+// reported, the questions answered, and the folders waiting to be
+// reloaded. The root keeps it; the panel and the dialogs read it.
 type transfers struct {
 	q       Transfers
 	sub     Updates
@@ -73,8 +74,8 @@ type transfers struct {
 	stale      map[backend.RepoRef]map[string]struct{} // folders to reload
 	staleSince time.Time
 
-	panel bool // the transfers panel is shown
-	nav   nav
+	home string // the user's home folder, for ~ in paths
+	cwd  string // the working folder, where downloads go by default
 }
 
 func newTransfers(q Transfers) *transfers {
@@ -98,35 +99,6 @@ func waitTransfers(ctx context.Context, sub Updates) tea.Cmd {
 		}
 		return transferMsg{u}
 	}
-}
-
-// onTransfer merges an Update, reloads the folders it changed once their
-// jobs finish, and waits for the next Update.
-func (m *Model) onTransfer(msg transferMsg) tea.Cmd {
-	x := m.xfer
-	if x == nil {
-		return nil
-	}
-	u := msg.u
-	x.totals = u.Totals
-	finished := x.merge(u.Jobs)
-	for _, a := range u.Affected {
-		set := x.stale[a.Repo]
-		if set == nil {
-			set = map[string]struct{}{}
-			x.stale[a.Repo] = set
-		}
-		if len(x.stale) == 1 && len(set) == 0 {
-			x.staleSince = time.Now()
-		}
-		set[a.Folder] = struct{}{}
-	}
-	x.nav.clamp(len(x.jobs), m.panelRows())
-	cmds := []tea.Cmd{waitTransfers(m.c.Ctx, x.sub)}
-	if len(x.stale) > 0 && (finished || u.Totals.Idle || time.Since(x.staleSince) >= reloadEvery) {
-		cmds = append(cmds, m.reloadStale())
-	}
-	return tea.Batch(cmds...)
 }
 
 // merge puts fresh job snapshots in place and reports whether any job
@@ -218,42 +190,41 @@ func (x *transfers) question() (transfer.Job, bool) {
 	return best, found
 }
 
-// decide answers the question about j's conflict.
-func (m *Model) decide(j transfer.Job, d transfer.Decision) tea.Cmd {
-	x := m.xfer
-	x.asked[conflictKey{j.ID, j.Attempt, j.Conflict}] = true
-	if err := x.q.Decide(j.ID, d); err != nil {
-		return m.showError("Could not answer", err)
+// note records an Update: the jobs and totals it reports, and the
+// folders it changed. It reports whether the folders changed so far
+// should be reloaded now: a job finished, the queue is idle, or a long
+// job has been changing them for reloadEvery.
+func (x *transfers) note(u transfer.Update) (reload bool) {
+	x.totals = u.Totals
+	finished := x.merge(u.Jobs)
+	for _, a := range u.Affected {
+		set := x.stale[a.Repo]
+		if set == nil {
+			set = map[string]struct{}{}
+			x.stale[a.Repo] = set
+		}
+		if len(x.stale) == 1 && len(set) == 0 {
+			x.staleSince = time.Now()
+		}
+		set[a.Folder] = struct{}{}
 	}
-	return nil
+	return len(x.stale) > 0 && (finished || u.Totals.Idle || time.Since(x.staleSince) >= reloadEvery)
 }
 
-// reloadStale reloads the folders changed since the last reload, and no
-// others: each changed folder on screen is listed again (the open folders
-// below it keep their listings), the rest lose their cached listings, and
-// the metadata is read once per repository.
-func (m *Model) reloadStale() tea.Cmd {
-	x := m.xfer
-	var cmds []tea.Cmd
+// takeStale returns the folders changed since the last reload, by
+// repository, parents first, and forgets them.
+func (x *transfers) takeStale() map[backend.RepoRef][]string {
+	out := make(map[backend.RepoRef][]string, len(x.stale))
 	for repo, set := range x.stale {
-		for f := range set {
-			delete(m.cache, cacheKey{repo, f})
-		}
-		delete(m.meta, repo)
-		if m.tree == nil || m.tree.repo != repo {
-			continue
-		}
-		for _, f := range slices.Sorted(maps.Keys(set)) { // parents first
-			cmds = append(cmds, m.reloadFolder(f))
-		}
-		cmds = append(cmds, m.loadMetadata(repo, true))
+		out[repo] = slices.Sorted(maps.Keys(set))
 	}
 	clear(x.stale)
-	return tea.Batch(cmds...)
+	return out
 }
 
-// within reports whether path p is folder or lies below it ("" holds
-// everything).
-func within(p, folder string) bool {
-	return folder == "" || p == folder || (len(p) > len(folder) && p[len(folder)] == '/' && p[:len(folder)] == folder)
+// answer records that the question about j's conflict was answered and
+// tells the queue d.
+func (x *transfers) answer(j transfer.Job, d transfer.Decision) error {
+	x.asked[conflictKey{j.ID, j.Attempt, j.Conflict}] = true
+	return x.q.Decide(j.ID, d)
 }

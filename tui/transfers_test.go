@@ -94,7 +94,7 @@ func TestDeleteFolderNeedsSecondConfirmation(t *testing.T) {
 	h.press("down", "d") // raw/: raw/a.csv, raw/b.csv, raw/deep/c.bin
 	h.mustShow("Delete 1 folder from acme/data?", "raw/", "counting the objects")
 	h.press("y") // no answer before the count is in
-	if h.m.del == nil || h.m.del.second {
+	if d := h.deleting(); d == nil || d.second {
 		t.Fatal("y was taken before the count finished")
 	}
 	h.settle()
@@ -116,7 +116,7 @@ func TestDeleteFolderNeedsSecondConfirmation(t *testing.T) {
 	h.mustNotShow("that is not raw")
 	h.press("enter")
 	wantSpecs(t, f, "delete-tree acme/data raw  0")
-	if h.m.del != nil {
+	if h.deleting() != nil {
 		t.Fatal("the dialog stayed open")
 	}
 }
@@ -504,7 +504,7 @@ func TestUploadPromptCompletesAndSubmits(t *testing.T) {
 	writeTestFile(t, filepath.Join(dir, "photos", "ridge.png"), "png")
 	writeTestFile(t, filepath.Join(dir, "photos-old", "x"), "x")
 	writeTestFile(t, filepath.Join(dir, "notes.md"), "notes")
-	h.m.home = dir
+	h.m.xfer.home = dir
 
 	h.press("down", "enter") // expand raw/: uploads go into it
 	h.settle()
@@ -513,8 +513,8 @@ func TestUploadPromptCompletesAndSubmits(t *testing.T) {
 	h.typeText("~/ph")
 	h.press("tab")
 	h.settle()
-	if h.m.prompt.input != "~/photos" {
-		t.Fatalf("input %q after tab", h.m.prompt.input)
+	if h.prompt().value() != "~/photos" {
+		t.Fatalf("input %q after tab", h.prompt().value())
 	}
 	h.mustShow("photos/", "photos-old/")
 	h.typeText("/")
@@ -544,8 +544,8 @@ func TestUploadPromptCompletesAndSubmits(t *testing.T) {
 	h.settle()
 	h.mustShow("no match")
 	h.press("esc")
-	if len(f.specs()) != 2 || h.m.prompt != nil {
-		t.Fatalf("specs %v, prompt %v", f.specs(), h.m.prompt)
+	if len(f.specs()) != 2 || h.prompt() != nil {
+		t.Fatalf("specs %v, prompt %v", f.specs(), h.prompt())
 	}
 }
 
@@ -556,8 +556,8 @@ func TestDownloadPromptAsksForAFolder(t *testing.T) {
 	h.send(spaceKey) // raw/
 	h.press("D")
 	h.mustShow("Download 2 entries", "Into the local folder")
-	if !strings.HasPrefix(h.m.prompt.input, h.m.cwd) {
-		t.Fatalf("the prompt does not start at the working folder: %q", h.m.prompt.input)
+	if !strings.HasPrefix(h.prompt().value(), h.m.xfer.cwd) {
+		t.Fatalf("the prompt does not start at the working folder: %q", h.prompt().value())
 	}
 	h.press("ctrl+u")
 	h.typeText(dest)

@@ -1,265 +1,145 @@
 package tui
 
 import (
-	"context"
-	"errors"
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
-	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/humanize"
+	"github.com/coopterm/coop/internal/safe"
 )
 
-// treeView is one repository shown as a tree of folders that expand in
-// place. Its context ends when the user leaves the repository, which
-// cancels the requests still under way.
-type treeView struct {
-	repo    backend.RepoRef
-	ctx     context.Context
-	cancel  context.CancelFunc
-	t       *tree
-	nav     nav
-	filter  filterState
-	pending map[string]bool // folders to expand when their rows appear
-	restore string          // path to select when its row appears
-	marks   map[string]mark // entries marked for a delete or download, by path
+// listWidth is the width of the list; the preview takes the rest.
+func (v *treePage) listWidth() int {
+	if v.c.previewHidden || v.c.Width < 70 {
+		return v.c.Width
+	}
+	return v.c.Width * 55 / 100
 }
 
-// count is the number of rows shown (matches while filtering).
-func (v *treeView) count() int {
+// View draws the rows on screen and, beside them, the preview of the
+// selected entry.
+func (v *treePage) View(width, height int) string {
+	lw := v.listWidth()
+	var lines []string
+	if v.count() == 0 {
+		root := v.t.lists[0].l
+		lines = emptyLines(v.c, root.loading, root.err, "empty", width, height)
+		for i := range lines {
+			lines[i] = fit(ansi.Truncate(lines[i], lw, ""), lw) // cut the padding, not the note
+		}
+	} else {
+		lines = listLines(v.nav, v.count(), height, lw, func(i int, sel bool) string { return v.row(i, sel, lw) })
+	}
+	if lw < width {
+		pw := width - lw - 3
+		prev := v.previewLines(pw, height)
+		sep := v.c.Styles.Separator.Render(" │ ")
+		for i := range lines {
+			p := ""
+			if i < len(prev) {
+				p = prev[i]
+			}
+			lines[i] += sep + p
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// row draws one row of the tree, or one match while filtering.
+func (v *treePage) row(i int, selected bool, width int) string {
+	s := &v.c.Styles
+	var (
+		e     *entry
+		depth int
+		open  bool
+		label string
+	)
 	if v.filter.filtered() {
-		return len(v.filter.idx)
+		snap := v.filter.src.(*treeSnap)
+		r := snap.rows[v.filter.idx[i]]
+		e = &snap.ents[r.list][r.idx]
+		label = safe.Text(e.path) // matches show where they are
+	} else {
+		r := v.t.rows[i]
+		e, depth, open = v.t.entry(ref{r.list, r.idx}), int(r.depth), r.open
+		label = safe.Text(e.name())
 	}
-	return len(v.t.rows)
-}
-
-// selected returns the entry under the cursor and its depth, or nil.
-func (v *treeView) selected() (*entry, int) {
-	n := v.count()
-	if n == 0 || v.nav.cursor >= n {
-		return nil, 0
+	if _, ok := v.marks[e.path]; ok {
+		label = "✓ " + label
 	}
-	if v.filter.filtered() {
-		s := v.filter.src.(*treeSnap)
-		r := s.rows[v.filter.idx[v.nav.cursor]]
-		return &s.ents[r.list][r.idx], int(r.depth)
-	}
-	return v.t.rowEntry(v.nav.cursor), int(v.t.rows[v.nav.cursor].depth)
-}
-
-// source returns a snapshot maker and the tree's version.
-func (v *treeView) source() (func() filterSource, uint64) {
-	return func() filterSource { return v.t.snapshot() }, v.t.ver
-}
-
-// openTree shows repo as a tree, reusing cached listings, and selects
-// startPath (expanding the folders above it) once it has loaded.
-func (m *Model) openTree(repo backend.RepoRef, startPath string) tea.Cmd {
-	m.closeTree()
-	ctx, cancel := context.WithCancel(m.c.Ctx)
-	v := &treeView{repo: repo, ctx: ctx, cancel: cancel, pending: map[string]bool{}}
-	m.tree, m.level = v, levelTree
-	root, cmd := m.ensureListing(repo, "")
-	v.t = newTree(root)
-	if startPath = strings.Trim(startPath, "/"); startPath != "" {
-		parts := strings.Split(startPath, "/")
-		for i := range parts {
-			v.pending[strings.Join(parts[:i+1], "/")] = true
+	marker := "  "
+	info := ""
+	if e.dir {
+		marker = "▸ "
+		if open {
+			marker = "▾ "
 		}
-		v.restore = startPath
-	}
-	return tea.Batch(cmd, m.loadMetadata(repo, false), m.afterInsert(0, len(v.t.rows)))
-}
-
-// closeTree leaves the repository: its requests are cancelled, and its
-// unfinished listings stay cached to resume from their next page.
-func (m *Model) closeTree() {
-	v := m.tree
-	if v == nil {
-		return
-	}
-	v.cancel()
-	v.filter.stop()
-	for k, l := range m.cache {
-		if k.repo == v.repo && l.loading {
-			l.loading, l.req = false, 0
+		label += "/"
+		if l := v.cache.lists[cacheKey{v.repo, e.path}]; open && l != nil && l.loading {
+			info = v.c.spinner.View() + " " + humanize.Count(int64(len(l.entries)))
+		} else if open && l != nil && l.err != nil {
+			info = "error"
 		}
+	} else {
+		info = humanize.Bytes(e.size)
 	}
-	m.tree = nil
+	indent := min(depth*2, width/2)
+	infoW := 12
+	nameW := max(1, width-indent-2-infoW-1)
+	pad, name, info := strings.Repeat(" ", indent), fit(label, nameW), alignRight(info, infoW)
+	if selected {
+		return s.Selected.Render(pad + marker + name + " " + info)
+	}
+	nameStyle := s.Row
+	if e.dir {
+		nameStyle = s.Directory
+	}
+	return pad + s.Muted.Render(marker) + nameStyle.Render(name) + " " + s.Muted.Render(info)
 }
 
-// ensureListing returns the cached listing of folder, creating it, and a
-// command that loads its next page if it is neither complete nor loading.
-func (m *Model) ensureListing(repo backend.RepoRef, folder string) (*listing, tea.Cmd) {
-	k := cacheKey{repo, folder}
-	l := m.cache[k]
-	if l == nil {
-		l = &listing{folder: folder}
-		m.cache[k] = l
-	}
-	if l.done || l.loading {
-		return l, nil
-	}
-	return l, tea.Batch(m.spin(), fetchPage(m.c, m.tree.ctx, m.store, repo, l, m.opts.PageSize))
+// columns is the column title line over the list.
+func (v *treePage) columns(width int) string {
+	return fit(v.c.Styles.ColumnHeader.Render(fit("NAME", v.listWidth())), width)
 }
 
-// onListPage adds a page to its listing, asks for the next one at once,
-// and shows the new rows if the folder is open.
-func (m *Model) onListPage(msg listPageMsg) tea.Cmd {
-	l := m.cache[cacheKey{msg.repo, msg.folder}]
-	if l == nil || l.req != msg.req || m.tree == nil || m.tree.repo != msg.repo {
-		return nil // stale: refreshed, invalidated or left
+// crumb is account / repository / selected path.
+func (v *treePage) crumb() string {
+	s := safe.Text(v.repo.AccountID) + " / " + safe.Text(v.repo.RepositoryID)
+	if e := v.selected(); e != nil {
+		s += " / " + safe.Text(e.path)
 	}
-	if msg.err != nil {
-		l.loading, l.err = false, msg.err
-		if errors.Is(msg.err, context.Canceled) {
-			return nil
-		}
-		where := msg.repo.String()
-		if msg.folder != "" {
-			where += "/" + msg.folder
-		}
-		return m.showError("Could not list "+where, msg.err)
-	}
-	l.addPage(msg.page)
-	var cmds []tea.Cmd
-	if !l.done {
-		cmds = append(cmds, fetchPage(m.c, m.tree.ctx, m.store, msg.repo, l, m.opts.PageSize))
-	}
-	return tea.Batch(append(cmds, m.syncListing(msg.folder))...)
+	return s
 }
 
-// syncListing shows rows for new entries of folder if it is open.
-func (m *Model) syncListing(folder string) tea.Cmd {
-	v := m.tree
-	id, ok := v.t.byFolder[folder]
-	if !ok || !v.t.lists[id].open {
-		return nil
+func (v *treePage) heading(width int) string { return crumbHeading(&v.c.Styles, v.crumb(), width) }
+
+// status says how much has loaded and what is marked.
+func (v *treePage) status(width int) string {
+	if v.showsFilter() {
+		return v.filterStatus(width)
 	}
-	before := len(v.t.rows)
-	at, n := v.t.sync(id)
-	if n == 0 {
-		return nil
+	s := &v.c.Styles
+	root := v.t.lists[0].l
+	text := s.Status.Render(loadedText(len(root.entries), root.done, "entry", "entries") + " at top level · " +
+		plural(len(v.t.rows), "row", "rows") + " shown")
+	if mk := v.markText(); mk != "" {
+		text += s.Muted.Render(" · ") + s.Accent.Render(mk)
 	}
-	if !v.filter.filtered() {
-		v.nav.shift(at, n, before)
-	}
-	return tea.Batch(m.afterInsert(at, n), m.refilter(&v.filter, v.source))
+	return text
 }
 
-// afterInsert expands pending folders and selects the restore path among
-// n rows newly inserted at index at.
-func (m *Model) afterInsert(at, n int) tea.Cmd {
-	v := m.tree
-	if n == 0 || (len(v.pending) == 0 && v.restore == "") {
-		return nil
+// busy reports whether a listing, the metadata or the filter is loading.
+func (v *treePage) busy() bool {
+	if st := v.cache.meta[v.repo]; v.filter.running || (st != nil && st.loading) {
+		return true
 	}
-	var open []int
-	for i := at; i < at+n; i++ {
-		e := v.t.rowEntry(i)
-		if e.path == v.restore && !v.filter.filtered() {
-			v.nav.center(i, len(v.t.rows), m.c.bodyHeight())
-			v.restore = ""
-		}
-		if e.dir && v.pending[e.path] && !v.t.rows[i].open {
-			open = append(open, i)
+	for _, tl := range v.t.lists {
+		if tl.l.loading {
+			return true
 		}
 	}
-	var cmds []tea.Cmd
-	for k := len(open) - 1; k >= 0; k-- { // last first: earlier rows keep their index
-		delete(v.pending, v.t.rowEntry(open[k]).path)
-		cmds = append(cmds, m.expandRow(open[k]))
-	}
-	return tea.Batch(cmds...)
+	return false
 }
 
-// expandRow opens the folder on row i, fetching its first page unless it
-// is cached.
-func (m *Model) expandRow(i int) tea.Cmd {
-	v := m.tree
-	e := v.t.rowEntry(i)
-	if !e.dir || v.t.rows[i].open {
-		return nil
-	}
-	l, cmd := m.ensureListing(v.repo, e.path)
-	before := len(v.t.rows)
-	_, at, n := v.t.expand(i, l)
-	v.nav.shift(at, n, before)
-	return tea.Batch(cmd, m.afterInsert(at, n), m.refilter(&v.filter, v.source))
-}
-
-// collapseRow closes the folder on row i.
-func (m *Model) collapseRow(i int) tea.Cmd {
-	v := m.tree
-	before := len(v.t.rows)
-	at, n := v.t.collapse(i)
-	v.nav.shift(at, -n, before)
-	v.nav.clamp(len(v.t.rows), m.c.bodyHeight())
-	return m.refilter(&v.filter, v.source)
-}
-
-// parentRow returns the row of the folder holding row i, or -1.
-func (v *treeView) parentRow(i int) int {
-	d := v.t.rows[i].depth
-	for j := i - 1; j >= 0; j-- {
-		if v.t.rows[j].depth < d {
-			return j
-		}
-	}
-	return -1
-}
-
-// reloadFolder drops folder's cached listing and loads it again in place,
-// keeping the open folders below it open and the selection where it was.
-// Those folders are not listed again: they reopen from their cached
-// listings (a caller that knows they changed drops those first).
-func (m *Model) reloadFolder(folder string) tea.Cmd {
-	v := m.tree
-	delete(m.cache, cacheKey{v.repo, folder})
-	id, ok := v.t.byFolder[folder]
-	if !ok {
-		return nil
-	}
-	tl := &v.t.lists[id]
-	if !tl.open {
-		// Not on screen: the next expansion loads it afresh.
-		tl.l = &listing{folder: folder}
-		return nil
-	}
-	f := v.t.folderRow(id)
-	for _, p := range v.t.openFolders(f) {
-		v.pending[p] = true // reopened from their cached listings
-	}
-	if e, _ := v.selected(); e != nil && v.restore == "" && (folder == "" || strings.HasPrefix(e.path, folder+"/")) {
-		v.restore = e.path
-	}
-	l, cmd := m.ensureListing(v.repo, folder)
-	before := len(v.t.rows)
-	at, n := v.t.reset(id, l)
-	v.nav.shift(at, -n, before)
-	v.nav.clamp(len(v.t.rows), m.c.bodyHeight())
-	insAt, insN := v.t.sync(id)
-	return tea.Batch(cmd, m.afterInsert(insAt, insN), m.refilter(&v.filter, v.source))
-}
-
-// refreshTree reloads the whole repository: every cached listing and the
-// metadata of the repository are dropped.
-func (m *Model) refreshTree() tea.Cmd {
-	v := m.tree
-	for k := range m.cache {
-		if k.repo == v.repo && k.folder != "" {
-			delete(m.cache, k)
-		}
-	}
-	return tea.Batch(m.reloadFolder(""), m.loadMetadata(v.repo, true))
-}
-
-// onInvalidate handles an InvalidateMsg from a write.
-func (m *Model) onInvalidate(msg InvalidateMsg) tea.Cmd {
-	delete(m.cache, cacheKey{msg.Repo, msg.Folder})
-	delete(m.meta, msg.Repo)
-	if m.tree == nil || m.tree.repo != msg.Repo {
-		return nil
-	}
-	return tea.Batch(m.reloadFolder(msg.Folder), m.loadMetadata(msg.Repo, true))
-}
+func (v *treePage) typing() bool { return v.filter.editing }

@@ -2,11 +2,38 @@
 // repositories, and a repository as a tree of folders that load lazily,
 // page by page, with a preview of each object's metadata.
 //
+// # Structure
+//
 // The root Model is the only tea.Model and the only producer of a
-// tea.View. Every store call runs in a tea.Cmd that returns a typed
-// message carrying a request id; results for anything the user has since
-// left or refreshed are dropped. Each Model owns its context, styles,
-// keys, size and caches, so one process can serve many SSH sessions.
+// tea.View. It routes messages, keeps the overlay stack and lays the
+// screen out: a header, the column titles, the body, a status line and a
+// footer of keys. Everything else is a component (component.go) with its
+// own Update, View(width, height) and key help:
+//
+//   - pages, one per level: accountsPage, reposPage, treePage. The root
+//     keeps one of each and shows the current one; the tree page is made
+//     anew for each repository opened.
+//   - overlays, on a stack ordered by layer: the transfers panel, the
+//     overwrite question, the path prompt and the delete confirmation,
+//     the help, the quit question and errors. The top overlay takes the
+//     keys and is drawn over the body.
+//
+// Components share a Common (context, styles, keys, size, the Source)
+// and ask the root for overlays and levels through its shell interface;
+// they never reach for the root itself.
+//
+// To add a screen, write a page: a type with Update, View(width, height),
+// ShortHelp, FullHelp and the page methods (heading, columns, status,
+// crumb, busy, typing), a level for it, and a way in from another page
+// (a shell method, as openAccount is). To add an overlay, write an
+// overlay (the same methods and a layer), open it with c.shell.open and
+// have it close itself with c.shell.close; route the messages its
+// commands return in Model.Update.
+//
+// Every store call runs in a tea.Cmd that returns a typed message carrying
+// a request id; results for anything the user has since left or refreshed
+// are dropped. Each Model owns its context, styles, keys, size and caches,
+// so one process can serve many SSH sessions.
 package tui
 
 import (
@@ -22,6 +49,19 @@ import (
 	"github.com/coopterm/coop/keymap"
 	"github.com/coopterm/coop/themes"
 )
+
+// Source is what the browser reads from a store: the lists it shows, a
+// repository's metadata for the preview, and where the store is. A delete
+// counts the objects of a folder through backend.Walk, which uses the
+// store's one-listing walk when it has one. Every backend.Store is a
+// Source.
+type Source interface {
+	backend.ObjectLister
+	ListAccounts(ctx context.Context, typ backend.AccountType, req backend.PageRequest) (backend.Page[backend.Account], error)
+	ListRepositories(ctx context.Context, accountID string, req backend.PageRequest) (backend.Page[backend.Repository], error)
+	ReadMetadata(ctx context.Context, repo backend.RepoRef) (backend.SourceMetadata, error)
+	Location() string
+}
 
 // Options configure one browser session.
 type Options struct {
@@ -47,83 +87,68 @@ type Options struct {
 	Transfers Transfers
 }
 
+// level is which page the browser shows.
+type level int
+
+const (
+	levelAccounts level = iota
+	levelRepos
+	levelTree
+)
+
 // Model is the browser's root model. Create it with New; it is meant to
 // be run by a tea.Program and is not safe for use from other goroutines.
 type Model struct {
 	c         *Common
-	store     backend.Store
 	cancel    context.CancelFunc
-	opts      Options
-	location  string
+	noColor   bool
 	autoTheme bool
+	location  string
+	initCmd   tea.Cmd
 
 	level    level
-	accounts accountsView
-	repos    reposView
-	tree     *treeView
-	cache    listCache
-	meta     map[backend.RepoRef]*metaState
-
-	help        help.Model
-	spinner     spinner.Model
-	spinning    bool
-	showHelp    bool
-	hidePreview bool
-	err         *uiError
-	initCmd     tea.Cmd
-
-	xfer     *transfers    // nil: transfers are switched off
-	prompt   *prompt       // the path prompt of an upload or download
-	del      *deleteDialog // the delete confirmation
-	quitting bool          // asking whether to quit with jobs unfinished
-	note     string        // a one-line message until the next key
-	home     string        // the user's home folder, for ~ in paths
-	cwd      string        // the working folder, where downloads go by default
+	accounts *accountsPage
+	repos    *reposPage
+	tree     *treePage // the repository open, or nil
+	cache    *cache
+	overlays stack
+	xfer     *transfers // nil: transfers are switched off
+	note     string     // a one-line message until the next key
 }
 
-// uiError is an error shown in a dialog until a key dismisses it.
-type uiError struct {
-	title string
-	err   error
-}
-
-// New returns the browser for store. ctx bounds the session: when it ends
+// New returns the browser for src. ctx bounds the session: when it ends
 // (or the user quits) every store call in flight is cancelled.
-func New(ctx context.Context, store backend.Store, opts Options) *Model {
+func New(ctx context.Context, src Source, opts Options) *Model {
 	ctx, cancel := context.WithCancel(ctx)
 	keys := opts.KeyMap
 	if len(keys.Quit.Keys()) == 0 {
 		keys = keymap.Default()
 	}
-	m := &Model{
-		c:        &Common{Ctx: ctx, Keys: keys},
-		store:    store,
-		cancel:   cancel,
-		opts:     opts,
-		cache:    listCache{},
-		meta:     map[backend.RepoRef]*metaState{},
-		help:     help.New(),
-		spinner:  spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		location: store.Location(),
-	}
+	c := &Common{Ctx: ctx, Keys: keys, src: src, pageSize: opts.PageSize, help: help.New(),
+		progress: newProgress(), spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+	m := &Model{c: c, cancel: cancel, noColor: opts.NoColor, location: src.Location(), cache: newCache()}
+	c.shell = m
 	theme, err := themes.Get(opts.Theme)
 	m.autoTheme = themes.IsAuto(opts.Theme) || err != nil
 	if err != nil {
 		theme, _ = themes.Get(themes.Auto)
 	}
-	m.setTheme(theme)
+	c.setTheme(theme, opts.NoColor)
+	m.accounts, m.repos = newAccountsPage(c), newReposPage(c)
 	var cmds []tea.Cmd
 	if err != nil {
-		cmds = append(cmds, m.showError("Theme", err))
+		m.fail("Theme", err)
 	}
 	if m.autoTheme {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
-	cmds = append(cmds, m.start(opts.StartAt))
 	if opts.Transfers != nil {
 		m.xfer = newTransfers(opts.Transfers)
-		m.home, _ = os.UserHomeDir()
-		m.cwd, _ = os.Getwd()
+		m.xfer.home, _ = os.UserHomeDir()
+		m.xfer.cwd, _ = os.Getwd()
+	}
+	cmds = append(cmds, m.start(opts.StartAt))
+	if m.xfer != nil {
 		cmds = append(cmds, waitTransfers(ctx, m.xfer.sub))
 	}
 	m.initCmd = tea.Batch(cmds...)
@@ -136,76 +161,103 @@ func (m *Model) start(at string) tea.Cmd {
 	switch {
 	case parts[0] == "":
 		m.level = levelAccounts
-		return m.loadAccounts(false)
+		return m.accounts.load(false)
 	case len(parts) == 1:
-		return m.openAccount(parts[0], false)
+		return m.openAccount(parts[0])
 	default:
 		p := ""
 		if len(parts) == 3 {
 			p = parts[2]
 		}
 		m.repos.account = parts[0] // loaded when the user goes back
-		return m.openTree(backend.RepoRef{AccountID: parts[0], RepositoryID: parts[1]}, p)
+		return m.openRepo(backend.RepoRef{AccountID: parts[0], RepositoryID: parts[1]}, p)
 	}
-}
-
-// setTheme derives the session's styles from t.
-func (m *Model) setTheme(t themes.Theme) {
-	m.c.Styles = themes.NewStyles(t, m.opts.NoColor)
-	m.help.Styles = m.c.Styles.Help
-	m.spinner.Style = m.c.Styles.Accent
 }
 
 // Init implements tea.Model: it starts the first load and, for the auto
 // theme, asks the terminal for its background colour.
 func (m *Model) Init() tea.Cmd { return m.initCmd }
 
-// showError opens the error dialog.
-func (m *Model) showError(title string, err error) tea.Cmd {
-	m.err = &uiError{title: title, err: err}
+// page is the page on screen.
+func (m *Model) page() page {
+	switch {
+	case m.level == levelTree && m.tree != nil:
+		return m.tree
+	case m.level == levelRepos:
+		return m.repos
+	}
+	return m.accounts
+}
+
+// open implements shell.
+func (m *Model) open(o overlay) { m.overlays.push(o) }
+
+// close implements shell.
+func (m *Model) close(o overlay) { m.overlays.remove(o) }
+
+// fail implements shell: the error shows until a key dismisses it.
+func (m *Model) fail(title string, err error) { m.open(&errorBox{c: m.c, title: title, err: err}) }
+
+// say implements shell.
+func (m *Model) say(note string) { m.note = note }
+
+// openAccount implements shell.
+func (m *Model) openAccount(id string) tea.Cmd {
+	m.level = levelRepos
+	return m.repos.open(id, false)
+}
+
+// openRepo implements shell: any repository open before is left.
+func (m *Model) openRepo(ref backend.RepoRef, path string) tea.Cmd {
+	m.closeTree()
+	var cmd tea.Cmd
+	m.tree, cmd = openTree(m.c, m.cache, m.xfer, ref, path)
+	m.level = levelTree
+	return cmd
+}
+
+// closeTree leaves the repository open, if any.
+func (m *Model) closeTree() {
+	if m.tree != nil {
+		m.tree.close()
+		m.tree = nil
+	}
+}
+
+// back implements shell: from a repository to its account's
+// repositories (selecting it), from there to the accounts.
+func (m *Model) back() tea.Cmd {
+	switch m.level {
+	case levelTree:
+		var repo backend.RepoRef
+		if m.tree != nil {
+			repo = m.tree.repo
+		}
+		m.closeTree()
+		cmd := m.openAccount(repo.AccountID)
+		m.repos.reselect(selKey{ok: true, id: repo.RepositoryID})
+		return cmd
+	case levelRepos:
+		m.level = levelAccounts
+		return m.accounts.load(false)
+	}
 	return nil
 }
 
-// spin starts the spinner unless it is turning.
-func (m *Model) spin() tea.Cmd {
-	if m.spinning {
-		return nil
+// askQuit implements shell: it quits at once unless jobs are unfinished,
+// and then asks.
+func (m *Model) askQuit() tea.Cmd {
+	if m.xfer == nil || m.xfer.active() == 0 {
+		return m.exit()
 	}
-	m.spinning = true
-	return m.spinner.Tick
+	if _, asking := find[*quitBox](m.overlays); !asking {
+		m.open(&quitBox{c: m.c, x: m.xfer})
+	}
+	return nil
 }
 
-// busy reports whether anything the user is looking at is loading.
-func (m *Model) busy() bool {
-	if (m.del != nil && m.del.counting) || (m.prompt != nil && m.prompt.busy) {
-		return true
-	}
-	switch m.level {
-	case levelAccounts:
-		if l := m.accounts.list(); l != nil && l.loading {
-			return true
-		}
-		return m.accounts.filter.running
-	case levelRepos:
-		return (m.repos.list != nil && m.repos.list.loading) || m.repos.filter.running
-	}
-	v := m.tree
-	if v == nil {
-		return false
-	}
-	if st := m.meta[v.repo]; v.filter.running || (st != nil && st.loading) {
-		return true
-	}
-	for _, tl := range v.t.lists {
-		if tl.l.loading {
-			return true
-		}
-	}
-	return false
-}
-
-// quit ends the session: requests in flight are cancelled.
-func (m *Model) quit() tea.Cmd {
+// exit implements shell: requests in flight are cancelled.
+func (m *Model) exit() tea.Cmd {
 	m.cancel()
 	if m.xfer != nil {
 		m.xfer.sub.Close()

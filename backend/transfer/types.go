@@ -202,8 +202,8 @@ func (e ItemError) Error() string { return e.Where() + ": " + e.Err.Error() }
 // Unwrap gives the reason.
 func (e ItemError) Unwrap() error { return e.Err }
 
-// Affected is a folder whose listing changed: a browser drops its cached
-// listing (tui.InvalidateMsg{Repo, Folder}). Folder "" is the root.
+// Affected is a folder whose listing changed, reported in an Update: a
+// browser lists it again once the job finishes. Folder "" is the root.
 type Affected struct {
 	Repo   backend.RepoRef
 	Folder string

@@ -78,3 +78,11 @@ func invisible(r rune) bool {
 	return (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' ||
 		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }
+
+// Printable reports whether r passes through Text unescaped: not a
+// control character, not one of the invisible characters above, and not
+// the replacement for an invalid byte. Text typed into a field keeps only
+// such runes, so it can be drawn as it is.
+func Printable(r rune) bool {
+	return r >= 0x20 && r != 0x7f && r != utf8.RuneError && !invisible(r)
+}

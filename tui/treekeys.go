@@ -1,0 +1,255 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/humanize"
+)
+
+// mark is a marked tree entry, with what a delete or download needs.
+type mark struct {
+	size int64
+	dir  bool
+}
+
+// target is an entry a delete or download acts on.
+type target struct {
+	path string
+	size int64
+	dir  bool
+}
+
+// Update handles keys, listing pages, metadata, filter results and the
+// mouse.
+func (v *treePage) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return v.onKey(msg)
+	case tea.PasteMsg:
+		if v.filter.editing {
+			return pasteFilter(v, msg.Content)
+		}
+	case listPageMsg:
+		return v.onListPage(msg)
+	case filterResultMsg:
+		return filterResult(v, msg)
+	case tea.WindowSizeMsg:
+		v.nav.clamp(v.count(), v.c.bodyHeight())
+	case tea.MouseWheelMsg:
+		v.nav.scroll(wheelRows(msg), v.count(), v.c.bodyHeight())
+	case tea.MouseClickMsg:
+		if msg.X < v.listWidth() {
+			clickRow(v, msg.Y)
+		}
+	}
+	return nil
+}
+
+func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	if v.filter.editing {
+		return filterKey(v, msg)
+	}
+	k := &v.c.Keys
+	switch {
+	case key.Matches(msg, k.Mark):
+		v.toggleMark()
+	case key.Matches(msg, k.Upload):
+		return v.openUpload()
+	case key.Matches(msg, k.Download):
+		if ts := v.targets(); len(ts) > 0 {
+			v.c.shell.open(newDownloadPrompt(v.c, v.xfer, v.repo, ts, v.clearMarks))
+		}
+	case key.Matches(msg, k.Delete):
+		if ts := v.targets(); len(ts) > 0 {
+			d, cmd := newDeleteDialog(v.c, v.xfer, v.repo, ts, v.clearMarks)
+			v.c.shell.open(d)
+			return cmd
+		}
+	case key.Matches(msg, k.Back) && len(v.marks) > 0:
+		v.marks = nil
+		v.c.shell.say("marks cleared")
+	case key.Matches(msg, k.Filter):
+		startFilter(v)
+	case key.Matches(msg, k.Refresh):
+		return v.refresh()
+	case navKey(v, msg):
+	case key.Matches(msg, k.Open):
+		return v.open()
+	case key.Matches(msg, k.Collapse):
+		return v.collapse()
+	case key.Matches(msg, k.Back):
+		return v.back()
+	}
+	return nil
+}
+
+// open expands or collapses the selected folder; on a match of the
+// filter, it leaves the matches and shows the item in its place.
+func (v *treePage) open() tea.Cmd {
+	if v.count() == 0 {
+		return nil
+	}
+	c := v.nav.cursor
+	if v.filter.filtered() {
+		keep := v.selection()
+		clearFilter(v)
+		i := v.liveRow(keep)
+		if i < 0 {
+			return nil
+		}
+		v.nav.center(i, len(v.t.rows), v.c.bodyHeight())
+		return v.expandRow(i)
+	}
+	if v.t.rows[c].open {
+		return v.collapseRow(c)
+	}
+	return v.expandRow(c)
+}
+
+// collapse closes the selected folder, or goes to the folder holding the
+// selected row, or back a level from the top of the tree.
+func (v *treePage) collapse() tea.Cmd {
+	if v.filter.query != "" {
+		return clearFilter(v)
+	}
+	if len(v.t.rows) == 0 {
+		return v.c.shell.back()
+	}
+	c := v.nav.cursor
+	switch {
+	case v.t.rows[c].open:
+		return v.collapseRow(c)
+	case v.t.rows[c].depth > 0:
+		v.nav.set(v.parentRow(c), len(v.t.rows), v.c.bodyHeight())
+		v.restore = ""
+		return nil
+	}
+	return v.c.shell.back()
+}
+
+// back clears the filter, or leaves the repository.
+func (v *treePage) back() tea.Cmd {
+	if v.filter.query != "" {
+		return clearFilter(v)
+	}
+	return v.c.shell.back()
+}
+
+// openUpload asks for a local path to upload into the folder the user is
+// in.
+func (v *treePage) openUpload() tea.Cmd {
+	v.c.shell.open(newUploadPrompt(v.c, v.xfer, v.repo, v.currentFolder()))
+	return nil
+}
+
+// clearMarks forgets the marks once a download or delete took them.
+func (v *treePage) clearMarks() { v.marks = nil }
+
+// toggleMark marks or unmarks the selected entry and moves down a row.
+func (v *treePage) toggleMark() {
+	e := v.selected()
+	if e == nil {
+		return
+	}
+	if v.marks == nil {
+		v.marks = map[string]mark{}
+	}
+	if _, ok := v.marks[e.path]; ok {
+		delete(v.marks, e.path)
+	} else {
+		v.marks[e.path] = mark{size: e.size, dir: e.dir}
+	}
+	moveBy(v, 1)
+}
+
+// targets returns the marked entries, or else the selected one, leaving
+// out entries inside a folder that is itself a target.
+func (v *treePage) targets() []target {
+	var ts []target
+	if len(v.marks) == 0 {
+		if e := v.selected(); e != nil {
+			ts = append(ts, target{path: e.path, size: e.size, dir: e.dir})
+		}
+		return ts
+	}
+	for p, mk := range v.marks {
+		ts = append(ts, target{path: p, size: mk.size, dir: mk.dir})
+	}
+	slices.SortFunc(ts, func(a, b target) int { return strings.Compare(a.path, b.path) })
+	out := ts[:0]
+	lastDir := ""
+	for _, t := range ts {
+		if lastDir != "" && within(t.path, lastDir) {
+			continue
+		}
+		if t.dir {
+			lastDir = t.path
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// currentFolder is where an upload goes: the selected folder if it is
+// expanded, else the folder holding the selected entry.
+func (v *treePage) currentFolder() string {
+	e := v.selected()
+	if e == nil {
+		return ""
+	}
+	if e.dir && !v.filter.filtered() && v.t.rows[v.nav.cursor].open {
+		return e.path
+	}
+	return backend.ParentFolder(e.path)
+}
+
+// markText sums up the marks for the status line.
+func (v *treePage) markText() string {
+	if len(v.marks) == 0 {
+		return ""
+	}
+	var files, dirs int
+	var size int64
+	for _, mk := range v.marks {
+		if mk.dir {
+			dirs++
+		} else {
+			files++
+			size += mk.size
+		}
+	}
+	var parts []string
+	if files > 0 {
+		parts = append(parts, plural(files, "file", "files")+" ("+humanize.Bytes(size)+")")
+	}
+	if dirs > 0 {
+		parts = append(parts, plural(dirs, "folder", "folders"))
+	}
+	return "marked: " + strings.Join(parts, ", ")
+}
+
+// ShortHelp is the footer: the filter's keys while it is typed, the
+// transfer keys when transfers are on.
+func (v *treePage) ShortHelp() []key.Binding {
+	switch {
+	case v.filter.editing:
+		return filterHelp(v.c)
+	case v.xfer != nil:
+		return v.c.Keys.TreeHelp()
+	}
+	return v.c.Keys.ShortHelp()
+}
+
+// FullHelp is every key of the browser.
+func (v *treePage) FullHelp() [][]key.Binding { return v.c.Keys.FullHelp() }
+
+// within reports whether path p is folder or lies below it ("" holds
+// everything).
+func within(p, folder string) bool {
+	return folder == "" || p == folder || (len(p) > len(folder) && p[len(folder)] == '/' && p[:len(folder)] == folder)
+}
