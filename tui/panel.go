@@ -170,8 +170,9 @@ func (p *panel) View(w, bh int) string {
 			s.Row.Render(fmt.Sprintf("%3d%% ", percent(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles, false))+
 				progressText(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles)+dotted(rateText(t.Rate, t.ETA)))
 	}
+	blank := strings.Repeat(" ", w)
 	lines := make([]string, 0, bh)
-	lines = append(lines, fit(overall, w), strings.Repeat(" ", w))
+	lines = append(lines, fit(overall, w), blank)
 	if len(x.jobs) == 0 {
 		lines = append(lines, s.Muted.Render(fit("  nothing yet: u uploads into the folder you are in, D downloads, d deletes", w)))
 	}
@@ -180,7 +181,7 @@ func (p *panel) View(w, bh int) string {
 		lines = append(lines, a, b)
 	}
 	for len(lines) < bh {
-		lines = append(lines, strings.Repeat(" ", w))
+		lines = append(lines, blank)
 	}
 	return strings.Join(lines[:bh], "\n")
 }

@@ -32,19 +32,19 @@ func (m *Model) render() string {
 	if w < minWidth || h < minHeight {
 		return m.tooSmall()
 	}
-	bh := m.c.bodyHeight()
-	body := m.top().View(w, bh)
+	parts := [5]string{m.header(), m.columns(), m.top().View(w, m.c.bodyHeight()), m.statusLine(), m.footer()}
+	n := len(parts) - 1
+	for _, p := range parts {
+		n += len(p)
+	}
 	var b strings.Builder
-	b.Grow((bh + 4) * (w + 16))
-	b.WriteString(m.header())
-	b.WriteByte('\n')
-	b.WriteString(m.columns())
-	b.WriteByte('\n')
-	b.WriteString(body)
-	b.WriteByte('\n')
-	b.WriteString(m.statusLine())
-	b.WriteByte('\n')
-	b.WriteString(m.footer())
+	b.Grow(n)
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(p)
+	}
 	return b.String()
 }
 

@@ -84,10 +84,14 @@ func (v *nav) shift(at, count, n int) {
 // drawn, so the cost does not depend on n.
 func listLines(v nav, n, height, width int, row func(i int, selected bool) string) []string {
 	lines := make([]string, height)
+	blank := ""
 	for line := range lines {
 		i := v.offset + line
 		if i >= n {
-			lines[line] = strings.Repeat(" ", width)
+			if blank == "" {
+				blank = strings.Repeat(" ", width)
+			}
+			lines[line] = blank
 			continue
 		}
 		lines[line] = row(i, i == v.cursor)
