@@ -9,11 +9,47 @@ import (
 )
 
 // Optional capabilities a store may add to StorageClient. The functions
-// PutObjectIfAbsent, DeleteBatch, Walk and CleanIncomplete below use them
-// when a store has them and fall back to the four StorageClient calls when
-// it does not, so a wrapper (the access-control layer, say) can offer all
-// four capabilities by checking its permissions and calling those
-// functions on the store it wraps. The transfer queue calls them.
+// PutObjectIfAbsent, DeleteBatch, Walk, CleanIncomplete, GetObjectRange
+// and RebuildMetadata below use them when a store offers them (see
+// CapabilitiesOf) and fall back to the plain StorageClient calls when it
+// does not. A wrapper (the access-control layer, say) offers exactly the
+// capabilities of the store it wraps, no more, by implementing Capable:
+// otherwise code that chooses a path by capability (ranged downloads,
+// batch deletes) would be told of one the store underneath lacks.
+
+// Capabilities are the optional capabilities a store offers, each nil
+// when it does not offer it.
+type Capabilities struct {
+	ConditionalPut  ConditionalPutter
+	BatchDelete     BatchDeleter
+	Walk            ObjectWalker
+	CleanIncomplete IncompleteCleaner
+	RangeGet        RangeGetter
+	RebuildMetadata MetadataRebuilder
+}
+
+// Capable is a store that reports its optional capabilities instead of
+// implementing their interfaces itself: a wrapper, whose offer depends on
+// the store it wraps.
+type Capable interface {
+	Capabilities() Capabilities
+}
+
+// CapabilitiesOf returns the optional capabilities s offers: what a
+// Capable store reports, else the capability interfaces s implements.
+func CapabilitiesOf(s any) Capabilities {
+	if c, ok := s.(Capable); ok {
+		return c.Capabilities()
+	}
+	var c Capabilities
+	c.ConditionalPut, _ = s.(ConditionalPutter)
+	c.BatchDelete, _ = s.(BatchDeleter)
+	c.Walk, _ = s.(ObjectWalker)
+	c.CleanIncomplete, _ = s.(IncompleteCleaner)
+	c.RangeGet, _ = s.(RangeGetter)
+	c.RebuildMetadata, _ = s.(MetadataRebuilder)
+	return c
+}
 
 // ErrObjectExists is what PutObjectIfAbsent returns when an object is
 // already stored under the name. It is also ErrExists, but a file/folder
@@ -71,7 +107,7 @@ type IncompleteCleaner interface {
 // there (ErrObjectExists): in one atomic step on a ConditionalPutter, else
 // by StatObject then PutObject, between which another writer can slip in.
 func PutObjectIfAbsent(ctx context.Context, s StorageClient, repo RepoRef, path string, r io.Reader, size int64) (ObjectInfo, error) {
-	if cp, ok := s.(ConditionalPutter); ok {
+	if cp := CapabilitiesOf(s).ConditionalPut; cp != nil {
 		return cp.PutObjectIfAbsent(ctx, repo, path, r, size)
 	}
 	if _, err := s.StatObject(ctx, repo, path); err == nil {
@@ -87,7 +123,7 @@ func PutObjectIfAbsent(ctx context.Context, s StorageClient, repo RepoRef, path 
 // file (folder entries are left to the store). It reports failures as
 // BatchDeleter.DeleteObjects does; a file already gone counts as removed.
 func DeleteBatch(ctx context.Context, s StorageClient, repo RepoRef, entries []Entry) (map[string]error, error) {
-	if bd, ok := s.(BatchDeleter); ok {
+	if bd := CapabilitiesOf(s).BatchDelete; bd != nil {
 		return bd.DeleteObjects(ctx, repo, entries)
 	}
 	if len(entries) > MaxDeleteBatch {
@@ -120,7 +156,7 @@ type ObjectLister interface {
 // ListObjects (files only; folders whose path would be too long to
 // address, such as a symlink loop on a local store, are not entered).
 func Walk(ctx context.Context, s ObjectLister, repo RepoRef, folder string, fn func([]Entry) error) error {
-	if w, ok := s.(ObjectWalker); ok {
+	if w := CapabilitiesOf(s).Walk; w != nil {
 		return w.WalkObjects(ctx, repo, folder, fn)
 	}
 	return walkFolders(ctx, s, repo, folder, fn)
@@ -163,7 +199,7 @@ func walkFolders(ctx context.Context, s ObjectLister, repo RepoRef, folder strin
 // CleanIncomplete removes what interrupted writes left under folder, on
 // stores that can (IncompleteCleaner); on others it does nothing.
 func CleanIncomplete(ctx context.Context, s StorageClient, repo RepoRef, folder string, recursive bool, olderThan time.Duration) (int, error) {
-	if c, ok := s.(IncompleteCleaner); ok {
+	if c := CapabilitiesOf(s).CleanIncomplete; c != nil {
 		return c.CleanIncomplete(ctx, repo, folder, recursive, olderThan)
 	}
 	return 0, nil
@@ -186,7 +222,7 @@ type RangeGetter interface {
 // RangeGetter, else by opening the object and seeking (or skipping) to
 // offset.
 func GetObjectRange(ctx context.Context, s StorageClient, repo RepoRef, path string, offset, length int64, etag string) (io.ReadCloser, error) {
-	if rg, ok := s.(RangeGetter); ok {
+	if rg := CapabilitiesOf(s).RangeGet; rg != nil {
 		return rg.GetObjectRange(ctx, repo, path, offset, length, etag)
 	}
 	rc, info, err := s.GetObject(ctx, repo, path)
@@ -249,7 +285,7 @@ type MetadataRebuilder interface {
 // RebuildMetadata rebuilds repo's unreadable metadata file on a
 // MetadataRebuilder (see there); other stores cannot, and say so.
 func RebuildMetadata(ctx context.Context, s StorageClient, repo RepoRef, backup string, build func(raw []byte) (SourceMetadata, error)) (ObjectMeta, error) {
-	if rb, ok := s.(MetadataRebuilder); ok {
+	if rb := CapabilitiesOf(s).RebuildMetadata; rb != nil {
 		return rb.RebuildMetadata(ctx, repo, backup, build)
 	}
 	return ObjectMeta{}, fmt.Errorf("rebuild metadata of %s: %w: this store cannot rebuild a metadata file", repo, errors.ErrUnsupported)

@@ -2,12 +2,15 @@ package access_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/access"
 	"github.com/coopterm/coop/backend/access/accesstest"
 	"github.com/coopterm/coop/backend/aws"
+	"github.com/coopterm/coop/backend/backendtest"
 	"github.com/coopterm/coop/internal/testservers"
 )
 
@@ -34,4 +37,9 @@ func TestAccessAWS(t *testing.T) {
 		t.Fatal(err)
 	}
 	accesstest.Run(t, func(*testing.T) backend.Store { return store })
+	// The access layer offers the six optional capabilities of the S3
+	// store, each behind the caller's permissions.
+	if got := backendtest.Offered(access.New(store, access.Owner("test"))); !slices.Equal(got, backendtest.AllCapabilities()) {
+		t.Errorf("through the access layer the S3 store offers %v", got)
+	}
 }

@@ -3,6 +3,7 @@ package access_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -43,6 +44,34 @@ func TestOwnerKeepsStoreContract(t *testing.T) {
 		mu.Unlock()
 		return s
 	}, backendtest.Hooks{CorruptMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef) {
+		mu.Lock()
+		root := roots[s]
+		mu.Unlock()
+		p := filepath.Join(root, ref.AccountID, ref.RepositoryID, backend.MetadataFileName)
+		if err := os.WriteFile(p, []byte(backendtest.CorruptMetadataContent), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}})
+}
+
+// The access layer offers exactly the optional capabilities of the store
+// it wraps, each behind the caller's permissions: the local store's three
+// (the S3 store's six are checked in TestAccessAWS).
+func TestCapabilitiesForwardedExactly(t *testing.T) {
+	want := []backendtest.Capability{backendtest.ConditionalPut, backendtest.CleanIncomplete, backendtest.RebuildMetadata}
+	if got := backendtest.Offered(newLocal(t)); !slices.Equal(got, want) {
+		t.Fatalf("the local store offers %v", got)
+	}
+	var mu sync.Mutex
+	roots := map[backend.Store]string{}
+	backendtest.RunCapabilities(t, func(t *testing.T) backend.Store {
+		base := newLocal(t)
+		s := access.New(base, access.Owner("test"))
+		mu.Lock()
+		roots[s] = base.Root()
+		mu.Unlock()
+		return s
+	}, want, backendtest.Hooks{CorruptMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef) {
 		mu.Lock()
 		root := roots[s]
 		mu.Unlock()

@@ -21,6 +21,7 @@ const decisionTTL = 2 * time.Second
 // and every write is recorded. It is safe for concurrent use.
 type Store struct {
 	base      backend.Store
+	baseCaps  backend.Capabilities
 	who       Principal
 	rec       audit.Recorder
 	location  string
@@ -62,12 +63,13 @@ func ClosingBase() Option { return func(s *Store) { s.closeBase = true } }
 // New wraps base for caller who.
 func New(base backend.Store, who Principal, opts ...Option) *Store {
 	s := &Store{
-		base:  base,
-		who:   who,
-		rec:   audit.Discard{},
-		now:   time.Now,
-		repos: map[backend.RepoRef]repoDecision{},
-		roles: map[string]roleDecision{},
+		base:     base,
+		baseCaps: backend.CapabilitiesOf(base),
+		who:      who,
+		rec:      audit.Discard{},
+		now:      time.Now,
+		repos:    map[backend.RepoRef]repoDecision{},
+		roles:    map[string]roleDecision{},
 	}
 	for _, o := range opts {
 		o(s)

@@ -10,8 +10,18 @@ import (
 // TestContract runs the backend-agnostic contract against DynamoDB Local
 // and versitygw, with fresh tables and a fresh bucket for every subtest.
 func TestContract(t *testing.T) {
-	backendtest.RunStore(t, func(t *testing.T) backend.Store { return newStore(t) },
-		backendtest.Hooks{CorruptMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef) {
-			rawPut(t, s.(*Store), metadataKey(ref), backendtest.CorruptMetadataContent)
-		}})
+	backendtest.RunStore(t, func(t *testing.T) backend.Store { return newStore(t) }, contractHooks())
+}
+
+func contractHooks() backendtest.Hooks {
+	return backendtest.Hooks{CorruptMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef) {
+		rawPut(t, s.(*Store), metadataKey(ref), backendtest.CorruptMetadataContent)
+	}}
+}
+
+// TestCapabilities checks that the S3 store offers every optional
+// capability, each natively and through the fallback of backend/optional.go.
+func TestCapabilities(t *testing.T) {
+	backendtest.RunCapabilities(t, func(t *testing.T) backend.Store { return newStore(t) },
+		backendtest.AllCapabilities(), contractHooks())
 }

@@ -45,3 +45,11 @@ func TestContractSharedStore(t *testing.T) {
 	backendtest.RunStore(t, func(*testing.T) backend.Store { return shared },
 		backendtest.Hooks{CorruptMetadata: corruptMetadata})
 }
+
+// The local store's optional capabilities, each checked natively and
+// through the fallback of backend/optional.go.
+func TestCapabilities(t *testing.T) {
+	backendtest.RunCapabilities(t, func(t *testing.T) backend.Store { return newStore(t) },
+		[]backendtest.Capability{backendtest.ConditionalPut, backendtest.CleanIncomplete, backendtest.RebuildMetadata},
+		backendtest.Hooks{CorruptMetadata: corruptMetadata})
+}

@@ -20,7 +20,7 @@ import (
 // and Run returns ErrIncomplete: a later repair adds them.
 func rebuild(ctx context.Context, store Store, repo backend.RepoRef, opts Options, rep Report) (Report, error) {
 	rep.Unreadable = true
-	if _, ok := store.(backend.MetadataRebuilder); !ok {
+	if backend.CapabilitiesOf(store).RebuildMetadata == nil {
 		return rep, fmt.Errorf("rebuild metadata of %s: %w: this store cannot rebuild a metadata file", repo, errors.ErrUnsupported)
 	}
 	now := opts.Now().UTC()

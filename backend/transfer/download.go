@@ -189,7 +189,8 @@ func (q *Queue) download(t *task) {
 // else in one stream.
 func (q *Queue) fetch(t *task, f *os.File, rx *receipt) (backend.ObjectInfo, error) {
 	j := t.job
-	if _, ranged := q.store.(backend.RangeGetter); ranged && t.size >= 2*rangePart {
+	ranged := backend.CapabilitiesOf(q.store).RangeGet != nil
+	if ranged && t.size >= 2*rangePart {
 		info, err := q.store.StatObject(j.ctx, j.spec.Repo, t.remote)
 		if err != nil {
 			return info, err
@@ -199,7 +200,7 @@ func (q *Queue) fetch(t *task, f *os.File, rx *receipt) (backend.ObjectInfo, err
 	var body io.ReadCloser
 	var info backend.ObjectInfo
 	var err error
-	if _, ranged := q.store.(backend.RangeGetter); ranged && t.want != (digest{}) && t.size >= 0 {
+	if ranged && t.want != (digest{}) && t.size >= 0 {
 		// The metadata's checksum is checked here: no need for the
 		// store's as well (the SDK would hash the body a second time).
 		info = backend.ObjectInfo{Path: t.remote, Size: t.size}
