@@ -46,6 +46,9 @@ func ParseTime(s string) (time.Time, error) {
 	if in == "" {
 		return time.Time{}, fmt.Errorf("%w time: empty", ErrInvalid)
 	}
+	if t, ok := exactEpoch(in); ok && isEpochNumber(in) {
+		return t, nil
+	}
 	if f, err := strconv.ParseFloat(in, 64); err == nil && isEpochNumber(in) {
 		return epochTime(f)
 	}
@@ -87,6 +90,33 @@ func normaliseTime(s string) string {
 	return out
 }
 
+// exactEpoch reads a plain decimal number of epoch seconds or
+// milliseconds ("1705312800123", "1705312800.5") without going through a
+// float64, which would round milliseconds off by a few hundred
+// nanoseconds. ok is false for anything else (signs, exponents, numbers
+// out of range), which epochTime then reads or refuses.
+func exactEpoch(s string) (t time.Time, ok bool) {
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(whole) > 18 || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
+		return time.Time{}, false
+	}
+	n, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	frac = (frac + "000000000000")[:12] // picoseconds of a second, or femtoseconds of a millisecond
+	p, _ := strconv.ParseInt(frac, 10, 64)
+	sec, nsec := n, p/1000
+	if n > epochMillisAbove {
+		sec, nsec = n/1000, (n%1000)*int64(time.Millisecond)+p/1_000_000
+	}
+	const maxSeconds = 253402300799
+	if sec > maxSeconds {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, nsec).UTC(), true
+}
+
 // epochTime turns seconds (or milliseconds, see epochMillisAbove) since
 // 1970 into a time, refusing what no calendar a person uses would show.
 func epochTime(f float64) (time.Time, error) {
@@ -122,6 +152,9 @@ func ParseTimeJSON(raw []byte) (time.Time, error) {
 		}
 		return ParseTime(str)
 	default:
+		if t, ok := exactEpoch(s); ok {
+			return t, nil
+		}
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("%w time %s: neither a string nor a number", ErrInvalid, truncateForError(s))

@@ -34,6 +34,9 @@ func TestParseTimeAcceptsWhatOtherToolsWrite(t *testing.T) {
 		{"1705312800", utc(2024, 1, 15, 10, 0, 0, 0)},
 		{"1705312800.5", utc(2024, 1, 15, 10, 0, 0, 500000000)},
 		{"1705312800000", utc(2024, 1, 15, 10, 0, 0, 0)},
+		{"1705312800123", utc(2024, 1, 15, 10, 0, 0, 123000000)},
+		{"1705312800123.5", utc(2024, 1, 15, 10, 0, 0, 123500000)},
+		{"1705312800.123456789", utc(2024, 1, 15, 10, 0, 0, 123456789)},
 		{"0", utc(1970, 1, 1, 0, 0, 0, 0)},
 	}
 	for _, c := range cases {
@@ -60,11 +63,14 @@ func TestParseTimeRefusesWhatIsNoTime(t *testing.T) {
 
 func TestParseTimeJSON(t *testing.T) {
 	want := time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)
-	for _, in := range []string{`"2024-01-15T10:00:00"`, `1705312800`, `1705312800000`, `1.7053128e9`, ` "2024-01-15T10:00:00Z" `} {
+	for _, in := range []string{`"2024-01-15T10:00:00"`, `1705312800`, `1705312800000`, `1.7053128e9`, ` "2024-01-15T10:00:00Z" `, `"1705312800"`} {
 		got, err := ParseTimeJSON([]byte(in))
 		if err != nil || !got.Equal(want) {
 			t.Errorf("ParseTimeJSON(%s) = %v, %v; want %v", in, got, err, want)
 		}
+	}
+	if got, err := ParseTimeJSON([]byte(`1705312800123`)); err != nil || got.Nanosecond() != 123000000 {
+		t.Errorf("ParseTimeJSON(epoch milliseconds) = %v, %v; want exactly .123", got, err)
 	}
 	for _, in := range []string{`null`, `""`} {
 		got, err := ParseTimeJSON([]byte(in))

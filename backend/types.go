@@ -13,7 +13,9 @@ const (
 	AccountOrganization AccountType = "organization"
 )
 
-// Valid reports whether t is a known account type.
+// Valid reports whether t is a type coop creates accounts of. Other
+// writers may store accounts of other types; those are read, shown and
+// opened by id like any other.
 func (t AccountType) Valid() bool { return t == AccountUser || t == AccountOrganization }
 
 // Account is one item of the Accounts table.
@@ -26,6 +28,9 @@ type Account struct {
 	UpdatedAt       time.Time      `json:"updated_at" dynamodbav:"updated_at"`
 	MetadataPublic  map[string]any `json:"metadata_public,omitempty" dynamodbav:"metadata_public,omitempty"`
 	MetadataPrivate map[string]any `json:"metadata_private,omitempty" dynamodbav:"metadata_private,omitempty"`
+	// Unreadable lists the attributes of the stored item that coop could
+	// not read (see FieldError); empty for an item read whole.
+	Unreadable []FieldError `json:"unreadable,omitempty" dynamodbav:"-"`
 }
 
 // Visibility says who may read a repository.
@@ -50,6 +55,9 @@ type Repository struct {
 	UpdatedAt   time.Time      `json:"updated_at" dynamodbav:"updated_at"`
 	Visibility  Visibility     `json:"visibility" dynamodbav:"visibility"`
 	Metadata    map[string]any `json:"metadata,omitempty" dynamodbav:"metadata,omitempty"`
+	// Unreadable lists the attributes of the stored item that coop could
+	// not read (see FieldError); empty for an item read whole.
+	Unreadable []FieldError `json:"unreadable,omitempty" dynamodbav:"-"`
 }
 
 // Ref names the repository a repository's objects live under.

@@ -13,10 +13,15 @@ var idPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
 // MaxPathBytes is the longest object path accepted, as in S3 keys.
 const MaxPathBytes = 1024
 
-// ValidateID checks an account or repository id: lower-case letters,
-// digits and single hyphens, 3–40 characters, starting and ending with a
-// letter or digit.
-func ValidateID(kind, id string) error {
+// MaxIDBytes is the longest account or repository id that names an
+// existing item: a file name on every common file system, and short
+// enough that {account}/{repository}/ leaves most of an S3 key for paths.
+const MaxIDBytes = 255
+
+// ValidateNewID checks the id of an account or repository coop is about
+// to create: lower-case letters, digits and single hyphens, 3–40
+// characters, starting and ending with a letter or digit.
+func ValidateNewID(kind, id string) error {
 	switch {
 	case len(id) < 3 || len(id) > 40:
 		return fmt.Errorf("%w %s id %q: must be 3–40 characters", ErrInvalid, kind, id)
@@ -28,35 +33,123 @@ func ValidateID(kind, id string) error {
 	return nil
 }
 
-// ValidateAccount checks an account before it is stored: its id, its
-// type, and an email free of control characters.
+// ValidateID checks an id that names an account or repository which may
+// already exist, to read, open, write into or delete from it. Other tools
+// create ids coop would not ("io", "NASA_Earth", "v2.0"), so any id that
+// is one safe path segment is accepted: valid UTF-8, 1–MaxIDBytes bytes,
+// no slash or backslash, no control character, not "." or "..". Creating
+// an account or repository checks ValidateNewID instead.
+func ValidateID(kind, id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("%w %s id: empty", ErrInvalid, kind)
+	case len(id) > MaxIDBytes:
+		return fmt.Errorf("%w %s id: longer than %d bytes", ErrInvalid, kind, MaxIDBytes)
+	case id == "." || id == "..":
+		return fmt.Errorf("%w %s id %q: not a name", ErrInvalid, kind, id)
+	case !utf8.ValidString(id):
+		return fmt.Errorf("%w %s id %q: not valid UTF-8", ErrInvalid, kind, id)
+	case strings.ContainsAny(id, `/\`):
+		return fmt.Errorf("%w %s id %q: one name, without / or \\", ErrInvalid, kind, id)
+	case strings.IndexFunc(id, isControl) >= 0:
+		return fmt.Errorf("%w %s id %q: contains a control character", ErrInvalid, kind, id)
+	}
+	return nil
+}
+
+// isControl reports C0 and C1 control characters and DEL.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// ValidateAccount checks a new account before it is created: its id
+// (ValidateNewID), its type, and an email free of control characters.
 func ValidateAccount(a Account) error {
-	if err := ValidateID("account", a.ID); err != nil {
+	if err := ValidateNewID("account", a.ID); err != nil {
 		return err
 	}
 	if !a.Type.Valid() {
 		return fmt.Errorf("%w account type %q: use %q or %q", ErrInvalid, a.Type, AccountUser, AccountOrganization)
 	}
-	if strings.IndexFunc(a.Email, unicode.IsControl) >= 0 {
-		return fmt.Errorf("%w email %q: contains a control character", ErrInvalid, a.Email)
+	return validateEmail(a.Email)
+}
+
+// ValidateAccountUpdate checks an existing account before it is
+// rewritten: its key (ValidateAccountKey), an email free of control
+// characters, and no new value over an attribute coop could not read
+// (CheckUnreadKept). Its id and type may be ones other tools wrote.
+func ValidateAccountUpdate(a Account) error {
+	if err := ValidateAccountKey(a.ID, a.Type); err != nil {
+		return err
+	}
+	if err := validateEmail(a.Email); err != nil {
+		return err
+	}
+	set := map[string]bool{
+		AttrName: a.Name != "", AttrEmail: a.Email != "",
+		AttrMetadataPublic: len(a.MetadataPublic) > 0, AttrMetadataPrivate: len(a.MetadataPrivate) > 0,
+	}
+	return CheckUnreadKept("account "+a.ID, a.Unreadable, func(f string) bool { return set[f] })
+}
+
+// ValidateAccountKey checks the key of an account that may exist: an id
+// as ValidateID takes it and a type, which may be one coop does not know
+// (the platform's other writers may add types) but is never empty.
+func ValidateAccountKey(id string, typ AccountType) error {
+	if err := ValidateID("account", id); err != nil {
+		return err
+	}
+	if typ == "" || strings.IndexFunc(string(typ), isControl) >= 0 {
+		return fmt.Errorf("%w account type %q", ErrInvalid, typ)
 	}
 	return nil
 }
 
-// ValidateRepository checks a repository before it is stored: both ids
-// and its visibility. Stores treat an empty visibility as private before
-// calling it.
+func validateEmail(email string) error {
+	if strings.IndexFunc(email, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%w email %q: contains a control character", ErrInvalid, email)
+	}
+	return nil
+}
+
+// ValidateRepository checks a new repository before it is created: both
+// ids (ValidateNewID for its own, ValidateID for its account's, which may
+// be one other tools created) and its visibility. Stores treat an empty
+// visibility as private before calling it.
 func ValidateRepository(r Repository) error {
+	if err := ValidateID("account", r.AccountID); err != nil {
+		return err
+	}
+	if err := ValidateNewID("repository", r.ID); err != nil {
+		return err
+	}
+	return validateVisibility(r.Visibility)
+}
+
+// ValidateRepositoryUpdate checks an existing repository before it is
+// rewritten: both ids as ValidateRef takes them, its visibility, and no
+// new value over an attribute coop could not read (CheckUnreadKept).
+func ValidateRepositoryUpdate(r Repository) error {
 	if err := ValidateRef(r.Ref()); err != nil {
 		return err
 	}
-	if !r.Visibility.Valid() {
-		return fmt.Errorf("%w visibility %q: use %q or %q", ErrInvalid, r.Visibility, VisibilityPublic, VisibilityPrivate)
+	if err := validateVisibility(r.Visibility); err != nil {
+		return err
+	}
+	set := map[string]bool{
+		AttrTitle: r.Title != "", AttrDescription: r.Description != "",
+		AttrMetadata: len(r.Metadata) > 0, AttrVisibility: true,
+	}
+	return CheckUnreadKept("repository "+r.Ref().String(), r.Unreadable, func(f string) bool { return set[f] })
+}
+
+func validateVisibility(v Visibility) error {
+	if !v.Valid() {
+		return fmt.Errorf("%w visibility %q: use %q or %q", ErrInvalid, v, VisibilityPublic, VisibilityPrivate)
 	}
 	return nil
 }
 
-// ValidateRef checks both ids of a repository reference.
+// ValidateRef checks both ids of a reference to a repository that may
+// exist (ValidateID).
 func ValidateRef(r RepoRef) error {
 	if err := ValidateID("account", r.AccountID); err != nil {
 		return err
@@ -77,7 +170,7 @@ func ValidatePath(p string, allowRoot bool) error {
 		return fmt.Errorf("%w path %q: not valid UTF-8", ErrInvalid, p)
 	}
 	for _, r := range p {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if isControl(r) {
 			return fmt.Errorf("%w path %q: contains a control character", ErrInvalid, p)
 		}
 		if r == '\\' {

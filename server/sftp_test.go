@@ -118,7 +118,11 @@ func TestSFTPTreeAndRules(t *testing.T) {
 	wantSFTPErr(t, "bob uploads to alice/priv", upload(bob, "/alice/priv/x.txt", "x"), fxNoSuchFile)
 	wantSFTPErr(t, "anonymous uploads to alice/pub", upload(anon, "/alice/pub/x.txt", "x"), fxPermissionDenied)
 	wantSFTPErr(t, "anonymous deletes from alice/pub", anon.Remove("/alice/pub/p.txt"), fxPermissionDenied)
-	wantSFTPErr(t, "upload above the repositories", upload(alice, "/alice/file.txt", "x"), fxNoSuchFile)
+	// "file.txt" is a valid repository id (other tools create such ids),
+	// so this is a file put where repositories are: refused as such.
+	if err := upload(alice, "/alice/file.txt", "x"); err == nil || !strings.Contains(err.Error(), "files live inside a repository") {
+		t.Errorf("upload above the repositories: %v, want a refusal saying files live inside a repository", err)
+	}
 	var status *sftp.StatusError
 	if err := upload(alice, "/alice/priv/bad\x01name", "x"); !errors.As(err, &status) || status.Code != 4 {
 		t.Errorf("upload of a name with a control character: %v, want a failure status", err)

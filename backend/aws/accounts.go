@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -15,41 +14,11 @@ import (
 	"github.com/coopterm/coop/backend"
 )
 
-// accountItem is an Accounts item as stored: times as sortable ISO 8601
-// strings, no empty email (an index key may not be empty; accounts
-// without one are simply absent from GSI2).
-type accountItem struct {
-	AccountID       string         `dynamodbav:"account_id"`
-	Type            string         `dynamodbav:"type"`
-	Name            string         `dynamodbav:"name"`
-	Email           string         `dynamodbav:"email,omitempty"`
-	CreatedAt       string         `dynamodbav:"created_at"`
-	UpdatedAt       string         `dynamodbav:"updated_at"`
-	MetadataPublic  map[string]any `dynamodbav:"metadata_public,omitempty"`
-	MetadataPrivate map[string]any `dynamodbav:"metadata_private,omitempty"`
-}
-
 func accountKey(id string, typ backend.AccountType) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
 		attrAccountID: &types.AttributeValueMemberS{Value: id},
 		attrType:      &types.AttributeValueMemberS{Value: string(typ)},
 	}
-}
-
-func decodeAccount(item map[string]types.AttributeValue) (backend.Account, error) {
-	var it accountItem
-	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return backend.Account{}, fmt.Errorf("decode account: %w", err)
-	}
-	created, updated, err := parseTimes("account "+it.AccountID, it.CreatedAt, it.UpdatedAt)
-	if err != nil {
-		return backend.Account{}, err
-	}
-	return backend.Account{
-		ID: it.AccountID, Type: backend.AccountType(it.Type), Name: it.Name, Email: it.Email,
-		CreatedAt: created, UpdatedAt: updated,
-		MetadataPublic: it.MetadataPublic, MetadataPrivate: it.MetadataPrivate,
-	}, nil
 }
 
 func otherType(t backend.AccountType) backend.AccountType {
@@ -75,11 +44,7 @@ func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = a.CreatedAt
 	}
-	item, err := attributevalue.MarshalMap(accountItem{
-		AccountID: a.ID, Type: string(a.Type), Name: a.Name, Email: a.Email,
-		CreatedAt: formatTime(a.CreatedAt), UpdatedAt: formatTime(a.UpdatedAt),
-		MetadataPublic: a.MetadataPublic, MetadataPrivate: a.MetadataPrivate,
-	})
+	item, err := encodeAccount(a)
 	if err != nil {
 		return fmt.Errorf("create account %s: %w", a.ID, err)
 	}
@@ -107,7 +72,7 @@ func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
 
 // GetAccount reads an account by its full key.
 func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountType) (backend.Account, error) {
-	if err := backend.ValidateAccount(backend.Account{ID: id, Type: typ}); err != nil {
+	if err := backend.ValidateAccountKey(id, typ); err != nil {
 		return backend.Account{}, err
 	}
 	table := s.cfg.AccountsTable
@@ -122,7 +87,7 @@ func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountTy
 	if len(out.Item) == 0 {
 		return backend.Account{}, fmt.Errorf("get account %s (%s): %w", id, typ, backend.ErrNotFound)
 	}
-	return decodeAccount(out.Item)
+	return decodeAccount(out.Item), nil
 }
 
 // FindAccount reads an account by id alone: one Query on the table's
@@ -148,23 +113,41 @@ func (s *Store) FindAccount(ctx context.Context, id string) (backend.Account, er
 	if len(out.Items) == 0 {
 		return backend.Account{}, fmt.Errorf("find account %s: %w", id, backend.ErrNotFound)
 	}
-	return decodeAccount(out.Items[0])
+	return decodeAccount(out.Items[0]), nil
 }
 
 // UpdateAccount rewrites an existing account's name, email and metadata
-// and sets UpdatedAt; its creation time is kept. ErrNotFound if there is
-// no such account.
+// and sets UpdatedAt; its creation time, and every attribute coop does not
+// know, are kept. An attribute that could not be read (a.Unreadable) is
+// left as stored if a leaves it empty, and refused if a sets it.
+// ErrNotFound if there is no such account.
 func (s *Store) UpdateAccount(ctx context.Context, a backend.Account) error {
-	if err := backend.ValidateAccount(a); err != nil {
+	if err := backend.ValidateAccountUpdate(a); err != nil {
 		return err
 	}
 	a.Email = strings.TrimSpace(a.Email)
-	upd := expression.Set(expression.Name("name"), expression.Value(a.Name)).
-		Set(expression.Name(attrUpdatedAt), expression.Value(formatTime(time.Now())))
-	upd = setOrRemove(upd, attrEmail, a.Email, a.Email != "")
-	upd = setOrRemove(upd, "metadata_public", a.MetadataPublic, len(a.MetadataPublic) > 0)
-	upd = setOrRemove(upd, "metadata_private", a.MetadataPrivate, len(a.MetadataPrivate) > 0)
-	return s.updateItem(ctx, "update account "+a.ID, s.cfg.AccountsTable, accountKey(a.ID, a.Type), attrAccountID, upd)
+	op := "update account " + a.ID
+	upd := expression.Set(expression.Name(attrUpdatedAt), expression.Value(formatTime(time.Now())))
+	if !backend.Unread(a.Unreadable, backend.AttrName) {
+		upd = upd.Set(expression.Name(backend.AttrName), expression.Value(a.Name))
+	}
+	if !backend.Unread(a.Unreadable, attrEmail) {
+		// An index key cannot be empty: no email is no attribute.
+		upd = setOrRemove(upd, attrEmail, a.Email, a.Email != "")
+	}
+	for name, m := range map[string]map[string]any{
+		backend.AttrMetadataPublic: a.MetadataPublic, backend.AttrMetadataPrivate: a.MetadataPrivate,
+	} {
+		if backend.Unread(a.Unreadable, name) {
+			continue
+		}
+		v, err := mapValue(m)
+		if err != nil {
+			return fmt.Errorf("%s: encode %s: %w", op, name, err)
+		}
+		upd = upd.Set(expression.Name(name), expression.Value(v))
+	}
+	return s.updateItem(ctx, op, s.cfg.AccountsTable, accountKey(a.ID, a.Type), attrAccountID, upd)
 }
 
 // setOrRemove sets name to v when set is true, and removes it otherwise.
@@ -243,11 +226,7 @@ func (s *Store) ListAccounts(ctx context.Context, typ backend.AccountType, req b
 			return backend.Page[backend.Account]{}, fmt.Errorf("list accounts: %w", err)
 		}
 		for _, it := range items {
-			a, err := decodeAccount(it)
-			if err != nil {
-				return backend.Page[backend.Account]{}, fmt.Errorf("list accounts: %w", err)
-			}
-			page.Items = append(page.Items, a)
+			page.Items = append(page.Items, decodeAccount(it))
 		}
 		switch {
 		case next != nil:
@@ -297,5 +276,5 @@ func (s *Store) FindAccountByEmail(ctx context.Context, email string) (backend.A
 	if len(out.Items) == 0 {
 		return backend.Account{}, fmt.Errorf("find account by email %s: %w", email, backend.ErrNotFound)
 	}
-	return decodeAccount(out.Items[0])
+	return decodeAccount(out.Items[0]), nil
 }

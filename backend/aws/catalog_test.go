@@ -128,7 +128,7 @@ func TestAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Name != "Ada L." || got.Email != "" || got.MetadataPrivate != nil || !got.CreatedAt.Equal(created) || !got.UpdatedAt.After(created) {
+	if got.Name != "Ada L." || got.Email != "" || len(got.MetadataPrivate) != 0 || !got.CreatedAt.Equal(created) || !got.UpdatedAt.After(created) {
 		t.Errorf("after UpdateAccount: %+v", got)
 	}
 	if _, err := s.FindAccountByEmail(ctx, "ada@example.org"); !errors.Is(err, backend.ErrNotFound) {

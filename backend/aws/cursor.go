@@ -22,31 +22,14 @@ const (
 	MaxCatalogLimit = 1000
 )
 
-// timeLayout writes catalog times in UTC ISO 8601 with a fixed number of
-// digits, so that the strings sort as the times do (GSI1 of the
-// Repositories table sorts by created_at).
+// timeLayout writes catalog times in RFC 3339 UTC with a fixed number of
+// fraction digits, so that the strings sort as the times do (GSI1 of the
+// Repositories table sorts by created_at; backend.FormatTime drops
+// trailing zeros, and ".5Z" would sort after ".123Z"). Times are read
+// with backend.ParseTime, in any form other writers use.
 const timeLayout = "2006-01-02T15:04:05.000000000Z"
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	return time.Parse(time.RFC3339Nano, s)
-}
-
-// parseTimes reads the created_at and updated_at of an item; what names
-// the item in errors ("account alice").
-func parseTimes(what, createdAt, updatedAt string) (created, updated time.Time, err error) {
-	if created, err = parseTime(createdAt); err != nil {
-		return created, updated, fmt.Errorf("decode %s created_at: %w", what, err)
-	}
-	if updated, err = parseTime(updatedAt); err != nil {
-		return created, updated, fmt.Errorf("decode %s updated_at: %w", what, err)
-	}
-	return created, updated, nil
-}
 
 // cursor is the opaque Page.Next of catalog listings: a DynamoDB
 // LastEvaluatedKey (all its attributes are strings), and for account

@@ -6,25 +6,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/coopterm/coop/backend"
 )
-
-// repoItem is a Repositories item as stored.
-type repoItem struct {
-	RepositoryID string         `dynamodbav:"repository_id"`
-	AccountID    string         `dynamodbav:"account_id"`
-	Title        string         `dynamodbav:"title"`
-	Description  string         `dynamodbav:"description,omitempty"`
-	CreatedAt    string         `dynamodbav:"created_at"`
-	UpdatedAt    string         `dynamodbav:"updated_at"`
-	Visibility   string         `dynamodbav:"visibility"`
-	Metadata     map[string]any `dynamodbav:"metadata,omitempty"`
-}
 
 func repoKey(accountID, repositoryID string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
@@ -33,35 +20,19 @@ func repoKey(accountID, repositoryID string) map[string]types.AttributeValue {
 	}
 }
 
-func decodeRepo(item map[string]types.AttributeValue) (backend.Repository, error) {
-	var it repoItem
-	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return backend.Repository{}, fmt.Errorf("decode repository: %w", err)
-	}
-	created, updated, err := parseTimes("repository "+it.RepositoryID, it.CreatedAt, it.UpdatedAt)
-	if err != nil {
-		return backend.Repository{}, err
-	}
-	return backend.Repository{
-		ID: it.RepositoryID, AccountID: it.AccountID, Title: it.Title, Description: it.Description,
-		CreatedAt: created, UpdatedAt: updated, Visibility: backend.Visibility(it.Visibility),
-		Metadata: it.Metadata,
-	}, nil
-}
-
-// validateRepo makes an empty visibility private, then validates r.
-func validateRepo(r *backend.Repository) error {
+// defaultVisibility makes an empty visibility private.
+func defaultVisibility(r *backend.Repository) {
 	if r.Visibility == "" {
 		r.Visibility = backend.VisibilityPrivate
 	}
-	return backend.ValidateRepository(*r)
 }
 
 // CreateRepository adds a repository: ErrNotFound if its account does not
 // exist, ErrExists if the repository does. The put is conditional, so of
 // two racing creators exactly one wins.
 func (s *Store) CreateRepository(ctx context.Context, r backend.Repository) error {
-	if err := validateRepo(&r); err != nil {
+	defaultVisibility(&r)
+	if err := backend.ValidateRepository(r); err != nil {
 		return err
 	}
 	if _, err := s.FindAccount(ctx, r.AccountID); err != nil {
@@ -73,11 +44,7 @@ func (s *Store) CreateRepository(ctx context.Context, r backend.Repository) erro
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = r.CreatedAt
 	}
-	item, err := attributevalue.MarshalMap(repoItem{
-		RepositoryID: r.ID, AccountID: r.AccountID, Title: r.Title, Description: r.Description,
-		CreatedAt: formatTime(r.CreatedAt), UpdatedAt: formatTime(r.UpdatedAt),
-		Visibility: string(r.Visibility), Metadata: r.Metadata,
-	})
+	item, err := encodeRepo(r)
 	if err != nil {
 		return fmt.Errorf("create repository %s: %w", r.Ref(), err)
 	}
@@ -117,22 +84,35 @@ func (s *Store) GetRepository(ctx context.Context, accountID, repositoryID strin
 	if len(out.Item) == 0 {
 		return backend.Repository{}, fmt.Errorf("get repository %s: %w", ref, backend.ErrNotFound)
 	}
-	return decodeRepo(out.Item)
+	return decodeRepo(out.Item), nil
 }
 
 // UpdateRepository rewrites an existing repository's title, description,
-// visibility and metadata and sets UpdatedAt; its creation time is kept.
+// visibility and metadata and sets UpdatedAt; its creation time, and every
+// attribute coop does not know, are kept. An attribute that could not be
+// read (r.Unreadable) is left as stored if r leaves it empty, and refused
+// if r sets it.
 func (s *Store) UpdateRepository(ctx context.Context, r backend.Repository) error {
-	if err := validateRepo(&r); err != nil {
+	defaultVisibility(&r)
+	if err := backend.ValidateRepositoryUpdate(r); err != nil {
 		return err
 	}
-	upd := expression.Set(expression.Name("title"), expression.Value(r.Title)).
-		Set(expression.Name("visibility"), expression.Value(string(r.Visibility))).
-		Set(expression.Name(attrUpdatedAt), expression.Value(formatTime(time.Now())))
-	upd = setOrRemove(upd, "description", r.Description, r.Description != "")
-	upd = setOrRemove(upd, "metadata", r.Metadata, len(r.Metadata) > 0)
-	return s.updateItem(ctx, "update repository "+r.Ref().String(), s.cfg.RepositoriesTable,
-		repoKey(r.AccountID, r.ID), attrRepositoryID, upd)
+	op := "update repository " + r.Ref().String()
+	upd := expression.Set(expression.Name(attrUpdatedAt), expression.Value(formatTime(time.Now()))).
+		Set(expression.Name(backend.AttrVisibility), expression.Value(string(r.Visibility)))
+	for name, v := range map[string]string{backend.AttrTitle: r.Title, backend.AttrDescription: r.Description} {
+		if !backend.Unread(r.Unreadable, name) {
+			upd = upd.Set(expression.Name(name), expression.Value(v))
+		}
+	}
+	if !backend.Unread(r.Unreadable, backend.AttrMetadata) {
+		md, err := mapValue(r.Metadata)
+		if err != nil {
+			return fmt.Errorf("%s: encode metadata: %w", op, err)
+		}
+		upd = upd.Set(expression.Name(backend.AttrMetadata), expression.Value(md))
+	}
+	return s.updateItem(ctx, op, s.cfg.RepositoriesTable, repoKey(r.AccountID, r.ID), attrRepositoryID, upd)
 }
 
 // ListRepositories lists an account's repositories newest first: one
@@ -162,11 +142,7 @@ func (s *Store) ListRepositories(ctx context.Context, accountID string, req back
 	}
 	var page backend.Page[backend.Repository]
 	for _, it := range items {
-		r, err := decodeRepo(it)
-		if err != nil {
-			return backend.Page[backend.Repository]{}, fmt.Errorf("%s: %w", op, err)
-		}
-		page.Items = append(page.Items, r)
+		page.Items = append(page.Items, decodeRepo(it))
 	}
 	if next != nil {
 		page.Next = cursor{Key: next}.encode()

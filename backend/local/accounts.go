@@ -3,11 +3,11 @@ package local
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -54,13 +54,14 @@ func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
 	return nil
 }
 
-// putAccount writes an account and its index entries.
+// putAccount writes an account and its index entries, keeping the fields
+// of the stored item coop does not know or could not read.
 func putAccount(tx *bolt.Tx, a backend.Account) error {
-	data, err := json.Marshal(a)
+	key := accountKey(a.ID, a.Type)
+	data, err := encodeItem(tx.Bucket(bktAccounts).Get(key), accountFields(a), a.Unreadable)
 	if err != nil {
 		return fmt.Errorf("encode account %s: %w", a.ID, err)
 	}
-	key := accountKey(a.ID, a.Type)
 	if err := tx.Bucket(bktAccounts).Put(key, data); err != nil {
 		return err
 	}
@@ -83,23 +84,20 @@ func findAccountKey(tx *bolt.Tx, id string) []byte {
 	return nil
 }
 
-// getAccount reads one account by table key from tx.
+// getAccount reads one account by table key from tx. An item coop cannot
+// read in full is returned with its Unreadable list, not as an error.
 func getAccount(tx *bolt.Tx, key []byte) (backend.Account, error) {
-	var a backend.Account
 	data := tx.Bucket(bktAccounts).Get(key)
 	if data == nil {
-		return a, fmt.Errorf("account %s: %w", strings.ReplaceAll(string(key), sep, " "), backend.ErrNotFound)
+		return backend.Account{}, fmt.Errorf("account %s: %w", strings.ReplaceAll(string(key), sep, " "), backend.ErrNotFound)
 	}
-	if err := json.Unmarshal(data, &a); err != nil {
-		return a, fmt.Errorf("decode account %q: %w: %w", key, ErrCatalogCorrupt, err)
-	}
-	return a, nil
+	return decodeAccount(key, data), nil
 }
 
 // GetAccount reads an account by (id, type).
 func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountType) (backend.Account, error) {
 	var a backend.Account
-	if err := backend.ValidateAccount(backend.Account{ID: id, Type: typ}); err != nil {
+	if err := backend.ValidateAccountKey(id, typ); err != nil {
 		return a, err
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
@@ -129,7 +127,7 @@ func (s *Store) FindAccount(ctx context.Context, id string) (backend.Account, er
 // UpdateAccount replaces an existing account, keeping its CreatedAt when
 // a leaves it zero, and sets UpdatedAt.
 func (s *Store) UpdateAccount(ctx context.Context, a backend.Account) error {
-	if err := backend.ValidateAccount(a); err != nil {
+	if err := backend.ValidateAccountUpdate(a); err != nil {
 		return err
 	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
@@ -187,8 +185,8 @@ func (s *Store) FindAccountByEmail(ctx context.Context, email string) (backend.A
 	if email == "" {
 		return a, fmt.Errorf("%w email: empty", backend.ErrInvalid)
 	}
-	if err := backend.ValidateAccount(backend.Account{ID: "abc", Type: backend.AccountUser, Email: email}); err != nil {
-		return a, err
+	if strings.IndexFunc(email, unicode.IsControl) >= 0 {
+		return a, fmt.Errorf("%w email %q: contains a control character", backend.ErrInvalid, email)
 	}
 	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
 		prefix := []byte(email + sep)

@@ -91,7 +91,7 @@ func (s *Store) scanTree() ([]folder, error) {
 	}
 	var found []folder
 	for _, a := range accounts {
-		if !a.IsDir() || backend.ValidateID("account", a.Name()) != nil {
+		if !a.IsDir() || backend.ValidateNewID("account", a.Name()) != nil {
 			continue
 		}
 		adir := filepath.Join(s.root, a.Name())
@@ -104,7 +104,7 @@ func (s *Store) scanTree() ([]folder, error) {
 			return nil, fmt.Errorf("read account folder %s: %w: %w", adir, backend.ErrUnavailable, err)
 		}
 		for _, r := range repos {
-			if r.IsDir() && backend.ValidateID("repository", r.Name()) == nil {
+			if r.IsDir() && backend.ValidateNewID("repository", r.Name()) == nil {
 				found = append(found, folder{account: a.Name(), repo: r.Name(), path: filepath.Join(adir, r.Name())})
 			}
 		}

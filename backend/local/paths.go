@@ -40,6 +40,9 @@ func (s *Store) resolve(ref backend.RepoRef, p string) (string, error) {
 	if err := backend.ValidateRef(ref); err != nil {
 		return "", err
 	}
+	if ref.AccountID == StateDir {
+		return "", fmt.Errorf("%w account id %q: the store's own folder", backend.ErrInvalid, ref.AccountID)
+	}
 	if strings.HasPrefix(p, TempPrefix) || strings.Contains(p, "/"+TempPrefix) {
 		return "", fmt.Errorf("%w path %q: names starting with %q are reserved", backend.ErrInvalid, p, TempPrefix)
 	}

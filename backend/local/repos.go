@@ -3,7 +3,6 @@ package local
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -54,30 +53,28 @@ func (s *Store) CreateRepository(ctx context.Context, r backend.Repository) erro
 	return nil
 }
 
-// putRepo writes a repository and its index entry.
+// putRepo writes a repository and its index entry, keeping the fields of
+// the stored item coop does not know or could not read.
 func putRepo(tx *bolt.Tx, r backend.Repository) error {
-	data, err := json.Marshal(r)
+	key := repoKey(r.AccountID, r.ID)
+	data, err := encodeItem(tx.Bucket(bktRepos).Get(key), repoFields(r), r.Unreadable)
 	if err != nil {
 		return fmt.Errorf("encode repository %s: %w", r.Ref(), err)
 	}
-	key := repoKey(r.AccountID, r.ID)
 	if err := tx.Bucket(bktRepos).Put(key, data); err != nil {
 		return err
 	}
 	return tx.Bucket(bktReposByAccount).Put(repoAccountKey(r), key)
 }
 
-// getRepo reads one repository by table key from tx.
+// getRepo reads one repository by table key from tx. An item coop cannot
+// read in full is returned with its Unreadable list, not as an error.
 func getRepo(tx *bolt.Tx, key []byte) (backend.Repository, error) {
-	var r backend.Repository
 	data := tx.Bucket(bktRepos).Get(key)
 	if data == nil {
-		return r, fmt.Errorf("repository %s: %w", bytes.ReplaceAll(key, []byte(sep), []byte(" of ")), backend.ErrNotFound)
+		return backend.Repository{}, fmt.Errorf("repository %s: %w", bytes.ReplaceAll(key, []byte(sep), []byte(" of ")), backend.ErrNotFound)
 	}
-	if err := json.Unmarshal(data, &r); err != nil {
-		return r, fmt.Errorf("decode repository %q: %w: %w", key, ErrCatalogCorrupt, err)
-	}
-	return r, nil
+	return decodeRepo(key, data), nil
 }
 
 // GetRepository reads a repository by its key.
@@ -99,7 +96,7 @@ func (s *Store) UpdateRepository(ctx context.Context, r backend.Repository) erro
 	if r.Visibility == "" {
 		r.Visibility = backend.VisibilityPrivate
 	}
-	if err := backend.ValidateRepository(r); err != nil {
+	if err := backend.ValidateRepositoryUpdate(r); err != nil {
 		return err
 	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
@@ -135,6 +132,9 @@ func (s *Store) ListRepositories(ctx context.Context, accountID string, req back
 			page.Items = append(page.Items, r)
 			return err
 		})
+		if err == nil && len(page.Items) == 0 && req.Cursor == "" && findAccountKey(tx, accountID) == nil {
+			return fmt.Errorf("account %s: %w", accountID, backend.ErrNotFound)
+		}
 		return err
 	})
 	if err != nil {

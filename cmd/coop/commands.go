@@ -68,7 +68,7 @@ func (a *app) accountCreate(ctx context.Context, args []string) error {
 	if !t.Valid() {
 		return usagef("--type must be user or organization, not %q", *typ)
 	}
-	if err := backend.ValidateID("account", pos[0]); err != nil {
+	if err := backend.ValidateNewID("account", pos[0]); err != nil {
 		return err
 	}
 	if *email != "" && !strings.Contains(*email, "@") {
