@@ -175,7 +175,7 @@ func TestCLIRepair(t *testing.T) {
 			{"repo", "repair", "acme"},
 			{"repo", "repair", "acme/data/in"},
 			{"repo", "repair", "acme/data", "acme/other"},
-			{"repo", "repair", "Bad Name/data"},
+			{"repo", "repair", "bad\x01name/data"},
 			{"repo", "repair", "acme/data", "--workers", "0"},
 			{"repo", "repair", "acme/data", "--no-such-flag"},
 		} {

@@ -280,7 +280,7 @@ func TestRepairMissingRepository(t *testing.T) {
 	if !errors.Is(err, backend.ErrNotFound) {
 		t.Errorf("repair of a missing repository: %v, want not found", err)
 	}
-	_, err = Run(context.Background(), e.store, backend.RepoRef{AccountID: "acme", RepositoryID: "Bad Name"}, Options{})
+	_, err = Run(context.Background(), e.store, backend.RepoRef{AccountID: "acme", RepositoryID: "bad/name"}, Options{})
 	if !errors.Is(err, backend.ErrInvalid) {
 		t.Errorf("repair of an invalid name: %v, want invalid", err)
 	}

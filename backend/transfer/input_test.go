@@ -22,7 +22,7 @@ func TestSubmitRefusesBadSpecs(t *testing.T) {
 		{Kind: UploadFile, Repo: testRepo, Local: "x", Remote: ""},
 		{Kind: DeleteFile, Repo: testRepo, Remote: "a/../../b"},
 		{Kind: DownloadFile, Repo: testRepo, Remote: "a"},
-		{Kind: UploadTree, Repo: backend.RepoRef{AccountID: "Bad!", RepositoryID: "data"}, Local: "x"},
+		{Kind: UploadTree, Repo: backend.RepoRef{AccountID: "bad/id", RepositoryID: "data"}, Local: "x"},
 		{Kind: Kind(99), Repo: testRepo},
 		{Kind: DeleteFile, Repo: testRepo, Remote: "a", Policy: Policy(9)},
 	} {
