@@ -107,7 +107,7 @@ func AddKey(ctx context.Context, store backend.Catalog, accountID, line string) 
 	fp := ssh.FingerprintSHA256(key)
 	acct, err := store.FindAccount(ctx, accountID)
 	if err != nil {
-		return fp, false, fmt.Errorf("account %s: %w", accountID, err)
+		return fp, false, backend.WithSubject("account "+accountID, err)
 	}
 	if HasKey(acct, key) {
 		return fp, false, nil
@@ -133,7 +133,7 @@ func RemoveKey(ctx context.Context, store backend.Catalog, accountID, which stri
 	}
 	acct, err := store.FindAccount(ctx, accountID)
 	if err != nil {
-		return want, fmt.Errorf("account %s: %w", accountID, err)
+		return want, backend.WithSubject("account "+accountID, err)
 	}
 	lines := Keys(acct)
 	kept := lines[:0:0]

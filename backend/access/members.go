@@ -54,17 +54,17 @@ func SetMember(ctx context.Context, store backend.Catalog, orgID, memberID strin
 	}
 	org, err := store.FindAccount(ctx, orgID)
 	if err != nil {
-		return fmt.Errorf("organization %s: %w", orgID, err)
+		return backend.WithSubject("account "+orgID, err)
 	}
 	if org.Type != backend.AccountOrganization {
 		return fmt.Errorf("%w: %s is a %s account, not an organization", backend.ErrInvalid, orgID, org.Type)
 	}
 	member, err := store.FindAccount(ctx, memberID)
 	if err != nil {
-		return fmt.Errorf("account %s: %w", memberID, err)
+		return backend.WithSubject("account "+memberID, err)
 	}
 	if member.Type != backend.AccountUser {
-		return fmt.Errorf("%w: members are user accounts; %s is an organization", backend.ErrInvalid, memberID)
+		return fmt.Errorf("%w: members are user accounts; %s is an account of type %s", backend.ErrInvalid, memberID, member.Type)
 	}
 	members := Members(org)
 	members[memberID] = role
@@ -80,7 +80,7 @@ func SetMember(ctx context.Context, store backend.Catalog, orgID, memberID strin
 func RemoveMember(ctx context.Context, store backend.Catalog, orgID, memberID string) error {
 	org, err := store.FindAccount(ctx, orgID)
 	if err != nil {
-		return fmt.Errorf("organization %s: %w", orgID, err)
+		return backend.WithSubject("account "+orgID, err)
 	}
 	members := Members(org)
 	if _, ok := members[memberID]; !ok {

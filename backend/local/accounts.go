@@ -89,7 +89,8 @@ func findAccountKey(tx *bolt.Tx, id string) []byte {
 func getAccount(tx *bolt.Tx, key []byte) (backend.Account, error) {
 	data := tx.Bucket(bktAccounts).Get(key)
 	if data == nil {
-		return backend.Account{}, fmt.Errorf("account %s: %w", strings.ReplaceAll(string(key), sep, " "), backend.ErrNotFound)
+		id, typ, _ := strings.Cut(string(key), sep)
+		return backend.Account{}, fmt.Errorf("account %s (%s): %w", id, typ, backend.ErrNotFound)
 	}
 	return decodeAccount(key, data), nil
 }

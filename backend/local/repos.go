@@ -72,7 +72,8 @@ func putRepo(tx *bolt.Tx, r backend.Repository) error {
 func getRepo(tx *bolt.Tx, key []byte) (backend.Repository, error) {
 	data := tx.Bucket(bktRepos).Get(key)
 	if data == nil {
-		return backend.Repository{}, fmt.Errorf("repository %s: %w", bytes.ReplaceAll(key, []byte(sep), []byte(" of ")), backend.ErrNotFound)
+		repoID, accountID, _ := bytes.Cut(key, []byte(sep))
+		return backend.Repository{}, fmt.Errorf("repository %s/%s: %w", accountID, repoID, backend.ErrNotFound)
 	}
 	return decodeRepo(key, data), nil
 }

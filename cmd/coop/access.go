@@ -59,7 +59,7 @@ func (a *app) principal(ctx context.Context, store backend.Store) (access.Princi
 		return access.Principal{}, usagef("--as: %v", err)
 	}
 	if _, err := store.FindAccount(ctx, a.opts.as); err != nil {
-		return access.Principal{}, fmt.Errorf("--as %s: %w", a.opts.as, err)
+		return access.Principal{}, fmt.Errorf("--as: %w", backend.WithSubject("account "+a.opts.as, err))
 	}
 	return access.AsAccount(a.opts.as, "local"), nil
 }

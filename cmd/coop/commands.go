@@ -138,7 +138,7 @@ func (a *app) repoCreate(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	if _, err := store.FindAccount(ctx, t.account); err != nil {
-		return fmt.Errorf("account %s: %w", t.account, err)
+		return backend.WithSubject("account "+t.account, err)
 	}
 	if *title == "" {
 		*title = t.repo
@@ -147,7 +147,7 @@ func (a *app) repoCreate(ctx context.Context, args []string) error {
 	r := backend.Repository{ID: t.repo, AccountID: t.account, Title: *title, Description: *desc,
 		Visibility: v, CreatedAt: now, UpdatedAt: now}
 	if err := store.CreateRepository(ctx, r); err != nil {
-		return fmt.Errorf("repository %s: %w", r.Ref(), err)
+		return backend.WithSubject("repository "+r.Ref().String(), err)
 	}
 	_, err = fmt.Fprintf(a.stdout, "created %s repository %s\n", v, r.Ref())
 	return err

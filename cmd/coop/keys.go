@@ -61,7 +61,7 @@ func (a *app) accountKeys(ctx context.Context, args []string) error {
 	defer store.Close()
 	acct, err := store.FindAccount(ctx, pos[0])
 	if err != nil {
-		return fmt.Errorf("account %s: %w", pos[0], err)
+		return backend.WithSubject("account "+pos[0], err)
 	}
 	if s, ok := store.(interface{ Administers(backend.Account) bool }); ok && !s.Administers(acct) {
 		return fmt.Errorf("keys of %s: only the account itself may list them: %w", pos[0], backend.ErrUnauthorized)

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -39,25 +40,35 @@ func (a *app) cmdLs(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	out := newLister(a.stdout, *asJSON)
+	defer out.warn(a.stderr)
 	switch {
 	case t.account == "":
 		err = eachPage(ctx, func(req backend.PageRequest) (backend.Page[backend.Account], error) {
 			return store.ListAccounts(ctx, "", req)
 		}, func(acc backend.Account) error {
-			return out.row(acc, safe.Text(acc.ID), string(acc.Type), safe.Text(acc.Name))
+			out.unread("account "+acc.ID, acc.Unreadable)
+			return out.row(acc, safe.Text(acc.ID), safe.Text(string(acc.Type)), safe.Text(acc.Name), unreadMark(acc.Unreadable))
 		})
 	case t.repo == "":
-		if _, err := store.FindAccount(ctx, t.account); err != nil {
-			return fmt.Errorf("account %s: %w", t.account, err)
+		acct, err := store.FindAccount(ctx, t.account)
+		if err != nil {
+			return err
+		}
+		if !*asJSON && !acct.Type.Valid() {
+			fmt.Fprintf(a.stderr, "coop: account %s is of type %q\n", safe.Text(acct.ID), safe.Text(string(acct.Type)))
 		}
 		err = eachPage(ctx, func(req backend.PageRequest) (backend.Page[backend.Repository], error) {
 			return store.ListRepositories(ctx, t.account, req)
 		}, func(r backend.Repository) error {
-			return out.row(r, safe.Text(r.Ref().String()), string(r.Visibility), r.CreatedAt.Format(time.DateOnly), safe.Text(r.Title))
+			out.unread("repository "+r.Ref().String(), r.Unreadable)
+			return out.row(r, safe.Text(r.Ref().String()), safe.Text(string(r.Visibility)), dateOrDash(r.CreatedAt), safe.Text(r.Title), unreadMark(r.Unreadable))
 		})
+		if err != nil {
+			return err
+		}
 	default:
 		if _, err := store.GetRepository(ctx, t.account, t.repo); err != nil {
-			return fmt.Errorf("repository %s: %w", t.ref(), err)
+			return err
 		}
 		err = eachPage(ctx, func(req backend.PageRequest) (backend.Page[backend.Entry], error) {
 			return store.ListObjects(ctx, t.ref(), t.path, req)
@@ -102,6 +113,30 @@ func eachPage[T any](ctx context.Context, list func(backend.PageRequest) (backen
 	}
 }
 
+// dateOrDash is a catalog time as a date, or "-" when it is unknown.
+func dateOrDash(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+// unreadMark is the last column of a catalog row: empty, or which
+// attributes of the item coop could not read.
+func unreadMark(errs []backend.FieldError) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	fields := make([]string, len(errs))
+	for i, e := range errs {
+		fields[i] = e.Field
+		if e.Field == "" {
+			fields[i] = "item"
+		}
+	}
+	return "! unreadable: " + safe.Text(strings.Join(fields, ", "))
+}
+
 // lister prints rows as aligned columns, or as one JSON array streamed
 // item by item so a 100,000-entry folder is never held twice.
 type lister struct {
@@ -110,6 +145,31 @@ type lister struct {
 	json  bool
 	count int
 	enc   *json.Encoder
+	// bad counts the items listed with attributes coop could not read;
+	// first says what of the first one.
+	bad   int
+	first string
+}
+
+// unread notes an item listed with attributes coop could not read.
+func (l *lister) unread(what string, errs []backend.FieldError) {
+	if len(errs) == 0 {
+		return
+	}
+	if l.bad == 0 {
+		l.first = what + ": " + backend.DescribeUnread(errs)
+	}
+	l.bad++
+}
+
+// warn prints the one warning of a listing that had unreadable items.
+func (l *lister) warn(w io.Writer) {
+	switch {
+	case l.bad == 1:
+		fmt.Fprintf(w, "coop: warning: 1 item listed has attributes coop cannot read (marked !; \"unreadable\" in --json): %s\n", safe.Text(l.first))
+	case l.bad > 1:
+		fmt.Fprintf(w, "coop: warning: %d items listed have attributes coop cannot read (marked !; \"unreadable\" in --json), the first %s\n", l.bad, safe.Text(l.first))
+	}
 }
 
 func newLister(w io.Writer, asJSON bool) *lister {
@@ -122,8 +182,13 @@ func newLister(w io.Writer, asJSON bool) *lister {
 	return l
 }
 
+// row prints one item: as JSON, or as its columns, less trailing empty
+// ones (no padding at the end of a line).
 func (l *lister) row(item any, cols ...string) error {
 	defer func() { l.count++ }()
+	for len(cols) > 1 && cols[len(cols)-1] == "" {
+		cols = cols[:len(cols)-1]
+	}
 	if l.json {
 		sep := ","
 		if l.count == 0 {
@@ -193,7 +258,7 @@ func (a *app) cmdStat(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	if _, err := store.GetRepository(ctx, t.account, t.repo); err != nil {
-		return fmt.Errorf("repository %s: %w", t.ref(), err)
+		return backend.WithSubject("repository "+t.ref().String(), err)
 	}
 	res := statResult{Path: t.path}
 	info, statErr := store.StatObject(ctx, t.ref(), t.path)
