@@ -262,10 +262,11 @@ func objectInfo(p string, size int64, mod *time.Time, ctype, etag, sha256b64 *st
 	return info
 }
 
-// sha256Hex turns S3's base64 SHA-256 into "sha256:<hex>", or "" if it is
-// not a plain full-object digest.
+// sha256Hex turns S3's base64 SHA-256 into "sha256:<hex>", or "" unless
+// S3 says it is of the full object (a multipart upload's composite
+// checksum is not; see wholeObjectChecksumsOnly).
 func sha256Hex(b64 string, typ s3types.ChecksumType) string {
-	if b64 == "" || typ == s3types.ChecksumTypeComposite || strings.Contains(b64, "-") {
+	if b64 == "" || typ != s3types.ChecksumTypeFullObject || strings.Contains(b64, "-") {
 		return ""
 	}
 	raw, err := base64.StdEncoding.DecodeString(b64)

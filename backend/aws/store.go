@@ -193,6 +193,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// content themselves, and a second SHA-256 of every body cost a
 		// download of many small files a fifth of its time.
 		o.ResponseChecksumValidation = sdkaws.ResponseChecksumValidationWhenRequired
+		o.APIOptions = append(o.APIOptions, wholeObjectChecksumsOnly)
 	})
 	s.uploader = transfermanager.New(s.s3, func(o *transfermanager.Options) {
 		o.PartSizeBytes = partSize

@@ -107,7 +107,7 @@ func compare(m *backend.ObjectMeta, info backend.ObjectInfo) (reasons []string, 
 	switch {
 	case m.Checksum == "":
 		reasons = append(reasons, ReasonChecksumMissing)
-	case !strings.EqualFold(m.Checksum, info.Checksum):
+	case backend.CompareSHA256(m.Checksum, info.Checksum) == backend.ChecksumDiffers:
 		reasons, differed = append(reasons, ReasonChecksumDiffers), true
 	}
 	switch {

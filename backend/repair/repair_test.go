@@ -285,3 +285,30 @@ func TestRepairMissingRepository(t *testing.T) {
 		t.Errorf("repair of an invalid name: %v, want invalid", err)
 	}
 }
+
+// repo repair --verify takes a SHA-256 recorded as bare hex (any case) for
+// what it is, and never calls a checksum of another algorithm different.
+func TestVerifyReadsChecksumsOtherToolsRecord(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		for p, spell := range map[string]func(string) string{
+			"bare.txt":  func(s string) string { return strings.ToUpper(strings.TrimPrefix(s, "sha256:")) },
+			"upper.txt": func(s string) string { return "SHA256:" + strings.TrimPrefix(s, "sha256:") },
+			"md5.txt":   func(string) string { return "md5:5d41402abc4b2a76b9719d911017c592" },
+		} {
+			info := e.put(t, p, "content of "+p+"\n")
+			m := backend.NewObjectMeta(testRepo, info, nil, time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
+			m.Checksum = spell(m.Checksum)
+			e.record(t, p, m)
+		}
+		rep, err := Run(context.Background(), e.store, testRepo, Options{Verify: true, DryRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range rep.Changes {
+			t.Errorf("verify changes an entry whose checksum is right: %s %s %v", c.Action, c.Path, c.Reasons)
+		}
+		if rep.ChecksumsDiffered != 0 {
+			t.Errorf("ChecksumsDiffered = %d, want 0", rep.ChecksumsDiffered)
+		}
+	})
+}

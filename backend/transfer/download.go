@@ -93,7 +93,12 @@ func (q *Queue) checksums(j *job) map[string]digest {
 		if m.Type == backend.TypeDirectory {
 			continue
 		}
-		d := digest{sha256: m.Checksum}
+		d := digest{}
+		if h, ok := backend.SHA256Hex(m.Checksum); ok {
+			d.sha256 = "sha256:" + h
+		} else {
+			d.other = m.Checksum
+		}
 		if _, err := backend.ParseCRC32C(m.CRC32C); err == nil {
 			d.crc32c = m.CRC32C
 		}
@@ -170,6 +175,9 @@ func (q *Queue) download(t *task) {
 	var lw *localWriteError
 	switch {
 	case err == nil:
+		if rx.unchecked {
+			j.unchecked.Add(1)
+		}
 		q.succeed(t, false)
 		return
 	case errors.Is(err, errLocalExists):
@@ -200,7 +208,7 @@ func (q *Queue) fetch(t *task, f *os.File, rx *receipt) (backend.ObjectInfo, err
 	var body io.ReadCloser
 	var info backend.ObjectInfo
 	var err error
-	if ranged && t.want != (digest{}) && t.size >= 0 {
+	if ranged && t.want.checkable() && t.size >= 0 {
 		// The metadata's checksum is checked here: no need for the
 		// store's as well (the SDK would hash the body a second time).
 		info = backend.ObjectInfo{Path: t.remote, Size: t.size}
@@ -243,8 +251,13 @@ func (q *Queue) localConflict(t *task, policy Policy) {
 }
 
 // digest is what a download is checked against: the checksums the
-// metadata records for the object (either may be empty).
-type digest struct{ sha256, crc32c string }
+// metadata records for the object (either may be empty). sha256 is
+// written "sha256:<hex>" whatever form the metadata used; other is a
+// recorded checksum coop cannot check (another algorithm or form).
+type digest struct{ sha256, crc32c, other string }
+
+// checkable reports whether the metadata gives something to check.
+func (d digest) checkable() bool { return d.sha256 != "" || d.crc32c != "" }
 
 // receipt checks and counts the bytes of one download. With a CRC-32C
 // recorded it checks that, which costs a twentieth of a SHA-256 and, for
@@ -260,6 +273,9 @@ type receipt struct {
 	// counted is what went into the job's progress, taken back if the
 	// download fails; ranges add to it from their own goroutines.
 	counted atomic.Int64
+	// unchecked is set by check when the metadata records a checksum
+	// coop cannot check and the store offered none either.
+	unchecked bool
 }
 
 // newReceipt prepares the check of a download.
@@ -314,8 +330,12 @@ func (rx *receipt) check(info backend.ObjectInfo) error {
 	if want == "" {
 		want, from = info.Checksum, "the store"
 	}
-	if got := "sha256:" + hex.EncodeToString(rx.sha.Sum(nil)); want != "" && got != want {
+	got := "sha256:" + hex.EncodeToString(rx.sha.Sum(nil))
+	switch backend.CompareSHA256(want, got) {
+	case backend.ChecksumDiffers:
 		return fmt.Errorf("%w: content has %s, %s says %s (nothing written)", ErrChecksum, got, from, want)
+	case backend.ChecksumNotCheckable:
+		rx.unchecked = rx.want.other != ""
 	}
 	return nil
 }

@@ -37,6 +37,7 @@ type job struct {
 	bytes, totalBytes atomic.Int64
 	files, totalFiles atomic.Int64
 	skipped, failed   atomic.Int64
+	unchecked         atomic.Int64  // downloads whose recorded checksum coop cannot check
 	seq               atomic.Uint64 // q.seq at the job's last change
 }
 
@@ -281,6 +282,7 @@ func (j *job) snapshot() Job {
 	s.Bytes, s.TotalBytes = j.bytes.Load(), j.totalBytes.Load()
 	s.Files, s.TotalFiles = j.files.Load(), j.totalFiles.Load()
 	s.Skipped, s.Failed = j.skipped.Load(), j.failed.Load()
+	s.Unchecked = j.unchecked.Load()
 	if !s.Started.IsZero() {
 		end := s.Finished
 		if end.IsZero() {

@@ -156,6 +156,10 @@ type Job struct {
 	Files, TotalFiles int64
 	// Skipped and Failed count files skipped and failed so far.
 	Skipped, Failed int64
+	// Unchecked counts files downloaded whole whose recorded checksum is
+	// of an algorithm or form coop cannot check ("md5:…"), and for which
+	// the store kept no SHA-256 either: they were not checked.
+	Unchecked int64
 	// Counting is true while a tree job is still finding its files, so
 	// its totals may grow.
 	Counting bool

@@ -178,6 +178,9 @@ func (r *reporter) jobDone(j transfer.Job) {
 	if j.Skipped > 0 {
 		res += fmt.Sprintf(", %s skipped", humanize.Count(j.Skipped))
 	}
+	if j.Unchecked > 0 {
+		res += fmt.Sprintf(", %s not checkable by coop (checksum recorded in another form than SHA-256)", countOf(j.Unchecked, "file"))
+	}
 	switch j.State {
 	case transfer.Failed:
 		res += fmt.Sprintf(", %s failed", humanize.Count(j.Failed))
