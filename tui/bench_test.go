@@ -7,14 +7,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/tui/internal/fakestore"
 )
 
 // bigTree opens a repository whose root holds n files, loaded through the
 // same paged messages a real store produces (1,000 entries a page).
 func bigTree(tb testing.TB, n int) *harness {
 	tb.Helper()
-	s := fakestore.New(1000)
+	s := newTestStore(1000)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
 	s.Synthesize(acme, "", n)

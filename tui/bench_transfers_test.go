@@ -10,7 +10,6 @@ import (
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/transfer"
-	"github.com/coopterm/coop/tui/internal/fakestore"
 )
 
 // uploadUpdates are the coalesced Updates of a 10,000-file upload as a
@@ -54,10 +53,9 @@ func uploadUpdates(jobs int) []transfer.Update {
 // follow the metadata flushes list it again; each of their pages is
 // timed too, with its frame.
 func benchKeysDuringUpload(b *testing.B, jobs int, panel bool) {
-	s := fakestore.New(1000)
+	s := newTestStore(1000)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
-	s.AddDir(acme, "up")
 	s.Synthesize(acme, "up", 10_000)
 	f := &fakeTransfers{}
 	h := newHarness(b, s, Options{StartAt: "acme/data/up/file-0000000.dat", Transfers: f})

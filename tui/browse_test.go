@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/tui/internal/fakestore"
 )
 
 func TestNavigateAccountsReposTree(t *testing.T) {
@@ -142,7 +141,7 @@ func TestNestedCollapseKeepsRowsConsistent(t *testing.T) {
 }
 
 func TestPagingStreamsWhileKeysWork(t *testing.T) {
-	s := fakestore.New(10)
+	s := newTestStore(10)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
 	s.Synthesize(acme, "", 35)
@@ -175,10 +174,9 @@ func TestPagingStreamsWhileKeysWork(t *testing.T) {
 }
 
 func TestPagesIntoFolderAboveCursorKeepSelection(t *testing.T) {
-	s := fakestore.New(5)
+	s := newTestStore(5)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
-	s.AddDir(acme, "big")
 	s.AddFile(acme, "tail.txt", 1)
 	s.Synthesize(acme, "big", 12)
 	h := newHarness(t, s, Options{StartAt: "acme/data"})
@@ -210,7 +208,7 @@ func fakeName(i int) string { return "file-" + strings.Repeat("0", 7-len(itoa(i)
 func itoa(i int) string { return humanize.Count(int64(i)) }
 
 func TestLeavingDropsStaleResultsAndResumes(t *testing.T) {
-	s := fakestore.New(10)
+	s := newTestStore(10)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
 	s.Synthesize(acme, "", 30)

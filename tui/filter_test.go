@@ -3,19 +3,19 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/tui/internal/fakestore"
 )
 
 // filterStore is a repository with 200 files at the top level: report-000
 // … report-099 and image-000 … image-099.
-func filterStore() *fakestore.Store {
-	s := fakestore.New(50)
+func filterStore() *testStore {
+	s := newTestStore(50)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
 	for i := range 100 {
@@ -106,7 +106,7 @@ func TestFilterDropsStaleResults(t *testing.T) {
 }
 
 func TestFilterFollowsStreamingPages(t *testing.T) {
-	s := fakestore.New(100)
+	s := newTestStore(100)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
 	s.Synthesize(acme, "", 1000)
@@ -187,34 +187,40 @@ func TestRunFilterStopsWhenCancelled(t *testing.T) {
 	}
 }
 
-// TestFilterSnapshotRace runs filter commands in goroutines, as
+// TestFilterSnapshotRace runs a filter command in a goroutine, as
 // tea.Program does, while Update keeps changing the tree: expanding,
-// collapsing and appending pages. Run with -race.
+// collapsing and appending pages. Run with -race. The run must have
+// matched over the rows as they were when it started (the tree copies
+// its rows before changing them in place); when its result arrives the
+// filter runs again over the changed tree.
 func TestFilterSnapshotRace(t *testing.T) {
-	s := fakestore.New(20)
+	s := newTestStore(20)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
 	for i := range 5 {
-		s.AddDir(acme, fmt.Sprintf("d%d", i))
 		s.Synthesize(acme, fmt.Sprintf("d%d", i), 200)
 	}
 	h := newHarness(t, s, Options{StartAt: "acme/data"})
 	h.settle()
 	h.press("/")
-	h.typeText("dat")
-	results := make(chan []tea.Cmd, 1)
+	h.typeText("d")
+	results := make(chan []tea.Msg, 1)
 	cmds := h.queue
 	h.queue = nil
 	go func() { // the filter run, off the Update goroutine
-		var out []tea.Cmd
-		for _, c := range cmds {
-			msg := c()
-			out = append(out, func() tea.Msg { return msg })
+		var out []tea.Msg
+		for len(cmds) > 0 {
+			msg := cmds[0]()
+			cmds = cmds[1:]
+			if b, ok := msg.(tea.BatchMsg); ok {
+				cmds = append(cmds, b...)
+				continue
+			}
+			out = append(out, msg)
 		}
 		results <- out
 	}()
-	h.press("enter") // keep the filter, stop editing
-	h.press("esc")   // and drop it, so keys act on the tree
+	h.press("enter") // keep the filter; until its result arrives keys act on the tree
 	for i := range 5 {
 		h.m.tree.nav.cursor = 0
 		for j := 0; j < len(h.m.tree.t.rows); j++ {
@@ -228,8 +234,33 @@ func TestFilterSnapshotRace(t *testing.T) {
 			h.press("enter") // collapse again
 		}
 	}
-	for _, c := range <-results {
-		h.deliver(c())
+	if h.rows() != 5+2*200 {
+		t.Fatalf("%d rows with d1 and d3 open, want 405", h.rows())
+	}
+	runs := 0
+	for _, msg := range <-results {
+		if r, ok := msg.(filterResultMsg); ok && r.ok {
+			runs++
+			snap := r.src.(*treeSnap)
+			var names []string
+			for i := range snap.Len() {
+				names = append(names, snap.Name(i))
+			}
+			if want := []string{"d0", "d1", "d2", "d3", "d4"}; !slices.Equal(names, want) {
+				t.Fatalf("the run's snapshot changed under it: %v", names)
+			}
+			if again, _ := runFilter(context.Background(), snap, r.query, nil); !slices.Equal(r.idx, again) {
+				t.Fatalf("the run matched %v, the snapshot gives %v", r.idx, again)
+			}
+		}
+		h.deliver(msg)
 	}
 	h.settle()
+	if runs == 0 {
+		t.Fatal("no filter run finished")
+	}
+	f := &h.m.tree.filter
+	if !f.filtered() || f.srcVer != h.m.tree.t.ver || len(f.idx) != 405 {
+		t.Fatalf("the filter shows %d matches of version %d; the tree is at %d", len(f.idx), f.srcVer, h.m.tree.t.ver)
+	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/tui/internal/fakestore"
+	"github.com/coopterm/coop/backend/memstore"
 )
 
 // harness drives a Model the way tea.Program does, but one command at a
@@ -167,10 +167,73 @@ var (
 	day0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 )
 
+// testStore is the in-memory store the tests fill, behind a fault
+// wrapper that counts, fails and holds calls (see memstore.Faults for
+// the names of operations: "list acme/data:raw", "meta acme/data").
+type testStore struct {
+	*memstore.Faults
+	mem *memstore.Store
+}
+
+// testClock is the time the test store stamps on everything.
+var testClock = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+
+// newTestStore returns an empty store whose listings have at most
+// pageSize items a page.
+func newTestStore(pageSize int) *testStore {
+	mem := memstore.New(memstore.WithPageSize(pageSize), memstore.WithLocation("memory://fake"),
+		memstore.WithClock(func() time.Time { return testClock }))
+	return &testStore{Faults: memstore.WithFaults(mem), mem: mem}
+}
+
+func mustDo(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// AddAccount adds an account.
+func (s *testStore) AddAccount(id string, typ backend.AccountType, name string) {
+	mustDo(s.mem.CreateAccount(context.Background(), backend.Account{ID: id, Type: typ, Name: name}))
+}
+
+// AddRepo adds a repository; repositories list newest first.
+func (s *testStore) AddRepo(r backend.Repository) {
+	if r.Visibility == "" {
+		r.Visibility = backend.VisibilityPublic
+	}
+	mustDo(s.mem.CreateRepository(context.Background(), r))
+}
+
+// AddFile stores size bytes at path, and so the folders above it; names
+// are taken as another tool might have written them.
+func (s *testStore) AddFile(repo backend.RepoRef, path string, size int64) {
+	mustDo(s.mem.Fill(repo, path, size))
+}
+
+// Synthesize makes folder list n generated files, file-0000000.dat and
+// so on, made page by page rather than stored.
+func (s *testStore) Synthesize(repo backend.RepoRef, folder string, n int) {
+	mustDo(s.mem.Generate(repo, folder, n))
+}
+
+// SetMetadata writes repo's metadata file, or makes reading it fail with
+// err.
+func (s *testStore) SetMetadata(repo backend.RepoRef, m backend.SourceMetadata, err error) {
+	if err != nil {
+		s.Fail(memstore.Op("meta", repo.String()), err)
+		return
+	}
+	mustDo(s.mem.UpdateMetadata(context.Background(), repo, func(doc *backend.SourceMetadata) error {
+		doc.Objects = m.Objects
+		return nil
+	}))
+}
+
 // sampleStore is a small platform: two users, an organization with two
 // repositories, folders and files, and metadata.
-func sampleStore(pageSize int) *fakestore.Store {
-	s := fakestore.New(pageSize)
+func sampleStore(pageSize int) *testStore {
+	s := newTestStore(pageSize)
 	s.AddAccount("alice", backend.AccountUser, "Alice Liddell")
 	s.AddAccount("bob", backend.AccountUser, "Bob Builder")
 	s.AddAccount("acme", backend.AccountOrganization, "Acme Corp")

@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/tui/internal/fakestore"
 )
 
 // screenModel wraps the browser in a real tea.Program and publishes the
@@ -33,7 +32,7 @@ func (s screenModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // store: accounts → repositories → tree → preview → filter, then quits.
 func TestProgram(t *testing.T) {
 	repo := backend.RepoRef{AccountID: "acme", RepositoryID: "data"}
-	s := fakestore.New(2)
+	s := newTestStore(2)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme Corp")
 	s.AddAccount("zed", backend.AccountUser, "Zed Zebra")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "Sensor data", Visibility: backend.VisibilityPublic,

@@ -13,14 +13,13 @@ import (
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/transfer"
-	"github.com/coopterm/coop/tui/internal/fakestore"
 )
 
 var spaceKey = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
 
 // xferHarness opens acme/data of the sample store (README.md, raw/,
 // zeta.txt) with a fake queue.
-func xferHarness(t *testing.T) (*harness, *fakeTransfers, *fakestore.Store) {
+func xferHarness(t *testing.T) (*harness, *fakeTransfers, *testStore) {
 	t.Helper()
 	s := sampleStore(100)
 	f := &fakeTransfers{}
@@ -169,10 +168,9 @@ func TestDeleteMarkedFolderAndItsFileOnce(t *testing.T) {
 // objects counted.
 func TestDeleteCountsEveryObjectOfALargeFolder(t *testing.T) {
 	const n = 105_000
-	s := fakestore.New(5000)
+	s := newTestStore(5000)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
-	s.AddDir(acme, "big")
 	s.Synthesize(acme, "big", n)
 	f := &fakeTransfers{}
 	h := newHarness(t, s, Options{StartAt: "acme/data", Transfers: f})
@@ -417,11 +415,10 @@ func TestAffectedFoldersReloadWhenJobsFinish(t *testing.T) {
 // its 20,000 files; a change at the root lists the root again, and c
 // reopens from its cached listing.
 func TestOnlyChangedFoldersReload(t *testing.T) {
-	s := fakestore.New(1000)
+	s := newTestStore(1000)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
 	s.AddFile(acme, "a/b/x.txt", 1)
-	s.AddDir(acme, "c")
 	s.Synthesize(acme, "c", 20_000)
 	f := &fakeTransfers{}
 	h := newHarness(t, s, Options{StartAt: "acme/data/a/b/x.txt", Transfers: f})
@@ -584,7 +581,7 @@ func writeTestFile(t *testing.T, path, body string) {
 // An empty repository, where uploads start, draws its note without a
 // column of ellipses where the padding was cut for the preview.
 func TestEmptyTreeDrawsCleanly(t *testing.T) {
-	s := fakestore.New(100)
+	s := newTestStore(100)
 	s.AddAccount("acme", backend.AccountOrganization, "Acme")
 	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
 	h := newHarness(t, s, Options{StartAt: "acme/data", Transfers: &fakeTransfers{}})
