@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -20,13 +21,14 @@ const decisionTTL = 2 * time.Second
 // only what the caller may read, writes are refused unless it may write,
 // and every write is recorded. It is safe for concurrent use.
 type Store struct {
-	base      backend.Store
-	baseCaps  backend.Capabilities
-	who       Principal
-	rec       audit.Recorder
-	location  string
-	closeBase bool
-	now       func() time.Time
+	base       backend.Store
+	baseCaps   backend.Capabilities
+	who        Principal
+	rec        audit.Recorder
+	location   string
+	closeBase  bool
+	closeAudit io.Closer
+	now        func() time.Time
 
 	mu    sync.Mutex
 	repos map[backend.RepoRef]repoDecision
@@ -59,6 +61,10 @@ func WithLocation(loc string) Option { return func(s *Store) { s.location = loc 
 // store belongs to whoever opened it, which suits a server whose sessions
 // share one store.
 func ClosingBase() Option { return func(s *Store) { s.closeBase = true } }
+
+// ClosingAudit makes Close close the audit recorder too, once the base
+// store is closed (a command's own audit.Log).
+func ClosingAudit(c io.Closer) Option { return func(s *Store) { s.closeAudit = c } }
 
 // New wraps base for caller who.
 func New(base backend.Store, who Principal, opts ...Option) *Store {
@@ -96,12 +102,19 @@ func (s *Store) Location() string {
 	return s.base.Location()
 }
 
-// Close closes the base store if the Store was made with ClosingBase.
+// Close closes the base store if the Store was made with ClosingBase,
+// then the audit recorder if it was made with ClosingAudit.
 func (s *Store) Close() error {
+	var err error
 	if s.closeBase {
-		return s.base.Close()
+		err = s.base.Close()
 	}
-	return nil
+	if s.closeAudit != nil {
+		if cerr := s.closeAudit.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }
 
 // forget drops remembered decisions after a catalog write.
@@ -221,6 +234,19 @@ func (s *Store) need(ctx context.Context, ref backend.RepoRef, want Level, what 
 		return fmt.Errorf("%s %s: %s has %s access: %w", what, ref, s.who, lvl, backend.ErrUnauthorized)
 	}
 	return nil
+}
+
+// Require checks, before a front end starts work that needs it (a
+// repair reads every object before it writes the metadata), that the
+// caller may act on ref at level want. A refusal is recorded as a refused
+// action (an audit action such as audit.ActionMetadataUpdate), so the
+// audit log shows it as it would show the write itself refused.
+func (s *Store) Require(ctx context.Context, ref backend.RepoRef, want Level, action string) error {
+	err := s.need(ctx, ref, want, action)
+	if err != nil {
+		s.record(action, ref.String(), 0, "", err)
+	}
+	return err
 }
 
 // record writes one audit event for the caller.

@@ -16,7 +16,7 @@ import (
 // guard puts the access layer in front of store: every command acts as the
 // machine's owner, or as --as ACCOUNT, and its writes go to the audit log.
 // Closing the result closes store and the log.
-func (a *app) guard(ctx context.Context, store backend.Store) (backend.Store, error) {
+func (a *app) guard(ctx context.Context, store backend.Store) (*access.Store, error) {
 	who, err := a.principal(ctx, store)
 	if err != nil {
 		store.Close()
@@ -28,22 +28,7 @@ func (a *app) guard(ctx context.Context, store backend.Store) (backend.Store, er
 		return nil, err
 	}
 	log := audit.Open(path, a.auditWarning)
-	return &guarded{Store: access.New(store, who, access.WithAudit(log), access.ClosingBase()), log: log}, nil
-}
-
-// guarded is an access.Store that also closes its audit log.
-type guarded struct {
-	*access.Store
-	log *audit.Log
-}
-
-// Close closes the store and the audit log.
-func (g *guarded) Close() error {
-	err := g.Store.Close()
-	if lerr := g.log.Close(); err == nil {
-		err = lerr
-	}
-	return err
+	return access.New(store, who, access.WithAudit(log), access.ClosingBase(), access.ClosingAudit(log)), nil
 }
 
 // principal is who the command acts as: --as ACCOUNT (which must exist),

@@ -63,7 +63,7 @@ func (a *app) accountKeys(ctx context.Context, args []string) error {
 	if err != nil {
 		return backend.WithSubject("account "+pos[0], err)
 	}
-	if s, ok := store.(interface{ Administers(backend.Account) bool }); ok && !s.Administers(acct) {
+	if !store.Administers(acct) {
 		return fmt.Errorf("keys of %s: only the account itself may list them: %w", pos[0], backend.ErrUnauthorized)
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coopterm/coop/audit"
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/access"
 	"github.com/coopterm/coop/backend/repair"
@@ -51,7 +52,10 @@ func (a *app) repoRepair(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	if !*dryRun {
-		if err := mayWrite(ctx, store, t.ref()); err != nil {
+		// Refused before any object is read, and recorded as the refused
+		// metadata update it would be. A repair that goes ahead is
+		// recorded as the metadata update it is.
+		if err := store.Require(ctx, t.ref(), access.ReadWrite, audit.ActionMetadataUpdate); err != nil {
 			return err
 		}
 	}
@@ -85,30 +89,6 @@ func (a *app) repoRepair(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w; their entries were left as they were", err)
 	}
 	return nil
-}
-
-// mayWrite refuses, before any object is read, a repair by a caller who
-// may not write to the repository: the access layer refuses the metadata
-// write and records the refusal in the audit log, as for any write. A
-// repair that goes ahead is recorded there as the metadata update it is.
-func mayWrite(ctx context.Context, store backend.Store, ref backend.RepoRef) error {
-	g, ok := store.(interface {
-		Level(context.Context, backend.RepoRef) (access.Level, error)
-	})
-	if !ok {
-		return nil
-	}
-	lvl, err := g.Level(ctx, ref)
-	if err != nil {
-		return err
-	}
-	if lvl >= access.ReadWrite {
-		return nil
-	}
-	return store.UpdateMetadata(ctx, ref, func(*backend.SourceMetadata) error {
-		// Only reached if access was granted since: write nothing anyway.
-		return fmt.Errorf("repair %s: %w", ref, backend.ErrUnauthorized)
-	})
 }
 
 // printRepair writes one line per change and the summary line.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/access"
 	"github.com/coopterm/coop/backend/aws"
 	"github.com/coopterm/coop/backend/demo"
 	"github.com/coopterm/coop/backend/local"
@@ -16,7 +17,7 @@ import (
 // openStore opens the store the flags name, behind the access layer (see
 // guard). With --demo it first fills the demo store, once. write says the
 // command is about to change the store, which needs an initialised one.
-func (a *app) openStore(ctx context.Context, write bool) (backend.Store, error) {
+func (a *app) openStore(ctx context.Context, write bool) (*access.Store, error) {
 	store, err := a.openBase(ctx, write)
 	if err != nil {
 		return nil, err

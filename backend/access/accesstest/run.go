@@ -25,6 +25,27 @@ func Run(t *testing.T, newStore func(t *testing.T) backend.Store) {
 	sub("Keys", keys)
 	sub("Paging", paging)
 	sub("Audit", auditTrail)
+	sub("Require", require)
+}
+
+// require: a front end checks a level before work, and a refusal is in
+// the audit log as the refused action; a check that passes records
+// nothing (the action itself will be).
+func require(t *testing.T, w *world) {
+	ctx := t.Context()
+	rec := &Recorder{}
+	bob := access.New(w.base, access.AsAccount(w.bob, "local"), access.WithAudit(rec))
+	carol := access.New(w.base, access.AsAccount(w.carol, "local"), access.WithAudit(rec))
+	anon := access.New(w.base, access.Anonymous("local"), access.WithAudit(rec))
+	must(t, bob.Require(ctx, w.secret, access.ReadWrite, audit.ActionMetadataUpdate))
+	wantErr(t, "carol (read) requires write", carol.Require(ctx, w.secret, access.ReadWrite, audit.ActionMetadataUpdate), backend.ErrUnauthorized)
+	must(t, carol.Require(ctx, w.secret, access.ReadOnly, audit.ActionMetadataUpdate))
+	wantErr(t, "anonymous requires read of a private repository", anon.Require(ctx, w.priv, access.ReadOnly, audit.ActionMetadataUpdate), backend.ErrNotFound)
+	got := rec.Events()
+	if len(got) != 2 || got[0].Actor != w.carol || got[0].Action != audit.ActionMetadataUpdate || got[0].Target != w.secret.String() ||
+		got[0].Result != audit.ResultDenied || got[1].Result != audit.ResultNotFound {
+		t.Fatalf("audit events %+v, want carol's refusal and anonymous's", got)
+	}
 }
 
 func anonymous(t *testing.T, w *world) {
