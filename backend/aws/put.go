@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
-	"github.com/gabriel-vasile/mimetype"
 
 	"github.com/coopterm/coop/backend"
 )
@@ -76,7 +75,7 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 		return backend.ObjectInfo{}, fmt.Errorf("%s: read: %w", op, err)
 	}
 	head = head[:n]
-	ctype := contentType(head)
+	ctype := backend.DetectContentType(head, p)
 
 	var (
 		etag        *string
@@ -185,11 +184,6 @@ func (knownPayloadHash) ID() string { return "CoopKnownPayloadHash" }
 // HandleFinalize sets the payload hash and goes on.
 func (h knownPayloadHash) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 	return next.HandleFinalize(v4.SetPayloadHash(ctx, string(h)), in)
-}
-
-// contentType names the MIME type of content from its first bytes.
-func contentType(head []byte) string {
-	return mimetype.Detect(head).String()
 }
 
 // sizedReader hashes what it reads and fails once the content is longer,

@@ -115,7 +115,7 @@ func backupInfo(backup string, f metadataFile) backend.ObjectInfo {
 	h.Add(f.raw)
 	ct := f.contentType
 	if backend.GenericContentType(ct) {
-		ct = contentType(f.raw[:min(len(f.raw), backend.SniffLen)])
+		ct = backend.DetectContentType(f.raw[:min(len(f.raw), backend.SniffLen)], backup)
 	}
 	return backend.ObjectInfo{Path: backup, Size: h.Len(), Checksum: h.SHA256(), CRC32C: h.CRC32C(), ContentType: ct}
 }

@@ -24,6 +24,35 @@ func (c *suite) storage(t *testing.T) {
 	run(t, "DeletePrunesFolders", c, testDeletePrunes)
 	run(t, "InvalidPaths", c, testInvalidPaths)
 	run(t, "UnusualNames", c, testUnusualNames)
+	run(t, "ContentTypes", c, testContentTypes)
+}
+
+// Every store names an object's content type the same way, from its
+// content and then its extension (backend.DetectContentType), and reports
+// it when the object is stored, described and read.
+func testContentTypes(t *testing.T, s backend.Store) {
+	ref := newRepo(t, s)
+	for _, c := range []struct{ path, body, want string }{
+		{"notes.md", "# Notes\n\nSome *markdown* text.\n", "text/markdown"},
+		{"style.css", "body { color: red; }\n", "text/css"},
+		{"parcels.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{}}]}`,
+			"application/geo+json"},
+		{"table.parquet", "PAR1\x15\x04\x15\x10\x15\x14L\x15\x04\x15\x00\x12\x00\x00PAR1", "application/vnd.apache.parquet"},
+		{"scene.tif", "II*\x00\x08\x00\x00\x00\x00\x00", "image/tiff"},
+		{"data.json", `{"n": 1}`, "application/json"},
+	} {
+		info := put(t, s, ref, c.path, c.body)
+		st, err := s.StatObject(ctx(t), ref, c.path)
+		must(t, err)
+		rc, got, err := s.GetObject(ctx(t), ref, c.path)
+		must(t, err)
+		rc.Close()
+		for what, ct := range map[string]string{"PutObject": info.ContentType, "StatObject": st.ContentType, "GetObject": got.ContentType} {
+			if ct != c.want && !strings.HasPrefix(ct, c.want+";") {
+				t.Errorf("%s(%s) content type %q, want %q", what, c.path, ct, c.want)
+			}
+		}
+	}
 }
 
 // put stores content at p and checks what PutObject reports.
