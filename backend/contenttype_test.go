@@ -9,10 +9,10 @@ func TestDetectContentType(t *testing.T) {
 		path string
 		want string
 	}{
-		{png, "photos/a.txt", "image/png"},                               // content wins over the name
-		{[]byte("hello"), "code/a.js", "text/javascript; charset=utf-8"}, // plain text: the extension says more
-		{[]byte("hello"), "notes/a.zzz", "text/plain; charset=utf-8"},    // unknown extension: the content's type
-		{[]byte("# Notes\n"), "notes.md", "text/markdown; charset=utf-8"},  // coop's table, not the machine's mime.types
+		{png, "photos/a.txt", "image/png"},                                // content wins over the name
+		{[]byte("hello"), "code/a.js", "text/javascript; charset=utf-8"},  // plain text: the extension says more
+		{[]byte("hello"), "notes/a.zzz", "text/plain; charset=utf-8"},     // unknown extension: the content's type
+		{[]byte("# Notes\n"), "notes.md", "text/markdown; charset=utf-8"}, // coop's table, not the machine's mime.types
 		{[]byte("hello"), "t.CSV", "text/csv; charset=utf-8"},
 		{[]byte{0, 1, 2}, "x.parquet", "application/vnd.apache.parquet"},
 	} {
