@@ -114,6 +114,9 @@ func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
 
 // GetAccount implements backend.Catalog.
 func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountType) (backend.Account, error) {
+	if err := backend.ValidateAccountKey(id, typ); err != nil {
+		return backend.Account{}, err
+	}
 	a, err := s.FindAccount(ctx, id)
 	if err == nil && a.Type != typ {
 		return backend.Account{}, fmt.Errorf("account %s of type %s: %w", id, typ, backend.ErrNotFound)
@@ -140,7 +143,7 @@ func (s *Store) FindAccount(ctx context.Context, id string) (backend.Account, er
 
 // UpdateAccount implements backend.Catalog.
 func (s *Store) UpdateAccount(ctx context.Context, a backend.Account) error {
-	if err := backend.ValidateAccount(a); err != nil {
+	if err := backend.ValidateAccountUpdate(a); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -251,7 +254,7 @@ func (s *Store) UpdateRepository(ctx context.Context, r backend.Repository) erro
 	if r.Visibility == "" {
 		r.Visibility = backend.VisibilityPrivate
 	}
-	if err := backend.ValidateRepository(r); err != nil {
+	if err := backend.ValidateRepositoryUpdate(r); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -281,6 +284,7 @@ func (s *Store) ListRepositories(ctx context.Context, accountID string, req back
 		return backend.Page[backend.Repository]{}, err
 	}
 	s.mu.Lock()
+	_, known := s.accounts[accountID]
 	var all []backend.Repository
 	for _, r := range s.repos {
 		if r.AccountID == accountID {
@@ -288,6 +292,9 @@ func (s *Store) ListRepositories(ctx context.Context, accountID string, req back
 		}
 	}
 	s.mu.Unlock()
+	if !known && len(all) == 0 {
+		return backend.Page[backend.Repository]{}, fmt.Errorf("list repositories of %s: account %s: %w", accountID, accountID, backend.ErrNotFound)
+	}
 	// Newest first: the key sorts descending times ascending.
 	key := func(r backend.Repository) string {
 		return fmt.Sprintf("%020d\x00%s", ^(uint64(r.CreatedAt.UnixNano()) ^ 1<<63), r.ID)
