@@ -41,6 +41,11 @@ const (
 	ActionMemberSet      = "member.set"
 	ActionMemberRemove   = "member.remove"
 	ActionMetadataUpdate = "metadata.update"
+	// ActionMkdir, ActionRename and ActionSetstat are SFTP requests that
+	// change (or would change) the tree; they are recorded when refused.
+	ActionMkdir   = "mkdir"
+	ActionRename  = "rename"
+	ActionSetstat = "setstat"
 )
 
 // Event is one line of the audit log.

@@ -42,36 +42,36 @@ func newKeyIndex(store backend.Store) *keyIndex {
 }
 
 // owner returns the account that owns key, or "" if none does. A hit is
-// confirmed against the account itself, so a removed key stops working at
-// once.
+// confirmed against the account itself, and a hit that no longer holds
+// (the key was removed, or moved to another account) reloads the index at
+// once, so the move takes effect at this login. A miss reloads it at most
+// once per refreshEvery, so a key added while serving is found within
+// that, and unknown keys cannot make the server read every account on
+// every connection.
 func (k *keyIndex) owner(ctx context.Context, key gossh.PublicKey) (string, error) {
 	fp := gossh.FingerprintSHA256(key)
-	k.mu.Lock()
-	id, ok := k.byFP[fp]
-	stale := time.Since(k.loaded) > refreshEvery
-	k.mu.Unlock()
-	if !ok && stale {
+	for attempt := 0; ; attempt++ {
+		k.mu.Lock()
+		id, ok := k.byFP[fp]
+		stale := time.Since(k.loaded) > refreshEvery
+		k.mu.Unlock()
+		if ok {
+			acct, err := k.store.FindAccount(ctx, id)
+			switch {
+			case err == nil && access.HasKey(acct, key):
+				return acct.ID, nil
+			case err != nil && !errors.Is(err, backend.ErrNotFound):
+				return "", fmt.Errorf("account %s: %w", id, err)
+			}
+			stale = true // the index is out of date for this key
+		}
+		if attempt > 0 || !stale {
+			return "", nil
+		}
 		if err := k.reload(ctx); err != nil {
 			return "", err
 		}
-		k.mu.Lock()
-		id, ok = k.byFP[fp]
-		k.mu.Unlock()
 	}
-	if !ok {
-		return "", nil
-	}
-	acct, err := k.store.FindAccount(ctx, id)
-	if errors.Is(err, backend.ErrNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("account %s: %w", id, err)
-	}
-	if !access.HasKey(acct, key) {
-		return "", nil
-	}
-	return acct.ID, nil
 }
 
 // reload rebuilds the index from every account.
@@ -138,15 +138,25 @@ func verifiedKey(_ gossh.ConnMetadata, key gossh.PublicKey, perms *gossh.Permiss
 // registered user would otherwise never be asked for theirs.
 const AnonymousUser = "anonymous"
 
-// serverConfig is the handshake's configuration for one connection.
-func (s *Server) serverConfig(ssh.Context) *gossh.ServerConfig {
-	cfg := &gossh.ServerConfig{VerifiedPublicKeyCallback: verifiedKey}
+// serverConfig is the handshake's configuration for one connection. Each
+// way of signing in reports its success to signedIn.
+func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
+	cfg := &gossh.ServerConfig{
+		VerifiedPublicKeyCallback: func(m gossh.ConnMetadata, key gossh.PublicKey, perms *gossh.Permissions, alg string) (*gossh.Permissions, error) {
+			p, err := verifiedKey(m, key, perms, alg)
+			if err == nil {
+				s.signedIn(ctx, p.Extensions[extAccount], key)
+			}
+			return p, err
+		},
+	}
 	if s.cfg.Anonymous == AnonymousRead {
 		cfg.NoClientAuth = true
 		cfg.NoClientAuthCallback = func(m gossh.ConnMetadata) (*gossh.Permissions, error) {
 			if m.User() != AnonymousUser {
 				return nil, errNoneForOthers
 			}
+			s.signedIn(ctx, "", nil)
 			return &gossh.Permissions{}, nil
 		}
 	}
@@ -159,8 +169,12 @@ var errNoneForOthers = errors.New("no key offered")
 
 // keyboardInteractiveHandler signs in anonymous users without asking
 // anything, when --anonymous read allows them.
-func (s *Server) keyboardInteractiveHandler(ssh.Context, gossh.KeyboardInteractiveChallenge) bool {
-	return s.cfg.Anonymous == AnonymousRead
+func (s *Server) keyboardInteractiveHandler(ctx ssh.Context, _ gossh.KeyboardInteractiveChallenge) bool {
+	if s.cfg.Anonymous != AnonymousRead {
+		return false
+	}
+	s.signedIn(ctx, "", nil)
+	return true
 }
 
 // errWrongKey is a login whose verified key is not the key the account

@@ -2,11 +2,13 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pkg/sftp"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/coopterm/coop/audit"
@@ -32,6 +34,18 @@ func whoami(t *testing.T, c *gossh.Client) string {
 		t.Fatalf("whoami: exit %d, %q", code, errs)
 	}
 	return strings.TrimSpace(out)
+}
+
+// whoamiOnce signs in with who's key (anonymous fallback), asks whoami
+// and disconnects.
+func whoamiOnce(t *testing.T, f *fixture, who string) string {
+	t.Helper()
+	c, err := f.dial(t, gossh.PublicKeys(f.keys[who]), anonymousAuth())
+	if err != nil {
+		t.Fatalf("dial as %s: %v", who, err)
+	}
+	defer func() { _ = c.Close() }()
+	return whoami(t, c)
 }
 
 // The regression for GHSA-pchf-49fh-w34r: a client that offers another
@@ -118,7 +132,7 @@ func TestWhoSignsIn(t *testing.T) {
 	if _, err := access.RemoveKey(ctx, owner, "alice", gossh.FingerprintSHA256(f.keys["alice"].PublicKey())); err != nil {
 		t.Fatal(err)
 	}
-	if got := whoami(t, f.as(t, "alice")); got != "anonymous" {
+	if got := whoamiOnce(t, f, "alice"); got != "anonymous" {
 		t.Errorf("after its key was removed, alice's key signs in as %q", got)
 	}
 	if _, _, err := access.AddKey(ctx, owner, "alice", authorized(f.keys["eve"])); err != nil {
@@ -126,7 +140,7 @@ func TestWhoSignsIn(t *testing.T) {
 	}
 	// Keys added while serving are found within a second or so.
 	deadline := time.Now().Add(3 * time.Second)
-	for got := whoami(t, f.as(t, "eve")); got != "alice"; got = whoami(t, f.as(t, "eve")) {
+	for got := whoamiOnce(t, f, "eve"); got != "alice"; got = whoamiOnce(t, f, "eve") {
 		if time.Now().After(deadline) {
 			t.Fatalf("a key added while serving signs in as %q, want alice", got)
 		}
@@ -164,5 +178,74 @@ func TestAnonymousNone(t *testing.T) {
 	}
 	if len(f.rec.find(audit.ActionLogin, "", audit.ResultDenied)) == 0 {
 		t.Error("refused logins are not in the audit log")
+	}
+}
+
+// Finding 8: a key moved to another account signed in as anonymous until
+// an unknown key happened to refresh the index. It signs in as its new
+// owner at the next login.
+func TestMovedKeySignsInAsItsNewOwner(t *testing.T) {
+	f := newFixture(t, server.Config{})
+	if got := whoamiOnce(t, f, "alice"); got != "alice" {
+		t.Fatalf("alice signs in as %q", got)
+	}
+	ctx := context.Background()
+	owner := access.New(f.store, access.Owner("test"))
+	fp := gossh.FingerprintSHA256(f.keys["alice"].PublicKey())
+	if _, err := access.RemoveKey(ctx, owner, "alice", fp); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := access.AddKey(ctx, owner, "bob", authorized(f.keys["alice"])); err != nil {
+		t.Fatal(err)
+	}
+	if got := whoamiOnce(t, f, "alice"); got != "bob" {
+		t.Errorf("the key moved to bob signs in as %q", got)
+	}
+}
+
+// Finding 13: sessions kept their rights after their key was removed.
+// Removing the key ends the account's open sessions within seconds, with
+// a message; removing a membership takes the rights it gave away from
+// open sessions as quickly.
+func TestRemovedKeyEndsSessionsAndMembershipDowngrades(t *testing.T) {
+	f := newFixture(t, server.Config{})
+	b := openBrowser(t, f.as(t, "alice"), 100, 30, "")
+	b.waitOut(t, 10*time.Second, "alice")
+	aliceFiles, _ := sftpAs(t, f, "alice")
+	bobFiles, _ := sftpAs(t, f, "bob")
+	upload := func(c *sftp.Client, p string) error {
+		w, err := c.Create(p)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write([]byte("x")); err != nil {
+			return err
+		}
+		return w.Close()
+	}
+	must(t, upload(bobFiles, "/lab/data/before.txt"))
+
+	ctx := context.Background()
+	owner := access.New(f.store, access.Owner("test"))
+	start := time.Now()
+	if _, err := access.RemoveKey(ctx, owner, "alice", gossh.FingerprintSHA256(f.keys["alice"].PublicKey())); err != nil {
+		t.Fatal(err)
+	}
+	must(t, access.RemoveMember(ctx, owner, "lab", "bob"))
+	if code := b.waitEnd(t, 10*time.Second); code != 1 || !strings.Contains(b.err.String(), "no longer belongs to alice") {
+		t.Errorf("alice's browser after her key was removed: exit %d, %q", code, b.err.String())
+	}
+	if _, err := aliceFiles.ReadDir("/alice/priv"); err == nil {
+		t.Error("alice's sftp session still lists her private repository after her key was removed")
+	}
+	t.Logf("sessions ended %s after the key was removed", time.Since(start).Round(10*time.Millisecond))
+	eventually(t, func() error {
+		if err := upload(bobFiles, "/lab/data/after.txt"); err == nil {
+			return errors.New("bob still uploads to lab/data after leaving lab")
+		}
+		return nil
+	})
+	if _, err := bobFiles.ReadDir("/alice/pub"); err != nil {
+		t.Errorf("bob's session lost what it may still do: %v", err)
 	}
 }

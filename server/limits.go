@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"sync"
@@ -11,71 +10,158 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// limiter enforces the connection limits: how many connections are open
-// at once, and how fast one address may open new ones.
+// limiter enforces the connection limits. A connection is first
+// "logging in" (from accept to the end of authentication): those are
+// bounded per address and in total, and when the total is reached the
+// oldest gives way to the newcomer, so that slots held by logins that
+// never finish cannot starve real ones. Once signed in it counts against
+// the sessions: all of them (MaxSessions), anonymous ones (MaxAnonymous,
+// so that accounts always find room) and anonymous ones per address.
+// New connections from one address are also rate limited.
 type limiter struct {
-	max   int
-	rate  rate.Limit
-	burst int
+	maxSessions, maxAnonymous, maxPending, perAddress int
+	rate                                              rate.Limit
+	burst                                             int
 
-	open atomic.Int64 // connections admitted and not yet closed
 	// refused counts connections kept open only to be told why they are
 	// refused; past a bound they are dropped without a word.
 	refused atomic.Int64
 
-	mu    sync.Mutex
-	addrs map[string]*addrLimit
-	swept time.Time
+	mu        sync.Mutex
+	pending   map[*connState]struct{} // logging in
+	perAddr   map[string]*addrState
+	signedIn  int
+	anonymous int
+	swept     time.Time
 }
 
-type addrLimit struct {
-	lim  *rate.Limiter
-	seen time.Time
+// addrState is what the limiter knows of one address.
+type addrState struct {
+	lim       *rate.Limiter
+	seen      time.Time
+	pending   int // connections logging in
+	anonymous int // anonymous connections signed in
 }
 
-func newLimiter(maxConns int, perSecond float64, burst int) *limiter {
-	return &limiter{max: maxConns, rate: rate.Limit(perSecond), burst: burst, addrs: map[string]*addrLimit{}}
-}
-
-// admit decides whether a new connection from addr may have a session.
-// It returns "" to admit it (the caller must call release when it
-// closes), or the reason to give the client.
-func (l *limiter) admit(addr net.Addr, now time.Time) string {
-	if !l.allowRate(hostOf(addr), now) {
-		return fmt.Sprintf("too many connections from %s; wait a few seconds and try again", hostOf(addr))
+func newLimiter(cfg Config) *limiter {
+	return &limiter{
+		maxSessions: cfg.MaxSessions, maxAnonymous: cfg.MaxAnonymous, maxPending: cfg.MaxUnauthenticated,
+		perAddress: cfg.MaxPerAddress, rate: rate.Limit(cfg.Rate), burst: cfg.Burst,
+		pending: map[*connState]struct{}{}, perAddr: map[string]*addrState{},
 	}
-	if n := l.open.Add(1); n > int64(l.max) {
-		l.open.Add(-1)
-		return fmt.Sprintf("the server is busy (%d sessions open, the most it allows); try again later", l.max)
+}
+
+// admit decides whether a new connection may log in. It returns "" to
+// admit it (the caller must call release when it closes), or the reason
+// to give the client. evict, if not nil, is the oldest connection still
+// logging in, which the caller closes to make room.
+func (l *limiter) admit(st *connState, now time.Time) (reason string, evict *connState) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.addr(st.host, now)
+	if l.rate > 0 && !a.lim.AllowN(now, 1) {
+		return fmt.Sprintf("too many connections from %s; wait a few seconds and try again", st.host), nil
+	}
+	if l.perAddress > 0 && a.pending >= l.perAddress {
+		return fmt.Sprintf("too many connections from %s are still logging in (%d); try again in a moment", st.host, a.pending), nil
+	}
+	if len(l.pending) >= l.maxPending {
+		evict = l.oldestPending()
+		l.unpend(evict)
+	}
+	l.pending[st] = struct{}{}
+	a.pending++
+	st.phase = phasePending
+	return "", evict
+}
+
+// signIn moves a connection that has authenticated from logging in to
+// the sessions. It returns "" if there is room, or why not; either way
+// the connection no longer counts as logging in.
+func (l *limiter) signIn(st *connState, anonymous bool) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st.phase != phasePending {
+		return "" // evicted meanwhile, or signed in already
+	}
+	l.unpend(st)
+	a := l.addr(st.host, time.Now())
+	switch {
+	case l.signedIn >= l.maxSessions:
+		return fmt.Sprintf("the server is busy (%d sessions open, the most it allows); try again later", l.maxSessions)
+	case anonymous && l.anonymous >= l.maxAnonymous:
+		return fmt.Sprintf("the server has as many anonymous sessions as it allows (%d); try again later, or sign in with a key", l.maxAnonymous)
+	case anonymous && l.perAddress > 0 && a.anonymous >= l.perAddress:
+		return fmt.Sprintf("too many anonymous sessions from %s (%d); sign in with a key or close one", st.host, a.anonymous)
+	}
+	l.signedIn++
+	st.phase, st.anonymous = phaseSignedIn, anonymous
+	if anonymous {
+		l.anonymous++
+		a.anonymous++
 	}
 	return ""
 }
 
-// release frees the place of an admitted connection.
-func (l *limiter) release() { l.open.Add(-1) }
-
-// allowRate takes a token from addr's bucket.
-func (l *limiter) allowRate(host string, now time.Time) bool {
-	if l.rate <= 0 {
-		return true
-	}
+// release frees what a closed connection held.
+func (l *limiter) release(st *connState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	switch st.phase {
+	case phasePending:
+		l.unpend(st)
+	case phaseSignedIn:
+		l.signedIn--
+		if st.anonymous {
+			l.anonymous--
+			if a := l.perAddr[st.host]; a != nil {
+				a.anonymous--
+			}
+		}
+	}
+	st.phase = phaseClosed
+}
+
+// unpend removes st from the connections logging in.
+func (l *limiter) unpend(st *connState) {
+	if _, ok := l.pending[st]; !ok {
+		return
+	}
+	delete(l.pending, st)
+	if a := l.perAddr[st.host]; a != nil {
+		a.pending--
+	}
+	st.phase = phaseNone
+}
+
+// oldestPending is the connection that has been logging in longest.
+func (l *limiter) oldestPending() *connState {
+	var old *connState
+	for st := range l.pending {
+		if old == nil || st.accepted.Before(old.accepted) {
+			old = st
+		}
+	}
+	return old
+}
+
+// addr returns host's state, forgetting idle addresses once a minute.
+func (l *limiter) addr(host string, now time.Time) *addrState {
 	if now.Sub(l.swept) > time.Minute {
-		for h, a := range l.addrs {
-			if now.Sub(a.seen) > time.Minute {
-				delete(l.addrs, h)
+		for h, a := range l.perAddr {
+			if now.Sub(a.seen) > time.Minute && a.pending == 0 && a.anonymous == 0 {
+				delete(l.perAddr, h)
 			}
 		}
 		l.swept = now
 	}
-	a := l.addrs[host]
+	a := l.perAddr[host]
 	if a == nil {
-		a = &addrLimit{lim: rate.NewLimiter(l.rate, l.burst)}
-		l.addrs[host] = a
+		a = &addrState{lim: rate.NewLimiter(l.rate, l.burst)}
+		l.perAddr[host] = a
 	}
 	a.seen = now
-	return a.lim.AllowN(now, 1)
+	return a
 }
 
 func hostOf(addr net.Addr) string {
@@ -87,134 +173,4 @@ func hostOf(addr net.Addr) string {
 		return addr.String()
 	}
 	return h
-}
-
-// connState is what the server knows of one SSH connection: why it is
-// refused (if it is), and when it last did something on purpose. It lives
-// in the connection's context.
-type connState struct {
-	remote   string
-	refusal  string // set at accept time: the connection gets no session
-	admitted bool
-
-	loginOnce sync.Once
-
-	last atomic.Int64 // unix nanoseconds of the last input from the client
-
-	mu       sync.Mutex
-	ended    string // why the server ended the connection, once it has
-	sessions map[*sessionEnd]struct{}
-	// closeConn closes the network connection; set by the server.
-	closeConn func()
-}
-
-// sessionEnd lets the connection end one of its sessions with a reason.
-type sessionEnd struct{ cancel context.CancelCauseFunc }
-
-func newConnState(remote string) *connState {
-	c := &connState{remote: remote, sessions: map[*sessionEnd]struct{}{}}
-	c.touch()
-	return c
-}
-
-// touch records input from the client.
-func (c *connState) touch() { c.last.Store(time.Now().UnixNano()) }
-
-// idleFor is how long the client has sent nothing.
-func (c *connState) idleFor(now time.Time) time.Duration {
-	return now.Sub(time.Unix(0, c.last.Load()))
-}
-
-// add registers a session; its context is cancelled with the reason when
-// the connection is ended.
-func (c *connState) add(cancel context.CancelCauseFunc) (remove func()) {
-	e := &sessionEnd{cancel: cancel}
-	c.mu.Lock()
-	if c.ended != "" {
-		reason := c.ended
-		c.mu.Unlock()
-		cancel(endedError(reason))
-		return func() {}
-	}
-	c.sessions[e] = struct{}{}
-	c.mu.Unlock()
-	return func() {
-		c.mu.Lock()
-		delete(c.sessions, e)
-		last := c.ended != "" && len(c.sessions) == 0
-		c.mu.Unlock()
-		if last {
-			c.close() // its sessions have said why; now hang up
-		}
-	}
-}
-
-// close closes the network connection.
-func (c *connState) close() {
-	if c.closeConn != nil {
-		c.closeConn()
-	}
-}
-
-// end ends every session of the connection with reason.
-func (c *connState) end(reason string) {
-	c.mu.Lock()
-	if c.ended == "" {
-		c.ended = reason
-	}
-	ends := make([]*sessionEnd, 0, len(c.sessions))
-	for e := range c.sessions {
-		ends = append(ends, e)
-	}
-	reason = c.ended
-	c.mu.Unlock()
-	for _, e := range ends {
-		e.cancel(endedError(reason))
-	}
-	if len(ends) == 0 {
-		c.close()
-		return
-	}
-	// Sessions close the connection when the last one has told its client
-	// why; one that cannot (a stuck write) is cut off after a grace.
-	time.AfterFunc(endGrace, c.close)
-}
-
-// endGrace is how long an ended connection's sessions have to say why.
-const endGrace = 5 * time.Second
-
-// endedError is the cause of a session the server ended; its text is what
-// the client is told.
-type endedError string
-
-func (e endedError) Error() string { return string(e) }
-
-// watch ends the connection when it has been idle for idle, or open for
-// longest; it returns when ctx ends.
-func (c *connState) watch(ctx context.Context, idle, longest time.Duration) {
-	start := time.Now()
-	tick := 30 * time.Second
-	for _, d := range []time.Duration{idle, longest} {
-		if d > 0 {
-			tick = min(tick, d/4)
-		}
-	}
-	tick = max(tick, 20*time.Millisecond)
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			switch {
-			case longest > 0 && now.Sub(start) >= longest:
-				c.end(fmt.Sprintf("sessions last at most %s; this one has ended", longest))
-				return
-			case idle > 0 && c.idleFor(now) >= idle:
-				c.end(fmt.Sprintf("no input for %s; disconnected", idle))
-				return
-			}
-		}
-	}
 }

@@ -6,10 +6,12 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"strings"
 	"sync"
 	"time"
 
 	"charm.land/ssh"
+	"charm.land/wish/v2"
 	"charm.land/wish/v2/scp"
 
 	"github.com/coopterm/coop/backend"
@@ -19,6 +21,52 @@ import (
 // scpHandler serves scp's original protocol (scp -O; newer scp uses SFTP)
 // over the same file tree and rules as SFTP.
 type scpHandler struct{ s *Server }
+
+// scpMiddleware runs wish's scp over scpHandler. wish writes a failed
+// copy's error to stderr without a line end; scpSession adds it.
+func (s *Server) scpMiddleware() wish.Middleware {
+	inner := scp.Middleware(scpHandler{s}, scpHandler{s})
+	return func(next ssh.Handler) ssh.Handler {
+		h := inner(next)
+		return func(sess ssh.Session) {
+			if !scp.GetInfo(sess.Command()).Ok {
+				next(sess)
+				return
+			}
+			h(scpSession{sess})
+		}
+	}
+}
+
+// scpSession is a session whose stderr ends every write with a line end.
+type scpSession struct{ ssh.Session }
+
+func (s scpSession) Stderr() io.ReadWriter { return lineEnder{s.Session.Stderr()} }
+
+// unwrap is the session scpSession wraps, for sessionOf.
+func (s scpSession) unwrap() ssh.Session { return s.Session }
+
+// lineEnder ends each write with "\n" if it does not already.
+type lineEnder struct{ io.ReadWriter }
+
+func (l lineEnder) Write(p []byte) (int, error) {
+	if len(p) == 0 || p[len(p)-1] == '\n' {
+		return l.ReadWriter.Write(p)
+	}
+	n, err := l.ReadWriter.Write(append(p[:len(p):len(p)], '\n'))
+	return min(n, len(p)), err
+}
+
+// scpName checks that a name can travel in scp's line protocol: a line
+// break in it would end the line early, and what follows would be read
+// as the next command (bytes a name's author chose written to the
+// client's disk).
+func scpName(name string) error {
+	if strings.ContainsAny(name, "\n") || name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
+		return fmt.Errorf("%w: %q cannot be sent by scp (a line break or path in its name); use sftp", backend.ErrInvalid, name)
+	}
+	return nil
+}
 
 // vfsOf is the file tree of sess, or an error if the session was refused.
 func (h scpHandler) vfsOf(sess ssh.Session) (*session, *vfs, error) {
@@ -86,7 +134,9 @@ func (h scpHandler) WalkDir(sess ssh.Session, root string, fn fs.WalkDirFunc) er
 	if err := h.walk(se, f, v, root, fi, fn); err != nil && !errors.Is(err, fs.SkipDir) {
 		return wrapSafe(err)
 	}
-	se.code = 0
+	if !se.skipped {
+		se.code = 0
+	}
 	return nil
 }
 
@@ -104,6 +154,11 @@ func (h scpHandler) walk(se *session, f *vfs, v vpath, name string, fi fileInfo,
 			return err
 		}
 		for _, e := range p.Items {
+			if err := scpName(e.Name); err != nil {
+				fmt.Fprintf(se.sess.Stderr(), "coop: skipped: %s\n", safe.Text(err.Error()))
+				se.skipped = true
+				continue
+			}
 			child := v
 			child.path, child.depth = e.Path, 3
 			cfi := fileInfo{name: e.Name, size: e.Size, mode: fileMode(false), mod: e.ModTime}
@@ -132,6 +187,9 @@ func (h scpHandler) NewDirEntry(sess ssh.Session, p string) (*scp.DirEntry, erro
 		return nil, wrapSafe(err)
 	}
 	fi, err := f.stat(se.ctx, v)
+	if err == nil {
+		err = scpName(fi.Name())
+	}
 	if err != nil {
 		return nil, wrapSafe(err)
 	}
@@ -156,9 +214,21 @@ func (h scpHandler) NewFileEntry(sess ssh.Session, p string) (*scp.FileEntry, fu
 	if fi.IsDir() {
 		return nil, nil, wrapSafe(fmt.Errorf("%s %w (use scp -r)", v, errIsDir))
 	}
+	if err := scpName(fi.Name()); err != nil {
+		return nil, nil, wrapSafe(err)
+	}
+	size := fi.Size()
 	lr := &lazyReader{open: func() (io.ReadCloser, error) {
 		rc, _, err := f.store.GetObject(se.ctx, v.ref(), v.path)
-		return rc, wrapSafe(err)
+		if err != nil {
+			return nil, wrapSafe(err)
+		}
+		// Exactly the size announced, or the copy fails: more bytes would
+		// be read as scp commands, fewer would hang the client.
+		return struct {
+			io.Reader
+			io.Closer
+		}{&exactReader{r: rc, left: size, strict: true}, rc}, nil
 	}}
 	se.code = 0
 	return &scp.FileEntry{Name: fi.Name(), Filepath: p, Mode: fi.Mode(), Size: fi.Size(), Reader: lr,
@@ -211,14 +281,23 @@ func (h scpHandler) Write(sess ssh.Session, e *scp.FileEntry) (int64, error) {
 }
 
 // exactReader fails with io.ErrUnexpectedEOF if its source ends before
-// left bytes: a client that disconnects mid-file stores nothing.
+// left bytes: a client that disconnects mid-file stores nothing. With
+// strict, a source with more than left bytes fails too (an object that
+// grew since it was described).
 type exactReader struct {
-	r    io.Reader
-	left int64
+	r      io.Reader
+	left   int64
+	strict bool
 }
 
 func (e *exactReader) Read(p []byte) (int, error) {
 	if e.left <= 0 {
+		if e.strict {
+			var one [1]byte
+			if n, _ := e.r.Read(one[:]); n > 0 {
+				return 0, fmt.Errorf("%w: the file grew while it was being sent", backend.ErrObjectChanged)
+			}
+		}
 		return 0, io.EOF
 	}
 	if int64(len(p)) > e.left {
@@ -240,11 +319,15 @@ type lazyReader struct {
 	open func() (io.ReadCloser, error)
 	mu   sync.Mutex
 	rc   io.ReadCloser
+	done bool
 }
 
 func (l *lazyReader) Read(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.done {
+		return 0, io.EOF
+	}
 	if l.rc == nil {
 		rc, err := l.open()
 		if err != nil {
@@ -252,7 +335,15 @@ func (l *lazyReader) Read(p []byte) (int, error) {
 		}
 		l.rc = rc
 	}
-	return l.rc.Read(p)
+	n, err := l.rc.Read(p)
+	if err != nil {
+		// wish sends every file of a copy before closing any: close each
+		// as soon as it is read, or a large folder holds a descriptor per
+		// file.
+		_ = l.rc.Close()
+		l.rc, l.done = nil, true
+	}
+	return n, err
 }
 
 // Close closes the source if it was opened.

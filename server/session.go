@@ -32,8 +32,12 @@ type session struct {
 	started time.Time
 	// code is the exit status the session ends with.
 	code int
-	// browsed is set once the browser ran in this session.
-	browsed bool
+	// browsed is set once the browser ran in this session; skipped once
+	// scp left out a file it cannot send.
+	browsed, skipped bool
+	// handles and spool bound the SFTP handles and the bytes of
+	// unfinished uploads the session holds.
+	handles, spool *budget
 	// files is the session's file tree, made on first use by scp.
 	files *vfs
 }
@@ -42,7 +46,7 @@ type session struct {
 // closed (metadata written) when the session ends.
 func (se *session) vfs(spoolDir string) *vfs {
 	if se.files == nil {
-		w := newWriter(se.store, spoolDir)
+		w := newWriter(se.store, spoolDir, se.spool)
 		se.files = newVFS(se.store, w)
 		done := se.done
 		se.done = func() {
@@ -57,13 +61,13 @@ func (se *session) vfs(spoolDir string) *vfs {
 // refusal it tells the client why, on stderr, ends the session with exit
 // status 1, and returns nil.
 func (s *Server) begin(sess ssh.Session, kind string) *session {
-	st, _ := sess.Context().Value(connKey{}).(*connState)
+	st := connOf(sess.Context())
 	if st == nil {
-		st = newConnState(sess.RemoteAddr().String())
+		st = newConnState(sess.RemoteAddr().String(), hostOf(sess.RemoteAddr()))
 	}
-	if st.refusal != "" {
-		s.recordLogin(st, "", audit.ResultDenied, st.refusal)
-		s.refuse(sess, st.refusal)
+	if reason := st.refused(); reason != "" {
+		s.recordLogin(st, "", audit.ResultDenied, reason)
+		s.refuse(sess, reason)
 		return nil
 	}
 	ctx, cancel := context.WithCancelCause(sess.Context())
@@ -90,10 +94,12 @@ func (s *Server) begin(sess ssh.Session, kind string) *session {
 		label = "ssh · anonymous (read-only)"
 	}
 	store := access.New(s.cfg.Store, who, access.WithAudit(s.rec), access.WithLocation(label))
-	return &session{sess: sess, who: who, store: store, conn: st, ctx: ctx, kind: kind, started: time.Now(), done: func() {
-		remove()
-		cancel(nil)
-	}}
+	return &session{sess: sess, who: who, store: store, conn: st, ctx: ctx, kind: kind, started: time.Now(),
+		handles: newBudget(int64(s.cfg.MaxHandles)), spool: newBudget(s.cfg.MaxSpool),
+		done: func() {
+			remove()
+			cancel(nil)
+		}}
 }
 
 // refuse tells the client why it gets no session and ends it.
@@ -161,6 +167,9 @@ func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
 
 // sessionOf is the session identityMiddleware made for sess.
 func (s *Server) sessionOf(sess ssh.Session) *session {
+	if w, ok := sess.(interface{ unwrap() ssh.Session }); ok {
+		sess = w.unwrap()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.sessions[sess]
@@ -194,6 +203,17 @@ func (s *Server) appMiddleware(ssh.Handler) ssh.Handler {
 			se.code = 1
 		}
 	}
+}
+
+// auditRefusal records a write the session was refused, for the requests
+// the access layer does not see (mkdir inside a repository, rename,
+// setstat).
+func (s *Server) auditRefusal(se *session, action, target string, err error) {
+	if err == nil {
+		return
+	}
+	s.rec.Record(audit.Event{Time: time.Now(), Actor: se.who.Actor(), Remote: se.who.Remote, Action: action,
+		Target: strings.TrimPrefix(target, "/"), Result: access.Result(err), Error: err.Error()})
 }
 
 // activity is an io.Reader that marks the connection active on every read

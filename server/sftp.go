@@ -2,15 +2,16 @@ package server
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path"
+	"sync"
 
 	"charm.land/ssh"
 	"github.com/pkg/sftp"
 
+	"github.com/coopterm/coop/audit"
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/internal/safe"
 )
@@ -31,9 +32,9 @@ func (s *Server) handleSFTP(sess ssh.Session) {
 		return
 	}
 	defer s.logSessionEnd(se)
-	w := newWriter(se.store, s.cfg.SpoolDir)
+	w := newWriter(se.store, s.cfg.SpoolDir, se.spool)
 	defer func() { _ = w.Close() }() // after finish: writes the metadata of what was done
-	h := &sftpHandler{s: s, se: se, fs: newVFS(se.store, w)}
+	h := &sftpHandler{s: s, se: se, fs: newVFS(se.store, w), writing: map[vpath]*spool{}}
 	rs := sftp.NewRequestServer(struct {
 		io.Reader
 		io.WriteCloser
@@ -54,177 +55,263 @@ type sftpHandler struct {
 	s  *Server
 	se *session
 	fs *vfs
+
+	mu sync.Mutex
+	// writing is the upload open at each path, for FSETSTAT (which
+	// pkg/sftp hands over by path, not by handle).
+	writing map[vpath]*spool
 }
 
 // ctx bounds every store call of an SFTP request: the session's context.
 func (h *sftpHandler) ctx() context.Context { return h.se.ctx }
 
+// fail turns err into the SFTP status the client gets. Errors whose
+// status says little ("Failure": OpenSSH's sftp prints only the status of
+// a failed open or close) are also written, one line, to the session's
+// stderr, which the client shows.
+func (h *sftpHandler) fail(err error) error {
+	err = sftpErr(err)
+	var e sftpError
+	if errors.As(err, &e) && (errors.Is(e.code, sftp.ErrSSHFxFailure) || errors.Is(e.code, sftp.ErrSSHFxOpUnsupported)) {
+		fmt.Fprintf(h.se.sess.Stderr(), "coop: %s\n", e.Error())
+	}
+	return err
+}
+
+// openHandle takes one of the session's and one of the server's handle
+// slots; release gives them back (once).
+func (h *sftpHandler) openHandle() (release func(), err error) {
+	if !h.se.handles.take(1) {
+		h.s.logRefused("handle", h.se.conn.remote, "session handle limit", "account", h.se.who.Actor())
+		return nil, fmt.Errorf("%w: this session has %d files and folders open, the most it may (--max-handles); close some",
+			errLimit, h.se.handles.limit)
+	}
+	if !h.s.files.take(1) {
+		h.se.handles.give(1)
+		h.s.logRefused("handle", h.se.conn.remote, "server handle limit", "account", h.se.who.Actor())
+		return nil, fmt.Errorf("%w: the server has %d files open, the most it allows (--max-open-files); try again shortly",
+			errLimit, h.s.files.limit)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			h.se.handles.give(1)
+			h.s.files.give(1)
+		})
+	}, nil
+}
+
 // Fileread opens an object for reading.
 func (h *sftpHandler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	v, err := parseVPath(r.Filepath)
 	if err != nil {
-		return nil, sftpErr(err)
+		return nil, h.fail(err)
 	}
 	if v.depth < 3 {
-		return nil, sftpErr(fmt.Errorf("%s is a folder: %w", v, errIsDir))
+		return nil, h.fail(fmt.Errorf("%s is a folder: %w", v, errIsDir))
+	}
+	release, err := h.openHandle()
+	if err != nil {
+		return nil, h.fail(err)
 	}
 	ctx := h.ctx()
 	rc, info, err := h.fs.store.GetObject(ctx, v.ref(), v.path)
 	if err != nil {
-		return nil, sftpErr(err)
+		release()
+		return nil, h.fail(err)
 	}
 	if ra, ok := rc.(readerAtCloser); ok {
-		return ra, nil
+		return &handle{ReaderAt: ra, close: ra.Close, release: release}, nil
 	}
-	return &streamReaderAt{rc: rc, open: func(off int64) (io.ReadCloser, error) {
+	stream := &streamReaderAt{rc: rc, open: func(off int64) (io.ReadCloser, error) {
 		// The same version of the object, or ErrObjectChanged.
 		return backend.GetObjectRange(ctx, h.fs.store, v.ref(), v.path, off, max(info.Size-off, 0), info.ETag)
-	}}, nil
+	}}
+	return &handle{ReaderAt: stream, close: stream.Close, release: release}, nil
+}
+
+// handle is an open file that gives its handle slot back when closed.
+type handle struct {
+	io.ReaderAt
+	close   func() error
+	release func()
+}
+
+func (f *handle) Close() error {
+	defer f.release()
+	return f.close()
 }
 
 // errIsDir is reading a folder as a file.
 var errIsDir = errors.New("is a folder")
 
-// Filewrite opens an upload: it is spooled and stored whole when the
-// client closes the file.
+// Filewrite opens an upload: it is spooled, and stored when the client
+// closes the file. What happens to an object already at the path depends
+// on how the client opened it (see README, "Serving over SSH"):
+//   - with truncation (a plain put): it is replaced only with
+//     --sftp-replace on-close, or when the open announced the upload's
+//     size and exactly that many bytes arrived; otherwise the open is
+//     refused, since an interrupted put would replace it with a part;
+//   - without (reput, put -a, an edit in place): the upload starts from
+//     its content; an append may only write after it.
+//
+// A new path is stored with what arrived, unless another upload stored
+// something there meanwhile.
 func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	v, err := parseVPath(r.Filepath)
 	if err != nil {
-		return nil, sftpErr(err)
+		return nil, h.fail(err)
 	}
 	if v.depth < 3 {
-		return nil, sftpErr(errOutsideRepo)
+		return nil, h.fail(errOutsideRepo)
 	}
+	ctx := h.ctx()
 	// Refuse before the client sends anything.
-	if err := h.fs.store.CheckUpload(h.ctx(), v.ref(), v.path); err != nil {
-		return nil, sftpErr(err)
+	if err := h.fs.store.CheckUpload(ctx, v.ref(), v.path); err != nil {
+		return nil, h.fail(err)
 	}
-	return newSpool(h.s.cfg.SpoolDir, func(local string) error {
-		err := h.fs.writer.putFile(h.ctx(), v.ref(), v.path, local)
+	existing, err := h.fs.stat(ctx, v)
+	exists := err == nil
+	switch {
+	case exists && existing.IsDir():
+		return nil, h.fail(fmt.Errorf("%w: %s is a folder", backend.ErrInvalid, v))
+	case err != nil && !errors.Is(err, backend.ErrNotFound):
+		return nil, h.fail(err)
+	}
+	flags := r.Pflags()
+	announced, hasSize := openSize(r.Attrs)
+	if exists && flags.Trunc && !hasSize && h.s.cfg.Replace != ReplaceOnClose {
+		err := fmt.Errorf("%w: %s exists, and an SFTP put cannot be told from one cut short by Ctrl-C, so it does not replace files here: "+
+			"remove it first (rm), or finish an interrupted upload with reput", backend.ErrExists, v)
+		h.s.auditRefusal(h.se, audit.ActionUpload, v.String(), err)
+		return nil, h.fail(err)
+	}
+	release, err := h.openHandle()
+	if err != nil {
+		return nil, h.fail(err)
+	}
+	sp, err := newSpool(h.s.cfg.SpoolDir, h.se.spool, release)
+	if err != nil {
+		release()
+		return nil, h.fail(err)
+	}
+	if exists && !flags.Trunc {
+		if err := h.continueFrom(sp, v, flags.Append); err != nil {
+			_ = sp.Close()
+			return nil, h.fail(err)
+		}
+	}
+	sp.commit = func(local string, size int64) error {
+		h.mu.Lock()
+		if h.writing[v] == sp {
+			delete(h.writing, v)
+		}
+		h.mu.Unlock()
+		if hasSize && size != announced {
+			return h.fail(fmt.Errorf("%w: %d of the %d bytes announced arrived; nothing stored at %s", io.ErrUnexpectedEOF, size, announced, v))
+		}
+		err := h.fs.writer.putFile(ctx, v.ref(), v.path, local, exists)
 		if err == nil {
 			h.fs.forgetDirsAbove(v)
 		}
-		return sftpErr(err)
-	})
+		return h.fail(err)
+	}
+	h.mu.Lock()
+	h.writing[v] = sp
+	h.mu.Unlock()
+	return sp, nil
 }
 
-// Filecmd runs the commands that change the tree.
+// continueFrom copies the object at v into sp, for an upload that
+// continues or edits it.
+func (h *sftpHandler) continueFrom(sp *spool, v vpath, appending bool) error {
+	rc, info, err := h.fs.store.GetObject(h.ctx(), v.ref(), v.path)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return sp.startFrom(rc, info.Size, appending)
+}
+
+// openSize reads the size an SSH_FXP_OPEN's attributes announce, if any.
+// pkg/sftp hands them over raw: a flags word, then the attributes it
+// names, size first.
+func openSize(attrs []byte) (int64, bool) {
+	const sizeFlag = 0x1
+	if len(attrs) < 12 || binary.BigEndian.Uint32(attrs)&sizeFlag == 0 {
+		return 0, false
+	}
+	size := binary.BigEndian.Uint64(attrs[4:])
+	if size > maxUpload {
+		return 0, false
+	}
+	return int64(size), true
+}
+
+// Filecmd runs the commands that change the tree. Refusals of those the
+// access layer does not see are audited here.
 func (h *sftpHandler) Filecmd(r *sftp.Request) error {
 	v, err := parseVPath(r.Filepath)
 	if err != nil {
-		return sftpErr(err)
+		return h.fail(err)
 	}
 	ctx := h.ctx()
 	switch r.Method {
 	case "Setstat":
-		return nil // times and modes are not kept; accepting keeps `put -p` working
+		err := h.setstat(ctx, v, r)
+		h.s.auditRefusal(h.se, audit.ActionSetstat, v.String(), err)
+		return h.fail(err)
 	case "Mkdir":
-		return sftpErr(h.fs.mkdir(ctx, v))
+		err := h.fs.mkdir(ctx, v)
+		if v.depth >= 3 { // a repository (depth 2) is audited by the access layer
+			h.s.auditRefusal(h.se, audit.ActionMkdir, v.String(), err)
+		}
+		return h.fail(err)
 	case "Rmdir":
-		return sftpErr(h.fs.rmdir(ctx, v))
+		err := h.fs.rmdir(ctx, v)
+		h.s.auditRefusal(h.se, audit.ActionDelete, v.String(), err)
+		return h.fail(err)
 	case "Remove":
-		return sftpErr(h.fs.remove(ctx, v))
+		return h.fail(h.fs.remove(ctx, v))
 	case "Rename", "PosixRename":
 		to, err := parseVPath(r.Target)
-		if err != nil {
-			return sftpErr(err)
+		if err == nil {
+			err = h.fs.rename(ctx, v, to, r.Method == "PosixRename")
 		}
-		return sftpErr(h.fs.rename(ctx, v, to, r.Method == "PosixRename"))
+		h.s.auditRefusal(h.se, audit.ActionRename, v.String()+" -> "+to.String(), err)
+		return h.fail(err)
 	}
 	return sftp.ErrSSHFxOpUnsupported
 }
 
+// setstat applies SETSTAT and FSETSTAT: only writers may, times and modes
+// are accepted and not kept (so `put -p` works), and a size applies to an
+// upload this session has open at the path (OpenSSH truncates an
+// interrupted reput this way). Stored objects are not truncated.
+func (h *sftpHandler) setstat(ctx context.Context, v vpath, r *sftp.Request) error {
+	if v.depth < 3 {
+		return fmt.Errorf("%w: accounts and repositories have no attributes to set", backend.ErrUnauthorized)
+	}
+	if err := h.fs.mayWrite(ctx, "setstat", v); err != nil {
+		return err
+	}
+	if !r.AttrFlags().Size {
+		return nil
+	}
+	h.mu.Lock()
+	sp := h.writing[v]
+	h.mu.Unlock()
+	if sp == nil {
+		return fmt.Errorf("%w: %s: stored files cannot be truncated; upload it again instead", errUnsupported, v)
+	}
+	return sp.Truncate(int64(r.Attributes().Size)) //nolint:gosec // Truncate checks the size
+}
+
+// errUnsupported is a request coop does not carry out.
+var errUnsupported = errors.New("not supported")
+
 // PosixRename is rename that replaces an existing target.
 func (h *sftpHandler) PosixRename(r *sftp.Request) error { return h.Filecmd(r) }
-
-// Filelist lists a folder or describes one path.
-func (h *sftpHandler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
-	v, err := parseVPath(r.Filepath)
-	if err != nil {
-		return nil, sftpErr(err)
-	}
-	ctx := h.ctx()
-	switch r.Method {
-	case "Stat":
-		fi, err := h.fs.stat(ctx, v)
-		if err != nil {
-			return nil, sftpErr(err)
-		}
-		return single{fi}, nil
-	case "List":
-		if _, err := h.fs.stat(ctx, v); err != nil {
-			return nil, sftpErr(err)
-		}
-		return h.list(ctx, v), nil
-	}
-	return nil, sftp.ErrSSHFxOpUnsupported
-}
-
-// list pages through the accounts, an account's repositories, or a folder.
-func (h *sftpHandler) list(ctx context.Context, v vpath) *lister {
-	store := h.fs.store
-	req := func(cursor string) backend.PageRequest {
-		return backend.PageRequest{Limit: sftpPageSize, Cursor: cursor}
-	}
-	l := &lister{ctx: ctx}
-	switch v.depth {
-	case 0:
-		l.next = func(ctx context.Context, cursor string) ([]os.FileInfo, string, error) {
-			p, err := store.ListAccounts(ctx, "", req(cursor))
-			out := make([]os.FileInfo, len(p.Items))
-			for i, a := range p.Items {
-				out[i] = fileInfo{name: a.ID, mode: dirMode(false), mod: a.UpdatedAt}
-			}
-			return out, p.Next, sftpErr(err)
-		}
-	case 1:
-		l.next = func(ctx context.Context, cursor string) ([]os.FileInfo, string, error) {
-			p, err := store.ListRepositories(ctx, v.account, req(cursor))
-			out := make([]os.FileInfo, len(p.Items))
-			for i, r := range p.Items {
-				w := h.fs.writable(ctx, vpath{account: r.AccountID, repo: r.ID, depth: 2})
-				out[i] = fileInfo{name: r.ID, mode: dirMode(w), mod: r.UpdatedAt}
-			}
-			return out, p.Next, sftpErr(err)
-		}
-	default:
-		w := h.fs.writable(ctx, v)
-		l.next = func(ctx context.Context, cursor string) ([]os.FileInfo, string, error) {
-			p, err := store.ListObjects(ctx, v.ref(), v.path, req(cursor))
-			if errors.Is(err, backend.ErrNotFound) && h.fs.isVirtualDir(v) {
-				return nil, "", nil
-			}
-			out := make([]os.FileInfo, len(p.Items))
-			for i, e := range p.Items {
-				if e.IsDir() {
-					out[i] = fileInfo{name: e.Name, mode: dirMode(w), mod: e.ModTime}
-				} else {
-					out[i] = fileInfo{name: e.Name, size: e.Size, mode: fileMode(w), mod: e.ModTime}
-				}
-			}
-			return out, p.Next, sftpErr(err)
-		}
-		l.extra = func(seen map[string]bool) []os.FileInfo {
-			var out []os.FileInfo
-			for _, d := range h.fs.virtualChildren(v) {
-				if !seen[d.name] {
-					out = append(out, d)
-				}
-			}
-			return out
-		}
-	}
-	return l
-}
-
-// forgetDirsAbove drops the session's made-up folders that now hold a file.
-func (f *vfs) forgetDirsAbove(v vpath) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for d := v; d.path != "." && d.path != ""; d.path = path.Dir(d.path) {
-		delete(f.dirs, d)
-	}
-}
 
 // sftpError carries a store error to the client with the matching SFTP
 // status code and a message safe to print on a terminal.
@@ -248,6 +335,8 @@ func sftpErr(err error) error {
 		return sftpError{err, sftp.ErrSSHFxNoSuchFile}
 	case errors.Is(err, backend.ErrUnauthorized):
 		return sftpError{err, sftp.ErrSSHFxPermissionDenied}
+	case errors.Is(err, errUnsupported):
+		return sftpError{err, sftp.ErrSSHFxOpUnsupported}
 	}
 	return sftpError{err, sftp.ErrSSHFxFailure}
 }

@@ -156,6 +156,15 @@ func (f *vfs) stat(ctx context.Context, v vpath) (fileInfo, error) {
 	return fileInfo{name: name, size: info.Size, mode: fileMode(f.writable(ctx, v)), mod: info.ModTime}, nil
 }
 
+// forgetDirsAbove drops the session's made-up folders that now hold a file.
+func (f *vfs) forgetDirsAbove(v vpath) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for d := v; d.path != "." && d.path != ""; d.path = path.Dir(d.path) {
+		delete(f.dirs, d)
+	}
+}
+
 func (f *vfs) isVirtualDir(v vpath) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()

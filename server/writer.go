@@ -7,10 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
+	"strings"
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/transfer"
+	"github.com/coopterm/coop/internal/humanize"
 )
 
 // writer stores and removes files for SFTP and scp through the transfer
@@ -22,29 +23,42 @@ import (
 type writer struct {
 	q        *transfer.Queue
 	spoolDir string
+	quota    *budget // the session's spool bytes
 }
 
 // sessionWorkers is how many files one SSH session's queue moves at once.
 const sessionWorkers = 4
 
-func newWriter(store backend.Store, spoolDir string) *writer {
+func newWriter(store backend.Store, spoolDir string, quota *budget) *writer {
 	// The queue outlives a session's context on purpose: Close writes the
 	// metadata of what was done after the session has ended.
-	return &writer{q: transfer.New(context.Background(), store, transfer.Options{Workers: sessionWorkers}), spoolDir: spoolDir}
+	return &writer{q: transfer.New(context.Background(), store, transfer.Options{Workers: sessionWorkers}),
+		spoolDir: spoolDir, quota: quota}
 }
 
 // Close finishes the metadata of what was written and stops the queue.
 func (w *writer) Close() error { return w.q.Close() }
 
-// putFile stores the complete local file under path, replacing an object
-// there, and returns when it is stored.
-func (w *writer) putFile(ctx context.Context, repo backend.RepoRef, path, local string) error {
-	return w.run(ctx, transfer.Spec{Kind: transfer.UploadFile, Repo: repo, Local: local, Remote: path, Policy: transfer.Overwrite})
+// putFile stores the complete local file under path and returns when it
+// is stored. With replace false an object already there is left alone
+// and the upload fails with transfer.ErrWouldOverwrite.
+func (w *writer) putFile(ctx context.Context, repo backend.RepoRef, path, local string, replace bool) error {
+	policy := transfer.Fail
+	if replace {
+		policy = transfer.Overwrite
+	}
+	return w.run(ctx, transfer.Spec{Kind: transfer.UploadFile, Repo: repo, Local: local, Remote: path, Policy: policy})
 }
 
-// put spools r (size bytes) to a temporary file, then stores it; a short
-// stream stores nothing.
+// put spools r (size bytes, which count against the session's spool
+// budget) to a temporary file, then stores it, replacing an object there;
+// a short stream stores nothing.
 func (w *writer) put(ctx context.Context, repo backend.RepoRef, path string, r io.Reader, size int64) error {
+	if !w.quota.take(size) {
+		return fmt.Errorf("upload %s: %w: %s would take more than the %s of spool this session may hold (--max-spool)",
+			path, errLimit, humanize.Bytes(size), humanize.Bytes(w.quota.limit))
+	}
+	defer w.quota.give(size)
 	f, err := newSpoolFile(w.spoolDir)
 	if err != nil {
 		return err
@@ -53,17 +67,14 @@ func (w *writer) put(ctx context.Context, repo backend.RepoRef, path string, r i
 		f.Close()
 		_ = os.Remove(f.Name())
 	}()
-	n, err := io.Copy(f, r)
-	if err == nil && size >= 0 && n != size {
+	n, err := io.Copy(f, io.LimitReader(r, size))
+	if err == nil && n != size {
 		err = fmt.Errorf("%w: %d of %d bytes arrived; nothing stored", io.ErrUnexpectedEOF, n, size)
-	}
-	if err == nil {
-		err = f.Close()
 	}
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", path, err)
 	}
-	return w.putFile(ctx, repo, path, f.Name())
+	return w.putFile(ctx, repo, path, f.Name(), true)
 }
 
 // remove deletes the object at path.
@@ -109,18 +120,35 @@ func (w *writer) run(ctx context.Context, spec transfer.Spec) error {
 // spoolPrefix names the temporary files uploads are held in.
 const spoolPrefix = "coop-upload-"
 
-// newSpoolFile makes a temporary file, readable by its owner only.
+// newSpoolFile makes a temporary file, readable by its owner only, and
+// locks it for as long as it is open.
 func newSpoolFile(dir string) (*os.File, error) {
-	f, err := os.CreateTemp(dir, spoolPrefix+"*")
-	if err != nil {
-		return nil, fmt.Errorf("spool upload: %w", err)
+	for range 10 {
+		f, err := os.CreateTemp(dir, spoolPrefix+"*")
+		if err != nil {
+			return nil, fmt.Errorf("spool upload: %w", err)
+		}
+		if err := lockSpool(f); err != nil {
+			f.Close()
+			_ = os.Remove(f.Name())
+			return nil, fmt.Errorf("spool upload: lock %s: %w", f.Name(), err)
+		}
+		// A server starting up may have taken the new file for a leftover
+		// between its creation and the lock; then make another.
+		if a, err := f.Stat(); err == nil {
+			if b, err := os.Stat(f.Name()); err == nil && os.SameFile(a, b) {
+				return f, nil
+			}
+		}
+		f.Close()
 	}
-	return f, nil
+	return nil, fmt.Errorf("spool upload: could not keep a spool file in %s", dir)
 }
 
-// CleanSpool removes upload spool files older than age left in dir by a
-// server that stopped without cleaning up (a crash, a kill -9).
-func CleanSpool(dir string, age time.Duration) (int, error) {
+// CleanSpool removes the upload spool files in dir that no running server
+// holds: those a server left when it stopped without cleaning up (a
+// crash, a kill -9). Servers sharing dir keep theirs, locked.
+func CleanSpool(dir string) (int, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -130,13 +158,12 @@ func CleanSpool(dir string, age time.Duration) (int, error) {
 	}
 	n := 0
 	for _, e := range ents {
-		if !e.Type().IsRegular() || len(e.Name()) < len(spoolPrefix) || e.Name()[:len(spoolPrefix)] != spoolPrefix {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), spoolPrefix) {
 			continue
 		}
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > age {
-			if os.Remove(filepath.Join(dir, e.Name())) == nil {
-				n++
-			}
+		p := filepath.Join(dir, e.Name())
+		if abandoned(p) && os.Remove(p) == nil {
+			n++
 		}
 	}
 	return n, nil

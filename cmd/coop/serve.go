@@ -14,6 +14,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/coopterm/coop/audit"
+	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/keymap"
 	"github.com/coopterm/coop/server"
 )
@@ -24,7 +25,16 @@ func (a *app) cmdServe(ctx context.Context, args []string) error {
 	listen := fs.String("listen", envOr(a.getenv, "COOP_LISTEN", server.DefaultListen), "address to listen on")
 	hostKey := fs.String("host-key", a.getenv("COOP_HOST_KEY"), "host key file (created on first start)")
 	anonymous := fs.String("anonymous", envOr(a.getenv, "COOP_ANONYMOUS", server.AnonymousRead), "read or none: what clients without a known key may do")
-	maxSessions := fs.Int("max-sessions", server.DefaultMaxSessions, "most connections open at once")
+	maxSessions := fs.Int("max-sessions", server.DefaultMaxSessions, "most signed-in connections at once")
+	maxAnonymous := fs.Int("max-anonymous", 0, "most anonymous connections at once (default half of --max-sessions)")
+	maxUnauth := fs.Int("max-unauthenticated", server.DefaultMaxUnauthenticated, "most connections still logging in (the oldest gives way)")
+	perAddress := fs.Int("max-per-address", server.DefaultMaxPerAddress, "most connections logging in, and anonymous ones, from one address")
+	loginTimeout := fs.Duration("login-timeout", server.DefaultLoginTimeout, "time to sign in, and then to open a session")
+	maxChannels := fs.Int("max-channels", server.DefaultMaxChannels, "most sessions (browser, sftp, scp) open on one connection")
+	maxHandles := fs.Int("max-handles", server.DefaultMaxHandles, "most files and folders one SFTP session holds open")
+	maxOpenFiles := fs.Int("max-open-files", 0, "most files open across the server (default 3/4 of the file descriptor limit)")
+	maxSpool := fs.String("max-spool", "16GiB", "most bytes of unfinished uploads one session holds")
+	replace := fs.String("sftp-replace", server.ReplaceRefuse, "refuse or on-close: whether an sftp put replaces an existing file")
 	idle := fs.Duration("idle-timeout", server.DefaultIdleTimeout, "disconnect clients idle this long (0: never)")
 	longest := fs.Duration("max-session", server.DefaultMaxSession, "longest a connection may last (0: no limit)")
 	rate := fs.Float64("rate", server.DefaultRate, "new connections a second allowed from one address (0: no limit)")
@@ -42,8 +52,18 @@ func (a *app) cmdServe(ctx context.Context, args []string) error {
 	if a.opts.as != "" {
 		return usagef("--as does not apply to serve: each SSH session acts as its own account")
 	}
-	if *maxSessions <= 0 || *burst <= 0 || *rate < 0 || *idle < 0 || *longest < 0 {
-		return usagef("--max-sessions and --burst must be positive; --rate, --idle-timeout and --max-session not negative")
+	if *maxSessions <= 0 || *burst <= 0 || *maxUnauth <= 0 || *perAddress <= 0 || *loginTimeout <= 0 || *maxChannels <= 0 || *maxHandles <= 0 {
+		return usagef("--max-sessions, --burst, --max-unauthenticated, --max-per-address, --login-timeout, --max-channels and --max-handles must be positive")
+	}
+	if *rate < 0 || *idle < 0 || *longest < 0 || *maxAnonymous < 0 || *maxOpenFiles < 0 {
+		return usagef("--rate, --idle-timeout, --max-session, --max-anonymous and --max-open-files must not be negative")
+	}
+	spoolBytes, err := humanize.ParseBytes(*maxSpool)
+	if err != nil || spoolBytes <= 0 {
+		return usagef("--max-spool %q: give a size such as 16GiB or 500MB", *maxSpool)
+	}
+	if *replace != server.ReplaceRefuse && *replace != server.ReplaceOnClose {
+		return usagef("--sftp-replace must be %s or %s, not %q", server.ReplaceRefuse, server.ReplaceOnClose, *replace)
 	}
 	keyCfg, keyCfgName, theme, err := a.serveConfig()
 	if err != nil {
@@ -65,7 +85,7 @@ func (a *app) cmdServe(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(spool, 0o700); err != nil {
 		return fmt.Errorf("spool folder: %w", err)
 	}
-	if n, err := server.CleanSpool(spool, time.Hour); err != nil {
+	if n, err := server.CleanSpool(spool); err != nil {
 		return err
 	} else if n > 0 {
 		fmt.Fprintf(a.stderr, "coop: removed %d unfinished uploads left by an earlier run\n", n)
@@ -83,7 +103,9 @@ func (a *app) cmdServe(ctx context.Context, args []string) error {
 	defer store.Close()
 	srv, err := server.New(server.Config{
 		Store: store, HostKey: signer, Anonymous: *anonymous, Audit: log,
-		MaxSessions: *maxSessions, Rate: offIfZero(*rate), Burst: *burst,
+		MaxSessions: *maxSessions, MaxAnonymous: *maxAnonymous, MaxUnauthenticated: *maxUnauth, MaxPerAddress: *perAddress,
+		LoginTimeout: *loginTimeout, MaxChannels: *maxChannels, MaxHandles: *maxHandles, MaxOpenFiles: *maxOpenFiles,
+		MaxSpool: spoolBytes, Replace: *replace, Rate: offIfZero(*rate), Burst: *burst,
 		IdleTimeout: offIfZeroDur(*idle), MaxSession: offIfZeroDur(*longest),
 		Theme: theme, KeyConfig: keyCfg, KeyConfigName: keyCfgName, SpoolDir: spool,
 		Logger: slog.New(slog.NewTextHandler(a.stderr, nil)),

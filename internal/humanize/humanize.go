@@ -53,3 +53,34 @@ func Size(n int64) string {
 	}
 	return Bytes(n) + " (" + Count(n) + " bytes)"
 }
+
+// ParseBytes reads a size as people write it: 1024, 500MB, 1.5GiB, 16g
+// (k, m, g, t alone are binary, as in 16g = 16 GiB; KB, MB, GB, TB are
+// decimal).
+func ParseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := t, ""
+	if i >= 0 {
+		num, unit = t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("size %q: not a number of bytes", s)
+	}
+	mult := map[string]float64{
+		"": 1, "b": 1,
+		"k": 1 << 10, "kib": 1 << 10, "kb": 1e3,
+		"m": 1 << 20, "mib": 1 << 20, "mb": 1e6,
+		"g": 1 << 30, "gib": 1 << 30, "gb": 1e9,
+		"t": 1 << 40, "tib": 1 << 40, "tb": 1e12,
+	}[unit]
+	if mult == 0 {
+		return 0, fmt.Errorf("size %q: unknown unit %q (use B, KiB, MiB, GiB, TiB, or KB, MB, GB, TB)", s, unit)
+	}
+	n := v * mult
+	if n > 1<<62 {
+		return 0, fmt.Errorf("size %q: too large", s)
+	}
+	return int64(n), nil
+}

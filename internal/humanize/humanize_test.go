@@ -20,3 +20,18 @@ func TestCount(t *testing.T) {
 		t.Errorf("Size = %q", got)
 	}
 }
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{
+		"0": 0, "1024": 1024, "16GiB": 16 << 30, "16g": 16 << 30, "500MB": 500e6, "1.5 KiB": 1536, " 2 tb ": 2e12,
+	} {
+		if got, err := ParseBytes(in); err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "GiB", "-1", "12 parsecs", "1e30", "9999999999TiB"} {
+		if n, err := ParseBytes(bad); err == nil {
+			t.Errorf("ParseBytes(%q) = %d, want an error", bad, n)
+		}
+	}
+}

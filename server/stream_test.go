@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	mathrand "math/rand/v2"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -115,42 +114,5 @@ func TestStreamReaderAtConcurrentReads(t *testing.T) {
 	case err := <-errs:
 		t.Fatal(err)
 	default:
-	}
-}
-
-func TestSpoolStoresOnlyCompleteUploads(t *testing.T) {
-	dir := t.TempDir()
-	var stored []byte
-	commit := func(local string) error {
-		b, err := os.ReadFile(local)
-		stored = b
-		return err
-	}
-	s, err := newSpool(dir, commit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Written out of order, as SFTP workers may.
-	if _, err := s.WriteAt([]byte("world"), 6); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.WriteAt([]byte("hello "), 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil || string(stored) != "hello world" {
-		t.Errorf("stored %q, %v", stored, err)
-	}
-	stored = nil
-	s, err = newSpool(dir, commit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = s.WriteAt([]byte("half"), 0)
-	s.TransferError(io.ErrUnexpectedEOF)
-	if err := s.Close(); err == nil || stored != nil {
-		t.Errorf("an aborted upload was stored: %q, %v", stored, err)
-	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
-		t.Errorf("spool files left: %v", ents)
 	}
 }
