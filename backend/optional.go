@@ -153,8 +153,8 @@ type ObjectLister interface {
 
 // Walk calls fn with pages of every object under folder: with one listing
 // of the whole prefix on an ObjectWalker, else folder by folder with
-// ListObjects (files only; folders whose path would be too long to
-// address, such as a symlink loop on a local store, are not entered).
+// ListObjects (files only; links to folders, links that are not followed,
+// and folders whose path would be too long to address are not entered).
 func Walk(ctx context.Context, s ObjectLister, repo RepoRef, folder string, fn func([]Entry) error) error {
 	if w := CapabilitiesOf(s).Walk; w != nil {
 		return w.WalkObjects(ctx, repo, folder, fn)
@@ -172,9 +172,12 @@ func walkFolders(ctx context.Context, s ObjectLister, repo RepoRef, folder strin
 		}
 		files := make([]Entry, 0, len(page.Items))
 		for _, e := range page.Items {
-			if !e.IsDir() {
+			switch {
+			case e.IsLink():
+				// not an object: nothing to copy, delete or record
+			case !e.IsDir():
 				files = append(files, e)
-			} else if len(e.Path)+2 < MaxPathBytes {
+			case !e.Link && len(e.Path)+2 < MaxPathBytes:
 				subs = append(subs, e.Path)
 			}
 		}

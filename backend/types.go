@@ -80,10 +80,16 @@ type EntryType string
 const (
 	TypeFile      EntryType = "file"
 	TypeDirectory EntryType = "directory"
+	// TypeLink is a symbolic link a local store does not follow (it leads
+	// out of its repository, or nowhere): listed so that it is no mystery,
+	// never read, written or walked into. Stores never write it to
+	// metadata.
+	TypeLink EntryType = "link"
 )
 
 // Entry is one row of a folder listing: a file, or a folder (a real
-// directory locally, a common prefix on S3).
+// directory locally, a common prefix on S3), or on a local store a link
+// that is not followed (TypeLink).
 type Entry struct {
 	// Name is the last path segment, without a trailing slash.
 	Name string `json:"name"`
@@ -92,10 +98,18 @@ type Entry struct {
 	Type    EntryType `json:"type"`
 	Size    int64     `json:"size"`
 	ModTime time.Time `json:"mod_time,omitzero"`
+	// Link is set for a symbolic link on a local store. A followed one
+	// (Type file or directory) describes its target; walks do not enter a
+	// linked folder, so that links cannot lead them round in circles.
+	Link bool `json:"link,omitempty"`
 }
 
 // IsDir reports whether the entry is a folder.
 func (e Entry) IsDir() bool { return e.Type == TypeDirectory }
+
+// IsLink reports whether the entry is a link that is not followed: it is
+// neither a file nor a folder to anyone.
+func (e Entry) IsLink() bool { return e.Type == TypeLink }
 
 // ObjectInfo is what the object store itself knows of one object.
 type ObjectInfo struct {

@@ -154,7 +154,12 @@ func (h scpHandler) walk(se *session, f *vfs, v vpath, name string, fi fileInfo,
 			return err
 		}
 		for _, e := range p.Items {
-			if err := scpName(e.Name); err != nil {
+			err := scpName(e.Name)
+			if err == nil && e.Link {
+				// Not entered, as walks do not: links could make a loop.
+				err = fmt.Errorf("%s is a link; scp -r does not follow links", e.Path)
+			}
+			if err != nil {
 				fmt.Fprintf(se.sess.Stderr(), "coop: skipped: %s\n", safe.Text(err.Error()))
 				se.skipped = true
 				continue

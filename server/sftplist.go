@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sync"
 
@@ -78,9 +79,14 @@ func (h *sftpHandler) list(ctx context.Context, v vpath) *lister {
 			}
 			out := make([]os.FileInfo, len(p.Items))
 			for i, e := range p.Items {
-				if e.IsDir() {
+				switch {
+				case e.Link:
+					// As a server lists a link: the client's stat follows
+					// it (when the store does), its recursive get does not.
+					out[i] = fileInfo{name: e.Name, mode: fs.ModeSymlink | 0o777, mod: e.ModTime}
+				case e.IsDir():
 					out[i] = fileInfo{name: e.Name, mode: dirMode(w), mod: e.ModTime}
-				} else {
+				default:
 					out[i] = fileInfo{name: e.Name, size: e.Size, mode: fileMode(w), mod: e.ModTime}
 				}
 			}

@@ -3,7 +3,6 @@ package local
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/coopterm/coop/backend"
@@ -42,18 +40,17 @@ func (s *Store) ListObjects(ctx context.Context, ref backend.RepoRef, folder str
 	}
 	limit = min(limit, maxPageSize)
 
-	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
-		return page, fmt.Errorf("list %s %q: %w: not a folder", ref, folder, backend.ErrNotFound)
-	}
-	d, err := os.Open(abs)
+	root, err := s.repoRoot(ref)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return page, fmt.Errorf("list %s %q: %w", ref, folder, backend.ErrNotFound)
-		}
-		return page, fmt.Errorf("list %s %q: %w", ref, folder, err)
+		return page, rootError("list", ref, folder, err)
+	}
+	defer root.Close()
+	d, err := root.OpenFile(rootPath(folder), os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return page, rootError("list", ref, folder, err)
 	}
 	defer d.Close()
-	keys, err := s.sortedNames(d, abs, folder)
+	keys, err := s.sortedNames(root, d, abs, folder)
 	if err != nil {
 		return page, fmt.Errorf("list %s %q: %w", ref, folder, err)
 	}
@@ -68,7 +65,7 @@ func (s *Store) ListObjects(ctx context.Context, ref backend.RepoRef, folder str
 				return backend.Page[backend.Entry]{}, err
 			}
 		}
-		if e, ok := s.entry(d, abs, folder, keys[i]); ok {
+		if e, ok := s.entry(root, d, abs, folder, keys[i]); ok {
 			page.Items = append(page.Items, e)
 		}
 	}
@@ -78,27 +75,29 @@ func (s *Store) ListObjects(ctx context.Context, ref backend.RepoRef, folder str
 	return page, nil
 }
 
-// entry stats one listed name in the open folder d. Names that vanished,
-// or symlinks that now lead out of the root, are dropped.
-func (s *Store) entry(d *os.File, abs, folder, key string) (backend.Entry, bool) {
+// entry stats one listed name in the open folder d. Names that vanished
+// are dropped. A link that is followed describes what it points to (and
+// says it is a link); any other is listed as a link (see paths.go).
+func (s *Store) entry(root *os.Root, d *os.File, abs, folder, key string) (backend.Entry, bool) {
 	name := strings.TrimSuffix(key, "/")
 	mode, size, mtime, err := lstatAt(d, abs, name)
 	if err != nil {
 		return backend.Entry{}, false
-	}
-	if mode&fs.ModeSymlink != 0 {
-		full := filepath.Join(abs, name)
-		fi, err := os.Stat(full)
-		if err != nil || !s.insideRoot(full) {
-			return backend.Entry{}, false
-		}
-		mode, size, mtime = fi.Mode(), fi.Size(), fi.ModTime()
 	}
 	p := backend.JoinPath(folder, name)
 	e := backend.Entry{
 		Name:    p[len(p)-len(name):], // shares Path's memory
 		Path:    p,
 		ModTime: mtime,
+	}
+	if mode&fs.ModeSymlink != 0 {
+		e.Link = true
+		fi, err := root.Stat(filepath.FromSlash(p))
+		if err != nil || !(fi.IsDir() || fi.Mode().IsRegular()) {
+			e.Type = backend.TypeLink
+			return e, true
+		}
+		mode, size, e.ModTime = fi.Mode(), fi.Size(), fi.ModTime()
 	}
 	switch {
 	case mode.IsDir():
@@ -112,9 +111,9 @@ func (s *Store) entry(d *os.File, abs, folder, key string) (backend.Entry, bool)
 }
 
 // sortedNames returns the sorted listing keys of the open folder d: names
-// of files, and of folders with "/" appended. Hidden and unaddressable
-// names are left out, and so are symlinks leading out of the root.
-func (s *Store) sortedNames(d *os.File, abs, folder string) ([]string, error) {
+// of files and links, and of folders (and links followed to folders) with
+// "/" appended. Hidden and unaddressable names are left out.
+func (s *Store) sortedNames(root *os.Root, d *os.File, abs, folder string) ([]string, error) {
 	start := time.Now()
 	stamp, isDir, err := folderStamp(d)
 	if err != nil {
@@ -148,13 +147,10 @@ func (s *Store) sortedNames(d *os.File, abs, folder string) ([]string, error) {
 		case t.IsRegular():
 			keys = append(keys, name)
 		case t&fs.ModeSymlink != 0:
-			full := filepath.Join(abs, name)
-			if fi, err := os.Stat(full); err == nil && s.insideRoot(full) {
-				if fi.IsDir() {
-					keys = append(keys, name+"/")
-				} else if fi.Mode().IsRegular() {
-					keys = append(keys, name)
-				}
+			if fi, err := root.Stat(filepath.FromSlash(backend.JoinPath(folder, name))); err == nil && fi.IsDir() {
+				keys = append(keys, name+"/")
+			} else {
+				keys = append(keys, name)
 			}
 		}
 	}

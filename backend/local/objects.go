@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/coopterm/coop/backend"
@@ -25,31 +24,40 @@ func (s *Store) PutObject(ctx context.Context, ref backend.RepoRef, path string,
 }
 
 // putObject writes an object; with noReplace it fails with
-// backend.ErrObjectExists rather than replace one (see commitTemp).
+// backend.ErrObjectExists rather than replace one (see commitTemp). Every
+// name is opened through the repository's os.Root (see paths.go).
 func (s *Store) putObject(ctx context.Context, ref backend.RepoRef, path string, r io.Reader, size int64, noReplace bool) (backend.ObjectInfo, error) {
 	var info backend.ObjectInfo
-	abs, err := s.objectPath(ref, path, false)
-	if err != nil {
+	if _, err := s.objectPath(ref, path, false); err != nil {
 		return info, err
 	}
-	dir := filepath.Dir(abs)
+	if err := os.MkdirAll(s.repoDir(ref), 0o755); err != nil {
+		return info, fmt.Errorf("put %s %q: %w", ref, path, pathConflict(err))
+	}
+	root, err := s.repoRoot(ref)
+	if err != nil {
+		return info, rootError("put", ref, path, err)
+	}
+	defer root.Close()
+	name := rootPath(path)
+	dir := filepath.Dir(name)
 	var f *os.File
+	var tmp string
 	for attempt := 0; ; attempt++ { // a concurrent delete may prune the folder between MkdirAll and create
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return info, fmt.Errorf("put %s %q: %w", ref, path, pathConflict(err))
+		if err := root.MkdirAll(dir, 0o755); err != nil {
+			return info, rootError("put", ref, path, pathConflict(err))
 		}
-		if f, err = createTemp(dir); err == nil || attempt == 3 || !errors.Is(err, fs.ErrNotExist) {
+		if f, tmp, err = createTempIn(root, dir); err == nil || attempt == 3 || !errors.Is(err, fs.ErrNotExist) {
 			break
 		}
 	}
 	if err != nil {
-		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
+		return info, rootError("put", ref, path, err)
 	}
-	tmp := f.Name()
 	defer func() {
 		if f != nil {
 			f.Close()
-			_ = os.Remove(tmp)
+			_ = root.Remove(tmp)
 		}
 	}()
 	h := backend.NewContentHash()
@@ -72,10 +80,10 @@ func (s *Store) putObject(ctx context.Context, ref backend.RepoRef, path string,
 	if err := ctx.Err(); err != nil {
 		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
 	}
-	err = commitTemp(f, tmp, abs, noReplace)
+	err = commitTempIn(root, f, tmp, name, noReplace)
 	f = nil
 	if err != nil {
-		return info, fmt.Errorf("put %s %q: %w", ref, path, err)
+		return info, rootError("put", ref, path, err)
 	}
 	s.cache.invalidate(s.repoDir(ref))
 	return backend.ObjectInfo{
@@ -136,11 +144,10 @@ func pathConflict(err error) error {
 // StatObject returns size, time and content type of an object, or of a
 // folder (with DirectoryContentType).
 func (s *Store) StatObject(ctx context.Context, ref backend.RepoRef, path string) (backend.ObjectInfo, error) {
-	abs, err := s.readPath(ref, path, true)
-	if err != nil {
+	if _, err := s.readPath(ref, path, true); err != nil {
 		return backend.ObjectInfo{}, err
 	}
-	f, info, err := s.openObject(ref, path, abs, true)
+	f, info, err := s.openObject(ref, path, true)
 	if f != nil {
 		f.Close()
 	}
@@ -149,31 +156,30 @@ func (s *Store) StatObject(ctx context.Context, ref backend.RepoRef, path string
 
 // GetObject opens an object for reading; the caller closes it.
 func (s *Store) GetObject(ctx context.Context, ref backend.RepoRef, path string) (io.ReadCloser, backend.ObjectInfo, error) {
-	abs, err := s.readPath(ref, path, false)
-	if err != nil {
+	if _, err := s.readPath(ref, path, false); err != nil {
 		return nil, backend.ObjectInfo{}, err
 	}
-	f, info, err := s.openObject(ref, path, abs, false)
+	f, info, err := s.openObject(ref, path, false)
 	if err != nil {
 		return nil, info, err
 	}
 	return f, info, nil
 }
 
-// openObject opens abs and describes it. Folders are described only when
-// allowDir is set, and then no file is returned.
-func (s *Store) openObject(ref backend.RepoRef, path, abs string, allowDir bool) (*os.File, backend.ObjectInfo, error) {
+// openObject opens path through the repository's root and describes it.
+// Folders are described only when allowDir is set, and then no file is
+// returned. It opens without blocking and checks what it opened, so a
+// FIFO or device (which could block or have side effects) is never read.
+func (s *Store) openObject(ref backend.RepoRef, path string, allowDir bool) (*os.File, backend.ObjectInfo, error) {
 	info := backend.ObjectInfo{Path: path}
-	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
-		// never open a FIFO or device: it could block or have side effects
-		return nil, info, fmt.Errorf("object %s %q: %w: not a file", ref, path, backend.ErrNotFound)
-	}
-	f, err := os.Open(abs)
+	root, err := s.repoRoot(ref)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return nil, info, fmt.Errorf("object %s %q: %w", ref, path, backend.ErrNotFound)
-		}
-		return nil, info, fmt.Errorf("object %s %q: %w", ref, path, err)
+		return nil, info, rootError("object", ref, path, err)
+	}
+	defer root.Close()
+	f, err := root.OpenFile(rootPath(path), os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, info, rootError("object", ref, path, err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
@@ -201,34 +207,39 @@ func (s *Store) openObject(ref backend.RepoRef, path, abs string, allowDir bool)
 	return f, info, nil
 }
 
-// DeleteObject removes one object, then the folders it leaves empty, up
-// to but not including the repository root.
+// DeleteObject removes one object (a link is removed itself, never what
+// it points to), then the folders it leaves empty, up to but not
+// including the repository root.
 func (s *Store) DeleteObject(ctx context.Context, ref backend.RepoRef, path string) error {
-	abs, err := s.readPath(ref, path, false)
-	if err != nil {
+	if err := backend.ValidateReadPath(path, false); err != nil {
 		return err
 	}
-	fi, err := os.Lstat(abs)
+	// The folders on the way must be followed; the name itself may be a
+	// link of any kind (it is what goes).
+	if _, err := s.resolve(ref, reserved(path, backend.ParentFolder(path))); err != nil {
+		return err
+	}
+	root, err := s.repoRoot(ref)
+	if err != nil {
+		return rootError("delete", ref, path, err)
+	}
+	defer root.Close()
+	name := rootPath(path)
+	fi, err := root.Lstat(name)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
-		return fmt.Errorf("delete %s %q: %w", ref, path, backend.ErrNotFound)
 	case err != nil:
-		return fmt.Errorf("delete %s %q: %w", ref, path, err)
+		return rootError("delete", ref, path, err)
 	case fi.IsDir():
 		return fmt.Errorf("delete %s %q: %w: is a folder; delete its objects instead", ref, path, backend.ErrInvalid)
 	}
-	if err := os.Remove(abs); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("delete %s %q: %w", ref, path, backend.ErrNotFound)
-		}
-		return fmt.Errorf("delete %s %q: %w", ref, path, err)
+	if err := root.Remove(name); err != nil {
+		return rootError("delete", ref, path, err)
 	}
-	root := s.repoDir(ref)
-	for dir := filepath.Dir(abs); dir != root && strings.HasPrefix(dir, root); dir = filepath.Dir(dir) {
-		if removed := os.Remove(dir) == nil; !removed {
+	for dir := filepath.Dir(name); dir != "." && dir != string(filepath.Separator); dir = filepath.Dir(dir) {
+		if removed := root.Remove(dir) == nil; !removed {
 			break // not empty (or gone): stop pruning
 		}
 	}
-	s.cache.invalidate(root)
+	s.cache.invalidate(s.repoDir(ref))
 	return nil
 }

@@ -7,12 +7,26 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/coopterm/coop/backend"
 )
+
+// Links in the object tree. A symbolic link inside a repository is
+// followed when it leads, relative to where it is, to a place inside the
+// same repository: it then lists and reads as what it points to (a link
+// to a folder is not entered by walks, see backend.Entry.Link, so links
+// cannot make a cycle that walks forever). Every other link — out of the
+// repository (another repository, .coop, /etc), absolute, dangling or in
+// a loop — lists as a link (backend.TypeLink) and is refused for reading
+// and writing through it; the account and repository folders themselves
+// must be real folders. The checks below give clear errors; the reads and
+// writes themselves go through an os.Root of the repository (repoRoot),
+// which resolves every path one component at a time beneath it, so a link
+// swapped in between a check and an open is not followed either.
 
 // objectPath validates ref and p for writing and returns p's place on
 // disk; see resolve.
@@ -35,7 +49,7 @@ func (s *Store) readPath(ref backend.RepoRef, p string, allowRoot bool) (string,
 
 // resolve returns a validated p's place on disk. It fails before touching
 // anything if the path uses a name reserved for temporary files or passes
-// through a symlink that leads out of the storage root.
+// through a link that is not followed.
 func (s *Store) resolve(ref backend.RepoRef, p string) (string, error) {
 	if err := backend.ValidateRef(ref); err != nil {
 		return "", err
@@ -56,15 +70,17 @@ func (s *Store) resolve(ref backend.RepoRef, p string) (string, error) {
 	return abs, nil
 }
 
-// checkInside lstats each existing component of abs below the root and
-// fails if one is a symlink whose target is outside the root (or broken).
+// checkInside lstats each existing component of abs below the root: the
+// account and repository folders must not be links, and a link inside the
+// repository must be one that is followed (see above).
 func (s *Store) checkInside(abs string) error {
 	rel, ok := strings.CutPrefix(abs, s.root+string(filepath.Separator))
 	if !ok {
 		return fmt.Errorf("%w: %s is outside the storage root", backend.ErrInvalid, abs)
 	}
+	parts := strings.Split(rel, string(filepath.Separator))
 	cur := s.root
-	for seg := range strings.SplitSeq(rel, string(filepath.Separator)) {
+	for i, seg := range parts {
 		cur = filepath.Join(cur, seg)
 		fi, err := os.Lstat(cur)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
@@ -73,21 +89,112 @@ func (s *Store) checkInside(abs string) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", backend.ErrUnavailable, err)
 		}
-		if fi.Mode()&fs.ModeSymlink != 0 && !s.insideRoot(cur) {
-			return fmt.Errorf("%w: symlink %s leads out of the storage root (not followed)", backend.ErrInvalid, cur)
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			continue
+		}
+		if i < 2 {
+			return linkError(filepath.ToSlash(filepath.Join(parts[:i+1]...)), "the account and repository folders must be real folders")
+		}
+		repo := filepath.Join(s.root, parts[0], parts[1])
+		if why := followable(repo, cur); why != "" {
+			return linkError(filepath.ToSlash(filepath.Join(parts[2:i+1]...)), why)
 		}
 	}
 	return nil
 }
 
-// insideRoot reports whether the symlink at path resolves to a place
-// inside the storage root.
-func (s *Store) insideRoot(path string) bool {
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return false
+// followable says why the link at path (inside the repository folder repo)
+// is not followed, or "" if it is.
+func followable(repo, path string) string {
+	target, err := os.Readlink(path)
+	switch {
+	case err != nil:
+		return "it cannot be read"
+	case filepath.IsAbs(target):
+		return "it is absolute"
 	}
-	return real == s.root || strings.HasPrefix(real, s.root+string(filepath.Separator))
+	real, err := filepath.EvalSymlinks(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "it leads nowhere"
+	case err != nil:
+		return "it leads into a loop"
+	}
+	realRepo, err := filepath.EvalSymlinks(repo)
+	if err != nil || (real != realRepo && !strings.HasPrefix(real, realRepo+string(filepath.Separator))) {
+		return "it leads out of its repository"
+	}
+	return ""
+}
+
+// ErrLinkNotFollowed is wrapped (with backend.ErrInvalid) by every error
+// about a link that is not followed.
+var ErrLinkNotFollowed = errors.New("link not followed")
+
+// linkError reports the link at p (relative to the repository) as not
+// followed, naming neither the server's folders nor the link's target.
+func linkError(p, why string) error {
+	return fmt.Errorf("%w: %w: %s is a link, and %s", backend.ErrInvalid, ErrLinkNotFollowed, p, why)
+}
+
+// repoRoot opens ref's repository folder as an os.Root, checking that it
+// is the real folder (not a link, nor swapped for one while opening).
+func (s *Store) repoRoot(ref backend.RepoRef) (*os.Root, error) {
+	dir := s.repoDir(ref)
+	for _, p := range []string{s.accountDir(ref.AccountID), dir} {
+		fi, err := os.Lstat(p)
+		switch {
+		case err != nil:
+			return nil, err
+		case fi.Mode()&fs.ModeSymlink != 0:
+			return nil, linkError(strings.TrimPrefix(filepath.ToSlash(p), filepath.ToSlash(s.root)+"/"), "the account and repository folders must be real folders")
+		}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	opened, err1 := root.Stat(".")
+	now, err2 := os.Lstat(dir)
+	if err1 != nil || err2 != nil || !os.SameFile(opened, now) {
+		root.Close()
+		return nil, linkError(ref.String(), "the repository folder changed while it was being opened")
+	}
+	return root, nil
+}
+
+// rootError maps an error of an os.Root operation on p: a path that would
+// leave the repository, or a loop of links, is a link not followed; a
+// missing one is backend.ErrNotFound.
+func rootError(op string, ref backend.RepoRef, p string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrLinkNotFollowed):
+		return fmt.Errorf("%s %s %q: %w", op, ref, p, err)
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("%s %s %q: %w", op, ref, p, backend.ErrNotFound)
+	case errors.Is(err, syscall.ELOOP) || strings.Contains(err.Error(), "path escapes"):
+		return fmt.Errorf("%s %s %q: %w", op, ref, p, linkError(p, "it leads out of its repository or into a loop"))
+	}
+	return fmt.Errorf("%s %s %q: %w", op, ref, p, err)
+}
+
+// rootPath is p as an os.Root name ("." for the repository itself).
+func rootPath(p string) string {
+	if p == "" {
+		return "."
+	}
+	return filepath.FromSlash(p)
+}
+
+// reserved is folder, unless p's own name is reserved for temporary
+// files: then p, which resolve refuses.
+func reserved(p, folder string) string {
+	if strings.HasPrefix(path.Base(p), TempPrefix) {
+		return p
+	}
+	return folder
 }
 
 // tempName returns a fresh hidden name for a temporary file.
@@ -95,43 +202,6 @@ func tempName() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return TempPrefix + hex.EncodeToString(b[:])
-}
-
-// createTemp makes a new temporary file in dir, with the permissions a
-// created file normally gets (0666 less the umask), and locks it: a
-// temporary file nobody holds locked was left by a writer that died, and
-// CleanIncomplete removes it. A cleaner can lock and remove the file in
-// the moment between its creation and the lock; that is checked after
-// locking, and another file made.
-func createTemp(dir string) (*os.File, error) {
-	for range 10 {
-		name := filepath.Join(dir, tempName())
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		// Without locks on this file system there is no cleaner to race
-		// with (it cannot take a lock either), so a failure is no matter.
-		locked := lockWait(f) == nil
-		if !locked || still(f, name) {
-			return f, nil
-		}
-		f.Close() // a cleaner took it
-	}
-	return nil, fmt.Errorf("create temporary file in %s: too many collisions", dir)
-}
-
-// still reports whether name is still the open file f.
-func still(f *os.File, name string) bool {
-	a, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	b, err := os.Stat(name)
-	return err == nil && os.SameFile(a, b)
 }
 
 // hiddenName reports whether a directory entry is never listed: temporary

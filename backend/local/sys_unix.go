@@ -59,3 +59,7 @@ func tryLock(f *os.File) (busy bool, err error) {
 	}
 	return false, err
 }
+
+// openNonblock opens without waiting: a FIFO opened for reading would
+// otherwise block until a writer comes.
+const openNonblock = unix.O_NONBLOCK

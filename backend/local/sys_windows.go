@@ -45,3 +45,6 @@ func tryLock(f *os.File) (busy bool, err error) {
 	}
 	return false, err
 }
+
+// openNonblock is nothing on Windows, which has no FIFOs to block on.
+const openNonblock = 0
