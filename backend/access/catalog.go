@@ -34,15 +34,63 @@ func (s *Store) administers(a backend.Account) bool {
 }
 
 // redact hides what only those who administer an account may see: its
-// private metadata and, from anonymous callers, its email address.
-func (s *Store) redact(a backend.Account) backend.Account {
-	if !s.administers(a) {
-		a.MetadataPrivate = nil
+// private metadata, and its email address, which the account itself, the
+// owners of its organizations and the machine's owner see.
+func (s *Store) redact(ctx context.Context, a backend.Account) (backend.Account, error) {
+	if s.administers(a) {
+		return a, nil
 	}
-	if s.who.Kind == KindAnonymous {
+	a.MetadataPrivate = nil
+	if a.Email == "" || s.who.Kind != KindAccount || a.Type == backend.AccountOrganization {
 		a.Email = ""
+		return a, nil
 	}
-	return a
+	owned, err := s.ownedOrgs(ctx)
+	if err != nil {
+		return backend.Account{}, err
+	}
+	for _, members := range owned {
+		if _, ok := members[a.ID]; ok {
+			return a, nil
+		}
+	}
+	a.Email = ""
+	return a, nil
+}
+
+// ownedOrgs returns the members of each organization the caller owns,
+// read once per decisionTTL: the organizations are listed (by type, never
+// a scan of every account) only when an email address needs deciding.
+func (s *Store) ownedOrgs(ctx context.Context) (map[string]map[string]Role, error) {
+	now := s.now()
+	s.mu.Lock()
+	if s.owned != nil && now.Before(s.ownedExpires) {
+		owned := s.owned
+		s.mu.Unlock()
+		return owned, nil
+	}
+	s.mu.Unlock()
+	owned := map[string]map[string]Role{}
+	req := backend.PageRequest{Limit: 500}
+	for {
+		page, err := s.base.ListAccounts(ctx, backend.AccountOrganization, req)
+		if err != nil {
+			return nil, fmt.Errorf("list organizations: %w", err)
+		}
+		for _, org := range page.Items {
+			if m := Members(org); m[s.who.Account] == RoleOwner {
+				owned[org.ID] = m
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		req.Cursor = page.Next
+	}
+	s.mu.Lock()
+	s.owned, s.ownedExpires = owned, now.Add(decisionTTL)
+	s.mu.Unlock()
+	return owned, nil
 }
 
 // CreateAccount adds an account; only the machine's owner may.
@@ -69,7 +117,7 @@ func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountTy
 	if err != nil {
 		return a, err
 	}
-	return s.redact(a), nil
+	return s.redact(ctx, a)
 }
 
 // FindAccount reads an account by id, redacted as GetAccount.
@@ -78,20 +126,28 @@ func (s *Store) FindAccount(ctx context.Context, id string) (backend.Account, er
 	if err != nil {
 		return a, err
 	}
-	return s.redact(a), nil
+	return s.redact(ctx, a)
 }
 
-// FindAccountByEmail finds an account by email; anonymous callers may not
-// look up addresses.
+// FindAccountByEmail finds an account by email, for callers who may see
+// that account's address: for the others the answer is not found, so an
+// address cannot be tried to learn whose it is.
 func (s *Store) FindAccountByEmail(ctx context.Context, email string) (backend.Account, error) {
+	notFound := fmt.Errorf("account with email %q: %w", email, backend.ErrNotFound)
 	if s.who.Kind == KindAnonymous {
-		return backend.Account{}, fmt.Errorf("account with email %q: %w", email, backend.ErrNotFound)
+		return backend.Account{}, notFound
 	}
 	a, err := s.base.FindAccountByEmail(ctx, email)
 	if err != nil {
 		return a, err
 	}
-	return s.redact(a), nil
+	if a, err = s.redact(ctx, a); err != nil {
+		return backend.Account{}, err
+	}
+	if a.Email == "" {
+		return backend.Account{}, notFound
+	}
+	return a, nil
 }
 
 // ListAccounts lists accounts, redacted as GetAccount.
@@ -101,7 +157,9 @@ func (s *Store) ListAccounts(ctx context.Context, typ backend.AccountType, req b
 		return p, err
 	}
 	for i := range p.Items {
-		p.Items[i] = s.redact(p.Items[i])
+		if p.Items[i], err = s.redact(ctx, p.Items[i]); err != nil {
+			return backend.Page[backend.Account]{}, err
+		}
 	}
 	return p, nil
 }

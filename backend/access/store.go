@@ -33,6 +33,10 @@ type Store struct {
 	mu    sync.Mutex
 	repos map[backend.RepoRef]repoDecision
 	roles map[string]roleDecision
+	// owned holds the members of the organizations the caller owns, until
+	// ownedExpires (see ownedOrgs).
+	owned        map[string]map[string]Role
+	ownedExpires time.Time
 }
 
 type repoDecision struct {
@@ -122,6 +126,7 @@ func (s *Store) forget() {
 	s.mu.Lock()
 	clear(s.repos)
 	clear(s.roles)
+	s.owned = nil
 	s.mu.Unlock()
 }
 
@@ -199,10 +204,18 @@ func (s *Store) repo(ctx context.Context, ref backend.RepoRef) (backend.Reposito
 	}
 	d = repoDecision{expires: now.Add(decisionTTL)}
 	d.repo, d.err = s.base.GetRepository(ctx, ref.AccountID, ref.RepositoryID)
-	if d.err == nil {
+	switch {
+	case d.err == nil:
 		d.level, d.err = s.levelOf(ctx, d.repo)
 		if d.err == nil && d.level == NoAccess {
 			d.err = backend.ErrNotFound
+		}
+	case errors.Is(d.err, backend.ErrNotFound):
+		// A missing repository costs what a hidden one does (the caller's
+		// role in the account is looked up all the same), so the time of
+		// the answer does not tell them apart.
+		if _, err := s.role(ctx, ref.AccountID); err != nil {
+			d.err = err
 		}
 	}
 	if errors.Is(d.err, backend.ErrNotFound) {

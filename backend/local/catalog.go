@@ -86,8 +86,8 @@ func (s *Store) withDB(ctx context.Context, readOnly bool, fn func(db *bolt.DB) 
 	if readOnly {
 		s.catMu.RLock()
 		defer s.catMu.RUnlock()
-		if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
-			if err == nil || errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("catalog %s: %w", path, backend.ErrNotInitialized)
 			}
 			return fmt.Errorf("catalog %s: %w: %w", path, backend.ErrUnavailable, err)
@@ -98,6 +98,12 @@ func (s *Store) withDB(ctx context.Context, readOnly bool, fn func(db *bolt.DB) 
 		if err := os.MkdirAll(s.stateDir(), 0o755); err != nil {
 			return fmt.Errorf("catalog %s: %w: %w", path, backend.ErrUnavailable, err)
 		}
+	}
+	// bbolt would make a new, empty catalog in a file of 0 bytes, and
+	// adoption would fill it with every folder as a private repository of
+	// a user: all types, keys and members silently lost.
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+		return s.emptyError()
 	}
 	var file *os.File
 	timeout := s.opTimeout(ctx)
@@ -189,6 +195,14 @@ func (s *Store) openError(err error, readOnly bool, waited time.Duration) error 
 func (s *Store) corruptError(cause error) error {
 	return fmt.Errorf("catalog %s: %w: %w (%w); move it aside and run `coop init` to rebuild accounts and repositories from the storage folders",
 		s.catalogPath(), backend.ErrUnavailable, ErrCatalogCorrupt, cause)
+}
+
+// emptyError says the catalog file is empty and what to do about it.
+func (s *Store) emptyError() error {
+	return fmt.Errorf("catalog %s is empty (0 bytes): %w: %w; coop will not start a new one over it, which would lose every account's "+
+		"type, keys and members and every repository's visibility: restore it from a backup, or move it aside and run `coop init` to "+
+		"rebuild one from the storage folders (every account a user, every repository private, no keys)",
+		s.catalogPath(), backend.ErrUnavailable, ErrCatalogCorrupt)
 }
 
 // encodeCursor makes an opaque cursor from the last key of a page.

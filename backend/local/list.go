@@ -44,7 +44,7 @@ func (s *Store) ListObjects(ctx context.Context, ref backend.RepoRef, folder str
 	if err != nil {
 		return page, rootError("list", ref, folder, err)
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	d, err := root.OpenFile(rootPath(folder), os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		return page, rootError("list", ref, folder, err)
@@ -93,7 +93,7 @@ func (s *Store) entry(root *os.Root, d *os.File, abs, folder, key string) (backe
 	if mode&fs.ModeSymlink != 0 {
 		e.Link = true
 		fi, err := root.Stat(filepath.FromSlash(p))
-		if err != nil || !(fi.IsDir() || fi.Mode().IsRegular()) {
+		if err != nil || (!fi.IsDir() && !fi.Mode().IsRegular()) {
 			e.Type = backend.TypeLink
 			return e, true
 		}

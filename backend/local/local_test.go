@@ -184,6 +184,61 @@ func TestCorruptCatalogIsAnError(t *testing.T) {
 		_, err := local.Open(root)
 		checkCorrupt(t, err)
 	})
+	// Finding 11: a 0-byte catalog.db was silently recreated by adoption:
+	// organizations became users, every repository private, all keys and
+	// members lost. It is an error naming the file, and nothing changes.
+	t.Run("empty", func(t *testing.T) {
+		root := t.TempDir()
+		s, err := local.Open(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := t.Context()
+		if err := s.Init(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateAccount(ctx, backend.Account{ID: "lab", Type: backend.AccountOrganization}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateRepository(ctx, backend.Repository{ID: "open", AccountID: "lab", Visibility: backend.VisibilityPublic}); err != nil {
+			t.Fatal(err)
+		}
+		mkfile(t, filepath.Join(root, "lab", "open", "x"), "x")
+		path := filepath.Join(root, ".coop", "catalog.db")
+		if err := os.Truncate(path, 0); err != nil {
+			t.Fatal(err)
+		}
+		_, err = local.Open(root)
+		checkCorrupt(t, err)
+		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "empty") {
+			t.Errorf("the error does not name the empty file: %v", err)
+		}
+		for what, err := range map[string]error{
+			"Init":          s.Init(ctx),
+			"CreateAccount": s.CreateAccount(ctx, backend.Account{ID: "new-one", Type: backend.AccountUser}),
+		} {
+			if !errors.Is(err, local.ErrCatalogCorrupt) {
+				t.Errorf("%s over an empty catalog: %v", what, err)
+			}
+		}
+		if _, err := s.FindAccount(ctx, "lab"); !errors.Is(err, local.ErrCatalogCorrupt) {
+			t.Errorf("FindAccount on an empty catalog: %v", err)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Size() != 0 {
+			t.Errorf("the empty catalog was written over: %v, %v", fi, err)
+		}
+	})
+	// Unreadable (here a folder where the file should be, which no mode
+	// bit can make readable, even to root): an error naming it.
+	t.Run("unreadable", func(t *testing.T) {
+		root := t.TempDir()
+		path := filepath.Join(root, ".coop", "catalog.db")
+		mkfile(t, filepath.Join(path, "not-a-catalog"), "x")
+		mkfile(t, filepath.Join(root, "alice", "repo", "x"), "x")
+		if _, err := local.Open(root); err == nil || !strings.Contains(err.Error(), path) {
+			t.Errorf("Open with an unreadable catalog: %v", err)
+		}
+	})
 	t.Run("damaged pages", func(t *testing.T) {
 		root := t.TempDir()
 		s, err := local.Open(root)

@@ -38,7 +38,7 @@ func (s *Store) putObject(ctx context.Context, ref backend.RepoRef, path string,
 	if err != nil {
 		return info, rootError("put", ref, path, err)
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	name := rootPath(path)
 	dir := filepath.Dir(name)
 	var f *os.File
@@ -176,7 +176,7 @@ func (s *Store) openObject(ref backend.RepoRef, path string, allowDir bool) (*os
 	if err != nil {
 		return nil, info, rootError("object", ref, path, err)
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	f, err := root.OpenFile(rootPath(path), os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		return nil, info, rootError("object", ref, path, err)
@@ -223,7 +223,7 @@ func (s *Store) DeleteObject(ctx context.Context, ref backend.RepoRef, path stri
 	if err != nil {
 		return rootError("delete", ref, path, err)
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	name := rootPath(path)
 	fi, err := root.Lstat(name)
 	switch {

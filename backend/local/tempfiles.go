@@ -179,7 +179,7 @@ func (s *Store) CleanIncomplete(ctx context.Context, ref backend.RepoRef, folder
 	if err != nil {
 		return 0, rootError("clean", ref, folder, err)
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	start := path.Clean("./" + folder)
 	removed := 0
 	err = fs.WalkDir(root.FS(), start, func(p string, d fs.DirEntry, err error) error {

@@ -185,11 +185,15 @@ func (w *metaWriter) flush() {
 		}
 		_ = backend.Sleep(ctx, backoff(w.q.opts.RetryBase, try))
 	}
-	if err != nil {
-		err = fmt.Errorf("stored, but %s was not updated: %w", backend.MetadataFileName, err)
-	}
 	for _, o := range ops {
-		o.ack(err)
+		switch {
+		case err == nil:
+			o.ack(nil)
+		case o.info == nil:
+			o.ack(fmt.Errorf("deleted, but %s still has its entry: %w", backend.MetadataFileName, err))
+		default:
+			o.ack(fmt.Errorf("stored, but %s was not updated: %w", backend.MetadataFileName, err))
+		}
 	}
 	if err != nil {
 		// Which folders appeared or vanished is unknown: every folder

@@ -175,7 +175,7 @@ func (l *lister) warn(w io.Writer) {
 func newLister(w io.Writer, asJSON bool) *lister {
 	l := &lister{w: w, json: asJSON}
 	if asJSON {
-		l.enc = json.NewEncoder(w)
+		l.enc = json.NewEncoder(safe.JSONWriter(w))
 	} else {
 		l.tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	}
@@ -283,7 +283,7 @@ func (a *app) cmdStat(ctx context.Context, args []string) error {
 		return statErr
 	}
 	if *asJSON {
-		enc := json.NewEncoder(a.stdout)
+		enc := json.NewEncoder(safe.JSONWriter(a.stdout))
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/access"
 	"github.com/coopterm/coop/backend/repair"
+	"github.com/coopterm/coop/backend/transfer"
 	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
 )
@@ -58,6 +59,14 @@ func (a *app) repoRepair(ctx context.Context, args []string) error {
 		if err := store.Require(ctx, t.ref(), access.ReadWrite, audit.ActionMetadataUpdate); err != nil {
 			return err
 		}
+		// What killed uploads left: temporary files no live writer holds
+		// (local), multipart uploads older than a day (S3).
+		n, err := backend.CleanIncomplete(ctx, store, t.ref(), "", true, transfer.DefaultStaleUploadAge)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "coop: %s: leftovers of interrupted uploads not removed: %s\n", t.ref(), safe.Text(err.Error()))
+		} else if n > 0 && !*asJSON {
+			fmt.Fprintf(a.stdout, "removed %d leftovers of interrupted uploads\n", n)
+		}
 	}
 	p := a.repairProgress(t.ref())
 	rep, err := repair.Run(ctx, store, t.ref(), repair.Options{
@@ -76,7 +85,7 @@ func (a *app) repoRepair(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.stderr, "coop: %s/%s: %s\n", safe.Text(rep.Repository), safe.Text(f.Path), safe.Text(f.Error))
 	}
 	if *asJSON {
-		if werr := json.NewEncoder(a.stdout).Encode(rep); werr != nil {
+		if werr := json.NewEncoder(safe.JSONWriter(a.stdout)).Encode(rep); werr != nil {
 			return werr
 		}
 	} else if werr := printRepair(a.stdout, rep); werr != nil {

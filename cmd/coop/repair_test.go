@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/coopterm/coop/audit"
@@ -206,5 +207,55 @@ func TestRepoRepairRebuild(t *testing.T) {
 	}
 	if out := mustRun(t, root, "repo", "repair", "--rebuild", "acme/data"); !strings.HasSuffix(out, "nothing to rebuild\n") {
 		t.Errorf("rebuild of a sound repository: %q", out)
+	}
+}
+
+// Finding 12: the temporary files of a killed `coop upload` survived
+// `repo repair`. The repair removes those no live writer holds (and
+// keeps one that a writer still has open and locked).
+func TestRepoRepairRemovesLeftovers(t *testing.T) {
+	root := t.TempDir()
+	mustRun(t, root, "init")
+	mustRun(t, root, "account", "create", "acme", "--type", "organization")
+	mustRun(t, root, "repo", "create", "acme/data")
+	repo := filepath.Join(root, "acme", "data")
+	left := []string{filepath.Join(repo, ".coop-tmp-0123456789abcdef"), filepath.Join(repo, "deep", "er", ".coop-tmp-fedcba9876543210")}
+	for _, p := range left {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("half an upload"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held := filepath.Join(repo, ".coop-tmp-00000000000000aa")
+	f, err := os.Create(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, root, "repo", "repair", "--dry-run", "acme/data")
+	if code != 0 || strings.Contains(out, "leftovers") {
+		t.Errorf("dry run: exit %d, %q, %q", code, out, errs)
+	}
+	for _, p := range left {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("the dry run removed %s", p)
+		}
+	}
+	code, out, errs = runCLI(t, root, "repo", "repair", "acme/data")
+	if code != 0 || !strings.Contains(out, "removed 2 leftovers of interrupted uploads") {
+		t.Errorf("repair: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	for _, p := range left {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s survived the repair: %v", p, err)
+		}
+	}
+	if _, err := os.Stat(held); err != nil {
+		t.Errorf("a temporary file a live writer holds was removed: %v", err)
 	}
 }

@@ -26,6 +26,8 @@ func Run(t *testing.T, newStore func(t *testing.T) backend.Store) {
 	sub("Paging", paging)
 	sub("Audit", auditTrail)
 	sub("Require", require)
+	sub("Emails", emails)
+	sub("HiddenCostsAsMissing", hiddenCostsAsMissing)
 }
 
 // require: a front end checks a level before work, and a refusal is in
