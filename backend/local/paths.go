@@ -157,7 +157,7 @@ func (s *Store) repoRoot(ref backend.RepoRef) (*os.Root, error) {
 	opened, err1 := root.Stat(".")
 	now, err2 := os.Lstat(dir)
 	if err1 != nil || err2 != nil || !os.SameFile(opened, now) {
-		root.Close()
+		_ = root.Close()
 		return nil, linkError(ref.String(), "the repository folder changed while it was being opened")
 	}
 	return root, nil
