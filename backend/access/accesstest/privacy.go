@@ -60,8 +60,11 @@ func emails(t *testing.T, w *world) {
 				req.Cursor = p.Next
 			}
 		}
+		mine := map[string]bool{w.alice: true, w.bob: true, w.carol: true, w.dave: true, w.erin: true, w.lab: true}
 		for _, a := range listed {
-			if a.Email != "" && !tc.sees[a.ID] {
+			// The store may hold other subtests' accounts, which are not
+			// this world's business.
+			if mine[a.ID] && a.Email != "" && !tc.sees[a.ID] {
 				t.Errorf("%s lists %s with its email", tc.name, a.ID)
 			}
 		}
