@@ -53,17 +53,40 @@ type StorageClient interface {
 }
 
 // MetadataClient reads and writes a repository's .source-metadata.json.
-// Writers never lose one another's updates.
+// A document may hold millions of entries, so no method holds a whole one
+// in memory: reads are served one entry, one folder or one page at a time
+// (from an index of the document's current version, where the store keeps
+// one), and writes apply a batch of changes in one streaming pass. Writers
+// never lose one another's updates.
+//
+// Every read fails with ErrMetadataMissing when the repository has no
+// document, and wraps ErrMetadataCorrupt (with the reason) when it is not
+// a metadata document at all. An entry that cannot be read never fails a
+// read: it comes with ObjectMeta.Problem set.
 type MetadataClient interface {
-	// ReadMetadata reads the metadata file. A missing file is
-	// ErrMetadataMissing; an unparseable one wraps ErrMetadataCorrupt with
-	// the reason.
-	ReadMetadata(ctx context.Context, repo RepoRef) (SourceMetadata, error)
-	// UpdateMetadata applies fn to the current metadata (an empty document
-	// if there is none) and writes the result atomically. It refuses to
-	// overwrite a corrupt file (ErrMetadataCorrupt).
-	UpdateMetadata(ctx context.Context, repo RepoRef, fn func(*SourceMetadata) error) error
-	// UpdateObjectMetadata sets the entry for path, or removes it if meta is nil.
+	// ReadMetadata calls fn with successive pages of the entries at folder
+	// and below it ("" for every entry), in byte order of paths, each path
+	// once (the last, where a document repeats one), and returns the
+	// document's top-level fields. An error from fn stops the walk and is
+	// returned. fn must not keep the page after it returns.
+	ReadMetadata(ctx context.Context, repo RepoRef, folder string, fn func(page []MetadataEntry) error) (MetadataHead, error)
+	// ReadObjectMetadata returns the entry of one path; an error wrapping
+	// ErrNotFound (see NoEntry) if the document has none.
+	ReadObjectMetadata(ctx context.Context, repo RepoRef, path string) (ObjectMeta, error)
+	// ReadFolderMetadata returns one page of the entries directly inside
+	// folder ("" for the root), in byte order of names. Page.Next is the
+	// cursor of the next page.
+	ReadFolderMetadata(ctx context.Context, repo RepoRef, folder string, req PageRequest) (Page[MetadataEntry], error)
+	// UpdateMetadata applies batch to the current document (see
+	// MetadataBatch) and writes the result atomically, or nothing when the
+	// batch changes nothing. With no document, it starts from the entries
+	// of batch.Base(), if any (and writes them even if the batch changes
+	// nothing else), else from an empty document. It refuses to
+	// overwrite a corrupt document (ErrMetadataCorrupt), and keeps every
+	// field and entry the batch does not change as it was written.
+	UpdateMetadata(ctx context.Context, repo RepoRef, batch *MetadataBatch) (MetadataResult, error)
+	// UpdateObjectMetadata sets the entry for path, or removes it if meta
+	// is nil: UpdateMetadata with a batch of one Set or Delete.
 	UpdateObjectMetadata(ctx context.Context, repo RepoRef, path string, meta *ObjectMeta) error
 }
 

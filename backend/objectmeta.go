@@ -4,11 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 )
 
 // NewObjectMeta builds the metadata entry for a file the store has just
-// written, keeping the entry's id and creation time if it already had one.
+// written. It keeps what the entry it replaces (prev, nil if none) says
+// that the object does not: its id, creation time, custom metadata and
+// the fields coop does not know.
 func NewObjectMeta(repo RepoRef, info ObjectInfo, prev *ObjectMeta, now time.Time) ObjectMeta {
 	m := ObjectMeta{
 		ID:        ObjectID(repo, info.Path),
@@ -31,6 +34,7 @@ func NewObjectMeta(repo RepoRef, info ObjectInfo, prev *ObjectMeta, now time.Tim
 		if prev.Metadata != nil {
 			m.Metadata = prev.Metadata
 		}
+		m.Extra = prev.Extra
 	}
 	return m
 }
@@ -41,4 +45,46 @@ func ObjectID(repo RepoRef, path string) string {
 	sum := sha256.Sum256([]byte(repo.AccountID + "/" + repo.RepositoryID + "/" + path))
 	h := hex.EncodeToString(sum[:16])
 	return fmt.Sprintf("%s-%s-%s-%s-%s", h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
+}
+
+// EntryDiff says how entry m (nil if none) differs from the object read
+// as info: the reasons to replace it, none if it describes the object.
+// differed is set when a recorded checksum differs from the content of
+// an object of the recorded size.
+func EntryDiff(m *ObjectMeta, info ObjectInfo) (reasons []string, differed bool) {
+	switch {
+	case m == nil:
+		return []string{ReasonNoEntry}, false
+	case m.Type == TypeDirectory:
+		return []string{ReasonRecordedAsFolder}, false
+	case m.Size != info.Size:
+		return []string{ReasonSizeDiffers}, false
+	}
+	switch {
+	case m.Checksum == "":
+		reasons = append(reasons, ReasonChecksumMissing)
+	case CompareSHA256(m.Checksum, info.Checksum) == ChecksumDiffers:
+		reasons, differed = append(reasons, ReasonChecksumDiffers), true
+	}
+	switch {
+	case m.CRC32C == "":
+		reasons = append(reasons, ReasonCRC32CMissing)
+	case !strings.EqualFold(m.CRC32C, info.CRC32C):
+		reasons, differed = append(reasons, ReasonCRC32CDiffers), true
+	}
+	return reasons, differed
+}
+
+// SameEntry reports whether two entries (nil for none) are the same
+// record: nobody rewrote it in between.
+func SameEntry(a, b *ObjectMeta) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Problem != "" || b.Problem != "" {
+		return a.Problem == b.Problem && string(a.Raw) == string(b.Raw)
+	}
+	return a.ID == b.ID && a.Type == b.Type && a.Size == b.Size && a.MimeType == b.MimeType &&
+		strings.EqualFold(a.Checksum, b.Checksum) && strings.EqualFold(a.CRC32C, b.CRC32C) &&
+		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
 }

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -129,28 +130,68 @@ type ObjectInfo struct {
 // repository root and never shown as a file in listings.
 const MetadataFileName = ".source-metadata.json"
 
-// SourceMetadata is the exact shape of .source-metadata.json.
+// SourceMetadata is a whole .source-metadata.json decoded in memory: the
+// plain form for small documents, tests and the in-memory store. Stores
+// never hold a large document this way; they stream it (see
+// MetadataClient). Fields coop does not know are kept in Extra, and its
+// JSON encoding (metajson.go) writes them back.
 type SourceMetadata struct {
-	RepositoryID string                `json:"repository_id"`
-	AccountID    string                `json:"account_id"`
-	LastUpdated  time.Time             `json:"last_updated"`
-	Objects      map[string]ObjectMeta `json:"objects"`
+	RepositoryID string
+	AccountID    string
+	LastUpdated  time.Time
+	Objects      map[string]ObjectMeta
+	// Extra holds the top-level fields coop does not know, as written.
+	Extra map[string]json.RawMessage
 }
 
-// ObjectMeta is one entry of SourceMetadata.Objects, keyed by path.
+// Head is the document's top-level fields, without its entries.
+func (m SourceMetadata) Head() MetadataHead {
+	return MetadataHead{RepositoryID: m.RepositoryID, AccountID: m.AccountID, LastUpdated: m.LastUpdated, Extra: m.Extra}
+}
+
+// MetadataHead is the top level of a metadata document, without its
+// entries: what a streaming read returns beside them.
+type MetadataHead struct {
+	RepositoryID string
+	AccountID    string
+	LastUpdated  time.Time
+	// Extra holds the top-level fields coop does not know, as written.
+	Extra map[string]json.RawMessage
+}
+
+// MetadataEntry is one entry of a metadata document with its path.
+type MetadataEntry struct {
+	Path string
+	Meta ObjectMeta
+}
+
+// ObjectMeta is one entry of SourceMetadata.Objects, keyed by path. It is
+// read tolerantly (metajson.go): times in any ISO 8601 form, fields coop
+// does not know kept in Extra, and an entry that cannot be read at all
+// marked with Problem instead of failing the document.
 type ObjectMeta struct {
-	ID        string    `json:"id"`
-	Type      EntryType `json:"type"`
-	Size      int64     `json:"size"`
-	MimeType  string    `json:"mime_type"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Checksum  string    `json:"checksum"`
+	ID        string
+	Type      EntryType
+	Size      int64
+	MimeType  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Checksum  string
 	// CRC32C is written beside Checksum, from the same bytes, for
 	// downloads to check quickly (see ContentHash). Entries written by
 	// other tools may lack it; downloads then check the SHA-256.
-	CRC32C   string         `json:"crc32c,omitempty"`
-	Metadata map[string]any `json:"metadata"`
+	CRC32C string
+	// Metadata is the entry's custom metadata. Numbers in it are
+	// json.Number, so that no digit is lost on a rewrite.
+	Metadata map[string]any
+	// Extra holds the entry's fields coop does not know, as written.
+	Extra map[string]json.RawMessage
+	// Problem says why the entry, or one of its fields, could not be
+	// read; empty when it could. The fields hold what could be read.
+	Problem string
+	// Raw is the entry as written, kept when Problem is set: encoding
+	// such an entry writes Raw back unchanged.
+	Raw json.RawMessage
 }
 
 // Page is one page of a paged listing. Next is an opaque cursor for the

@@ -76,7 +76,7 @@ func TestServeAWS(t *testing.T) {
 	_ = r.Close()
 	ref := ref("alice", "priv")
 	eventually(t, func() error {
-		doc, err := store.ReadMetadata(t.Context(), ref)
+		doc, err := backend.LoadMetadata(t.Context(), store, ref)
 		if err != nil {
 			return err
 		}

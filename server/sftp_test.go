@@ -132,7 +132,7 @@ func TestSFTPTreeAndRules(t *testing.T) {
 	// metadata in the background, within about a second).
 	ctx := context.Background()
 	eventually(t, func() error {
-		doc, err := f.store.ReadMetadata(ctx, ref("alice", "priv"))
+		doc, err := backend.LoadMetadata(ctx, f.store, ref("alice", "priv"))
 		if err != nil {
 			return err
 		}
@@ -156,7 +156,7 @@ func TestSFTPTreeAndRules(t *testing.T) {
 	must(t, alice.Rename("/alice/priv/new/one.txt", "/alice/priv/two.txt"))
 	must(t, alice.Remove("/alice/priv/two.txt"))
 	eventually(t, func() error {
-		doc, err := f.store.ReadMetadata(ctx, ref("alice", "priv"))
+		doc, err := backend.LoadMetadata(ctx, f.store, ref("alice", "priv"))
 		if err != nil {
 			return err
 		}
@@ -260,7 +260,7 @@ func TestSFTPDisconnectMidUpload(t *testing.T) {
 	if _, err := f.store.StatObject(ctx, ref("alice", "priv"), "partial.bin"); !errors.Is(err, backend.ErrNotFound) {
 		t.Fatalf("a partial upload is visible: %v", err)
 	}
-	doc, err := f.store.ReadMetadata(ctx, ref("alice", "priv"))
+	doc, err := backend.LoadMetadata(ctx, f.store, ref("alice", "priv"))
 	if err == nil {
 		if _, ok := doc.Objects["partial.bin"]; ok {
 			t.Error("a partial upload has a metadata entry")

@@ -224,10 +224,12 @@ func (s *testStore) SetMetadata(repo backend.RepoRef, m backend.SourceMetadata, 
 		s.Fail(memstore.Op("meta", repo.String()), err)
 		return
 	}
-	mustDo(s.mem.UpdateMetadata(context.Background(), repo, func(doc *backend.SourceMetadata) error {
-		doc.Objects = m.Objects
-		return nil
-	}))
+	b := backend.NewMetadataBatch(time.Time{})
+	for p, e := range m.Objects {
+		b.Set(p, e)
+	}
+	_, err = s.mem.UpdateMetadata(context.Background(), repo, b)
+	mustDo(err)
 }
 
 // sampleStore is a small platform: two users, an organization with two

@@ -16,51 +16,93 @@ import (
 	"github.com/coopterm/coop/internal/safe"
 )
 
-// metaState is a repository's .source-metadata.json as read once per
-// repository and kept in the session's cache.
+// metaState is what the session has read of one repository's
+// .source-metadata.json: the entries of the paths it has previewed, each
+// looked up alone (a document may hold millions), until the repository
+// is reloaded or written to.
 type metaState struct {
+	entries map[string]*entryState
+}
+
+// entryState is the metadata entry of one path, loading or read.
+type entryState struct {
 	loading bool
 	req     uint64
-	meta    *backend.SourceMetadata
+	meta    backend.ObjectMeta
 	err     error
 }
 
-// metadataMsg is the result of ReadMetadata.
+// metadataMsg is the result of one ReadObjectMetadata.
 type metadataMsg struct {
 	req  uint64
 	repo backend.RepoRef
-	meta backend.SourceMetadata
+	path string
+	meta backend.ObjectMeta
 	err  error
 }
 
-// loadMetadata reads the repository's metadata file in a command unless
-// it is cached (or force is set, for a reload).
+// loadMetadata forgets what was read of the repository's metadata if
+// force is set (a reload, or a write), and looks up the selected entry.
 func (v *treePage) loadMetadata(force bool) tea.Cmd {
-	if st := v.cache.meta[v.repo]; st != nil && !force {
+	if st := v.cache.meta[v.repo]; st == nil || force {
+		v.cache.meta[v.repo] = &metaState{entries: map[string]*entryState{}}
+	}
+	return v.wantMeta()
+}
+
+// wantMeta looks up the metadata entry of the selected row unless it is
+// known or on its way. The root calls it after every message, so that a
+// selection moved by any means brings its entry.
+func (v *treePage) wantMeta() tea.Cmd {
+	if v.c.previewHidden {
 		return nil
 	}
-	st := &metaState{loading: true, req: v.c.nextID()}
-	v.cache.meta[v.repo] = st
-	req, src, ctx, repo := st.req, v.c.src, v.c.Ctx, v.repo
+	e := v.selected()
+	if e == nil {
+		return nil
+	}
+	st := v.cache.meta[v.repo]
+	if st == nil {
+		st = &metaState{entries: map[string]*entryState{}}
+		v.cache.meta[v.repo] = st
+	}
+	if st.entries[e.path] != nil {
+		return nil
+	}
+	es := &entryState{loading: true, req: v.c.nextID()}
+	st.entries[e.path] = es
+	req, src, ctx, repo, path, dir := es.req, v.c.src, v.ctx, v.repo, e.path, e.dir
 	return tea.Batch(v.c.spin(), func() tea.Msg {
-		md, err := src.ReadMetadata(ctx, repo)
-		return metadataMsg{req: req, repo: repo, meta: md, err: err}
+		md, err := src.ReadObjectMetadata(ctx, repo, path)
+		if dir && errors.Is(err, backend.ErrNotFound) {
+			md, err = src.ReadObjectMetadata(ctx, repo, path+"/")
+		}
+		return metadataMsg{req: req, repo: repo, path: path, meta: md, err: err}
 	})
 }
 
-// onMetadata keeps a metadata file read for the cache, unless a newer
-// read was started since.
+// onMetadata keeps an entry read for the cache, unless it was forgotten
+// (a reload) since the lookup started.
 func (ch *cache) onMetadata(msg metadataMsg) {
 	st := ch.meta[msg.repo]
-	if st == nil || st.req != msg.req {
-		return // stale: refreshed since
-	}
-	st.loading = false
-	if msg.err != nil {
-		st.err = msg.err
+	if st == nil {
 		return
 	}
-	st.meta = &msg.meta
+	es := st.entries[msg.path]
+	if es == nil || es.req != msg.req {
+		return // stale: reloaded since
+	}
+	es.loading, es.meta, es.err = false, msg.meta, msg.err
+}
+
+// metaLoading reports whether the selected row's entry is on its way.
+func (v *treePage) metaLoading() bool {
+	e, st := v.selected(), v.cache.meta[v.repo]
+	if e == nil || st == nil {
+		return false
+	}
+	es := st.entries[e.path]
+	return es != nil && es.loading
 }
 
 // previewLines renders the preview pane for the selected entry: every
@@ -133,33 +175,35 @@ func (v *treePage) folderInfo(e *entry, field func(string, string)) {
 // metaFields adds the metadata entry of e, or says why there is none.
 func (v *treePage) metaFields(e *entry, width int, add func(string), field func(string, string)) {
 	s := &v.c.Styles
-	st := v.cache.meta[v.repo]
+	var es *entryState
+	if st := v.cache.meta[v.repo]; st != nil {
+		es = st.entries[e.path]
+	}
 	note := func(style func(...string) string, text string) {
 		for _, l := range wrap(text, width) {
 			add(style(l))
 		}
 	}
 	switch {
-	case st == nil || st.loading:
+	case es == nil || es.loading:
 		note(s.Muted.Render, "loading metadata…")
 		return
-	case errors.Is(st.err, backend.ErrMetadataMissing):
-		note(s.Warning.Render, "metadata missing: "+safe.Text(st.err.Error()))
+	case errors.Is(es.err, backend.ErrMetadataMissing):
+		note(s.Warning.Render, "metadata missing: "+safe.Text(es.err.Error()))
 		return
-	case errors.Is(st.err, backend.ErrMetadataCorrupt):
-		note(s.Warning.Render, "metadata unreadable: "+safe.Text(st.err.Error()))
+	case errors.Is(es.err, backend.ErrMetadataCorrupt):
+		note(s.Warning.Render, "metadata unreadable: "+safe.Text(es.err.Error()))
 		return
-	case st.err != nil:
-		note(s.Warning.Render, "metadata unavailable: "+safe.Text(st.err.Error()))
-		return
-	}
-	om, ok := st.meta.Objects[e.path]
-	if !ok && e.dir {
-		om, ok = st.meta.Objects[e.path+"/"]
-	}
-	if !ok {
+	case errors.Is(es.err, backend.ErrNotFound):
 		note(s.Muted.Render, "no metadata entry for this path in "+backend.MetadataFileName)
 		return
+	case es.err != nil:
+		note(s.Warning.Render, "metadata unavailable: "+safe.Text(es.err.Error()))
+		return
+	}
+	om := es.meta
+	if om.Problem != "" {
+		note(s.Warning.Render, "⚠ entry partly unreadable: "+safe.Text(om.Problem))
 	}
 	add(s.Accent.Render(fit("metadata", width)))
 	field("id", orDash(safe.Text(om.ID)))

@@ -20,6 +20,7 @@ func TestPreviewShowsEveryMetadataField(t *testing.T) {
 		"custom metadata", "license    CC-BY-4.0", "rows       42")
 	// A file without an entry says so.
 	h.press("down")
+	h.settle()
 	h.mustShow("no metadata entry for this path")
 	// A folder shows its loaded child count.
 	h.press("g", "down")
@@ -32,9 +33,18 @@ func TestPreviewShowsEveryMetadataField(t *testing.T) {
 		t.Fatalf("selected %q", h.selectedPath())
 	}
 	h.mustShow("children   not loaded (open to load)")
-	// The metadata file was read once for the repository.
-	if n := h.m.c.src.(interface{ Calls(string) int }).Calls("meta acme/data"); n != 1 {
-		t.Fatalf("metadata read %d times", n)
+	// Each entry is looked up once: going back to rows already shown
+	// reads nothing again.
+	calls := func() int { return h.m.c.src.(interface{ Calls(string) int }).Calls("meta acme/data") }
+	h.settle()
+	n := calls()
+	if n == 0 || n > 8 {
+		t.Fatalf("%d metadata lookups for 8 rows selected", n)
+	}
+	h.press("up", "down")
+	h.settle()
+	if calls() != n {
+		t.Fatalf("rows already previewed were looked up again: %d lookups, then %d", n, calls())
 	}
 }
 
@@ -54,8 +64,8 @@ func TestPreviewMissingAndCorruptMetadata(t *testing.T) {
 		h.settle()
 		// The files still list.
 		h.mustShow("README.md", "raw/", "zeta.txt", c.want)
-		if st := h.m.cache.meta[acme]; !errors.Is(st.err, c.err) {
-			t.Fatalf("cached metadata error %v", st.err)
+		if es := h.m.cache.meta[acme].entries[h.selectedPath()]; es == nil || !errors.Is(es.err, c.err) {
+			t.Fatalf("cached metadata error %+v", es)
 		}
 	}
 }

@@ -131,7 +131,7 @@ func (v *treePage) status(width int) string {
 
 // busy reports whether a listing, the metadata or the filter is loading.
 func (v *treePage) busy() bool {
-	if st := v.cache.meta[v.repo]; v.filter.running || (st != nil && st.loading) {
+	if v.filter.running || v.metaLoading() {
 		return true
 	}
 	for _, tl := range v.t.lists {

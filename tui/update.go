@@ -22,6 +22,11 @@ var errNoTransfers = errors.New("uploads, downloads and deletes are switched off
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.route(msg)
 	m.syncQuestion()
+	if m.tree != nil && m.level == levelTree {
+		if want := m.tree.wantMeta(); want != nil {
+			cmd = tea.Batch(cmd, want)
+		}
+	}
 	return m, cmd
 }
 

@@ -43,15 +43,30 @@ func TestOwnerKeepsStoreContract(t *testing.T) {
 		roots[s] = base.Root()
 		mu.Unlock()
 		return s
-	}, backendtest.Hooks{CorruptMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef) {
-		mu.Lock()
-		root := roots[s]
-		mu.Unlock()
-		p := filepath.Join(root, ref.AccountID, ref.RepositoryID, backend.MetadataFileName)
-		if err := os.WriteFile(p, []byte(backendtest.CorruptMetadataContent), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}})
+	}, backendtest.Hooks{
+		WriteRawMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef, raw []byte) {
+			mu.Lock()
+			root := roots[s]
+			mu.Unlock()
+			p := filepath.Join(root, ref.AccountID, ref.RepositoryID, backend.MetadataFileName)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		},
+		ReadRawMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef) []byte {
+			mu.Lock()
+			root := roots[s]
+			mu.Unlock()
+			raw, err := os.ReadFile(filepath.Join(root, ref.AccountID, ref.RepositoryID, backend.MetadataFileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return raw
+		},
+	})
 }
 
 // The access layer offers exactly the optional capabilities of the store

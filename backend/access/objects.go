@@ -70,23 +70,42 @@ func (s *Store) DeleteObject(ctx context.Context, repo backend.RepoRef, path str
 	return err
 }
 
-// ReadMetadata reads the metadata file of a repository the caller may read.
-func (s *Store) ReadMetadata(ctx context.Context, repo backend.RepoRef) (backend.SourceMetadata, error) {
+// ReadMetadata streams the metadata of a repository the caller may read.
+func (s *Store) ReadMetadata(ctx context.Context, repo backend.RepoRef, folder string, fn func([]backend.MetadataEntry) error) (backend.MetadataHead, error) {
 	if err := s.need(ctx, repo, ReadOnly, "read metadata of"); err != nil {
-		return backend.SourceMetadata{}, err
+		return backend.MetadataHead{}, err
 	}
-	return s.base.ReadMetadata(ctx, repo)
+	return s.base.ReadMetadata(ctx, repo, folder, fn)
+}
+
+// ReadObjectMetadata reads one entry of the metadata of a repository the
+// caller may read.
+func (s *Store) ReadObjectMetadata(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectMeta, error) {
+	if err := s.need(ctx, repo, ReadOnly, "read metadata of"); err != nil {
+		return backend.ObjectMeta{}, err
+	}
+	return s.base.ReadObjectMetadata(ctx, repo, path)
+}
+
+// ReadFolderMetadata reads one folder's entries of the metadata of a
+// repository the caller may read.
+func (s *Store) ReadFolderMetadata(ctx context.Context, repo backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error) {
+	if err := s.need(ctx, repo, ReadOnly, "read metadata of"); err != nil {
+		return backend.Page[backend.MetadataEntry]{}, err
+	}
+	return s.base.ReadFolderMetadata(ctx, repo, folder, req)
 }
 
 // UpdateMetadata updates the metadata file of a repository the caller may
 // write to.
-func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn func(*backend.SourceMetadata) error) error {
+func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, batch *backend.MetadataBatch) (backend.MetadataResult, error) {
 	err := s.need(ctx, repo, ReadWrite, "update metadata of")
+	var res backend.MetadataResult
 	if err == nil {
-		err = s.base.UpdateMetadata(ctx, repo, fn)
+		res, err = s.base.UpdateMetadata(ctx, repo, batch)
 	}
 	s.record(audit.ActionMetadataUpdate, repo.String(), 0, "", err)
-	return err
+	return res, err
 }
 
 // UpdateObjectMetadata sets or removes one entry of the metadata file of a

@@ -14,9 +14,14 @@ func TestContract(t *testing.T) {
 }
 
 func contractHooks() backendtest.Hooks {
-	return backendtest.Hooks{CorruptMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef) {
-		rawPut(t, s.(*Store), metadataKey(ref), backendtest.CorruptMetadataContent)
-	}}
+	return backendtest.Hooks{
+		WriteRawMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef, raw []byte) {
+			rawPut(t, s.(*Store), metadataKey(ref), string(raw))
+		},
+		ReadRawMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef) []byte {
+			return []byte(rawGet(t, s.(*Store), metadataKey(ref)))
+		},
+	}
 }
 
 // TestCapabilities checks that the S3 store offers every optional

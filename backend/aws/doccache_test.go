@@ -3,6 +3,7 @@ package aws
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/internal/testservers"
@@ -23,13 +24,11 @@ func TestLargeMetadataIsNotReadAgain(t *testing.T) {
 	ref := newRepo(t, s1)
 	add := func(s *Store, paths ...string) {
 		t.Helper()
-		err := s.UpdateMetadata(t.Context(), ref, func(m *backend.SourceMetadata) error {
-			for _, p := range paths {
-				m.Objects[p] = backend.ObjectMeta{ID: p, Type: backend.TypeFile, Checksum: "sha256:" + p, Metadata: map[string]any{}}
-			}
-			return nil
-		})
-		if err != nil {
+		b := backend.NewMetadataBatch(time.Time{})
+		for _, p := range paths {
+			b.Set(p, backend.ObjectMeta{ID: p, Type: backend.TypeFile, Checksum: "sha256:" + p, Metadata: map[string]any{}})
+		}
+		if _, err := s.UpdateMetadata(t.Context(), ref, b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -50,7 +49,7 @@ func TestLargeMetadataIsNotReadAgain(t *testing.T) {
 	if n := proxy.CountSuffix("GetObject", suffix); n != 2 {
 		t.Errorf("%d GETs, want 2 (one per writer that had no fresh copy)", n)
 	}
-	md, err := s2.ReadMetadata(t.Context(), ref)
+	md, err := backend.LoadMetadata(t.Context(), s2, ref)
 	if err != nil {
 		t.Fatal(err)
 	}

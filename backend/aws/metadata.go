@@ -3,7 +3,6 @@ package aws
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/internal/doccache"
+	"github.com/coopterm/coop/backend/internal/metadoc"
 )
 
 // Retry policy of metadata writes that lose a race: full-jitter
@@ -32,18 +32,24 @@ func metadataKey(ref backend.RepoRef) string { return repoPrefix(ref) + backend.
 
 // readMetadata reads the metadata file and its ETag; exists is false if
 // there is none. A file that does not parse wraps ErrMetadataCorrupt.
-func (s *Store) readMetadata(ctx context.Context, ref backend.RepoRef) (doc backend.SourceMetadata, etag string, exists bool, err error) {
+func (s *Store) readMetadata(ctx context.Context, ref backend.RepoRef) (doc *metadoc.Doc, etag string, exists bool, err error) {
 	f, exists, err := s.readMetadataRaw(ctx, ref)
 	if err != nil || !exists {
-		return doc, "", exists, err
+		return nil, "", exists, err
 	}
-	if err := json.Unmarshal(f.raw, &doc); err != nil {
-		return doc, "", false, fmt.Errorf("read metadata of %s: %w: %w", ref, backend.ErrMetadataCorrupt, err)
-	}
-	if doc.Objects == nil {
-		doc.Objects = map[string]backend.ObjectMeta{}
+	if doc, err = parseMetadata(ref, f.raw); err != nil {
+		return nil, "", false, err
 	}
 	return doc, f.etag, true, nil
+}
+
+// parseMetadata reads a whole document; ErrMetadataCorrupt if it is not one.
+func parseMetadata(ref backend.RepoRef, raw []byte) (*metadoc.Doc, error) {
+	doc, err := metadoc.Load(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("read metadata of %s: %w: %w", ref, backend.ErrMetadataCorrupt, err)
+	}
+	return doc, nil
 }
 
 // metadataFile is the metadata file as stored: its bytes, ETag and
@@ -73,104 +79,167 @@ func (s *Store) readMetadataRaw(ctx context.Context, ref backend.RepoRef) (f met
 	return f, true, nil
 }
 
-// ReadMetadata reads the repository's .source-metadata.json;
-// ErrMetadataMissing if there is none.
-func (s *Store) ReadMetadata(ctx context.Context, repo backend.RepoRef) (backend.SourceMetadata, error) {
+// readDoc reads the whole document; ErrMetadataMissing if there is none.
+func (s *Store) readDoc(ctx context.Context, repo backend.RepoRef) (*metadoc.Doc, error) {
 	if err := backend.ValidateRef(repo); err != nil {
-		return backend.SourceMetadata{}, err
+		return nil, err
 	}
 	doc, _, exists, err := s.readMetadata(ctx, repo)
 	if err != nil {
-		return backend.SourceMetadata{}, err
+		return nil, err
 	}
 	if !exists {
-		return backend.SourceMetadata{}, fmt.Errorf("read metadata of %s: %w", repo, backend.ErrMetadataMissing)
+		return nil, fmt.Errorf("read metadata of %s: %w", repo, backend.ErrMetadataMissing)
 	}
 	return doc, nil
 }
 
-// UpdateMetadata applies fn to the current metadata and writes the result
-// with a conditional PUT: If-Match with the ETag it read, or
+// ReadMetadata streams the entries at folder and below (see
+// backend.MetadataClient).
+func (s *Store) ReadMetadata(ctx context.Context, repo backend.RepoRef, folder string, fn func([]backend.MetadataEntry) error) (backend.MetadataHead, error) {
+	doc, err := s.readDoc(ctx, repo)
+	if err != nil {
+		return backend.MetadataHead{}, err
+	}
+	if err := doc.Walk(folder, fn); err != nil {
+		return backend.MetadataHead{}, err
+	}
+	return doc.Head, nil
+}
+
+// ReadObjectMetadata returns the entry of one path.
+func (s *Store) ReadObjectMetadata(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectMeta, error) {
+	doc, err := s.readDoc(ctx, repo)
+	if err != nil {
+		return backend.ObjectMeta{}, err
+	}
+	m, ok, err := doc.Entry(path)
+	switch {
+	case err != nil:
+		return backend.ObjectMeta{}, err
+	case !ok:
+		return backend.ObjectMeta{}, backend.NoEntry(repo, path)
+	}
+	return m, nil
+}
+
+// ReadFolderMetadata returns one page of the entries directly in folder.
+func (s *Store) ReadFolderMetadata(ctx context.Context, repo backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error) {
+	doc, err := s.readDoc(ctx, repo)
+	if err != nil {
+		return backend.Page[backend.MetadataEntry]{}, err
+	}
+	return doc.FolderPage(folder, req)
+}
+
+// UpdateMetadata applies batch to the current metadata and writes the
+// result with a conditional PUT: If-Match with the ETag it read, or
 // If-None-Match: * when there was no file. When another writer got there
 // first (412, or 409 for a concurrent conditional write) it reads again
-// and reapplies fn after a jittered back-off, so no writer loses another's
-// update; fn may therefore run more than once and must depend only on the
-// document it is given. A corrupt file is never overwritten
+// and applies the batch again after a jittered back-off, so no writer
+// loses another's update. A corrupt file is never overwritten
 // (ErrMetadataCorrupt).
-func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn func(*backend.SourceMetadata) error) error {
+func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, batch *backend.MetadataBatch) (backend.MetadataResult, error) {
 	if err := backend.ValidateRef(repo); err != nil {
-		return err
+		return backend.MetadataResult{}, err
+	}
+	if err := batch.Validate(); err != nil {
+		return backend.MetadataResult{}, err
+	}
+	if batch.Empty() {
+		return backend.MetadataResult{}, nil
 	}
 	op := "update metadata of " + repo.String()
 	unsure := 0
 	for attempt := 0; ; attempt++ {
-		doc, etag, exists, err := backend.SourceMetadata{}, "", true, error(nil)
-		cached, cachedETag := (*backend.SourceMetadata)(nil), ""
+		doc, etag, exists, err := (*metadoc.Doc)(nil), "", true, error(nil)
 		if attempt == 0 {
-			cached, cachedETag, _ = s.docs.Take(repo)
+			doc, etag, _ = s.docs.Take(repo)
 		}
-		if cached != nil {
-			doc, etag = *cached, cachedETag
-		} else if doc, etag, exists, err = s.readMetadata(ctx, repo); err != nil {
-			return fmt.Errorf("update: %w", err)
+		if doc == nil {
+			if doc, etag, exists, err = s.readMetadata(ctx, repo); err != nil {
+				return backend.MetadataResult{}, fmt.Errorf("update: %w", err)
+			}
 		}
 		if !exists {
-			doc = backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{}}
+			if doc, err = baseDoc(ctx, batch); err != nil {
+				return backend.MetadataResult{}, fmt.Errorf("%s: %w", op, err)
+			}
 		}
-		if err := fn(&doc); err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		body, err := encodeMetadata(repo, &doc)
+		plan, err := batch.Plan(repo, doc)
 		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
+			return backend.MetadataResult{}, fmt.Errorf("%s: %w", op, err)
+		}
+		if !plan.Changed() && (exists || doc.Len() == 0) {
+			return plan.Result, nil
+		}
+		plan.Result.Written = true
+		body, err := encodeMetadata(repo, doc, plan.Writes)
+		if err != nil {
+			return backend.MetadataResult{}, fmt.Errorf("%s: %w", op, err)
 		}
 		ifMatch := &etag
 		if !exists {
 			ifMatch = nil
 		}
-		err = s.putMetadata(ctx, repo, &doc, body, ifMatch)
+		err = s.putMetadata(ctx, repo, doc, plan.Writes, body, ifMatch)
 		switch {
 		case err == nil:
-			return nil
+			return plan.Result, nil
 		case lostRace(err):
 		case unanswered(ctx, err) && unsure < metadataUnsure:
 			// The connection failed before S3's answer came (a server
 			// that refuses a conditional PUT may answer before reading
 			// the body, and close): whether the write landed is unknown.
-			// Reading again and reapplying fn is right either way.
+			// Reading again and applying the batch again is right
+			// either way.
 			unsure++
 		default:
-			return s.s3Error(ctx, op, err)
+			return backend.MetadataResult{}, s.s3Error(ctx, op, err)
 		}
 		if attempt+1 >= metadataAttempts {
-			return fmt.Errorf("%s: %w: still conflicting with other writers after %d attempts", op, backend.ErrUnavailable, metadataAttempts)
+			return backend.MetadataResult{}, fmt.Errorf("%s: %w: still conflicting with other writers after %d attempts", op, backend.ErrUnavailable, metadataAttempts)
 		}
 		if err := sleepJitter(ctx, attempt); err != nil {
-			return fmt.Errorf("%s: %w", op, err)
+			return backend.MetadataResult{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}
 }
 
-// encodeMetadata stamps doc as repo's metadata, written now, and encodes it.
-func encodeMetadata(repo backend.RepoRef, doc *backend.SourceMetadata) ([]byte, error) {
-	doc.RepositoryID, doc.AccountID = repo.RepositoryID, repo.AccountID
-	doc.LastUpdated = time.Now().UTC()
-	if doc.Objects == nil {
-		doc.Objects = map[string]backend.ObjectMeta{}
+// baseDoc is the document a repository with none starts from: the
+// entries of the batch's base, if it has one.
+func baseDoc(ctx context.Context, b *backend.MetadataBatch) (*metadoc.Doc, error) {
+	d := metadoc.NewDoc()
+	if base := b.Base(); base != nil {
+		return d, base(ctx, func(e backend.MetadataEntry) error { return d.Add(e.Path, e.Meta) })
 	}
-	body, err := json.Marshal(doc)
+	return d, nil
+}
+
+// encodeMetadata encodes doc with writes applied, stamped as repo's
+// metadata written now.
+func encodeMetadata(repo backend.RepoRef, doc *metadoc.Doc, writes []backend.PlannedEntry) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := metadoc.NewWriter(&buf, repo, time.Now(), doc.Head)
+	if err == nil {
+		err = metadoc.Merge(w, doc.Source(), writes)
+	}
+	if err == nil {
+		_, err = w.Close()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
-	return body, nil
+	return buf.Bytes(), nil
 }
 
-// putMetadata writes body, the encoding of doc, as repo's metadata file
-// with a conditional PUT: If-Match *ifMatch, or If-None-Match: * when
-// ifMatch is nil (there was no file). A large document is kept in the
-// document cache under the ETag S3 gives it. A failed PUT's error comes
-// back as S3 gave it, for the caller to tell a lost race from the rest.
-func (s *Store) putMetadata(ctx context.Context, repo backend.RepoRef, doc *backend.SourceMetadata, body []byte, ifMatch *string) error {
+// putMetadata writes body, the encoding of doc with writes applied, as
+// repo's metadata file with a conditional PUT: If-Match *ifMatch, or
+// If-None-Match: * when ifMatch is nil (there was no file). A large
+// document is kept in the document cache under the ETag S3 gives it. A
+// failed PUT's error comes back as S3 gave it, for the caller to tell a
+// lost race from the rest.
+func (s *Store) putMetadata(ctx context.Context, repo backend.RepoRef, doc *metadoc.Doc, writes []backend.PlannedEntry, body []byte, ifMatch *string) error {
 	key := metadataKey(repo)
 	in := &s3.PutObjectInput{
 		Bucket: &s.cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
@@ -186,7 +255,7 @@ func (s *Store) putMetadata(ctx context.Context, repo backend.RepoRef, doc *back
 	if err != nil {
 		return err
 	}
-	if len(body) >= doccache.MinSize && out.ETag != nil {
+	if len(body) >= doccache.MinSize && out.ETag != nil && doc.Apply(writes) == nil {
 		s.docs.Keep(repo, *out.ETag, doc)
 	}
 	return nil
@@ -221,12 +290,12 @@ func (s *Store) UpdateObjectMetadata(ctx context.Context, repo backend.RepoRef, 
 	if err := backend.ValidatePath(p, false); err != nil {
 		return err
 	}
-	return s.UpdateMetadata(ctx, repo, func(doc *backend.SourceMetadata) error {
-		if meta == nil {
-			delete(doc.Objects, p)
-		} else {
-			doc.Objects[p] = *meta
-		}
-		return nil
-	})
+	b := backend.NewMetadataBatch(time.Time{})
+	if meta == nil {
+		b.Delete(p)
+	} else {
+		b.Set(p, *meta)
+	}
+	_, err := s.UpdateMetadata(ctx, repo, b)
+	return err
 }

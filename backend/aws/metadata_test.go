@@ -22,14 +22,14 @@ func TestMetadataRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	ref := newRepo(t, s)
-	if _, err := s.ReadMetadata(ctx, ref); !errors.Is(err, backend.ErrMetadataMissing) {
+	if _, err := backend.LoadMetadata(ctx, s, ref); !errors.Is(err, backend.ErrMetadataMissing) {
 		t.Fatalf("ReadMetadata before any write = %v, want ErrMetadataMissing", err)
 	}
 	meta := backend.ObjectMeta{ID: "id-1", Type: backend.TypeFile, Size: 3, MimeType: "text/plain", Checksum: "sha256:00", Metadata: map[string]any{"k": "v"}}
 	if err := s.UpdateObjectMetadata(ctx, ref, "a/b.txt", &meta); err != nil {
 		t.Fatal(err)
 	}
-	doc, err := s.ReadMetadata(ctx, ref)
+	doc, err := backend.LoadMetadata(ctx, s, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,12 +39,8 @@ func TestMetadataRoundTrip(t *testing.T) {
 	if err := s.UpdateObjectMetadata(ctx, ref, "a/b.txt", nil); err != nil {
 		t.Fatal(err)
 	}
-	if doc, err := s.ReadMetadata(ctx, ref); err != nil || len(doc.Objects) != 0 {
+	if doc, err := backend.LoadMetadata(ctx, s, ref); err != nil || len(doc.Objects) != 0 {
 		t.Errorf("after removal: %+v, %v", doc, err)
-	}
-	boom := errors.New("boom")
-	if err := s.UpdateMetadata(ctx, ref, func(*backend.SourceMetadata) error { return boom }); !errors.Is(err, boom) {
-		t.Errorf("UpdateMetadata with failing fn = %v", err)
 	}
 	if err := s.UpdateObjectMetadata(ctx, ref, "../x", &meta); !errors.Is(err, backend.ErrInvalid) {
 		t.Errorf("UpdateObjectMetadata(../x) = %v, want ErrInvalid", err)
@@ -78,7 +74,7 @@ func TestMetadataConcurrentWritersLoseNothing(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	doc, err := s.ReadMetadata(ctx, ref)
+	doc, err := backend.LoadMetadata(ctx, s, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +91,7 @@ func TestCorruptMetadataIsNeverOverwritten(t *testing.T) {
 	ref := newRepo(t, s)
 	const garbage = `{"objects": {"a": [1, 2`
 	rawPut(t, s, metadataKey(ref), garbage)
-	if _, err := s.ReadMetadata(ctx, ref); !errors.Is(err, backend.ErrMetadataCorrupt) {
+	if _, err := backend.LoadMetadata(ctx, s, ref); !errors.Is(err, backend.ErrMetadataCorrupt) {
 		t.Errorf("ReadMetadata(corrupt) = %v, want ErrMetadataCorrupt", err)
 	}
 	err := s.UpdateObjectMetadata(ctx, ref, "a.txt", &backend.ObjectMeta{})
@@ -146,7 +142,7 @@ func TestMetadataWriteSurvivesUnansweredPuts(t *testing.T) {
 		if n := proxy.Injected(); n != f.Times {
 			t.Errorf("%d faults injected, want %d (the SDK's own tries)", n, f.Times)
 		}
-		md, err := s.ReadMetadata(t.Context(), ref)
+		md, err := backend.LoadMetadata(t.Context(), s, ref)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,8 +1,8 @@
 package aws
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/internal/metadoc"
 )
 
 var _ backend.MetadataRebuilder = (*Store)(nil)
@@ -36,7 +37,7 @@ func (s *Store) RebuildMetadata(ctx context.Context, repo backend.RepoRef, backu
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
 	case !exists:
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, backend.ErrMetadataMissing)
-	case json.Unmarshal(f.raw, new(backend.SourceMetadata)) == nil:
+	case metadocReadable(f.raw):
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w: it is readable, nothing to rebuild", op, backend.ErrMetadataChanged)
 	}
 	doc, err := build(f.raw)
@@ -47,15 +48,20 @@ func (s *Store) RebuildMetadata(ctx context.Context, repo backend.RepoRef, backu
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
 	}
 	entry := backend.NewObjectMeta(repo, backupInfo(backup, f), nil, time.Now())
-	if doc.Objects == nil {
-		doc.Objects = map[string]backend.ObjectMeta{}
+	d := metadoc.NewDoc()
+	for p, m := range doc.Objects {
+		if err := d.Add(p, m); err != nil {
+			return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
+		}
 	}
-	doc.Objects[backup] = entry
-	body, err := encodeMetadata(repo, &doc)
+	if err := d.Add(backup, entry); err != nil {
+		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
+	}
+	body, err := encodeMetadata(repo, d, nil)
 	if err != nil {
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
 	}
-	err = s.putMetadata(ctx, repo, &doc, body, &f.etag)
+	err = s.putMetadata(ctx, repo, d, nil, body, &f.etag)
 	switch {
 	case err == nil:
 		return entry, nil
@@ -118,4 +124,10 @@ func backupInfo(backup string, f metadataFile) backend.ObjectInfo {
 		ct = backend.DetectContentType(f.raw[:min(len(f.raw), backend.SniffLen)], backup)
 	}
 	return backend.ObjectInfo{Path: backup, Size: h.Len(), Checksum: h.SHA256(), CRC32C: h.CRC32C(), ContentType: ct}
+}
+
+// metadocReadable reports whether raw is a metadata document coop reads.
+func metadocReadable(raw []byte) bool {
+	_, err := metadoc.Load(bytes.NewReader(raw))
+	return err == nil
 }

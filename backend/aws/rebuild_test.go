@@ -97,7 +97,7 @@ func TestRebuildCopiesWithoutReplacing(t *testing.T) {
 	if got := rawGet(t, s, repoPrefix(ref)+backup); got != garbage {
 		t.Errorf("the copy holds %q", got)
 	}
-	doc, err := s.ReadMetadata(t.Context(), ref)
+	doc, err := backend.LoadMetadata(t.Context(), s, ref)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ import (
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/internal/doccache"
+	"github.com/coopterm/coop/backend/internal/metadoc"
 )
 
 // Defaults a Config falls back to.
@@ -95,7 +96,7 @@ type Store struct {
 	// once, skipping a GET and a parse of tens of MB. If another writer
 	// came in between, the PUT fails on its If-Match and the update reads
 	// the file as usual.
-	docs doccache.Cache[backend.RepoRef, string, *backend.SourceMetadata]
+	docs doccache.Cache[backend.RepoRef, string, *metadoc.Doc]
 	// s3Where and ddbWhere name the endpoints in messages.
 	s3Where, ddbWhere string
 }

@@ -25,15 +25,20 @@ import (
 
 // Hooks are the backend-specific operations some subtests need.
 type Hooks struct {
-	// CorruptMetadata replaces the content of the metadata file of
-	// repository ref in s by CorruptMetadataContent, as a crashed or
-	// foreign writer might leave it. The Metadata/Corrupt subtest fails if
-	// it is nil.
+	// WriteRawMetadata replaces the metadata document of repository ref in
+	// s by raw, as another tool (or a crashed writer) might leave it. The
+	// subtests about such documents fail if it is nil.
+	WriteRawMetadata func(t *testing.T, s backend.Store, ref backend.RepoRef, raw []byte)
+	// ReadRawMetadata returns the metadata document of ref as stored. The
+	// subtests about what a store writes fail if it is nil.
+	ReadRawMetadata func(t *testing.T, s backend.Store, ref backend.RepoRef) []byte
+	// CorruptMetadata writes CorruptMetadataContent; only needed when
+	// WriteRawMetadata is nil.
 	CorruptMetadata func(t *testing.T, s backend.Store, ref backend.RepoRef)
 }
 
-// CorruptMetadataContent is what Hooks.CorruptMetadata writes: truncated
-// JSON. ReadMetadata's error must carry encoding/json's reason for it.
+// CorruptMetadataContent is a document a crashed writer may leave:
+// truncated JSON.
 const CorruptMetadataContent = `{"repository_id": "x", "objects": {"a.txt": {"id": `
 
 // RunStore runs the whole contract against the stores newStore returns.

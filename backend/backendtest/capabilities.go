@@ -221,9 +221,6 @@ func checkRangeGet(t *testing.T, s backend.Store, _ bool, _ Hooks) {
 }
 
 func checkRebuild(t *testing.T, s backend.Store, native bool, h Hooks) {
-	if h.CorruptMetadata == nil {
-		t.Fatal("RebuildMetadata needs Hooks.CorruptMetadata")
-	}
 	ref := newRepo(t, s)
 	put(t, s, ref, "a.txt", "a")
 	must(t, s.UpdateObjectMetadata(ctx(t), ref, "a.txt", &backend.ObjectMeta{ID: "1", Type: backend.TypeFile}))
@@ -231,7 +228,7 @@ func checkRebuild(t *testing.T, s backend.Store, native bool, h Hooks) {
 	if p, ok := s.(plain); ok {
 		base = p.Store
 	}
-	h.CorruptMetadata(t, base, ref)
+	h.writeRaw(t, base, ref, []byte(CorruptMetadataContent))
 	backup := backend.CorruptMetadataName(baseTime)
 	build := func(raw []byte) (backend.SourceMetadata, error) {
 		if string(raw) != CorruptMetadataContent {
@@ -243,13 +240,12 @@ func checkRebuild(t *testing.T, s backend.Store, native bool, h Hooks) {
 	_, err := backend.RebuildMetadata(ctx(t), s, ref, backup, build)
 	if !native {
 		wantErr(t, "RebuildMetadata without the capability", err, errors.ErrUnsupported)
-		_, rerr := s.ReadMetadata(ctx(t), ref)
+		_, rerr := s.ReadObjectMetadata(ctx(t), ref, "a.txt")
 		wantErr(t, "ReadMetadata after a refused rebuild", rerr, backend.ErrMetadataCorrupt)
 		return
 	}
 	must(t, err)
-	md, err := s.ReadMetadata(ctx(t), ref)
-	must(t, err)
+	md := load(t, s, ref)
 	if md.Objects["a.txt"].ID != "2" {
 		t.Errorf("rebuilt entry = %s", describe(md.Objects["a.txt"]))
 	}

@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
+	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/coopterm/coop/backend"
 )
@@ -80,7 +83,7 @@ const (
 func CheckMetadata(t testing.TB, s backend.Store, repo backend.RepoRef, folders Folders) (map[string][]byte, backend.SourceMetadata) {
 	t.Helper()
 	objs := Objects(t, s, repo)
-	md, err := s.ReadMetadata(context.Background(), repo)
+	md, err := backend.LoadMetadata(context.Background(), s, repo)
 	if errors.Is(err, backend.ErrMetadataMissing) && len(objs) == 0 {
 		return objs, md
 	}
@@ -99,38 +102,61 @@ func CheckMetadata(t testing.TB, s backend.Store, repo backend.RepoRef, folders 
 			t.Errorf("entry %q is incomplete: %+v", p, m)
 		}
 	}
-	held := map[string]bool{} // folders above an object
-	for p := range objs {
-		for d := backend.ParentFolder(p); d != ""; d = backend.ParentFolder(d) {
-			held[d] = true
-		}
-	}
-	needed := map[string]bool{} // folders above any entry
 	var extra []string
 	for p, m := range md.Objects {
-		for d := backend.ParentFolder(p); d != ""; d = backend.ParentFolder(d) {
-			needed[d] = true
-		}
-		if _, ok := objs[p]; ok {
-			continue
-		}
-		if m.Type != backend.TypeDirectory {
+		if _, ok := objs[p]; !ok && m.Type != backend.TypeDirectory {
 			extra = append(extra, p+" (no object)")
-		} else if !held[p] && folders == OnlyFoldersOfObjects {
-			extra = append(extra, p+" (empty folder)")
+		}
+		if d := backend.ParentFolder(p); d != "" {
+			if dm, ok := md.Objects[d]; ok && dm.Type != backend.TypeDirectory {
+				t.Errorf("folder %q of %q is recorded as a %s", d, p, dm.Type)
+			}
+		}
+	}
+	// The folder rules are the ones MetadataBatch keeps (FolderCheck).
+	if folders == OnlyFoldersOfObjects {
+		for _, d := range md.EmptyFolders() {
+			extra = append(extra, d+" (empty folder)")
 		}
 	}
 	slices.Sort(extra)
 	if len(extra) > 0 {
 		t.Errorf("metadata entries with nothing behind them: %v", extra)
 	}
-	for d := range held {
-		needed[d] = true
-	}
-	for d := range needed {
-		if m, ok := md.Objects[d]; !ok || m.Type != backend.TypeDirectory {
-			t.Errorf("folder %q has no folder entry", d)
-		}
+	for _, d := range md.MissingFolders() {
+		t.Errorf("folder %q has no folder entry", d)
 	}
 	return objs, md
+}
+
+// Edit changes repo's document as fn changes a copy of it in memory, then
+// writes the difference in one batch of Set and Delete: for tests that
+// set up odd documents. It is not atomic (a write in between is lost for
+// the paths fn changes), and it holds the whole document in memory.
+func Edit(t testing.TB, s backend.MetadataClient, repo backend.RepoRef, fn func(m *backend.SourceMetadata)) {
+	t.Helper()
+	ctx := context.Background()
+	md, err := backend.LoadMetadata(ctx, s, repo)
+	if errors.Is(err, backend.ErrMetadataMissing) {
+		md, err = backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{}}, nil
+	}
+	if err != nil {
+		t.Fatalf("read metadata of %s: %v", repo, err)
+	}
+	before := maps.Clone(md.Objects)
+	fn(&md)
+	b := backend.NewMetadataBatch(time.Time{})
+	for p := range before {
+		if _, ok := md.Objects[p]; !ok {
+			b.Delete(p)
+		}
+	}
+	for p, m := range md.Objects {
+		if old, ok := before[p]; !ok || !reflect.DeepEqual(old, m) {
+			b.Set(p, m)
+		}
+	}
+	if _, err := s.UpdateMetadata(ctx, repo, b); err != nil {
+		t.Fatalf("update metadata of %s: %v", repo, err)
+	}
 }

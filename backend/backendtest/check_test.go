@@ -43,13 +43,10 @@ func TestCheckMetadata(t *testing.T) {
 	put := func(p, body string) {
 		info, err := s.PutObject(ctx, repo, p, bytes.NewReader([]byte(body)), int64(len(body)))
 		must(t, err)
-		must(t, s.UpdateMetadata(ctx, repo, func(m *backend.SourceMetadata) error {
-			m.Objects[p] = backend.NewObjectMeta(repo, info, nil, now)
-			for d := filepath.Dir(p); d != "."; d = filepath.Dir(d) {
-				m.Objects[d] = backend.ObjectMeta{ID: d, Type: backend.TypeDirectory, Metadata: map[string]any{}}
-			}
-			return nil
-		}))
+		b := backend.NewMetadataBatch(now)
+		b.Stored(info)
+		_, err = s.UpdateMetadata(ctx, repo, b)
+		must(t, err)
 	}
 	put("a/b/c.txt", "one")
 	put("d.csv", "x,y\n")
@@ -66,9 +63,7 @@ func TestCheckMetadata(t *testing.T) {
 			}
 		}
 	}
-	edit := func(fn func(m *backend.SourceMetadata)) {
-		must(t, s.UpdateMetadata(ctx, repo, func(m *backend.SourceMetadata) error { fn(m); return nil }))
-	}
+	edit := func(fn func(m *backend.SourceMetadata)) { backendtest.Edit(t, s, repo, fn) }
 	check(backendtest.OnlyFoldersOfObjects)
 
 	edit(func(m *backend.SourceMetadata) {

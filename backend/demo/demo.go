@@ -8,7 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -165,24 +166,29 @@ func Populate(ctx context.Context, store backend.Store, opts Options) error {
 // fill writes the files that are missing from the repository's metadata
 // and records them, with their folders, in one metadata update.
 func fill(ctx context.Context, store backend.Store, ref backend.RepoRef, files []fileSpec, workers int, now time.Time) error {
-	have := map[string]backend.ObjectMeta{}
-	md, err := store.ReadMetadata(ctx, ref)
-	switch {
-	case err == nil:
-		have = md.Objects
-	case errors.Is(err, backend.ErrMetadataMissing):
-	default:
+	have := map[string]bool{}
+	_, err := store.ReadMetadata(ctx, ref, "", func(page []backend.MetadataEntry) error {
+		for _, e := range page {
+			have[e.Path] = true
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, backend.ErrMetadataMissing) {
 		return err
 	}
 	var (
 		mu    sync.Mutex
-		added = map[string]backend.ObjectMeta{}
+		added = map[string]backend.ObjectInfo{}
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
+	custom := map[string]map[string]any{}
 	for _, f := range files {
-		if _, ok := have[f.path]; ok {
+		if have[f.path] {
 			continue
+		}
+		if f.meta != nil {
+			custom[f.path] = f.meta
 		}
 		g.Go(func() error {
 			body := content(f.kind, f.path)
@@ -190,12 +196,8 @@ func fill(ctx context.Context, store backend.Store, ref backend.RepoRef, files [
 			if err != nil {
 				return err
 			}
-			m := backend.NewObjectMeta(ref, info, nil, now)
-			if f.meta != nil {
-				m.Metadata = f.meta
-			}
 			mu.Lock()
-			added[f.path] = m
+			added[f.path] = info
 			mu.Unlock()
 			return nil
 		})
@@ -206,24 +208,15 @@ func fill(ctx context.Context, store backend.Store, ref backend.RepoRef, files [
 	if len(added) == 0 {
 		return nil
 	}
-	return store.UpdateMetadata(ctx, ref, func(md *backend.SourceMetadata) error {
-		if md.Objects == nil {
-			md.Objects = map[string]backend.ObjectMeta{}
+	b := backend.NewMetadataBatch(now)
+	for _, p := range slices.Sorted(maps.Keys(added)) {
+		b.Stored(added[p]) // the rules add the folders above it
+		if meta, ok := custom[p]; ok {
+			m := backend.NewObjectMeta(ref, added[p], nil, now)
+			m.Metadata = meta
+			b.Set(p, m)
 		}
-		paths := make([]string, 0, len(added))
-		for p, m := range added {
-			md.Objects[p] = m
-			paths = append(paths, p)
-		}
-		sort.Strings(paths)
-		for _, p := range paths {
-			for dir := backend.ParentFolder(p); dir != ""; dir = backend.ParentFolder(dir) {
-				if _, ok := md.Objects[dir]; ok {
-					break
-				}
-				md.Objects[dir] = backend.NewFolderMeta(ref, dir, now)
-			}
-		}
-		return nil
-	})
+	}
+	_, err = store.UpdateMetadata(ctx, ref, b)
+	return err
 }

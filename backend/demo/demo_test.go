@@ -42,7 +42,7 @@ func TestPopulateIsCompleteAndIdempotent(t *testing.T) {
 		for _, r := range page.Items {
 			repos++
 			vis[r.Visibility]++
-			md, err := store.ReadMetadata(ctx, r.Ref())
+			md, err := backend.LoadMetadata(ctx, store, r.Ref())
 			if err != nil {
 				t.Fatalf("%s metadata: %v", r.Ref(), err)
 			}
@@ -79,11 +79,11 @@ func TestPopulateIsCompleteAndIdempotent(t *testing.T) {
 	if count != 250 {
 		t.Errorf("big folder lists %d files, want 250", count)
 	}
-	before, _ := store.ReadMetadata(ctx, big)
+	before, _ := backend.LoadMetadata(ctx, store, big)
 	if err := demo.Populate(ctx, store, opts); err != nil {
 		t.Fatalf("second populate: %v", err)
 	}
-	after, _ := store.ReadMetadata(ctx, big)
+	after, _ := backend.LoadMetadata(ctx, store, big)
 	if !after.LastUpdated.Equal(before.LastUpdated) || len(after.Objects) != len(before.Objects) {
 		t.Errorf("second populate rewrote metadata: %v → %v, %d → %d entries", before.LastUpdated, after.LastUpdated, len(before.Objects), len(after.Objects))
 	}

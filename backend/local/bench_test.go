@@ -133,16 +133,14 @@ func BenchmarkUpdateMetadata100k(b *testing.B) {
 	ctx := b.Context()
 	ref := backend.RepoRef{AccountID: "acct", RepositoryID: "repo"}
 	now := time.Now().UTC()
-	err = s.UpdateMetadata(ctx, ref, func(m *backend.SourceMetadata) error {
-		for i := range 100_000 {
-			p := fmt.Sprintf("data/part-%06d.parquet", i)
-			m.Objects[p] = backend.ObjectMeta{ID: p, Type: backend.TypeFile, Size: int64(i), MimeType: "application/vnd.apache.parquet",
-				CreatedAt: now, UpdatedAt: now, Checksum: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-				Metadata: map[string]any{}}
-		}
-		return nil
-	})
-	if err != nil {
+	batch := backend.NewMetadataBatch(now)
+	for i := range 100_000 {
+		p := fmt.Sprintf("data/part-%06d.parquet", i)
+		batch.Set(p, backend.ObjectMeta{ID: p, Type: backend.TypeFile, Size: int64(i), MimeType: "application/vnd.apache.parquet",
+			CreatedAt: now, UpdatedAt: now, Checksum: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			Metadata: map[string]any{}})
+	}
+	if _, err := s.UpdateMetadata(ctx, ref, batch); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -152,14 +153,12 @@ func TestMetadataDocCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	err = a.UpdateMetadata(ctx, ref, func(m *backend.SourceMetadata) error {
-		for i := range 3000 {
-			p := fmt.Sprintf("bulk/%05d-%s", i, strings.Repeat("x", 60))
-			m.Objects[p] = backend.ObjectMeta{ID: p, Type: backend.TypeFile, Checksum: strings.Repeat("c", 71)}
-		}
-		return nil
-	})
-	if err != nil {
+	bulk := backend.NewMetadataBatch(time.Time{})
+	for i := range 3000 {
+		p := fmt.Sprintf("bulk/%05d-%s", i, strings.Repeat("x", 60))
+		bulk.Set(p, backend.ObjectMeta{ID: p, Type: backend.TypeFile, Checksum: strings.Repeat("c", 71)})
+	}
+	if _, err = a.UpdateMetadata(ctx, ref, bulk); err != nil {
 		t.Fatal(err)
 	}
 	if !a.docs.Holds(ref) {
@@ -174,15 +173,16 @@ func TestMetadataDocCache(t *testing.T) {
 	must(a.UpdateObjectMetadata(ctx, ref, "from-a-1", &backend.ObjectMeta{ID: "a1"})) // served from the cache
 	must(b.UpdateObjectMetadata(ctx, ref, "from-b", &backend.ObjectMeta{ID: "b"}))    // replaces the file behind a's back
 	must(a.UpdateObjectMetadata(ctx, ref, "from-a-2", &backend.ObjectMeta{ID: "a2"})) // must notice and re-read
-	failed := a.UpdateMetadata(ctx, ref, func(m *backend.SourceMetadata) error {
-		delete(m.Objects, "from-b")
-		return fmt.Errorf("changed my mind")
-	})
-	if failed == nil {
-		t.Fatal("fn error not returned")
+	// A batch that cannot be written (an unknown field that is not JSON)
+	// fails, and leaves no half-applied document in the cache.
+	failing := backend.NewMetadataBatch(time.Time{})
+	failing.Delete("from-b")
+	failing.Set("bad", backend.ObjectMeta{ID: "bad", Extra: map[string]json.RawMessage{"x": json.RawMessage("{")}})
+	if _, err := a.UpdateMetadata(ctx, ref, failing); err == nil {
+		t.Fatal("a batch that cannot be encoded was written")
 	}
-	must(a.UpdateObjectMetadata(ctx, ref, "from-a-3", &backend.ObjectMeta{ID: "a3"})) // after a failed fn: no half-edited document
-	m, err := b.ReadMetadata(ctx, ref)
+	must(a.UpdateObjectMetadata(ctx, ref, "from-a-3", &backend.ObjectMeta{ID: "a3"})) // after a failed write: no half-edited document
+	m, err := backend.LoadMetadata(ctx, b, ref)
 	must(err)
 	for _, p := range []string{"from-a-1", "from-b", "from-a-2", "from-a-3"} {
 		if _, ok := m.Objects[p]; !ok {

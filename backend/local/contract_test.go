@@ -24,18 +24,39 @@ func newStore(t *testing.T, opts ...local.Option) *local.Store {
 	return s
 }
 
-// corruptMetadata overwrites a repository's metadata file on disk.
-func corruptMetadata(t *testing.T, s backend.Store, ref backend.RepoRef) {
-	t.Helper()
-	p := filepath.Join(s.(*local.Store).Root(), ref.AccountID, ref.RepositoryID, backend.MetadataFileName)
-	if err := os.WriteFile(p, []byte(backendtest.CorruptMetadataContent), 0o644); err != nil {
-		t.Fatal(err)
+// metadataHooks reach a repository's metadata file on disk, under the
+// root of the store rootOf gives.
+func metadataHooks(rootOf func(backend.Store) string) backendtest.Hooks {
+	path := func(s backend.Store, ref backend.RepoRef) string {
+		return filepath.Join(rootOf(s), ref.AccountID, ref.RepositoryID, backend.MetadataFileName)
+	}
+	return backendtest.Hooks{
+		WriteRawMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef, raw []byte) {
+			t.Helper()
+			p := path(s, ref)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		},
+		ReadRawMetadata: func(t *testing.T, s backend.Store, ref backend.RepoRef) []byte {
+			t.Helper()
+			raw, err := os.ReadFile(path(s, ref))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return raw
+		},
 	}
 }
 
+func storeRoot(s backend.Store) string { return s.(*local.Store).Root() }
+
 func TestContract(t *testing.T) {
 	backendtest.RunStore(t, func(t *testing.T) backend.Store { return newStore(t) },
-		backendtest.Hooks{CorruptMetadata: corruptMetadata})
+		metadataHooks(storeRoot))
 }
 
 // The contract also holds when every subtest shares one store, as the AWS
@@ -43,7 +64,7 @@ func TestContract(t *testing.T) {
 func TestContractSharedStore(t *testing.T) {
 	shared := newStore(t)
 	backendtest.RunStore(t, func(*testing.T) backend.Store { return shared },
-		backendtest.Hooks{CorruptMetadata: corruptMetadata})
+		metadataHooks(storeRoot))
 }
 
 // The local store's optional capabilities, each checked natively and
@@ -51,5 +72,5 @@ func TestContractSharedStore(t *testing.T) {
 func TestCapabilities(t *testing.T) {
 	backendtest.RunCapabilities(t, func(t *testing.T) backend.Store { return newStore(t) },
 		[]backendtest.Capability{backendtest.ConditionalPut, backendtest.CleanIncomplete, backendtest.RebuildMetadata},
-		backendtest.Hooks{CorruptMetadata: corruptMetadata})
+		metadataHooks(storeRoot))
 }

@@ -302,7 +302,7 @@ func TestForeignMetadataFile(t *testing.T) {
     "created_at": "2024-01-02T03:04:05Z", "updated_at": "2024-01-02T03:04:05Z",
     "checksum": "sha256:00", "metadata": {"k": "v"}, "colour": "blue"}}
 }`)
-	m, err := s.ReadMetadata(ctx, ref)
+	m, err := backend.LoadMetadata(ctx, s, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestForeignMetadataFile(t *testing.T) {
 	if err := s.UpdateObjectMetadata(ctx, ref, "b.csv", &backend.ObjectMeta{ID: "x2", Type: backend.TypeFile}); err != nil {
 		t.Fatal(err)
 	}
-	if m, err = s.ReadMetadata(ctx, ref); err != nil || len(m.Objects) != 2 {
+	if m, err = backend.LoadMetadata(ctx, s, ref); err != nil || len(m.Objects) != 2 {
 		t.Errorf("after update: %+v, %v", m.Objects, err)
 	}
 }
@@ -347,7 +347,7 @@ func TestTwoStoresOneRoot(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	m, err := b.ReadMetadata(ctx, ref)
+	m, err := backend.LoadMetadata(ctx, b, ref)
 	if err != nil {
 		t.Fatal(err)
 	}

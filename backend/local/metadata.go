@@ -1,8 +1,8 @@
 package local
 
 import (
+	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/internal/doccache"
+	"github.com/coopterm/coop/backend/internal/metadoc"
 )
 
 // metadataPath validates ref and returns where its metadata file lives.
@@ -29,91 +30,163 @@ func (s *Store) metadataPath(ref backend.RepoRef) (string, error) {
 	return p, nil
 }
 
-// ReadMetadata reads a repository's .source-metadata.json. Fields it does
-// not know are ignored, so files written by other tools read fine.
-func (s *Store) ReadMetadata(ctx context.Context, ref backend.RepoRef) (backend.SourceMetadata, error) {
-	p, err := s.metadataPath(ref)
+// ReadMetadata streams the entries at folder and below (see
+// backend.MetadataClient).
+func (s *Store) ReadMetadata(ctx context.Context, ref backend.RepoRef, folder string, fn func([]backend.MetadataEntry) error) (backend.MetadataHead, error) {
+	d, err := s.readDoc(ref)
 	if err != nil {
-		return backend.SourceMetadata{}, err
+		return backend.MetadataHead{}, err
 	}
-	return readMetadataFile(ref, p)
+	if err := d.Walk(folder, fn); err != nil {
+		return backend.MetadataHead{}, err
+	}
+	return d.Head, nil
 }
 
-func readMetadataFile(ref backend.RepoRef, p string) (backend.SourceMetadata, error) {
-	var m backend.SourceMetadata
-	data, err := os.ReadFile(p)
+// ReadObjectMetadata returns the entry of one path.
+func (s *Store) ReadObjectMetadata(ctx context.Context, ref backend.RepoRef, path string) (backend.ObjectMeta, error) {
+	d, err := s.readDoc(ref)
+	if err != nil {
+		return backend.ObjectMeta{}, err
+	}
+	m, ok, err := d.Entry(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return m, fmt.Errorf("metadata of %s: %w", ref, backend.ErrMetadataMissing)
 	case err != nil:
-		return m, fmt.Errorf("metadata of %s: %w", ref, err)
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return backend.SourceMetadata{}, fmt.Errorf("metadata of %s: %w: %s: %w", ref, backend.ErrMetadataCorrupt, p, err)
-	}
-	if m.Objects == nil {
-		m.Objects = map[string]backend.ObjectMeta{}
+		return backend.ObjectMeta{}, err
+	case !ok:
+		return backend.ObjectMeta{}, backend.NoEntry(ref, path)
 	}
 	return m, nil
 }
 
-// UpdateMetadata applies fn to the current metadata and writes the result
-// atomically, holding the repository's lock (across goroutines and
-// processes) from the read to the rename, so no writer's update is lost.
-// A corrupt file is never overwritten; an error from fn writes nothing.
-// fn must not keep m, or anything in it, after it returns.
-func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, fn func(*backend.SourceMetadata) error) error {
+// ReadFolderMetadata returns one page of the entries directly in folder.
+func (s *Store) ReadFolderMetadata(ctx context.Context, ref backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error) {
+	d, err := s.readDoc(ref)
+	if err != nil {
+		return backend.Page[backend.MetadataEntry]{}, err
+	}
+	return d.FolderPage(folder, req)
+}
+
+func (s *Store) readDoc(ref backend.RepoRef) (*metadoc.Doc, error) {
 	p, err := s.metadataPath(ref)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	return readMetadataFile(ref, p)
+}
+
+func readMetadataFile(ref backend.RepoRef, p string) (*metadoc.Doc, error) {
+	f, err := os.Open(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("metadata of %s: %w", ref, backend.ErrMetadataMissing)
+	case err != nil:
+		return nil, fmt.Errorf("metadata of %s: %w", ref, err)
+	}
+	defer f.Close()
+	d, err := metadoc.Load(bufio.NewReaderSize(f, 1<<20))
+	if errors.Is(err, metadoc.ErrSyntax) {
+		return nil, fmt.Errorf("metadata of %s: %w: %s: %w", ref, backend.ErrMetadataCorrupt, p, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("metadata of %s: %w", ref, err)
+	}
+	return d, nil
+}
+
+// UpdateMetadata applies batch to the current metadata and writes the
+// result atomically, holding the repository's lock (across goroutines and
+// processes) from the read to the rename, so no writer's update is lost.
+// A corrupt file is never overwritten.
+func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, batch *backend.MetadataBatch) (backend.MetadataResult, error) {
+	p, err := s.metadataPath(ref)
+	if err != nil {
+		return backend.MetadataResult{}, err
+	}
+	if err := batch.Validate(); err != nil {
+		return backend.MetadataResult{}, err
+	}
+	if batch.Empty() {
+		return backend.MetadataResult{}, nil
 	}
 	unlock, err := s.lockRepo(ctx, ref)
 	if err != nil {
-		return fmt.Errorf("update metadata of %s: %w", ref, err)
+		return backend.MetadataResult{}, fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
 	defer unlock()
-	var m backend.SourceMetadata
-	if doc, stamp, ok := s.docs.Take(ref); ok && hasStamp(p, stamp) {
-		m = *doc
+	var (
+		d       *metadoc.Doc
+		created bool // a document made from the batch's base
+	)
+	doc, stamp, cached := s.docs.Take(ref)
+	if cached && hasStamp(p, stamp) {
+		d = doc
 	} else {
-		m, err = readMetadataFile(ref, p)
+		cached = false
+		d, err = readMetadataFile(ref, p)
 	}
 	switch {
 	case errors.Is(err, backend.ErrMetadataMissing):
-		m = backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{}}
+		d, err = baseDoc(ctx, batch)
+		if err != nil {
+			return backend.MetadataResult{}, fmt.Errorf("update metadata of %s: %w", ref, err)
+		}
+		created = d.Len() > 0
 	case err != nil:
-		return fmt.Errorf("update metadata (refusing to overwrite it): %w", err)
+		return backend.MetadataResult{}, fmt.Errorf("update metadata (refusing to overwrite it): %w", err)
 	}
-	if err := fn(&m); err != nil {
-		return fmt.Errorf("update metadata of %s: %w", ref, err)
+	plan, err := batch.Plan(ref, d)
+	if err != nil {
+		return backend.MetadataResult{}, fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
-	if err := s.writeMetadata(ctx, ref, p, &m); err != nil {
-		return fmt.Errorf("update metadata of %s: %w", ref, err)
+	if !plan.Changed() && !created {
+		if cached {
+			s.docs.Keep(ref, stamp, d)
+		}
+		return plan.Result, nil
 	}
-	return nil
+	if err := s.writeMetadata(ctx, ref, p, d, plan.Writes); err != nil {
+		return backend.MetadataResult{}, fmt.Errorf("update metadata of %s: %w", ref, err)
+	}
+	plan.Result.Written = true
+	return plan.Result, nil
 }
 
-// writeMetadata stamps m and writes it to p (see writeAtomic), keeping it
-// in the document cache if it is large. The caller holds the lock.
-func (s *Store) writeMetadata(ctx context.Context, ref backend.RepoRef, p string, m *backend.SourceMetadata) error {
-	m.RepositoryID, m.AccountID = ref.RepositoryID, ref.AccountID
-	m.LastUpdated = time.Now().UTC()
-	if m.Objects == nil {
-		m.Objects = map[string]backend.ObjectMeta{}
+// baseDoc is the document a repository with none starts from: the
+// entries of the batch's base, if it has one.
+func baseDoc(ctx context.Context, b *backend.MetadataBatch) (*metadoc.Doc, error) {
+	d := metadoc.NewDoc()
+	base := b.Base()
+	if base == nil {
+		return d, nil
 	}
-	data, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("encode: %w", err)
-	}
+	return d, base(ctx, func(e backend.MetadataEntry) error { return d.Add(e.Path, e.Meta) })
+}
+
+// writeMetadata writes d with writes applied to p (see writeAtomic),
+// keeping the new version in the document cache if it is large. The
+// caller holds the lock.
+func (s *Store) writeMetadata(ctx context.Context, ref backend.RepoRef, p string, d *metadoc.Doc, writes []backend.PlannedEntry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := writeAtomic(p, data); err != nil {
+	size, err := writeAtomic(p, func(f *os.File) (int64, error) {
+		w, err := metadoc.NewWriter(f, ref, time.Now(), d.Head)
+		if err != nil {
+			return 0, err
+		}
+		if err := metadoc.Merge(w, d.Source(), writes); err != nil {
+			return 0, err
+		}
+		return w.Close()
+	})
+	if err != nil {
 		return err
 	}
-	if len(data) >= doccache.MinSize {
-		if st, ok := statStamp(p); ok {
-			s.docs.Keep(ref, st, m)
+	if size >= doccache.MinSize {
+		if st, ok := statStamp(p); ok && d.Apply(writes) == nil {
+			s.docs.Keep(ref, st, d)
 		}
 	}
 	return nil
@@ -124,29 +197,30 @@ func (s *Store) UpdateObjectMetadata(ctx context.Context, ref backend.RepoRef, p
 	if err := backend.ValidatePath(path, false); err != nil {
 		return err
 	}
-	return s.UpdateMetadata(ctx, ref, func(m *backend.SourceMetadata) error {
-		if meta == nil {
-			delete(m.Objects, path)
-		} else {
-			m.Objects[path] = *meta
-		}
-		return nil
-	})
+	b := backend.NewMetadataBatch(time.Time{})
+	if meta == nil {
+		b.Delete(path)
+	} else {
+		b.Set(path, *meta)
+	}
+	_, err := s.UpdateMetadata(ctx, ref, b)
+	return err
 }
 
-// writeAtomic replaces the file p by data: temporary file in the same
-// folder, fsync, rename, fsync of the folder.
-func writeAtomic(p string, data []byte) error {
+// writeAtomic replaces the file p by what write writes: temporary file in
+// the same folder, fsync, rename, fsync of the folder. It returns the
+// length write reports.
+func writeAtomic(p string, write func(*os.File) (int64, error)) (int64, error) {
 	dir := filepath.Dir(p)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return 0, err
 	}
 	f, err := createTemp(dir)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	tmp := f.Name()
-	_, err = f.Write(data)
+	n, err := write(f)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -157,14 +231,14 @@ func writeAtomic(p string, data []byte) error {
 		_ = os.Remove(tmp)
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
+		return 0, fmt.Errorf("write %s: %w", p, err)
 	}
 	if d, err := os.Open(dir); err == nil {
 		err = d.Sync()
 		d.Close()
 		if err != nil {
-			return fmt.Errorf("sync folder %s: %w", dir, err)
+			return 0, fmt.Errorf("sync folder %s: %w", dir, err)
 		}
 	}
-	return nil
+	return n, nil
 }

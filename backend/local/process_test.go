@@ -65,12 +65,17 @@ func runHelper(mode, root string) error {
 		if err != nil {
 			return err
 		}
-		return s.UpdateMetadata(ctx, helperRef, func(m *backend.SourceMetadata) error {
-			m.Objects["from-helper"] = backend.ObjectMeta{ID: "helper", Type: backend.TypeFile}
+		// The repository has no document yet, so the store asks for the
+		// batch's base under the lock: hold it there.
+		b := backend.NewMetadataBatch(time.Time{})
+		b.SetBase(func(_ context.Context, emit func(backend.MetadataEntry) error) error {
 			fmt.Println("locked")
 			waitStdin()
-			return nil
+			return emit(backend.MetadataEntry{Path: "from-helper", Meta: backend.ObjectMeta{ID: "helper", Type: backend.TypeFile}})
 		})
+		b.Delete("nothing")
+		_, err = s.UpdateMetadata(ctx, helperRef, b)
+		return err
 	case mode == "hold-catalog":
 		db, err := bolt.Open(filepath.Join(root, local.StateDir, local.CatalogFile), 0o644, &bolt.Options{Timeout: time.Second})
 		if err != nil {
@@ -149,7 +154,7 @@ func TestMetadataLockAcrossProcesses(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	m, err := s.ReadMetadata(ctx, ref)
+	m, err := backend.LoadMetadata(ctx, s, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +184,7 @@ func TestMetadataWritersInThreeProcesses(t *testing.T) {
 			t.Fatalf("helper: %v", err)
 		}
 	}
-	m, err := s.ReadMetadata(t.Context(), ref)
+	m, err := backend.LoadMetadata(t.Context(), s, ref)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package local
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/internal/metadoc"
 )
 
 var _ backend.MetadataRebuilder = (*Store)(nil)
@@ -58,11 +58,16 @@ func (s *Store) RebuildMetadata(ctx context.Context, ref backend.RepoRef, backup
 		return backend.ObjectMeta{}, fmt.Errorf("%s: keep the unreadable file: %w", op, err)
 	}
 	entry := backend.NewObjectMeta(ref, info, nil, time.Now())
-	if doc.Objects == nil {
-		doc.Objects = map[string]backend.ObjectMeta{}
+	d := metadoc.NewDoc()
+	for path, m := range doc.Objects {
+		if err := d.Add(path, m); err != nil {
+			return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
+		}
 	}
-	doc.Objects[backup] = entry
-	if err := s.writeMetadata(ctx, ref, p, &doc); err != nil {
+	if err := d.Add(backup, entry); err != nil {
+		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
+	}
+	if err := s.writeMetadata(ctx, ref, p, d, nil); err != nil {
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w (the unreadable file is unchanged, and copied to %s)", op, err, backup)
 	}
 	return entry, nil
@@ -78,8 +83,7 @@ func readUnreadable(p string) ([]byte, error) {
 	case err != nil:
 		return nil, err
 	}
-	var doc backend.SourceMetadata
-	if json.Unmarshal(raw, &doc) == nil {
+	if _, err := metadoc.Load(bytes.NewReader(raw)); err == nil {
 		return nil, fmt.Errorf("%w: it is readable, nothing to rebuild", backend.ErrMetadataChanged)
 	}
 	return raw, nil

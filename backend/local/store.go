@@ -22,6 +22,7 @@ import (
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/internal/doccache"
+	"github.com/coopterm/coop/backend/internal/metadoc"
 )
 
 // Layout names under the storage root.
@@ -64,7 +65,7 @@ type Store struct {
 	// (an upload flushes about once a second) skips reading and parsing
 	// tens of MB when the file is still the one written. It is used only
 	// under the repository's lock.
-	docs doccache.Cache[backend.RepoRef, fileStamp, *backend.SourceMetadata]
+	docs doccache.Cache[backend.RepoRef, fileStamp, *metadoc.Doc]
 }
 
 var _ backend.Store = (*Store)(nil)

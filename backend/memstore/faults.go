@@ -251,19 +251,35 @@ func (f *Faults) DeleteObject(ctx context.Context, repo backend.RepoRef, path st
 }
 
 // ReadMetadata implements backend.MetadataClient.
-func (f *Faults) ReadMetadata(ctx context.Context, repo backend.RepoRef) (backend.SourceMetadata, error) {
+func (f *Faults) ReadMetadata(ctx context.Context, repo backend.RepoRef, folder string, fn func([]backend.MetadataEntry) error) (backend.MetadataHead, error) {
 	if err := f.enter(ctx, Op("meta", repo.String())); err != nil {
-		return backend.SourceMetadata{}, err
+		return backend.MetadataHead{}, err
 	}
-	return f.base.ReadMetadata(ctx, repo)
+	return f.base.ReadMetadata(ctx, repo, folder, fn)
+}
+
+// ReadObjectMetadata implements backend.MetadataClient.
+func (f *Faults) ReadObjectMetadata(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectMeta, error) {
+	if err := f.enter(ctx, Op("meta", repo.String())); err != nil {
+		return backend.ObjectMeta{}, err
+	}
+	return f.base.ReadObjectMetadata(ctx, repo, path)
+}
+
+// ReadFolderMetadata implements backend.MetadataClient.
+func (f *Faults) ReadFolderMetadata(ctx context.Context, repo backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error) {
+	if err := f.enter(ctx, Op("meta", repo.String())); err != nil {
+		return backend.Page[backend.MetadataEntry]{}, err
+	}
+	return f.base.ReadFolderMetadata(ctx, repo, folder, req)
 }
 
 // UpdateMetadata implements backend.MetadataClient.
-func (f *Faults) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn func(*backend.SourceMetadata) error) error {
+func (f *Faults) UpdateMetadata(ctx context.Context, repo backend.RepoRef, b *backend.MetadataBatch) (backend.MetadataResult, error) {
 	if err := f.enter(ctx, Op("update-meta", repo.String())); err != nil {
-		return err
+		return backend.MetadataResult{}, err
 	}
-	return f.base.UpdateMetadata(ctx, repo, fn)
+	return f.base.UpdateMetadata(ctx, repo, b)
 }
 
 // UpdateObjectMetadata implements backend.MetadataClient.

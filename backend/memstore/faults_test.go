@@ -39,7 +39,7 @@ func newRepo(t *testing.T) *memstore.Store {
 func TestFaultsKeepStoreContract(t *testing.T) {
 	base := memstore.New()
 	backendtest.RunStore(t, func(*testing.T) backend.Store { return memstore.WithFaults(base) },
-		backendtest.Hooks{CorruptMetadata: func(t *testing.T, _ backend.Store, r backend.RepoRef) { corrupt(t, base, r) }})
+		hooks(base))
 }
 
 func TestFaultsCountFailAndHold(t *testing.T) {
@@ -56,11 +56,11 @@ func TestFaultsCountFailAndHold(t *testing.T) {
 	}
 	boom := errors.New("boom")
 	f.Fail(memstore.Op("meta", "acme/data"), boom)
-	if _, err := f.ReadMetadata(ctx, ref); !errors.Is(err, boom) {
+	if _, err := f.ReadObjectMetadata(ctx, ref, "x"); !errors.Is(err, boom) {
 		t.Fatalf("ReadMetadata = %v, want boom", err)
 	}
 	f.Fail(memstore.Op("meta", "acme/data"), nil)
-	if _, err := f.ReadMetadata(ctx, ref); !errors.Is(err, backend.ErrMetadataMissing) {
+	if _, err := f.ReadObjectMetadata(ctx, ref, "x"); !errors.Is(err, backend.ErrMetadataMissing) {
 		t.Fatalf("after clearing the failure: %v", err)
 	}
 

@@ -10,25 +10,41 @@ import (
 	"github.com/coopterm/coop/backend/memstore"
 )
 
-func corrupt(t *testing.T, s backend.Store, ref backend.RepoRef) {
-	t.Helper()
-	s.(*memstore.Store).SetMetadataFile(ref, []byte(backendtest.CorruptMetadataContent))
+// hooks reach the metadata files of base, whatever wrapper the suite
+// calls them with.
+func hooks(base *memstore.Store) backendtest.Hooks {
+	return backendtest.Hooks{
+		WriteRawMetadata: func(_ *testing.T, _ backend.Store, ref backend.RepoRef, raw []byte) { base.SetMetadataFile(ref, raw) },
+		ReadRawMetadata:  func(_ *testing.T, _ backend.Store, ref backend.RepoRef) []byte { return base.MetadataFile(ref) },
+	}
+}
+
+// ownHooks reach the metadata files of the store the suite passes.
+func ownHooks() backendtest.Hooks {
+	return backendtest.Hooks{
+		WriteRawMetadata: func(_ *testing.T, s backend.Store, ref backend.RepoRef, raw []byte) {
+			s.(*memstore.Store).SetMetadataFile(ref, raw)
+		},
+		ReadRawMetadata: func(_ *testing.T, s backend.Store, ref backend.RepoRef) []byte {
+			return s.(*memstore.Store).MetadataFile(ref)
+		},
+	}
 }
 
 func TestContract(t *testing.T) {
-	backendtest.RunStore(t, func(*testing.T) backend.Store { return memstore.New() }, backendtest.Hooks{CorruptMetadata: corrupt})
+	backendtest.RunStore(t, func(*testing.T) backend.Store { return memstore.New() }, ownHooks())
 }
 
 // The contract holds when every subtest shares one store too.
 func TestContractSharedStore(t *testing.T) {
 	shared := memstore.New()
-	backendtest.RunStore(t, func(*testing.T) backend.Store { return shared }, backendtest.Hooks{CorruptMetadata: corrupt})
+	backendtest.RunStore(t, func(*testing.T) backend.Store { return shared }, hooks(shared))
 }
 
 // memstore offers no optional capability: every caller takes the
 // fallbacks, which the capability suite runs.
 func TestCapabilities(t *testing.T) {
-	backendtest.RunCapabilities(t, func(*testing.T) backend.Store { return memstore.New() }, nil, backendtest.Hooks{CorruptMetadata: corrupt})
+	backendtest.RunCapabilities(t, func(*testing.T) backend.Store { return memstore.New() }, nil, ownHooks())
 }
 
 func TestAccess(t *testing.T) {
@@ -40,5 +56,5 @@ func TestAccess(t *testing.T) {
 func TestOwnerKeepsStoreContract(t *testing.T) {
 	base := memstore.New()
 	backendtest.RunStore(t, func(*testing.T) backend.Store { return access.New(base, access.Owner("test")) },
-		backendtest.Hooks{CorruptMetadata: func(t *testing.T, _ backend.Store, ref backend.RepoRef) { corrupt(t, base, ref) }})
+		hooks(base))
 }

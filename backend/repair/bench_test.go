@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/backendtest"
 )
 
 // benchObjects is how many objects the benchmarks repair.
@@ -44,12 +45,7 @@ func BenchmarkRepair(b *testing.B) {
 		b.Run(e.name+"/add", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				if err := e.store.UpdateMetadata(ctx, testRepo, func(doc *backend.SourceMetadata) error {
-					clear(doc.Objects)
-					return nil
-				}); err != nil {
-					b.Fatal(err)
-				}
+				backendtest.Edit(b, e.store, testRepo, func(doc *backend.SourceMetadata) { clear(doc.Objects) })
 				b.StartTimer()
 				rep, err := Run(ctx, e.store, testRepo, Options{})
 				if err != nil || rep.Added != benchObjects+100 || !rep.Written {

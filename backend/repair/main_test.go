@@ -158,7 +158,7 @@ func (e *env) record(t testing.TB, p string, m backend.ObjectMeta) {
 // metadata reads the repository's metadata document.
 func (e *env) metadata(t testing.TB) backend.SourceMetadata {
 	t.Helper()
-	doc, err := e.store.ReadMetadata(context.Background(), testRepo)
+	doc, err := backend.LoadMetadata(context.Background(), e.store, testRepo)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package repair
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/coopterm/coop/backend"
 )
@@ -89,32 +88,4 @@ func plan(snap backend.SourceMetadata, l listing, verify bool) planned {
 		}
 	}
 	return p
-}
-
-// compare says how entry m (nil if none) differs from the object read as
-// info: the reasons to replace it, none if it is right. differed is set
-// when a recorded checksum differs from the content of an object of the
-// recorded size.
-func compare(m *backend.ObjectMeta, info backend.ObjectInfo) (reasons []string, differed bool) {
-	switch {
-	case m == nil:
-		return []string{ReasonNoEntry}, false
-	case m.Type == backend.TypeDirectory:
-		return []string{ReasonRecordedAsFolder}, false
-	case m.Size != info.Size:
-		return []string{ReasonSizeDiffers}, false
-	}
-	switch {
-	case m.Checksum == "":
-		reasons = append(reasons, ReasonChecksumMissing)
-	case backend.CompareSHA256(m.Checksum, info.Checksum) == backend.ChecksumDiffers:
-		reasons, differed = append(reasons, ReasonChecksumDiffers), true
-	}
-	switch {
-	case m.CRC32C == "":
-		reasons = append(reasons, ReasonCRC32CMissing)
-	case !strings.EqualFold(m.CRC32C, info.CRC32C):
-		reasons, differed = append(reasons, ReasonCRC32CDiffers), true
-	}
-	return reasons, differed
 }

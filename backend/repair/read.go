@@ -116,7 +116,7 @@ func (r *reader) one(ctx context.Context, it readItem, buf, head []byte) result 
 		return result{fail: &Failure{Path: it.path, Error: err.Error()}}
 	}
 	res := result{n: info.Size}
-	if reasons, _ := compare(it.snap, info); len(reasons) > 0 {
+	if reasons, _ := backend.EntryDiff(it.snap, info); len(reasons) > 0 {
 		res.fix, res.ok = fix{path: it.path, snap: it.snap, info: &info}, true
 	}
 	return res

@@ -44,8 +44,9 @@ func rebuild(ctx context.Context, store Store, repo backend.RepoRef, opts Option
 		rep.Read, rep.ReadBytes, rep.Failed, reads = r.read, r.bytes, failed, len(p.reads)
 		slices.SortFunc(fixes, func(a, b fix) int { return cmp.Compare(a.path, b.path) })
 		doc := backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{}}
-		changes, _ = applier{repo: repo, fixes: fixes, markers: p.markers, verify: true, now: now}.apply(&doc)
-		return doc, nil
+		res, err := doc.Apply(repo, batch(fixes, p.markers, nil, true, now))
+		changes, _ = split(res)
+		return doc, err
 	}
 	kept := Change{Action: Add, Path: rep.Backup, Type: backend.TypeFile, Reasons: []string{ReasonUnreadableKept}}
 	if opts.DryRun {

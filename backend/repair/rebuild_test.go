@@ -91,7 +91,7 @@ func TestRebuild(t *testing.T) {
 		if e.exists(t, wantBackup) {
 			t.Errorf("the dry run stored the backup")
 		}
-		if _, err := e.store.ReadMetadata(ctx, testRepo); !errors.Is(err, backend.ErrMetadataCorrupt) {
+		if _, err := backend.LoadMetadata(ctx, e.store, testRepo); !errors.Is(err, backend.ErrMetadataCorrupt) {
 			t.Errorf("after the dry run: %v, want the file still unreadable", err)
 		}
 

@@ -76,49 +76,6 @@ type Progress struct {
 	Bytes int64
 }
 
-// Action is what a repair does, or would do, to one entry.
-type Action string
-
-// Actions of a Change.
-const (
-	Add    Action = "add"
-	Remove Action = "remove"
-	Update Action = "update"
-	// Keep is a change not made: another writer changed the entry after
-	// the repair read the metadata, and its entry is kept.
-	Keep Action = "keep"
-)
-
-// Reasons given in Change.Reasons.
-const (
-	ReasonNoEntry          = "no entry"
-	ReasonObjectGone       = "object gone"
-	ReasonRecordedAsFolder = "recorded as a folder"
-	ReasonSizeDiffers      = "size differs"
-	ReasonChecksumDiffers  = "checksum differs"
-	ReasonChecksumMissing  = "checksum missing"
-	ReasonCRC32CDiffers    = "crc32c differs"
-	ReasonCRC32CMissing    = "crc32c missing"
-	ReasonFolderInStore    = "folder in the store"
-	ReasonParentFolder     = "parent folder"
-	ReasonChangedMeanwhile = "changed by another writer during the repair"
-	ReasonUnreadableKept   = "the unreadable metadata file, kept as it was"
-)
-
-// Change is one entry added, removed, updated or (Keep) left alone.
-type Change struct {
-	Action  Action            `json:"action"`
-	Path    string            `json:"path"`
-	Type    backend.EntryType `json:"type"`
-	Reasons []string          `json:"reasons"`
-	// ChecksumDiffered is set when a recorded SHA-256 or CRC-32C differs
-	// from the content of an object of the recorded size: the object was
-	// changed without its entry, or damaged. It deserves a look.
-	ChecksumDiffered bool                `json:"checksum_differed,omitempty"`
-	Before           *backend.ObjectMeta `json:"before,omitempty"`
-	After            *backend.ObjectMeta `json:"after,omitempty"`
-}
-
 // Failure is an object that could not be read; its entry is left as it was.
 type Failure struct {
 	Path  string `json:"path"`
@@ -185,7 +142,7 @@ func Run(ctx context.Context, store Store, repo backend.RepoRef, opts Options) (
 	}
 	// The metadata before the listing: an entry whose object the listing
 	// then misses was stale when the listing passed.
-	snap, err := store.ReadMetadata(ctx, repo)
+	snap, err := backend.LoadMetadata(ctx, store, repo)
 	switch {
 	case errors.Is(err, backend.ErrMetadataMissing):
 		snap = backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{}}
@@ -219,24 +176,20 @@ func Run(ctx context.Context, store Store, repo backend.RepoRef, opts Options) (
 	fixes = append(fixes, p.removals...)
 	slices.SortFunc(fixes, func(a, b fix) int { return cmp.Compare(a.path, b.path) })
 
-	now := opts.Now().UTC()
-	a := applier{repo: repo, fixes: fixes, markers: p.markers, verify: opts.Verify, now: now}
-	var changes, kept []Change
+	b := batch(fixes, p.markers, snap.MissingFolders(), opts.Verify, opts.Now().UTC())
+	var res backend.MetadataResult
 	switch {
 	case opts.DryRun:
-		changes, kept = a.apply(&snap)
-	case len(fixes) > 0 || len(p.markers) > 0 || missingFolders(snap):
+		res, err = snap.Apply(repo, b)
+	case !b.Empty():
 		snap = backend.SourceMetadata{} // the store reads the document afresh
-		err = store.UpdateMetadata(ctx, repo, func(doc *backend.SourceMetadata) error {
-			changes, kept = a.apply(doc)
-			return nil
-		})
-		if err != nil {
-			return rep, fmt.Errorf("repair %s: %w", repo, err)
-		}
-		rep.Written = true
+		res, err = store.UpdateMetadata(ctx, repo, b)
 	}
-	rep.setChanges(changes, kept)
+	if err != nil {
+		return rep, fmt.Errorf("repair %s: %w", repo, err)
+	}
+	rep.Written = res.Written && !opts.DryRun
+	rep.setChanges(split(res))
 	if len(rep.Failed) > 0 {
 		return rep, fmt.Errorf("repair %s: %d of %d objects: %w", repo, len(rep.Failed), len(p.reads), ErrIncomplete)
 	}

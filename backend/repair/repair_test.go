@@ -70,17 +70,14 @@ func (e *env) scene(t *testing.T) {
 	e.put(t, "orphan.json", `{"stored": "but never recorded"}`)
 	e.put(t, "orphan/x/y.bin", "\x00\x01\x02binary")
 	e.raw(t, "raw/tool.csv", []byte("a,b\n3,4\n"))
-	if err := e.store.UpdateMetadata(ctx, testRepo, func(doc *backend.SourceMetadata) error {
+	backendtest.Edit(t, e.store, testRepo, func(doc *backend.SourceMetadata) {
 		m := doc.Objects["tampered.txt"]
 		m.Checksum = wantSHA256([]byte("TWELVE BYTES")) // same size, other content
 		doc.Objects["tampered.txt"] = m
 		m = doc.Objects["nocrc.txt"]
 		m.CRC32C = ""
 		doc.Objects["nocrc.txt"] = m
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 }
 
 func TestRepair(t *testing.T) {
@@ -193,15 +190,15 @@ type racer struct {
 	other func(ctx context.Context) error
 }
 
-func (r *racer) UpdateMetadata(ctx context.Context, repo backend.RepoRef, fn func(*backend.SourceMetadata) error) error {
+func (r *racer) UpdateMetadata(ctx context.Context, repo backend.RepoRef, b *backend.MetadataBatch) (backend.MetadataResult, error) {
 	if r.other != nil {
 		other := r.other
 		r.other = nil
 		if err := other(ctx); err != nil {
-			return err
+			return backend.MetadataResult{}, err
 		}
 	}
-	return r.Store.UpdateMetadata(ctx, repo, fn)
+	return r.Store.UpdateMetadata(ctx, repo, b)
 }
 
 // An entry another writer records or changes while the repair runs wins,
@@ -218,19 +215,19 @@ func TestRepairRespectsNewerEntries(t *testing.T) {
 			later := time.Now().Add(time.Hour).UTC()
 			r := &racer{Store: e.store, other: func(ctx context.Context) error {
 				stored := e.put(t, stale, "uploaded meanwhile\n")
-				return e.store.UpdateMetadata(ctx, testRepo, func(doc *backend.SourceMetadata) error {
-					by := map[string]any{"by": "other"}
-					m := backend.NewObjectMeta(testRepo, freshInfo, nil, later)
-					m.Metadata = by
-					doc.Objects[fresh] = m
-					wrong := otherInfo
-					wrong.Checksum = wantSHA256([]byte("OTHER CONTENT\n"))
-					m = backend.NewObjectMeta(testRepo, wrong, nil, later)
-					m.Metadata = by
-					doc.Objects[other] = m
-					doc.Objects[stale] = backend.NewObjectMeta(testRepo, stored, nil, later)
-					return nil
-				})
+				b := backend.NewMetadataBatch(later)
+				by := map[string]any{"by": "other"}
+				m := backend.NewObjectMeta(testRepo, freshInfo, nil, later)
+				m.Metadata = by
+				b.Set(fresh, m)
+				wrong := otherInfo
+				wrong.Checksum = wantSHA256([]byte("OTHER CONTENT\n"))
+				m = backend.NewObjectMeta(testRepo, wrong, nil, later)
+				m.Metadata = by
+				b.Set(other, m)
+				b.Set(stale, backend.NewObjectMeta(testRepo, stored, nil, later))
+				_, err := e.store.UpdateMetadata(ctx, testRepo, b)
+				return err
 			}}
 			rep, err := Run(context.Background(), r, testRepo, Options{Verify: verify})
 			if err != nil {

@@ -79,7 +79,7 @@ func TestConfirmedDeleteLeavesWhatAppeared(t *testing.T) {
 				t.Errorf("%s: %q, want %q", p, left[p], body)
 			}
 		}
-		md, err := e.store.ReadMetadata(t.Context(), testRepo)
+		md, err := backend.LoadMetadata(t.Context(), e.store, testRepo)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +114,7 @@ func TestConfirmedDeleteLeavesWhatAppeared(t *testing.T) {
 		if len(left) != 1 || left["out/keep.txt"] == nil {
 			t.Errorf("objects left: %v, want out/keep.txt", slicesOf(left))
 		}
-		md, err = e.store.ReadMetadata(t.Context(), testRepo)
+		md, err = backend.LoadMetadata(t.Context(), e.store, testRepo)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -83,31 +83,30 @@ func (q *Queue) produceDownload(j *job) error {
 // repository without readable metadata gives none: downloads are then
 // checked only against what the store itself keeps.
 func (q *Queue) checksums(j *job) map[string]digest {
-	md, err := q.store.ReadMetadata(j.ctx, j.spec.Repo)
+	sums := map[string]digest{}
+	_, err := q.store.ReadMetadata(j.ctx, j.spec.Repo, j.spec.Remote, func(page []backend.MetadataEntry) error {
+		for _, e := range page {
+			m := e.Meta
+			if m.Type == backend.TypeDirectory || m.Problem != "" {
+				continue
+			}
+			d := digest{}
+			if h, ok := backend.SHA256Hex(m.Checksum); ok {
+				d.sha256 = "sha256:" + h
+			} else {
+				d.other = m.Checksum
+			}
+			if _, err := backend.ParseCRC32C(m.CRC32C); err == nil {
+				d.crc32c = m.CRC32C
+			}
+			if d != (digest{}) {
+				sums[e.Path] = d
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil
-	}
-	prefix := j.spec.Remote + "/"
-	sums := map[string]digest{}
-	for p, m := range md.Objects {
-		if m.Type == backend.TypeDirectory {
-			continue
-		}
-		d := digest{}
-		if h, ok := backend.SHA256Hex(m.Checksum); ok {
-			d.sha256 = "sha256:" + h
-		} else {
-			d.other = m.Checksum
-		}
-		if _, err := backend.ParseCRC32C(m.CRC32C); err == nil {
-			d.crc32c = m.CRC32C
-		}
-		if d == (digest{}) {
-			continue
-		}
-		if p == j.spec.Remote || j.spec.Remote == "" || strings.HasPrefix(p, prefix) {
-			sums[p] = d
-		}
 	}
 	return sums
 }

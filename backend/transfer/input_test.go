@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/backendtest"
 )
 
 // Specs that can never run are refused at Submit.
@@ -215,14 +216,12 @@ func TestDownloadChecksIntegrity(t *testing.T) {
 // editEntries changes the metadata entries of the files under d/.
 func editEntries(t *testing.T, e *env, edit func(*backend.ObjectMeta)) {
 	t.Helper()
-	err := e.store.UpdateMetadata(t.Context(), testRepo, func(m *backend.SourceMetadata) error {
+	backendtest.Edit(t, e.store, testRepo, func(m *backend.SourceMetadata) {
 		for p, entry := range m.Objects {
 			if strings.HasPrefix(p, "d/") && entry.Type == backend.TypeFile {
 				edit(&entry)
 				m.Objects[p] = entry
 			}
 		}
-		return nil
 	})
-	mustDo(t, err)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -169,16 +168,15 @@ func (w *metaWriter) flush() {
 		w.took = time.Since(start)
 		w.mu.Unlock()
 	}()
-	now := w.q.opts.Now().UTC()
+	b := batchOf(ops, w.q.opts.Now().UTC())
 	var (
 		err     error
 		changed map[string]struct{} // of the document last written
 	)
 	for try := 1; ; try++ {
-		err = w.q.store.UpdateMetadata(ctx, w.repo, func(doc *backend.SourceMetadata) error {
-			changed = applyOps(doc, w.repo, ops, now)
-			return nil
-		})
+		var res backend.MetadataResult
+		res, err = w.q.store.UpdateMetadata(ctx, w.repo, b)
+		changed = res.Folders
 		passing := transient(err) || errors.Is(err, backend.ErrLocked)
 		if err == nil || !passing || try > w.q.opts.Retries {
 			break
@@ -209,79 +207,25 @@ func (w *metaWriter) flush() {
 	w.q.affect(w.repo, changed)
 }
 
-// applyOps applies changes to a metadata document, in order. Stored
-// objects get a fresh entry (keeping the id, creation time and metadata
-// of the one they replace) and an entry for each folder above them;
-// removed objects lose theirs, and so do folders left with no file.
-// It depends only on its arguments, as UpdateMetadata requires.
-//
-// It returns the folders whose listings the changes alter: the folder
-// holding each object stored or removed, and the folder holding each
-// folder whose entry was created or dropped (a folder that appeared or
-// vanished), plus, for a prune, the folder holding the pruned folder.
-func applyOps(doc *backend.SourceMetadata, repo backend.RepoRef, ops []metaOp, now time.Time) map[string]struct{} {
-	if doc.Objects == nil {
-		doc.Objects = map[string]backend.ObjectMeta{}
-	}
-	changed := map[string]struct{}{}
-	cands := map[string]bool{}
+// batchOf turns the queue's changes into one metadata batch, in order:
+// the rules of backend.MetadataBatch make stored objects' entries (and
+// their folders'), drop removed ones (and the folders they leave empty)
+// and prune after a recursive delete.
+func batchOf(ops []metaOp, now time.Time) *backend.MetadataBatch {
+	b := backend.NewMetadataBatch(now)
 	for _, o := range ops {
-		changed[backend.ParentFolder(o.path)] = struct{}{}
 		switch {
 		case o.prune:
-			prefix := o.path + "/"
-			for k, m := range doc.Objects {
-				if m.Type == backend.TypeDirectory && (o.path == "" || strings.HasPrefix(k, prefix)) {
-					cands[k] = true
-				}
-			}
-			for d := o.path; d != ""; d = backend.ParentFolder(d) {
-				cands[d] = true
-			}
+			b.Prune(o.path)
 		case o.info != nil:
-			var prev *backend.ObjectMeta
-			if m, ok := doc.Objects[o.path]; ok {
-				prev = &m
-			}
-			doc.Objects[o.path] = backend.NewObjectMeta(repo, *o.info, prev, now)
-			for d := backend.ParentFolder(o.path); d != ""; d = backend.ParentFolder(d) {
-				if _, ok := doc.Objects[d]; ok {
-					break
-				}
-				doc.Objects[d] = backend.NewFolderMeta(repo, d, now)
-				changed[backend.ParentFolder(d)] = struct{}{}
-			}
+			info := *o.info
+			info.Path = o.path
+			b.Stored(info)
 		default:
-			delete(doc.Objects, o.path)
-			for d := backend.ParentFolder(o.path); d != ""; d = backend.ParentFolder(d) {
-				cands[d] = true
-			}
+			b.Removed(o.path)
 		}
 	}
-	if len(cands) == 0 {
-		return changed
-	}
-	alive := map[string]bool{}
-	for k, m := range doc.Objects {
-		if m.Type == backend.TypeDirectory {
-			continue
-		}
-		for d := backend.ParentFolder(k); d != ""; d = backend.ParentFolder(d) {
-			if alive[d] {
-				break // and so are the folders above it
-			}
-			if cands[d] {
-				alive[d] = true
-			}
-		}
-	}
-	for d := range cands {
-		if m, ok := doc.Objects[d]; ok && m.Type == backend.TypeDirectory && !alive[d] {
-			delete(doc.Objects, d)
-			changed[backend.ParentFolder(d)] = struct{}{}
-		}
-	}
-	return changed
+	return b
 }
 
 // record queues the metadata change of a finished task and settles the

@@ -126,7 +126,7 @@ func TestTwoProcessesUploadIntoOneRepository(t *testing.T) {
 			}
 		}
 		objs := checkMetadata(t, e.store, testRepo)
-		md, err := e.store.ReadMetadata(t.Context(), testRepo)
+		md, err := backend.LoadMetadata(t.Context(), e.store, testRepo)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +179,7 @@ func TestKilledUploadLeavesNothingHalfWritten(t *testing.T) {
 		if _, err := e.store.StatObject(t.Context(), testRepo, "dir/big.bin"); !errors.Is(err, backend.ErrNotFound) {
 			t.Errorf("after kill -9: StatObject of the half-sent object: %v, want not found", err)
 		}
-		md, err := e.store.ReadMetadata(t.Context(), testRepo)
+		md, err := backend.LoadMetadata(t.Context(), e.store, testRepo)
 		if err != nil {
 			t.Fatalf("after kill -9 the metadata does not read: %v", err)
 		}

@@ -104,7 +104,7 @@ func TestMetadataIsWrittenWhileTheJobRuns(t *testing.T) {
 	if j.State.Final() {
 		t.Fatalf("no file was recorded before the job ended: %+v", j)
 	}
-	md, err := e.store.ReadMetadata(t.Context(), testRepo)
+	md, err := backend.LoadMetadata(t.Context(), e.store, testRepo)
 	if err != nil || len(md.Objects) == 0 {
 		t.Fatalf("metadata mid-job: %d entries, %v", len(md.Objects), err)
 	}

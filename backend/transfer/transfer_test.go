@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/coopterm/coop/backend"
 )
 
 // A tree goes up, comes back identical, and is deleted again, part by
@@ -71,7 +73,7 @@ func TestOverwritePolicies(t *testing.T) {
 		writeFiles(t, src, map[string][]byte{"f.txt": []byte("first")})
 		q := newQueue(t, e, Options{})
 		wantState(t, q, run(t, q, Spec{Kind: UploadFile, Repo: testRepo, Local: file, Remote: "f.txt", Policy: Fail})[0], Done)
-		md, err := e.store.ReadMetadata(t.Context(), testRepo)
+		md, err := backend.LoadMetadata(t.Context(), e.store, testRepo)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +111,7 @@ func TestOverwritePolicies(t *testing.T) {
 		if string(objs["f.txt"]) != "second" {
 			t.Errorf("after DecideOverwrite: %q", objs["f.txt"])
 		}
-		md, err = e.store.ReadMetadata(t.Context(), testRepo)
+		md, err = backend.LoadMetadata(t.Context(), e.store, testRepo)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -265,16 +265,14 @@ func (a *app) cmdStat(ctx context.Context, args []string) error {
 	if statErr == nil {
 		res.Object = &info
 	}
-	md, err := store.ReadMetadata(ctx, t.ref())
+	m, err := store.ReadObjectMetadata(ctx, t.ref(), t.path)
 	switch {
+	case errors.Is(err, backend.ErrNotFound):
+		res.MetadataError = "no entry for this path in " + backend.MetadataFileName
 	case err != nil:
 		res.MetadataError = err.Error()
 	default:
-		if m, ok := md.Objects[t.path]; ok {
-			res.Entry = &m
-		} else {
-			res.MetadataError = "no entry for this path in " + backend.MetadataFileName
-		}
+		res.Entry = &m
 	}
 	if statErr != nil && res.Entry == nil {
 		if errors.Is(statErr, backend.ErrNotFound) {

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -171,8 +172,12 @@ func hidden(t *testing.T, s backend.Store, w *world, ref backend.RepoRef, file s
 	wantErr(t, "StatObject "+ref.String(), err, backend.ErrNotFound)
 	_, _, err = s.GetObject(ctx, ref, file)
 	wantErr(t, "GetObject "+ref.String(), err, backend.ErrNotFound)
-	_, err = s.ReadMetadata(ctx, ref)
+	_, err = s.ReadMetadata(ctx, ref, "", func([]backend.MetadataEntry) error { return nil })
 	wantErr(t, "ReadMetadata "+ref.String(), err, backend.ErrNotFound)
+	_, err = s.ReadObjectMetadata(ctx, ref, file)
+	wantErr(t, "ReadObjectMetadata "+ref.String(), err, backend.ErrNotFound)
+	_, err = s.ReadFolderMetadata(ctx, ref, "", backend.PageRequest{})
+	wantErr(t, "ReadFolderMetadata "+ref.String(), err, backend.ErrNotFound)
 	_, err = s.PutObject(ctx, ref, "new.txt", strings.NewReader("x"), 1)
 	wantErr(t, "PutObject "+ref.String(), err, backend.ErrNotFound)
 	err = s.DeleteObject(ctx, ref, file)
@@ -198,6 +203,10 @@ func readOnly(t *testing.T, s backend.Store, w *world, ref backend.RepoRef, file
 	wantErr(t, "DeleteObject "+ref.String(), err, backend.ErrUnauthorized)
 	err = s.UpdateObjectMetadata(ctx, ref, file, nil)
 	wantErr(t, "UpdateObjectMetadata "+ref.String(), err, backend.ErrUnauthorized)
+	b := backend.NewMetadataBatch(time.Time{})
+	b.Removed(file)
+	_, err = s.UpdateMetadata(ctx, ref, b)
+	wantErr(t, "UpdateMetadata "+ref.String(), err, backend.ErrUnauthorized)
 	// Nothing changed underneath.
 	if _, err := w.base.StatObject(ctx, ref, file); err != nil {
 		t.Errorf("%s/%s gone after a refused delete: %v", ref, file, err)
