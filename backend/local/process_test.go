@@ -165,7 +165,7 @@ func TestMetadataLockAcrossProcesses(t *testing.T) {
 
 // Three processes writing metadata at once lose nothing.
 func TestMetadataWritersInThreeProcesses(t *testing.T) {
-	s := newStore(t)
+	s := newStore(t, local.WithLockTimeout(20*time.Second)) // as patient as the helpers, on a loaded machine
 	ref := newRef(t, s)
 	const n = 25
 	var waits []func() error
