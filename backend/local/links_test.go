@@ -202,7 +202,7 @@ func TestLinkedRepositoryFolderIsRefused(t *testing.T) {
 	if _, err := s.ListObjects(ctx, ref, "", backend.PageRequest{}); err == nil {
 		t.Error("a repository folder that is a link was listed")
 	}
-	if _, err := s.ReadMetadata(ctx, ref); !errors.Is(err, local.ErrLinkNotFollowed) {
+	if _, err := s.ReadObjectMetadata(ctx, ref, "file.txt"); !errors.Is(err, local.ErrLinkNotFollowed) {
 		t.Errorf("the metadata of a linked repository folder: %v", err)
 	}
 }
@@ -216,8 +216,8 @@ func TestMetadataLinkIsNotFollowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	symlink(t, "../../bob/priv/"+backend.MetadataFileName, filepath.Join(dir, backend.MetadataFileName))
-	if m, err := s.ReadMetadata(ctx, ref); err == nil {
-		t.Errorf("read another repository's metadata through a link: %+v", m.Objects)
+	if m, err := s.ReadObjectMetadata(ctx, ref, "file.txt"); err == nil {
+		t.Errorf("read another repository's metadata through a link: %+v", m)
 	}
 }
 
