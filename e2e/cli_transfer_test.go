@@ -177,7 +177,15 @@ func TestCLITransfers(t *testing.T) {
 		if !strings.Contains(errs, "coop: acme/data/in/tree: is a folder; use rm -r") {
 			t.Errorf("rm of a folder without -r: %s", errs)
 		}
-		out, _ = wantRun(t, env, 0, "rm", "-r", "acme/data/in/tree", "acme/data/renamed.csv")
+		_, errs = wantRun(t, env, 2, "rm", "-r", "acme/data/in/tree", "acme/data/renamed.csv")
+		if !strings.Contains(errs, "add --yes") {
+			t.Errorf("rm -r with stdin not a terminal, without --yes: %s", errs)
+		}
+		_, errs = wantRun(t, env, 2, "rm", "-r", "--yes", "acme/data")
+		if !strings.Contains(errs, "rm -r --all acme/data") {
+			t.Errorf("rm -r of a repository's root without --all: %s", errs)
+		}
+		out, _ = wantRun(t, env, 0, "rm", "-r", "--yes", "acme/data/in/tree", "acme/data/renamed.csv")
 		if !strings.Contains(out, "delete acme/data/in/tree: 2 files") || !strings.Contains(out, "delete acme/data/renamed.csv: 1 file") {
 			t.Errorf("rm -r stdout:\n%s", out)
 		}

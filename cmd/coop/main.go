@@ -40,6 +40,9 @@ type app struct {
 	opts   options
 	// isTerminal reports whether stdout is a terminal (the browser needs one).
 	isTerminal func() bool
+	// isStdinTerminal, if set, reports whether stdin is a terminal a
+	// person answers questions on (tests set it; else stdin is checked).
+	isStdinTerminal func() bool
 }
 
 // run executes one command line and returns the process exit code:
@@ -134,7 +137,8 @@ Usage:
   coop upload LOCAL... ACCOUNT/REPO[/PATH]  upload files and folders (a folder as PATH/NAME/…;
                                             "DIR/" puts DIR's contents straight into PATH)
   coop download ACCOUNT/REPO[/PATH] LOCAL   download a file or a folder (into LOCAL if it is a folder)
-  coop rm [-r] ACCOUNT/REPO/PATH...         delete objects; -r deletes folders and all they hold
+  coop rm [-r [--all]] ACCOUNT/REPO/PATH... delete objects; -r deletes folders and all they hold
+                                            (ACCOUNT/REPO itself only with -r --all)
   coop serve [--listen ADDR] [--host-key PATH] [--anonymous read|none]
              [--max-sessions N] [--idle-timeout D] [--max-session D] [--rate R] [--burst N]
                                             serve the browser, sftp and scp over SSH
@@ -155,7 +159,8 @@ Transfer flags (upload, download, rm):
   --workers N            files moved at once (default 64; large files also move parts in parallel)
   --overwrite            replace files that exist (by default such a file fails, nothing is replaced)
   --skip-existing        leave files that exist and skip them
-  --yes                  rm -r: do not ask first (it asks only when stdin is a terminal)
+  --yes                  rm -r: do not ask first (on a terminal it asks, with the count and
+                         size; otherwise a recursive delete needs --yes)
   Progress goes to stderr (a bar on a terminal), one line per finished job and a summary to
   stdout; the exit code is 1 if any file failed.
 

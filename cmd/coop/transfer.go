@@ -62,7 +62,6 @@ func (tf transferFlags) check() (transfer.Policy, error) {
 const (
 	uploadUsage   = "usage: coop upload [--overwrite|--skip-existing] [--workers N] LOCAL... ACCOUNT/REPO[/PATH]"
 	downloadUsage = "usage: coop download [--overwrite|--skip-existing] [--workers N] ACCOUNT/REPO[/PATH] LOCAL"
-	rmUsage       = "usage: coop rm [-r] [--yes] [--workers N] ACCOUNT/REPO/PATH..."
 )
 
 // cmdUpload uploads files and folders: a file as PATH/NAME (or as PATH
@@ -170,65 +169,6 @@ func (a *app) cmdDownload(ctx context.Context, args []string) error {
 	return a.runTransfers(ctx, store, tf.workers, []transfer.Spec{spec}, nil)
 }
 
-// cmdRm deletes objects, and folders with -r. When stdin is a terminal a
-// recursive delete asks first, unless --yes.
-func (a *app) cmdRm(ctx context.Context, args []string) error {
-	var tf transferFlags
-	fs := a.transferFlagSet("rm", &tf, false)
-	recursive := fs.Bool("r", false, "delete folders and everything in them")
-	yes := fs.Bool("yes", false, "do not ask before deleting a folder")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if _, err := tf.check(); err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		return usagef(rmUsage)
-	}
-	var targets []target
-	for _, arg := range pos {
-		t, err := parseTarget(arg)
-		if err != nil {
-			return err
-		}
-		if t.repo == "" || (t.path == "" && !*recursive) {
-			return usagef("rm needs ACCOUNT/REPO/PATH (ACCOUNT/REPO alone, with -r, empties the repository), not %q", arg)
-		}
-		targets = append(targets, t)
-	}
-	store, err := a.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	var specs []transfer.Spec
-	var pre []string
-	for _, t := range targets {
-		where := t.ref().String() + "/" + t.path
-		kind, err := classify(ctx, store, t.ref(), t.path)
-		switch {
-		case err != nil:
-			pre = append(pre, fmt.Sprintf("%s: %v", where, err))
-			continue
-		case kind == folderKind && !*recursive:
-			pre = append(pre, fmt.Sprintf("%s: is a folder; use rm -r to delete it and everything in it", where))
-			continue
-		}
-		spec := transfer.Spec{Kind: transfer.DeleteFile, Repo: t.ref(), Remote: t.path}
-		if kind == folderKind {
-			spec.Kind = transfer.DeleteTree
-			if !*yes && a.stdinTerminal() && !a.confirm(fmt.Sprintf("delete %s and everything in it?", where)) {
-				pre = append(pre, where+": not deleted (not confirmed)")
-				continue
-			}
-		}
-		specs = append(specs, spec)
-	}
-	return a.runTransfers(ctx, store, tf.workers, specs, pre)
-}
-
 // pathKind is what a repository path names.
 type pathKind int
 
@@ -266,6 +206,9 @@ func isFolder(ctx context.Context, store backend.Store, repo backend.RepoRef, p 
 
 // stdinTerminal reports whether stdin is a terminal a person can answer on.
 func (a *app) stdinTerminal() bool {
+	if a.isStdinTerminal != nil {
+		return a.isStdinTerminal()
+	}
 	f, ok := a.stdin.(*os.File)
 	return ok && isTerminalFile(f)
 }

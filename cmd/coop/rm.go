@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/transfer"
+	"github.com/coopterm/coop/internal/humanize"
+	"github.com/coopterm/coop/internal/safe"
+)
+
+const rmUsage = "usage: coop rm [-r [--all]] [--yes] [--workers N] ACCOUNT/REPO/PATH..."
+
+// cmdRm deletes objects, and folders with -r. Deletes cannot surprise: a
+// repository's root needs --all as well as -r; a folder needs --yes, or,
+// when stdin is a terminal, a yes to a question that says how many
+// objects and bytes go (and then only the objects counted are deleted).
+// Declining deletes nothing and is no failure.
+func (a *app) cmdRm(ctx context.Context, args []string) error {
+	var tf transferFlags
+	fs := a.transferFlagSet("rm", &tf, false)
+	recursive := fs.Bool("r", false, "delete folders and everything in them")
+	all := fs.Bool("all", false, "with -r, allow ACCOUNT/REPO: every object of the repository")
+	yes := fs.Bool("yes", false, "do not ask before deleting a folder")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if _, err := tf.check(); err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef(rmUsage)
+	}
+	var targets []target
+	for _, arg := range pos {
+		t, err := parseTarget(arg)
+		if err != nil {
+			return err
+		}
+		switch {
+		case t.repo == "":
+			return usagef("rm needs ACCOUNT/REPO/PATH, not %q", arg)
+		case t.path == "" && (!*recursive || !*all):
+			return usagef("rm %s would delete every object of the repository; to mean that, say rm -r --all %s", arg, t.ref())
+		}
+		targets = append(targets, t)
+	}
+	store, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var specs, folders []transfer.Spec
+	var pre []string
+	for _, t := range targets {
+		where := t.ref().String() + "/" + t.path
+		kind, err := classify(ctx, store, t.ref(), t.path)
+		switch {
+		case err != nil:
+			pre = append(pre, fmt.Sprintf("%s: %v", where, err))
+			continue
+		case kind == folderKind && !*recursive:
+			pre = append(pre, fmt.Sprintf("%s: is a folder; use rm -r to delete it and everything in it", where))
+			continue
+		case kind == folderKind:
+			folders = append(folders, transfer.Spec{Kind: transfer.DeleteTree, Repo: t.ref(), Remote: t.path})
+			continue
+		}
+		specs = append(specs, transfer.Spec{Kind: transfer.DeleteFile, Repo: t.ref(), Remote: t.path})
+	}
+	if len(folders) > 0 && !*yes {
+		if !a.stdinTerminal() {
+			return usagef("rm -r of %s: stdin is not a terminal to ask on; add --yes to delete without asking (nothing deleted)", folderNames(folders))
+		}
+		ok, err := a.confirmFolders(ctx, store, folders)
+		if err != nil {
+			return fmt.Errorf("%w (nothing deleted)", err)
+		}
+		if !ok {
+			_, err := fmt.Fprintln(a.stdout, "nothing deleted")
+			return err
+		}
+	}
+	return a.runTransfers(ctx, store, tf.workers, append(specs, folders...), pre)
+}
+
+// confirmFolders counts the objects and bytes under the folders and asks
+// whether to delete them; on a yes, each delete is limited to the objects
+// counted (Spec.Confirmed), so nothing added meanwhile goes too.
+func (a *app) confirmFolders(ctx context.Context, store backend.Store, folders []transfer.Spec) (bool, error) {
+	set := &transfer.Confirmed{}
+	var objects, bytes int64
+	for _, f := range folders {
+		err := backend.Walk(ctx, store, f.Repo, f.Remote, func(page []backend.Entry) error {
+			for _, e := range page {
+				set.Add(e)
+				if !e.IsDir() {
+					objects++
+					bytes += e.Size
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, backend.ErrNotFound) {
+			return false, fmt.Errorf("count the objects in %s: %w", remoteName(f.Repo, f.Remote), err)
+		}
+	}
+	set.Seal()
+	for i := range folders {
+		folders[i].Confirmed = set
+	}
+	q := fmt.Sprintf("delete %s: %s (%s)?", folderNames(folders), countOf(objects, "object"), humanize.Bytes(bytes))
+	return a.confirm(q), nil
+}
+
+// folderNames lists the folders of delete specs for a message.
+func folderNames(folders []transfer.Spec) string {
+	names := make([]string, len(folders))
+	for i, f := range folders {
+		names[i] = remoteName(f.Repo, f.Remote)
+	}
+	if len(names) > 3 {
+		names = append(names[:3], fmt.Sprintf("and %d more", len(names)-3))
+	}
+	return safe.Text(strings.Join(names, ", "))
+}
