@@ -107,8 +107,10 @@ func TestCLIRepair(t *testing.T) {
 		if strings.Contains(out, "\u009b") {
 			t.Errorf("a name reached the terminal unsanitized: %q", out)
 		}
-		if got := statChecksum(t, env, "acme/data/in/a.txt"); got == "" {
-			t.Errorf("the dry run removed the entry of in/a.txt")
+		// The entry is still there, and stat says its object is gone.
+		if out, errs := wantRun(t, env, 1, "stat", "acme/data/in/a.txt", "--json"); !strings.Contains(out, `"checksum": "sha256:`) ||
+			!strings.Contains(errs, "missing from the store; run coop repo repair acme/data") {
+			t.Errorf("the dry run removed the entry of in/a.txt, or stat does not see its object gone:\n%s%s", out, errs)
 		}
 		if out, _ := wantRun(t, env, 0, "stat", "acme/data/raw/t.csv", "--json"); !strings.Contains(out, `"entry": null`) {
 			t.Errorf("the dry run recorded raw/t.csv:\n%s", out)

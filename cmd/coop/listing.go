@@ -3,18 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
 )
 
@@ -223,96 +219,4 @@ func (l *lister) close() error {
 	}
 	_, err := io.WriteString(l.w, end)
 	return err
-}
-
-// statResult is what `coop stat --json` prints: the object's entry in
-// .source-metadata.json, what the store itself reports, and why the entry
-// is absent when it is.
-type statResult struct {
-	Path          string              `json:"path"`
-	Entry         *backend.ObjectMeta `json:"entry"`
-	Object        *backend.ObjectInfo `json:"object,omitempty"`
-	MetadataError string              `json:"metadata_error,omitempty"`
-}
-
-func (a *app) cmdStat(ctx context.Context, args []string) error {
-	fs := a.flags("stat")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("usage: coop stat ACCOUNT/REPO/PATH [--json]")
-	}
-	t, err := parseTarget(pos[0])
-	if err != nil {
-		return err
-	}
-	if t.repo == "" || t.path == "" {
-		return usagef("stat takes ACCOUNT/REPO/PATH, not %q", pos[0])
-	}
-	store, err := a.openStore(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if _, err := store.GetRepository(ctx, t.account, t.repo); err != nil {
-		return backend.WithSubject("repository "+t.ref().String(), err)
-	}
-	res := statResult{Path: t.path}
-	info, statErr := store.StatObject(ctx, t.ref(), t.path)
-	if statErr == nil {
-		res.Object = &info
-	}
-	m, err := store.ReadObjectMetadata(ctx, t.ref(), t.path)
-	switch {
-	case errors.Is(err, backend.ErrNotFound):
-		res.MetadataError = "no entry for this path in " + backend.MetadataFileName
-	case err != nil:
-		res.MetadataError = err.Error()
-	default:
-		res.Entry = &m
-	}
-	if statErr != nil && res.Entry == nil {
-		if errors.Is(statErr, backend.ErrNotFound) {
-			return fmt.Errorf("%s/%s: %w", t.ref(), t.path, backend.ErrNotFound)
-		}
-		return statErr
-	}
-	if *asJSON {
-		enc := json.NewEncoder(safe.JSONWriter(a.stdout))
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
-	}
-	return printStat(a.stdout, res)
-}
-
-func printStat(w io.Writer, r statResult) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	line := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
-	line("path", safe.Text(r.Path))
-	if e := r.Entry; e != nil {
-		line("type", string(e.Type))
-		line("size", humanize.Size(e.Size))
-		line("mime type", safe.Text(e.MimeType))
-		line("checksum", safe.Text(e.Checksum))
-		if e.CRC32C != "" {
-			line("crc32c", safe.Text(e.CRC32C))
-		}
-		line("id", safe.Text(e.ID))
-		line("created", e.CreatedAt.UTC().Format(time.RFC3339))
-		line("updated", e.UpdatedAt.UTC().Format(time.RFC3339))
-		for _, k := range slices.Sorted(maps.Keys(e.Metadata)) {
-			line("metadata."+safe.Text(k), safe.Text(fmt.Sprint(e.Metadata[k])))
-		}
-	} else if o := r.Object; o != nil {
-		line("size", humanize.Size(o.Size))
-		line("content type", safe.Text(o.ContentType))
-		line("modified", o.ModTime.UTC().Format(time.RFC3339))
-	}
-	if r.MetadataError != "" {
-		line("metadata", safe.Text(r.MetadataError))
-	}
-	return tw.Flush()
 }

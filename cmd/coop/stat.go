@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/humanize"
+	"github.com/coopterm/coop/internal/safe"
+)
+
+// statResult is what `coop stat --json` prints: the object's entry in
+// .source-metadata.json, what the store itself reports, why the entry is
+// absent when it is, and where the two disagree.
+type statResult struct {
+	Path          string              `json:"path"`
+	Entry         *backend.ObjectMeta `json:"entry"`
+	Object        *backend.ObjectInfo `json:"object,omitempty"`
+	MetadataError string              `json:"metadata_error,omitempty"`
+	// Problems say where the entry and the object disagree: the object
+	// is missing, or its size, checksum or time is not the recorded one.
+	Problems []string `json:"problems,omitempty"`
+}
+
+// replacedAfter is how much later than its entry an object must have been
+// written to count as replaced behind the metadata's back: the clock skew
+// S3 tolerates in a signed request, so that a client's clock off by less
+// never makes a false report.
+const replacedAfter = 15 * time.Minute
+
+// cmdStat shows an object's entry, checked against the object itself: an
+// entry whose object is gone, or whose size, checksum or time the object
+// contradicts, is reported, with `repo repair` suggested, and exits 1.
+func (a *app) cmdStat(ctx context.Context, args []string) error {
+	fs := a.flags("stat")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: coop stat ACCOUNT/REPO/PATH [--json]")
+	}
+	t, err := parseTarget(pos[0])
+	if err != nil {
+		return err
+	}
+	if t.repo == "" || t.path == "" {
+		return usagef("stat takes ACCOUNT/REPO/PATH, not %q", pos[0])
+	}
+	store, err := a.openStore(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.GetRepository(ctx, t.account, t.repo); err != nil {
+		return backend.WithSubject("repository "+t.ref().String(), err)
+	}
+	res := statResult{Path: t.path}
+	info, statErr := store.StatObject(ctx, t.ref(), t.path)
+	switch {
+	case statErr == nil:
+		res.Object = &info
+	case !errors.Is(statErr, backend.ErrNotFound):
+		return statErr
+	}
+	m, err := store.ReadObjectMetadata(ctx, t.ref(), t.path)
+	switch {
+	case errors.Is(err, backend.ErrNotFound):
+		res.MetadataError = "no entry for this path in " + backend.MetadataFileName
+	case err != nil:
+		res.MetadataError = err.Error()
+	default:
+		res.Entry = &m
+	}
+	if res.Object == nil && res.Entry == nil {
+		return fmt.Errorf("%s/%s: %w", t.ref(), t.path, backend.ErrNotFound)
+	}
+	var verify bool
+	res.Problems, verify = disagreements(res.Entry, res.Object)
+	if *asJSON {
+		enc := json.NewEncoder(safe.JSONWriter(a.stdout))
+		enc.SetIndent("", "  ")
+		err = enc.Encode(res)
+	} else {
+		err = printStat(a.stdout, res)
+	}
+	if err != nil || len(res.Problems) == 0 {
+		return err
+	}
+	fix := "coop repo repair " + t.ref().String()
+	if verify {
+		fix = "coop repo repair --verify " + t.ref().String()
+	}
+	return fmt.Errorf("%s/%s: %s; run %s", t.ref(), t.path, joinProblems(res.Problems), fix)
+}
+
+// disagreements says where a file's entry and its object differ, and
+// whether telling which is right takes re-reading the object (repair
+// --verify).
+func disagreements(m *backend.ObjectMeta, o *backend.ObjectInfo) (out []string, verify bool) {
+	if m == nil || m.Type != backend.TypeFile || m.Problem != "" {
+		return nil, false
+	}
+	if o == nil {
+		return []string{"recorded in " + backend.MetadataFileName + " but missing from the store"}, false
+	}
+	if o.ContentType == backend.DirectoryContentType || (o.Size == 0 && o.ModTime.IsZero()) {
+		return []string{"recorded as a file but a folder in the store"}, false
+	}
+	if o.Size != m.Size {
+		out = append(out, fmt.Sprintf("size differs: %s stored, %s recorded", humanize.Size(o.Size), humanize.Size(m.Size)))
+	}
+	if backend.CompareSHA256(m.Checksum, o.Checksum) == backend.ChecksumDiffers {
+		out, verify = append(out, "checksum differs: "+o.Checksum+" stored, "+m.Checksum+" recorded"), true
+	}
+	if !m.UpdatedAt.IsZero() && o.ModTime.Sub(m.UpdatedAt) > replacedAfter {
+		out, verify = append(out, fmt.Sprintf("time differs: stored %s, after its entry was recorded (%s)", fmtTime(o.ModTime), fmtTime(m.UpdatedAt))), true
+	}
+	return out, verify
+}
+
+func joinProblems(ps []string) string {
+	out := ps[0]
+	for _, p := range ps[1:] {
+		out += "; " + p
+	}
+	return out
+}
+
+// fmtTime prints a time, or nothing when it is unknown (never year 1).
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func printStat(w io.Writer, r statResult) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	line := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
+	line("path", safe.Text(r.Path))
+	if e := r.Entry; e != nil {
+		if e.Problem != "" {
+			line("unreadable", safe.Text(e.Problem))
+		}
+		line("type", string(e.Type))
+		line("size", humanize.Size(e.Size))
+		line("mime type", safe.Text(e.MimeType))
+		line("checksum", safe.Text(e.Checksum))
+		if e.CRC32C != "" {
+			line("crc32c", safe.Text(e.CRC32C))
+		}
+		line("id", safe.Text(e.ID))
+		line("created", fmtTime(e.CreatedAt))
+		line("updated", fmtTime(e.UpdatedAt))
+		for _, k := range slices.Sorted(maps.Keys(e.Metadata)) {
+			line("metadata."+safe.Text(k), safe.Text(fmt.Sprint(e.Metadata[k])))
+		}
+	}
+	switch o := r.Object; {
+	case o == nil:
+		line("stored", "missing")
+	case r.Entry == nil:
+		line("size", humanize.Size(o.Size))
+		line("content type", safe.Text(o.ContentType))
+		line("modified", fmtTime(o.ModTime))
+	case len(r.Problems) > 0:
+		line("stored size", humanize.Size(o.Size))
+		line("stored modified", fmtTime(o.ModTime))
+		if o.Checksum != "" {
+			line("stored checksum", o.Checksum)
+		}
+	}
+	if r.MetadataError != "" {
+		line("metadata", safe.Text(r.MetadataError))
+	}
+	for _, p := range r.Problems {
+		line("problem", safe.Text(p))
+	}
+	return tw.Flush()
+}
