@@ -21,6 +21,6 @@ func ParentFolder(p string) string {
 // NewFolderMeta builds the metadata entry of folder dir, made at now, as
 // writers add one above each file they record.
 func NewFolderMeta(repo RepoRef, dir string, now time.Time) ObjectMeta {
-	return ObjectMeta{ID: ObjectID(repo, dir), Type: TypeDirectory,
+	return ObjectMeta{ID: NewObjectID(), Type: TypeDirectory,
 		CreatedAt: now.UTC(), UpdatedAt: now.UTC(), Metadata: map[string]any{}}
 }

@@ -1,9 +1,8 @@
 package backend
 
 import (
-	"crypto/sha256"
+	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -14,7 +13,7 @@ import (
 // the fields coop does not know.
 func NewObjectMeta(repo RepoRef, info ObjectInfo, prev *ObjectMeta, now time.Time) ObjectMeta {
 	m := ObjectMeta{
-		ID:        ObjectID(repo, info.Path),
+		ID:        NewObjectID(),
 		Type:      TypeFile,
 		Size:      info.Size,
 		MimeType:  info.ContentType,
@@ -39,12 +38,22 @@ func NewObjectMeta(repo RepoRef, info ObjectInfo, prev *ObjectMeta, now time.Tim
 	return m
 }
 
-// ObjectID derives a stable UUID-shaped id for an object from its full key,
-// so that re-creating an entry for the same object gives the same id.
-func ObjectID(repo RepoRef, path string) string {
-	sum := sha256.Sum256([]byte(repo.AccountID + "/" + repo.RepositoryID + "/" + path))
-	h := hex.EncodeToString(sum[:16])
-	return fmt.Sprintf("%s-%s-%s-%s-%s", h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
+// NewObjectID makes the id of a new metadata entry: an RFC 9562 UUID,
+// version 7 (48 bits of Unix milliseconds, then 74 random bits), which
+// validators of the platform's schema accept and which sorts by creation.
+// Entries that have an id keep it (see NewObjectMeta); the repository and
+// path that NewObjectMeta and NewFolderMeta take no longer shape it.
+func NewObjectID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails
+	ms := uint64(time.Now().UnixMilli())
+	for i := range 6 {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	b[6] = b[6]&0x0f | 0x70 // version 7
+	b[8] = b[8]&0x3f | 0x80 // variant 10
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // EntryDiff says how entry m (nil if none) differs from the object read

@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"reflect"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -160,3 +161,10 @@ func Edit(t testing.TB, s backend.MetadataClient, repo backend.RepoRef, fn func(
 		t.Fatalf("update metadata of %s: %v", repo, err)
 	}
 }
+
+// rfc9562 matches an RFC 9562 UUID of version 4 or 7 (variant 10), as
+// the platform's validators want entry ids.
+var rfc9562 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// IsUUID reports whether id is an RFC 9562 UUID of version 4 or 7.
+func IsUUID(id string) bool { return rfc9562.MatchString(id) }

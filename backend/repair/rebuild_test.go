@@ -14,6 +14,7 @@ import (
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/access"
 	"github.com/coopterm/coop/backend/access/accesstest"
+	"github.com/coopterm/coop/backend/backendtest"
 )
 
 // garbage is what a crash left in the metadata file: not JSON.
@@ -110,8 +111,8 @@ func TestRebuild(t *testing.T) {
 			t.Errorf("rebuilt document has %d entries, want %d: %v", len(doc.Objects), len(want), doc.Objects)
 		}
 		for p, m := range doc.Objects {
-			if m.ID != backend.ObjectID(testRepo, p) {
-				t.Errorf("%s: id %q, want %q", p, m.ID, backend.ObjectID(testRepo, p))
+			if !backendtest.IsUUID(m.ID) {
+				t.Errorf("%s: id %q, want an RFC 9562 UUID", p, m.ID)
 			}
 		}
 		if m := doc.Objects[wantBackup]; m.Size != int64(len(garbage)) || m.Checksum != wantSHA256([]byte(garbage)) {
