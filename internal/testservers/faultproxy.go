@@ -60,8 +60,9 @@ type FaultProxy struct {
 	seen     []int // matching requests seen, per fault
 	injected []int
 	counts   map[string]int
-	suffixes map[string]int // requests whose path ends with a watched suffix
-	rate     int64          // bytes per second each way per request; 0 = unlimited
+	bytes    map[string]int64 // answer body bytes passed on, by operation
+	suffixes map[string]int   // requests whose path ends with a watched suffix
+	rate     int64            // bytes per second each way per request; 0 = unlimited
 }
 
 // NewFaultProxy starts a proxy on a free 127.0.0.1 port in front of target.
@@ -75,7 +76,7 @@ func NewFaultProxy(target string) (*FaultProxy, error) {
 		return nil, fmt.Errorf("fault proxy: %w", err)
 	}
 	p := &FaultProxy{
-		URL: "http://" + ln.Addr().String(), target: u, ln: ln, counts: map[string]int{}, suffixes: map[string]int{},
+		URL: "http://" + ln.Addr().String(), target: u, ln: ln, counts: map[string]int{}, bytes: map[string]int64{}, suffixes: map[string]int{},
 		tr: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true},
 	}
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
@@ -150,6 +151,14 @@ func (p *FaultProxy) Counts() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// Bytes returns how many bytes of answer bodies the proxy has passed on
+// for an operation ("GetObject"): what a client fetched.
+func (p *FaultProxy) Bytes(op string) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bytes[op]
 }
 
 // WatchSuffix starts counting the requests of operation op whose path
@@ -254,9 +263,10 @@ func (p *FaultProxy) pick(op, path string) (Fault, int64, bool) {
 
 // ServeHTTP forwards one request, or fails it as a fault says.
 func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f, rate, faulty := p.pick(Operation(r), r.URL.Path)
+	op := Operation(r)
+	f, rate, faulty := p.pick(op, r.URL.Path)
 	switch {
-	case faulty && f.KeyErrors != "" && Operation(r) == "DeleteObjects":
+	case faulty && f.KeyErrors != "" && op == "DeleteObjects":
 		answerKeyErrors(w, r, f.KeyErrors)
 		return
 	case faulty && f.Status != 0:
@@ -298,7 +308,10 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, throttle(resp.Body, rate))
+	n, _ := io.Copy(w, throttle(resp.Body, rate))
+	p.mu.Lock()
+	p.bytes[op] += n
+	p.mu.Unlock()
 }
 
 // hangUp closes the client's connection without an answer.

@@ -1,8 +1,9 @@
 // Command countproxy puts a testservers.FaultProxy (with no faults) in
 // front of an S3 server and counts its requests by operation, for the
-// benchmark script: it prints its URL on the first line of stdout, then,
-// when stopped with SIGINT or SIGTERM, one "operation count" line each
-// (and "operation suffix count" for each -watch OP:SUFFIX).
+// benchmark scripts: it prints its URL on the first line of stdout, then,
+// when stopped with SIGINT or SIGTERM, one "operation count" line each,
+// one "bytes operation N" line each for the answer bytes passed on (and
+// "operation suffix count" for each -watch OP:SUFFIX).
 package main
 
 import (
@@ -54,6 +55,9 @@ func main() {
 	slices.Sort(ops)
 	for _, op := range ops {
 		fmt.Printf("%s %d\n", op, counts[op])
+	}
+	for _, op := range ops {
+		fmt.Printf("bytes %s %d\n", op, p.Bytes(op))
 	}
 	for _, w := range watches {
 		op, suffix, _ := strings.Cut(w, ":")
