@@ -1,6 +1,7 @@
 # The one test command: `make test` installs what it needs (golangci-lint,
 # tmux, Java, DynamoDB Local, versitygw), then vets, lints and runs every
-# test, the end-to-end ones included, with the race detector.
+# test, the end-to-end ones included, with the race detector, and runs each
+# fuzz target of the content previews briefly.
 
 GOLANGCI_VERSION := v2.15.0
 CACHE := $(CURDIR)/.cache
@@ -8,9 +9,9 @@ BIN := $(CACHE)/bin
 GOLANGCI := $(BIN)/golangci-lint-$(GOLANGCI_VERSION)
 export COOP_TESTSERVERS_DIR ?= $(CACHE)/testservers
 
-.PHONY: test tools servers vet lint unit build demo
+.PHONY: test tools servers vet lint unit fuzz build demo
 
-test: tools vet lint unit
+test: tools vet lint unit fuzz
 
 tools: $(GOLANGCI) servers
 	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux)
@@ -31,6 +32,17 @@ lint: $(GOLANGCI)
 
 unit:
 	go test -race -count=1 -timeout 30m ./...
+
+# FUZZTIME is how long each fuzz target runs; longer locally with
+# `make fuzz FUZZTIME=5m`.
+FUZZTIME ?= 3s
+FUZZ_TARGETS := FuzzParquet FuzzTIFF FuzzZip FuzzFlatGeobuf FuzzPMTiles FuzzZarr FuzzText
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		out=$$(go test ./backend/content/ -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s -parallel 2 2>&1) \
+			|| { echo "$$out" | grep -v '^fuzz: elapsed' | tail -20; exit 1; }; \
+	done
 
 build:
 	go build -o coop ./cmd/coop

@@ -167,7 +167,7 @@ func cleanText(b []byte) (string, int) {
 			fmt.Fprintf(&out, `\x%02x`, r)
 			col += 4
 			escaped += n
-		case hidden(r):
+		case Hidden(r):
 			fmt.Fprintf(&out, `\u%04x`, r)
 			col += 6
 			escaped += n
@@ -180,10 +180,10 @@ func cleanText(b []byte) (string, int) {
 	return out.String(), escaped
 }
 
-// hidden reports C1 controls and the characters that can make text look
-// like something else: line separators, bidirectional overrides and
-// isolates.
-func hidden(r rune) bool {
+// Hidden reports the characters previews show escaped besides control
+// characters: C1 controls and the characters that can make text look like
+// something else (line separators, bidirectional overrides and isolates).
+func Hidden(r rune) bool {
 	return (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' ||
 		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }

@@ -1,0 +1,197 @@
+package render
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"charm.land/glamour/v2"
+	"github.com/alecthomas/chroma/v2"
+	"github.com/alecthomas/chroma/v2/formatters"
+	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/alecthomas/chroma/v2/styles"
+
+	"github.com/coopterm/coop/backend/content"
+	"github.com/coopterm/coop/internal/humanize"
+)
+
+// text draws the start of a text file: Markdown rendered, code
+// highlighted, plain text as it is; a last line says when the file goes
+// on.
+func (d *drawer) text(ctx context.Context, s *content.Summary) {
+	t := s.Text
+	kind := name(s.Format)
+	if s.Format == content.FormatCode && t.Language != "" {
+		kind = t.Language
+	}
+	d.title(fmt.Sprintf("%s · %s", kind, plural(int64(t.Lines), "line", "lines")))
+	d.blank()
+	body := strings.TrimSuffix(t.Body, "\n")
+	var out string
+	switch {
+	case !d.o.Color || body == "":
+		out = body
+	case s.Format == content.FormatMarkdown:
+		out = d.markdown(body)
+	case t.Language != "":
+		out = d.highlight(ctx, body, t.Language)
+	default:
+		out = body
+	}
+	for line := range strings.SplitSeq(out, "\n") {
+		d.add(line)
+	}
+	if t.Truncated {
+		d.blank()
+		d.add(d.dim(fmt.Sprintf("… the first %s of %s", humanize.Bytes(int64(len(t.Body))), humanize.Bytes(s.Size))))
+	}
+}
+
+// markdown renders Markdown with glamour, wrapped at the width; the text
+// as it is if glamour fails.
+func (d *drawer) markdown(body string) string {
+	style := "light"
+	if d.o.Dark {
+		style = "dark"
+	}
+	r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(d.o.Width-2))
+	if err != nil {
+		return body
+	}
+	out, err := r.Render(body)
+	if err != nil {
+		return body
+	}
+	lines := strings.Split(keepSGR(out), "\n")
+	for i, l := range lines {
+		lines[i] = trimRight(l)
+	}
+	for len(lines) > 0 && lines[0] == "" {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// trimRight drops a styled line's trailing blanks, which glamour pads
+// every line to the wrapping width with, each in its own colour
+// sequence: the line keeps its text and styles up to its last visible
+// character, and ends with a reset.
+func trimRight(line string) string {
+	end := 0
+	for i := 0; i < len(line); {
+		if line[i] == 0x1b {
+			i = skipSequence(line, i)
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(line[i:])
+		i += n
+		if r != ' ' && r != '\u00a0' {
+			end = i
+		}
+	}
+	if end == 0 {
+		return ""
+	}
+	if strings.Contains(line[:end], "\x1b[") {
+		return line[:end] + "\x1b[m"
+	}
+	return line[:end]
+}
+
+// highlightTokens bounds the tokens highlighted between checks of ctx.
+const highlightTokens = 512
+
+// highlight colours code with chroma's lexer for language; the text as it
+// is when there is none or ctx ends first.
+func (d *drawer) highlight(ctx context.Context, body, language string) string {
+	lexer := lexers.Get(language)
+	if lexer == nil {
+		return body
+	}
+	style := styles.Get("github")
+	if d.o.Dark {
+		style = styles.Get("github-dark")
+	}
+	it, err := chroma.Coalesce(lexer).Tokenise(nil, body)
+	if err != nil {
+		return body
+	}
+	var tokens []chroma.Token
+	for tok := it(); tok != chroma.EOF; tok = it() {
+		tokens = append(tokens, tok)
+		if len(tokens)%highlightTokens == 0 && ctx.Err() != nil {
+			return body
+		}
+	}
+	var b strings.Builder
+	if err := formatters.TTY16m.Format(&b, style, chroma.Literator(tokens...)); err != nil {
+		return body
+	}
+	return keepSGR(b.String())
+}
+
+// keepSGR removes every escape sequence but colours and text attributes
+// (CSI … m), and every control character but newlines: whatever a
+// renderer does with its input, nothing else reaches the terminal.
+func keepSGR(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == 0x1b && i+1 < len(s) && s[i+1] == '[':
+			j := i + 2
+			for j < len(s) && s[j] >= 0x30 && s[j] <= 0x3f {
+				j++
+			}
+			if j < len(s) && s[j] == 'm' {
+				b.WriteString(s[i : j+1])
+				i = j + 1
+				continue
+			}
+			i = skipSequence(s, i)
+		case c == 0x1b:
+			i = skipSequence(s, i)
+		case c < 0x20 && c != '\n' || c == 0x7f:
+			i++
+		case c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] < 0xa0: // a C1 control
+			i += 2
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+// skipSequence returns where the escape sequence at s[i] ends: a CSI at
+// its final byte, a string sequence (OSC, DCS…) at BEL or ST, another at
+// the byte after ESC.
+func skipSequence(s string, i int) int {
+	if i+1 >= len(s) {
+		return len(s)
+	}
+	switch s[i+1] {
+	case '[':
+		j := i + 2
+		for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
+			j++
+		}
+		return min(j+1, len(s))
+	case ']', 'P', 'X', '^', '_':
+		for j := i + 2; j < len(s); j++ {
+			if s[j] == 0x07 {
+				return j + 1
+			}
+			if s[j] == 0x1b && j+1 < len(s) && s[j+1] == '\\' {
+				return j + 2
+			}
+		}
+		return len(s)
+	}
+	return i + 2
+}
