@@ -91,6 +91,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdLs(ctx, rest)
 	case "stat":
 		return a.cmdStat(ctx, rest)
+	case "cat":
+		return a.cmdCat(ctx, rest)
 	case "upload":
 		return a.cmdUpload(ctx, rest)
 	case "download":
@@ -134,6 +136,8 @@ Usage:
                                             .source-metadata.corrupt-STAMP.json)
   coop ls [ACCOUNT[/REPO[/PATH]]] [--json]  list accounts, repositories or a folder
   coop stat ACCOUNT/REPO/PATH [--json]      show an object's metadata entry
+  coop cat ACCOUNT/REPO/PATH [--range START-END]
+                                            write an object (or bytes START to END) to stdout
   coop upload LOCAL... ACCOUNT/REPO[/PATH]  upload files and folders (a folder as PATH/NAME/…;
                                             "DIR/" puts DIR's contents straight into PATH)
   coop download ACCOUNT/REPO[/PATH] LOCAL   download a file or a folder (into LOCAL if it is a folder)
