@@ -56,8 +56,8 @@ func fuzzPreview(t *testing.T, target string, data []byte) {
 	name := fuzzTargets[target].name
 	start := time.Now()
 	s, err := content.Summarize(context.Background(), name, int64(len(data)), content.BytesRanger(data), fuzzBudget)
-	if d := time.Since(start); d > 300*time.Millisecond {
-		t.Fatalf("took %v", d)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("took %v: a preview reads at most %d bytes and should end at once", d, fuzzBudget)
 	}
 	if err != nil {
 		if !errors.Is(err, content.ErrMalformed) && !errors.Is(err, content.ErrBudget) {

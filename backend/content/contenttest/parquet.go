@@ -43,8 +43,9 @@ func WKBPoint(x, y float64) []byte {
 }
 
 // GeoParquet writes rows places (zstd, rowGroup rows per row group) with
-// the GeoParquet metadata; geo false leaves the "geo" key out.
-func GeoParquet(rows, rowGroup int, geo bool) []byte {
+// the GeoParquet metadata; geo false leaves the "geo" key out. extra
+// options are added to the writer's.
+func GeoParquet(rows, rowGroup int, geo bool, extra ...parquet.WriterOption) []byte {
 	var buf bytes.Buffer
 	opts := []parquet.WriterOption{
 		parquet.Compression(&parquet.Zstd), parquet.MaxRowsPerRowGroup(int64(rowGroup)),
@@ -53,7 +54,7 @@ func GeoParquet(rows, rowGroup int, geo bool) []byte {
 	if geo {
 		opts = append(opts, parquet.KeyValueMetadata("geo", GeoMetadata))
 	}
-	w := parquet.NewGenericWriter[Place](&buf, opts...)
+	w := parquet.NewGenericWriter[Place](&buf, append(opts, extra...)...)
 	batch := make([]Place, 0, 256)
 	for i := range rows {
 		p := Place{ID: int64(i), Name: fmt.Sprintf("place %d", i), Tags: []string{"a", "b"}, Observed: int64(i) * 1000,
