@@ -271,7 +271,7 @@ func (s *Store) FindAccountByEmail(ctx context.Context, email string) (backend.A
 		Limit:                     ptr(int32(1)),
 	})
 	if err != nil {
-		return backend.Account{}, s.ddbError(ctx, "find account by email", table, err)
+		return backend.Account{}, s.queryError(ctx, "find account by email", table, IndexGSI2, err)
 	}
 	if len(out.Items) == 0 {
 		return backend.Account{}, fmt.Errorf("find account by email %s: %w", email, backend.ErrNotFound)

@@ -125,7 +125,7 @@ func (s *Store) queryPage(ctx context.Context, table string, in *dynamodb.QueryI
 	defer cancel()
 	out, err := s.ddb.Query(ctx, in)
 	if err != nil {
-		return nil, nil, s.ddbError(ctx, "query "+table, table, err)
+		return nil, nil, s.queryError(ctx, "query "+table, table, deref(in.IndexName, ""), err)
 	}
 	items := out.Items
 	if len(items) > limit {

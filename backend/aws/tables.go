@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -222,4 +223,33 @@ func deref[T any](p *T, def T) T {
 		return def
 	}
 	return *p
+}
+
+// queryError maps a failed Query on index of table (no index: the table
+// itself). A missing index is named as such, with its keys: DynamoDB says
+// "the table does not have the specified index" (ValidationException),
+// and some compatible services answer ResourceNotFoundException, which
+// would otherwise read as a missing table; one look at the table tells.
+func (s *Store) queryError(ctx context.Context, op, table, index string, err error) error {
+	code, _ := apiCode(err)
+	missing := code == "ValidationException" && strings.Contains(err.Error(), "specified index")
+	if index != "" && code == "ResourceNotFoundException" && transportError(ctx, op, s.ddbWhere, err) == nil {
+		dctx, cancel := s.opContext(context.WithoutCancel(ctx))
+		_, derr := s.ddb.DescribeTable(dctx, &dynamodb.DescribeTableInput{TableName: &table})
+		cancel()
+		missing = derr == nil
+	}
+	if index == "" || !missing {
+		return s.ddbError(ctx, op, table, err)
+	}
+	keys := ""
+	for _, t := range s.tableSpecs() {
+		for _, ix := range t.indexes {
+			if t.name == table && ix.name == index {
+				keys = " on " + ix.hash + "+" + ix.rng
+			}
+		}
+	}
+	return fmt.Errorf("%s: %w: DynamoDB table %q has no index %s%s at %s; coop init creates it with new tables: add it to this one, or choose other table names",
+		op, backend.ErrNotInitialized, table, index, keys, s.ddbWhere)
 }
