@@ -137,6 +137,10 @@ func (s *Subscription) Next(ctx context.Context) (Update, error) {
 func (s *Subscription) build(seq uint64) Update {
 	q := s.q
 	var u Update
+	// Idle is decided before the jobs are counted: states only move
+	// forward, so an idle queue's snapshot shows every job finished, never
+	// a job still running in an update that says the queue is idle.
+	u.Totals.Idle = q.idle()
 	q.mu.Lock()
 	jobs := append([]*job(nil), q.order...)
 	q.mu.Unlock()
@@ -186,8 +190,8 @@ func (s *Subscription) build(seq uint64) Update {
 	if u.Totals.Rate > 0 && remaining > 0 {
 		u.Totals.ETA = time.Duration(float64(remaining) / u.Totals.Rate * float64(time.Second))
 	}
-	u.Totals.Idle = q.idle()
 	s.lastSeq, s.last = seq, now
+	u.At = now
 	return u
 }
 

@@ -242,4 +242,7 @@ type Update struct {
 	Affected []Affected
 	// Totals are the whole queue's figures now.
 	Totals Totals
+	// At is when the update was put together: the clock its interval is
+	// kept by, whenever the subscriber gets round to reading it.
+	At time.Time
 }
