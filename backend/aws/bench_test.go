@@ -97,8 +97,8 @@ func s5cmdList(b *testing.B, s *Store, prefix string, n int) {
 		b.Logf("s5cmd not built (%s); run scripts/bench-transfers.sh once to compare", bin)
 		return
 	}
-	cmd := exec.Command(bin, "--endpoint-url", testEnv.s3.Endpoint, "ls", "s3://"+s.cfg.Bucket+"/"+prefix)
-	cmd.Env = append(os.Environ(), testEnv.s3.Env()...)
+	cmd := exec.Command(bin, "--endpoint-url", servers.S3(b).Endpoint, "ls", "s3://"+s.cfg.Bucket+"/"+prefix)
+	cmd.Env = append(os.Environ(), servers.S3(b).Env()...)
 	began := time.Now()
 	out, err := cmd.Output()
 	if err != nil {
@@ -111,7 +111,7 @@ func s5cmdList(b *testing.B, s *Store, prefix string, n int) {
 // fill writes n empty objects under prefix, 32 at a time.
 func fill(t testing.TB, s *Store, prefix string, n int) {
 	t.Helper()
-	c := testEnv.s3.Client()
+	c := servers.S3(t).Client()
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, 32)

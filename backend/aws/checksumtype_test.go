@@ -48,7 +48,7 @@ func putComposite(t *testing.T, s *Store, key string, parts ...[]byte) {
 // noPartCount it also drops the "-N" part count of composite ones.
 func typelessS3(t *testing.T, noPartCount bool) string {
 	t.Helper()
-	target, err := url.Parse(testEnv.s3.Endpoint)
+	target, err := url.Parse(servers.S3(t).Endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,39 +12,32 @@ import (
 	"github.com/coopterm/coop/internal/testservers"
 )
 
-// servers are the package's DynamoDB Local and versitygw, started once in
-// TestMain; each test gets its own tables and bucket on them.
-type servers struct {
-	dynamo *testservers.DynamoServer
-	s3     *testservers.S3Server
-}
+// servers are the package's DynamoDB Local and versitygw, started by the
+// first test that needs them; each test gets its own tables and bucket on
+// them.
+var servers = testservers.NewShared("backend/aws")
 
-// testEnv is set by TestMain before any test runs and never changed.
-var testEnv servers
-
-// TestMain starts the servers; the stores find credentials through the
-// standard chain, as they do for users, pointed at the test server's.
-func TestMain(m *testing.M) {
-	os.Exit(testservers.Main(m, "backend/aws", func(s testservers.Servers) {
-		testEnv = servers{dynamo: s.Dynamo, s3: s.S3}
-	}))
-}
+// TestMain stops the servers the tests started. The stores find
+// credentials through the standard chain, as they do for users, pointed
+// at the test servers' (see testservers.Shared).
+func TestMain(m *testing.M) { os.Exit(servers.Run(m)) }
 
 // testConfig returns a Config with fresh table names and a fresh bucket.
 // On a DynamoDB reused from the environment the tables are dropped at
 // cleanup; one this package started is thrown away whole.
 func testConfig(t testing.TB) Config {
 	t.Helper()
+	s3, dynamo := servers.S3(t), servers.Dynamo(t)
 	cfg := Config{
-		Bucket:            testEnv.s3.NewBucket(t),
-		EndpointURL:       testEnv.s3.Endpoint,
-		DynamoDBEndpoint:  testEnv.dynamo.Endpoint,
+		Bucket:            s3.NewBucket(t),
+		EndpointURL:       s3.Endpoint,
+		DynamoDBEndpoint:  dynamo.Endpoint,
 		PathStyle:         true,
 		AccountsTable:     testservers.UniqueName("accounts"),
 		RepositoriesTable: testservers.UniqueName("repositories"),
 		Timeout:           20 * time.Second,
 	}
-	if testEnv.dynamo.External {
+	if dynamo.External {
 		t.Cleanup(func() { dropTables(t, cfg) })
 	}
 	return cfg

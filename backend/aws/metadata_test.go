@@ -100,7 +100,7 @@ func TestCorruptMetadataIsNeverOverwritten(t *testing.T) {
 	} else if !strings.Contains(err.Error(), "acme/data") {
 		t.Errorf("error %q does not name the repository", err)
 	}
-	out, err := testEnv.s3.Client().GetObject(ctx, &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: sdkaws.String(metadataKey(ref))})
+	out, err := servers.S3(t).Client().GetObject(ctx, &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: sdkaws.String(metadataKey(ref))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ import (
 // rawPut writes a key straight to the bucket, bypassing the store's checks.
 func rawPut(t *testing.T, s *Store, key, body string) {
 	t.Helper()
-	_, err := testEnv.s3.Client().PutObject(context.Background(), &s3.PutObjectInput{
+	_, err := servers.S3(t).Client().PutObject(context.Background(), &s3.PutObjectInput{
 		Bucket: &s.cfg.Bucket, Key: sdkaws.String(key), Body: strings.NewReader(body),
 	})
 	if err != nil {

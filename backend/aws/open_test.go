@@ -31,7 +31,7 @@ func TestConfigIsChecked(t *testing.T) {
 func TestLocation(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
-	want := "s3://" + s.cfg.Bucket + " @ " + testEnv.s3.Endpoint
+	want := "s3://" + s.cfg.Bucket + " @ " + servers.S3(t).Endpoint
 	if got := s.Location(); got != want {
 		t.Errorf("Location() = %q, want %q", got, want)
 	}
@@ -155,7 +155,7 @@ func TestServerEnforcesConditionalWrites(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
-	c := testEnv.s3.Client()
+	c := servers.S3(t).Client()
 	key := sdkaws.String("cond/key")
 	put := func(in *s3.PutObjectInput) error {
 		in.Bucket, in.Key, in.Body = &s.cfg.Bucket, key, strings.NewReader("x")

@@ -18,7 +18,7 @@ import (
 // rawGet reads a key straight from the server.
 func rawGet(t *testing.T, s *Store, key string) string {
 	t.Helper()
-	out, err := testEnv.s3.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: sdkaws.String(key)})
+	out, err := servers.S3(t).Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: sdkaws.String(key)})
 	if err != nil {
 		t.Fatalf("raw get %q: %v", key, err)
 	}

@@ -18,16 +18,12 @@ import (
 	"github.com/coopterm/coop/internal/testservers"
 )
 
-// servers are DynamoDB Local and versitygw, started once for the package.
-var servers struct {
-	dynamo *testservers.DynamoServer
-	s3     *testservers.S3Server
-}
+// servers are DynamoDB Local and versitygw, started by the first test
+// that needs them.
+var servers = testservers.NewShared("repair")
 
 func TestMain(m *testing.M) {
-	os.Exit(testservers.Main(m, "repair", func(s testservers.Servers) {
-		servers.dynamo, servers.s3 = s.Dynamo, s.S3
-	}))
+	os.Exit(servers.Run(m))
 }
 
 // testRepo is the repository every test repairs.
@@ -81,7 +77,7 @@ func newLocal(t testing.TB) *env {
 func newAWS(t testing.TB) *env {
 	t.Helper()
 	cfg := aws.Config{
-		Bucket: servers.s3.NewBucket(t), EndpointURL: servers.s3.Endpoint, DynamoDBEndpoint: servers.dynamo.Endpoint,
+		Bucket: servers.S3(t).NewBucket(t), EndpointURL: servers.S3(t).Endpoint, DynamoDBEndpoint: servers.Dynamo(t).Endpoint,
 		PathStyle: true, AccountsTable: testservers.UniqueName("accounts"),
 		RepositoriesTable: testservers.UniqueName("repositories"), Timeout: 20 * time.Second,
 	}
@@ -90,7 +86,7 @@ func newAWS(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	client := servers.s3.Client()
+	client := servers.S3(t).Client()
 	e := &env{name: "aws", store: s, raw: func(t testing.TB, p string, body []byte) {
 		t.Helper()
 		key := testRepo.AccountID + "/" + testRepo.RepositoryID + "/" + p

@@ -16,19 +16,15 @@ import (
 	"github.com/coopterm/coop/internal/testservers"
 )
 
-// servers are DynamoDB Local and versitygw, started once for the package.
-var servers struct {
-	dynamo *testservers.DynamoServer
-	s3     *testservers.S3Server
-}
+// servers are DynamoDB Local and versitygw, started by the first test
+// that needs them.
+var servers = testservers.NewShared("transfer")
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
 	}
-	os.Exit(testservers.Main(m, "transfer", func(s testservers.Servers) {
-		servers.dynamo, servers.s3 = s.Dynamo, s.S3
-	}))
+	os.Exit(servers.Run(m))
 }
 
 // testRepo is the repository every test writes to.
@@ -62,9 +58,9 @@ func newLocal(t *testing.T) *env {
 // reached through a fault proxy.
 func newAWS(t *testing.T) *env {
 	t.Helper()
-	proxy := testservers.StartFaultProxy(t, servers.s3.Endpoint)
+	proxy := testservers.StartFaultProxy(t, servers.S3(t).Endpoint)
 	cfg := aws.Config{
-		Bucket: servers.s3.NewBucket(t), EndpointURL: proxy.URL, DynamoDBEndpoint: servers.dynamo.Endpoint,
+		Bucket: servers.S3(t).NewBucket(t), EndpointURL: proxy.URL, DynamoDBEndpoint: servers.Dynamo(t).Endpoint,
 		PathStyle: true, AccountsTable: testservers.UniqueName("accounts"),
 		RepositoriesTable: testservers.UniqueName("repositories"), Timeout: 20 * time.Second,
 	}

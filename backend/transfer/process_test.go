@@ -217,7 +217,7 @@ func leftovers(t *testing.T, e *env, folder string) int {
 	if folder != "" {
 		prefix += folder + "/"
 	}
-	out, err := servers.s3.Client().ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: &e.cfg.Bucket, Prefix: &prefix})
+	out, err := servers.S3(t).Client().ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: &e.cfg.Bucket, Prefix: &prefix})
 	if err != nil {
 		t.Fatalf("ListMultipartUploads: %v", err)
 	}

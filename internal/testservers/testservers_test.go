@@ -2,7 +2,9 @@ package testservers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -83,5 +85,44 @@ func TestUniqueName(t *testing.T) {
 	a, b := UniqueName("Coop"), UniqueName("Coop")
 	if a == b || !strings.HasPrefix(a, "coop-") || strings.ToLower(a) != a || len(a) != len("coop-")+12 {
 		t.Fatalf("UniqueName gave %q and %q", a, b)
+	}
+}
+
+// fatalTB records a Fatalf instead of ending the test, to check what a
+// test that asks for a missing server is told.
+type fatalTB struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalTB) Helper() {}
+
+func (f *fatalTB) Fatalf(format string, args ...any) { f.msg = fmt.Sprintf(format, args...) }
+
+// A Shared starts a server the first time a test asks for it, once, and
+// only that one; a server that cannot be had fails the test that asks,
+// naming the fix.
+func TestSharedStartsOnFirstUse(t *testing.T) {
+	t.Setenv(EnvDynamoEndpoint, "http://127.0.0.1:1")
+	t.Setenv(EnvS3Endpoint, "")
+	t.Setenv(EnvDir, t.TempDir()) // no versitygw installed there
+	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_PROFILE"} {
+		t.Setenv(v, "developer's own")
+	}
+	sh := NewShared("test")
+	if sh.dynamo != nil || sh.s3 != nil || os.Getenv("AWS_ACCESS_KEY_ID") != "developer's own" {
+		t.Fatal("something was started or set before a test asked")
+	}
+	d := sh.Dynamo(t)
+	if d.Endpoint != "http://127.0.0.1:1" || sh.Dynamo(t) != d || sh.s3 != nil {
+		t.Fatalf("Dynamo gave %+v, then %+v; s3 %+v", d, sh.Dynamo(t), sh.s3)
+	}
+	if os.Getenv("AWS_ACCESS_KEY_ID") != DefaultAccessKey || os.Getenv("AWS_PROFILE") != "" {
+		t.Fatal("the credential chain does not point at the test servers")
+	}
+	f := &fatalTB{TB: t}
+	sh.S3(f)
+	if !strings.Contains(f.msg, "scripts/test-servers.sh install") {
+		t.Fatalf("asking for a missing versitygw said %q", f.msg)
 	}
 }
