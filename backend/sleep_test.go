@@ -21,3 +21,17 @@ func TestSleep(t *testing.T) {
 		t.Errorf("Sleep with a cancelled context waited %s", d)
 	}
 }
+
+func TestBackoff(t *testing.T) {
+	for _, c := range []struct {
+		n        int
+		min, max time.Duration
+	}{{0, 50 * time.Millisecond, 100 * time.Millisecond}, {1, 100 * time.Millisecond, 200 * time.Millisecond},
+		{3, 400 * time.Millisecond, 800 * time.Millisecond}, {10, 500 * time.Millisecond, time.Second}, {70, 500 * time.Millisecond, time.Second}} {
+		for range 100 {
+			if d := Backoff(100*time.Millisecond, time.Second, c.n); d < c.min || d > c.max {
+				t.Fatalf("Backoff(100ms, 1s, %d) = %s, want %s to %s", c.n, d, c.min, c.max)
+			}
+		}
+	}
+}

@@ -21,17 +21,17 @@ func (t AccountType) Valid() bool { return t == AccountUser || t == AccountOrgan
 
 // Account is one item of the Accounts table.
 type Account struct {
-	ID              string         `json:"account_id" dynamodbav:"account_id"`
-	Type            AccountType    `json:"type" dynamodbav:"type"`
-	Name            string         `json:"name" dynamodbav:"name"`
-	Email           string         `json:"email,omitempty" dynamodbav:"email,omitempty"`
-	CreatedAt       time.Time      `json:"created_at" dynamodbav:"created_at"`
-	UpdatedAt       time.Time      `json:"updated_at" dynamodbav:"updated_at"`
-	MetadataPublic  map[string]any `json:"metadata_public,omitempty" dynamodbav:"metadata_public,omitempty"`
-	MetadataPrivate map[string]any `json:"metadata_private,omitempty" dynamodbav:"metadata_private,omitempty"`
+	ID              string         `json:"account_id"`
+	Type            AccountType    `json:"type"`
+	Name            string         `json:"name"`
+	Email           string         `json:"email,omitempty"`
+	CreatedAt       time.Time      `json:"created_at"`
+	UpdatedAt       time.Time      `json:"updated_at"`
+	MetadataPublic  map[string]any `json:"metadata_public,omitempty"`
+	MetadataPrivate map[string]any `json:"metadata_private,omitempty"`
 	// Unreadable lists the attributes of the stored item that coop could
 	// not read (see FieldError); empty for an item read whole.
-	Unreadable []FieldError `json:"unreadable,omitempty" dynamodbav:"-"`
+	Unreadable []FieldError `json:"unreadable,omitempty"`
 }
 
 // Visibility says who may read a repository.
@@ -48,17 +48,17 @@ func (v Visibility) Valid() bool { return v == VisibilityPublic || v == Visibili
 
 // Repository is one item of the Repositories table.
 type Repository struct {
-	ID          string         `json:"repository_id" dynamodbav:"repository_id"`
-	AccountID   string         `json:"account_id" dynamodbav:"account_id"`
-	Title       string         `json:"title" dynamodbav:"title"`
-	Description string         `json:"description,omitempty" dynamodbav:"description,omitempty"`
-	CreatedAt   time.Time      `json:"created_at" dynamodbav:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at" dynamodbav:"updated_at"`
-	Visibility  Visibility     `json:"visibility" dynamodbav:"visibility"`
-	Metadata    map[string]any `json:"metadata,omitempty" dynamodbav:"metadata,omitempty"`
+	ID          string         `json:"repository_id"`
+	AccountID   string         `json:"account_id"`
+	Title       string         `json:"title"`
+	Description string         `json:"description,omitempty"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	Visibility  Visibility     `json:"visibility"`
+	Metadata    map[string]any `json:"metadata,omitempty"`
 	// Unreadable lists the attributes of the stored item that coop could
 	// not read (see FieldError); empty for an item read whole.
-	Unreadable []FieldError `json:"unreadable,omitempty" dynamodbav:"-"`
+	Unreadable []FieldError `json:"unreadable,omitempty"`
 }
 
 // Ref names the repository a repository's objects live under.

@@ -138,23 +138,14 @@ func (v *accountsPage) refresh() tea.Cmd {
 
 // Update handles keys, pages of accounts, filter results and clicks.
 func (v *accountsPage) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := listUpdate(v, msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return v.onKey(msg)
-	case tea.PasteMsg:
-		if v.filter.editing {
-			return pasteFilter(v, msg.Content)
-		}
 	case accountPageMsg:
 		return v.onPage(msg)
-	case filterResultMsg:
-		return filterResult(v, msg)
-	case tea.WindowSizeMsg:
-		v.nav.clamp(v.count(), v.c.bodyHeight())
-	case tea.MouseWheelMsg:
-		v.nav.scroll(wheelRows(msg), v.count(), v.c.bodyHeight())
-	case tea.MouseClickMsg:
-		clickRow(v, msg.Y)
 	case headerClickMsg:
 		if t := tabAt(msg.x); t >= 0 && t != v.tab {
 			return v.switchTab(t)
@@ -164,18 +155,13 @@ func (v *accountsPage) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (v *accountsPage) onKey(msg tea.KeyPressMsg) tea.Cmd {
-	if v.filter.editing {
-		return filterKey(v, msg)
+	if cmd, ok := listKey(v, msg); ok {
+		return cmd
 	}
 	k := &v.c.Keys
 	switch {
-	case navKey(v, msg):
 	case key.Matches(msg, k.Mark, k.Upload, k.Download, k.Delete):
 		v.c.shell.say(openRepoFirst)
-	case key.Matches(msg, k.Filter):
-		startFilter(v)
-	case key.Matches(msg, k.Refresh):
-		return v.refresh()
 	case key.Matches(msg, k.NextTab):
 		return v.switchTab(v.tab + 1)
 	case key.Matches(msg, k.PrevTab):

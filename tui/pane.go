@@ -39,6 +39,29 @@ type listPage interface {
 	reselect(k selKey)
 	// moved tells the page that the user moved the cursor.
 	moved()
+	// refresh reloads the list, dropping what is cached of it.
+	refresh() tea.Cmd
+}
+
+// listKey handles the keys every page answers alike: while the filter is
+// typed, every key goes to it; otherwise the keys that move, the one that
+// starts the filter and the one that refreshes. It reports whether msg
+// was one of them.
+func listKey(p listPage, msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	pn := p.pane()
+	k := &pn.c.Keys
+	switch {
+	case pn.filter.editing:
+		return filterKey(p, msg), true
+	case navKey(p, msg):
+	case key.Matches(msg, k.Filter):
+		startFilter(p)
+	case key.Matches(msg, k.Refresh):
+		return p.refresh(), true
+	default:
+		return nil, false
+	}
+	return nil, true
 }
 
 // selKey identifies the selected item across a change of the list shown
@@ -58,10 +81,12 @@ func moveBy(p listPage, d int) {
 }
 
 // navKey handles the keys that move through a list; it reports whether
-// msg was one.
+// msg was one. While the filter is typed, top and bottom are left out
+// (their keys edit the text).
 func navKey(p listPage, msg tea.KeyPressMsg) bool {
 	k := &p.pane().c.Keys
 	h := p.pane().c.bodyHeight()
+	typing := p.pane().filter.editing
 	switch {
 	case key.Matches(msg, k.Up):
 		moveBy(p, -1)
@@ -71,6 +96,8 @@ func navKey(p listPage, msg tea.KeyPressMsg) bool {
 		moveBy(p, -h)
 	case key.Matches(msg, k.PageDown):
 		moveBy(p, h)
+	case typing:
+		return false
 	case key.Matches(msg, k.Top):
 		moveBy(p, -p.count())
 	case key.Matches(msg, k.Bottom):
@@ -79,6 +106,30 @@ func navKey(p listPage, msg tea.KeyPressMsg) bool {
 		return false
 	}
 	return true
+}
+
+// listUpdate handles what every page does alike: pasted text for its
+// filter, its filter's results, a resize, the wheel, and a click on a row
+// of the list. It reports whether msg was one of those.
+func listUpdate(p listPage, msg tea.Msg) (tea.Cmd, bool) {
+	pn := p.pane()
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		if pn.filter.editing {
+			return pasteFilter(p, msg.Content), true
+		}
+	case filterResultMsg:
+		return filterResult(p, msg), true
+	case tea.WindowSizeMsg:
+		pn.nav.clamp(p.count(), pn.c.bodyHeight())
+	case tea.MouseWheelMsg:
+		pn.nav.scroll(wheelRows(msg), p.count(), pn.c.bodyHeight())
+	case tea.MouseClickMsg:
+		clickRow(p, msg.Y)
+	default:
+		return nil, false
+	}
+	return nil, true
 }
 
 // startFilter gives the keyboard to p's filter input.
@@ -114,17 +165,7 @@ func filterKey(p listPage, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	h := pn.c.bodyHeight()
-	switch {
-	case key.Matches(msg, k.Up):
-		moveBy(p, -1)
-	case key.Matches(msg, k.Down):
-		moveBy(p, 1)
-	case key.Matches(msg, k.PageUp):
-		moveBy(p, -h)
-	case key.Matches(msg, k.PageDown):
-		moveBy(p, h)
-	}
+	navKey(p, msg)
 	return nil
 }
 

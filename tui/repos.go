@@ -116,40 +116,26 @@ func (v *reposPage) refresh() tea.Cmd {
 
 // Update handles keys, pages of repositories, filter results and clicks.
 func (v *reposPage) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := listUpdate(v, msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return v.onKey(msg)
-	case tea.PasteMsg:
-		if v.filter.editing {
-			return pasteFilter(v, msg.Content)
-		}
 	case repoPageMsg:
 		return v.onPage(msg)
-	case filterResultMsg:
-		return filterResult(v, msg)
-	case tea.WindowSizeMsg:
-		v.nav.clamp(v.count(), v.c.bodyHeight())
-	case tea.MouseWheelMsg:
-		v.nav.scroll(wheelRows(msg), v.count(), v.c.bodyHeight())
-	case tea.MouseClickMsg:
-		clickRow(v, msg.Y)
 	}
 	return nil
 }
 
 func (v *reposPage) onKey(msg tea.KeyPressMsg) tea.Cmd {
-	if v.filter.editing {
-		return filterKey(v, msg)
+	if cmd, ok := listKey(v, msg); ok {
+		return cmd
 	}
 	k := &v.c.Keys
 	switch {
-	case navKey(v, msg):
 	case key.Matches(msg, k.Mark, k.Upload, k.Download, k.Delete):
 		v.c.shell.say(openRepoFirst)
-	case key.Matches(msg, k.Filter):
-		startFilter(v)
-	case key.Matches(msg, k.Refresh):
-		return v.refresh()
 	case key.Matches(msg, k.Open):
 		if c := v.nav.cursor; c < v.count() {
 			return v.c.shell.openRepo(v.at(c).Ref(), "")

@@ -27,32 +27,24 @@ type target struct {
 // Update handles keys, listing pages, metadata, filter results and the
 // mouse.
 func (v *treePage) Update(msg tea.Msg) tea.Cmd {
+	if click, ok := msg.(tea.MouseClickMsg); ok && click.X >= v.listWidth() {
+		return nil // on the preview
+	}
+	if cmd, ok := listUpdate(v, msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return v.onKey(msg)
-	case tea.PasteMsg:
-		if v.filter.editing {
-			return pasteFilter(v, msg.Content)
-		}
 	case listPageMsg:
 		return v.onListPage(msg)
-	case filterResultMsg:
-		return filterResult(v, msg)
-	case tea.WindowSizeMsg:
-		v.nav.clamp(v.count(), v.c.bodyHeight())
-	case tea.MouseWheelMsg:
-		v.nav.scroll(wheelRows(msg), v.count(), v.c.bodyHeight())
-	case tea.MouseClickMsg:
-		if msg.X < v.listWidth() {
-			clickRow(v, msg.Y)
-		}
 	}
 	return nil
 }
 
 func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
-	if v.filter.editing {
-		return filterKey(v, msg)
+	if cmd, ok := listKey(v, msg); ok {
+		return cmd
 	}
 	k := &v.c.Keys
 	switch {
@@ -73,11 +65,6 @@ func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Back) && len(v.marks) > 0:
 		v.marks = nil
 		v.c.shell.say("marks cleared")
-	case key.Matches(msg, k.Filter):
-		startFilter(v)
-	case key.Matches(msg, k.Refresh):
-		return v.refresh()
-	case navKey(v, msg):
 	case key.Matches(msg, k.Open):
 		return v.open()
 	case key.Matches(msg, k.Collapse):

@@ -152,27 +152,6 @@ func RemoveKey(ctx context.Context, store backend.Catalog, accountID, which stri
 	return want, nil
 }
 
-// FindKeyOwner pages through every account of cat (which must not hide
-// private metadata: pass the unwrapped store) and returns the one that
-// lists key. backend.ErrNotFound if none does.
-func FindKeyOwner(ctx context.Context, cat backend.Catalog, key ssh.PublicKey) (backend.Account, error) {
-	var found backend.Account
-	err := EachAccount(ctx, cat, func(a backend.Account) bool {
-		if HasKey(a, key) {
-			found = a
-			return false
-		}
-		return true
-	})
-	if err != nil {
-		return backend.Account{}, err
-	}
-	if found.ID == "" {
-		return backend.Account{}, fmt.Errorf("key %s: %w", ssh.FingerprintSHA256(key), backend.ErrNotFound)
-	}
-	return found, nil
-}
-
 // EachAccount calls fn for every account, page by page, until fn returns
 // false.
 func EachAccount(ctx context.Context, cat backend.Catalog, fn func(backend.Account) bool) error {

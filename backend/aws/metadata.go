@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -16,9 +15,9 @@ import (
 	"github.com/coopterm/coop/backend/internal/metadoc"
 )
 
-// Retry policy of metadata writes that lose a race: full-jitter
-// exponential back-off from metadataBackoffBase up to metadataBackoffMax,
-// at most metadataAttempts tries.
+// Retry policy of metadata writes that lose a race: jittered exponential
+// back-off (backend.Backoff) from metadataBackoffBase up to
+// metadataBackoffMax, at most metadataAttempts tries.
 const (
 	metadataAttempts = 100
 	// metadataUnsure is how many PUTs of one update may fail unanswered.
@@ -276,13 +275,9 @@ func unanswered(ctx context.Context, err error) bool {
 	return status == 0 && ctx.Err() == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
-// sleepJitter waits a random time up to an exponentially growing bound.
+// sleepJitter waits before another attempt, with backend.Backoff.
 func sleepJitter(ctx context.Context, attempt int) error {
-	bound := metadataBackoffMax
-	if attempt < 16 {
-		bound = min(metadataBackoffBase<<attempt, metadataBackoffMax)
-	}
-	return backend.Sleep(ctx, rand.N(bound)+time.Millisecond)
+	return backend.Sleep(ctx, backend.Backoff(metadataBackoffBase, metadataBackoffMax, attempt))
 }
 
 // UpdateObjectMetadata sets the entry for path, or removes it if meta is nil.

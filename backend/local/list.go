@@ -36,7 +36,7 @@ func (s *Store) ListObjects(ctx context.Context, ref backend.RepoRef, folder str
 	}
 	limit := req.Limit
 	if limit <= 0 {
-		limit = s.pageSize
+		limit = DefaultPageSize
 	}
 	limit = min(limit, maxPageSize)
 

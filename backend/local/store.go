@@ -38,7 +38,8 @@ const (
 	TempPrefix = ".coop-tmp-"
 )
 
-// Defaults a Store uses unless an Option says otherwise.
+// Defaults a Store uses: DefaultLockTimeout unless WithLockTimeout says
+// otherwise; DefaultPageSize when a listing leaves Limit at zero.
 const (
 	DefaultLockTimeout  = 2 * time.Second
 	DefaultPageSize     = 1000
@@ -53,7 +54,6 @@ const (
 type Store struct {
 	root        string // absolute root as given (symlinks resolved when it exists)
 	lockTimeout time.Duration
-	pageSize    int
 	skipAdopt   bool
 	noSync      bool
 
@@ -82,22 +82,6 @@ func WithLockTimeout(d time.Duration) Option {
 			s.lockTimeout = d
 		}
 	}
-}
-
-// WithPageSize sets the page size ListObjects uses when a request leaves
-// Limit at zero. The default is DefaultPageSize.
-func WithPageSize(n int) Option {
-	return func(s *Store) {
-		if n > 0 {
-			s.pageSize = min(n, maxPageSize)
-		}
-	}
-}
-
-// WithListCache sets how many folders' sorted listings the Store keeps to
-// page through large folders cheaply. The default is 8; 0 disables it.
-func WithListCache(folders int) Option {
-	return func(s *Store) { s.cache = newDirCache(folders) }
 }
 
 // WithoutAdoption skips adopting unknown account and repository folders on
@@ -130,7 +114,6 @@ func Open(root string, opts ...Option) (*Store, error) {
 	s := &Store{
 		root:        abs,
 		lockTimeout: DefaultLockTimeout,
-		pageSize:    DefaultPageSize,
 		cache:       newDirCache(defaultCacheFolders),
 		locks:       newRepoLocks(),
 	}

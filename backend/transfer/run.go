@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net"
 	"syscall"
 	"time"
@@ -206,11 +205,9 @@ func (q *Queue) succeed(t *task, skipped bool) {
 }
 
 // backoff is the wait before retry n (1, 2, …): base doubling, with
-// jitter, at most 30 s.
+// jitter, at most 30 s (see backend.Backoff).
 func backoff(base time.Duration, n int) time.Duration {
-	d := base << min(n-1, 10)
-	d = min(d, 30*time.Second)
-	return d/2 + rand.N(d/2+1)
+	return backend.Backoff(base, 30*time.Second, n-1)
 }
 
 // transient reports whether a failure may pass if the same thing is

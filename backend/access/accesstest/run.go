@@ -204,9 +204,9 @@ func keys(t *testing.T, w *world) {
 	wantErr(t, "RemoveKey of a removed key", err, backend.ErrNotFound)
 	pk, _, err := access.ParseKey(w.aliceKey)
 	must(t, err)
-	got, err := access.FindKeyOwner(ctx, w.base, pk)
-	if err != nil || got.ID != w.alice {
-		t.Errorf("FindKeyOwner(alice's key) = %s, %v", got.ID, err)
+	got, err := w.base.FindAccount(ctx, w.alice)
+	if err != nil || !access.HasKey(got, pk) {
+		t.Errorf("alice's account does not list her key: %v", err)
 	}
 }
 
