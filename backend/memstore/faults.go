@@ -30,7 +30,8 @@ func WithFaults(s backend.Store) *Faults {
 
 // Op names an operation: its verb and what it acts on. The verbs:
 // "accounts TYPE", "repos ACCOUNT" and "list ACCOUNT/REPO:FOLDER" for the
-// three listings, "meta ACCOUNT/REPO" for ReadMetadata, "update-meta
+// three listings, "meta ACCOUNT/REPO" for the three reads of metadata
+// (ReadMetadata, ReadObjectMetadata, ReadFolderMetadata), "update-meta
 // ACCOUNT/REPO", "stat", "get", "put" and "delete ACCOUNT/REPO:PATH",
 // "account ID", "email EMAIL" and "repo ACCOUNT/REPO" for the catalog's
 // reads, "create-account ID", "update-account ID", "create-repo
