@@ -14,12 +14,11 @@ import (
 	"github.com/coopterm/coop/internal/testservers"
 )
 
-// servers are DynamoDB Local and versitygw, started once for the package.
-var servers testservers.Servers
+// servers are DynamoDB Local and versitygw, started by the first test
+// that needs them.
+var servers = testservers.NewShared("content store")
 
-func TestMain(m *testing.M) {
-	os.Exit(testservers.Main(m, "content store", func(s testservers.Servers) { servers = s }))
-}
+func TestMain(m *testing.M) { os.Exit(servers.Run(m)) }
 
 var repo = backend.RepoRef{AccountID: "earth-lab", RepositoryID: "scenes"}
 
@@ -44,9 +43,10 @@ func newLocal(t *testing.T) *env {
 
 func newAWS(t testing.TB) *env {
 	t.Helper()
-	proxy := testservers.StartFaultProxy(t, servers.S3.Endpoint)
+	s3 := servers.S3(t)
+	proxy := testservers.StartFaultProxy(t, s3.Endpoint)
 	cfg := aws.Config{
-		Bucket: servers.S3.NewBucket(t), EndpointURL: proxy.URL, DynamoDBEndpoint: servers.Dynamo.Endpoint,
+		Bucket: s3.NewBucket(t), EndpointURL: proxy.URL, DynamoDBEndpoint: servers.Dynamo(t).Endpoint,
 		PathStyle: true, AccountsTable: testservers.UniqueName("accounts"),
 		RepositoriesTable: testservers.UniqueName("repositories"), Timeout: 30 * time.Second,
 	}
