@@ -34,13 +34,16 @@ unit:
 	go test -race -count=1 -timeout 30m ./...
 
 # FUZZTIME is how long each fuzz target runs; longer locally with
-# `make fuzz FUZZTIME=5m`.
+# `make fuzz FUZZTIME=5m`. FUZZ_TARGETS are PACKAGE:TARGET; each target's
+# seed corpus (testdata/fuzz) also runs with the unit tests.
 FUZZTIME ?= 3s
-FUZZ_TARGETS := FuzzParquet FuzzTIFF FuzzZip FuzzFlatGeobuf FuzzPMTiles FuzzZarr FuzzText
+FUZZ_TARGETS := $(addprefix ./backend/content/:,FuzzParquet FuzzTIFF FuzzZip FuzzFlatGeobuf FuzzPMTiles FuzzZarr FuzzText) \
+	./server/:FuzzParseVPath ./server/:FuzzScpName
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
-		out=$$(go test ./backend/content/ -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s -parallel 2 2>&1) \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		out=$$(go test $$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s -parallel 2 2>&1) \
 			|| { echo "$$out" | grep -v '^fuzz: elapsed' | tail -20; exit 1; }; \
 	done
 

@@ -31,14 +31,14 @@ const revalidateEvery = 2 * time.Second
 // already.
 func (s *Server) onConnect(ctx ssh.Context, conn net.Conn) net.Conn {
 	st := newConnState(conn.RemoteAddr().String(), hostOf(conn.RemoteAddr()))
-	reason, evict := s.limits.admit(st, time.Now())
+	reason, drop, evict := s.limits.admit(st, time.Now())
 	if evict != nil {
 		s.logRefused("login", evict.remote, "dropped for a newer connection: the most connections still logging in are open")
 		evict.close()
 	}
 	tc := &trackedConn{Conn: conn}
 	st.closeConn = func() { _ = tc.Close() }
-	if reason != "" && !s.tellRefused(st, reason) {
+	if reason != "" && (drop || !s.tellRefused(st, reason)) {
 		s.recordLogin(st, "", audit.ResultDenied, reason)
 		return nil
 	}
@@ -113,7 +113,31 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 		return
 	}
 	defer st.channels.Add(-1)
-	ssh.DefaultSessionHandler(srv, conn, newChan, ctx)
+	ssh.DefaultSessionHandler(srv, conn, noForwarding{newChan}, ctx)
+}
+
+// noForwarding is a session channel whose requests for agent or X11
+// forwarding are refused before the session sees them (the session would
+// answer yes to an agent request, though nothing is ever forwarded).
+type noForwarding struct{ gossh.NewChannel }
+
+func (n noForwarding) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
+	ch, reqs, err := n.NewChannel.Accept()
+	if err != nil {
+		return ch, reqs, err
+	}
+	out := make(chan *gossh.Request)
+	go func() {
+		defer close(out)
+		for r := range reqs {
+			if r.Type == "auth-agent-req@openssh.com" || r.Type == "x11-req" {
+				_ = r.Reply(false, nil)
+				continue
+			}
+			out <- r
+		}
+	}()
+	return ch, out, nil
 }
 
 // connOf is the state onConnect attached to a connection's context.

@@ -22,11 +22,10 @@ const (
 // What an SFTP upload may do to an object that exists when it is opened
 // with truncation (a plain `put`): see Config.Replace.
 const (
-	// ReplaceRefuse refuses it at open, unless the open announces the
-	// upload's size (then the object is replaced only when exactly that
-	// many bytes arrived). SFTP cannot tell a finished upload from one
-	// interrupted with Ctrl-C (OpenSSH closes the file either way), so
-	// this is the only way nothing is replaced by half a file.
+	// ReplaceRefuse refuses it at open. SFTP cannot tell a finished upload
+	// from one interrupted with Ctrl-C (OpenSSH closes the file either
+	// way), so only a rename of a finished upload over the object (what
+	// WinSCP and rclone do) or an rm first replaces it: never half a file.
 	ReplaceRefuse = "refuse"
 	// ReplaceOnClose replaces it with whatever arrived when the client
 	// closes the file, as OpenSSH's own server does.

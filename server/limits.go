@@ -53,17 +53,19 @@ func newLimiter(cfg Config) *limiter {
 
 // admit decides whether a new connection may log in. It returns "" to
 // admit it (the caller must call release when it closes), or the reason
-// to give the client. evict, if not nil, is the oldest connection still
-// logging in, which the caller closes to make room.
-func (l *limiter) admit(st *connState, now time.Time) (reason string, evict *connState) {
+// to give the client; drop says not to complete the handshake to tell it
+// (its address has as many connections logging in as it may). evict, if
+// not nil, is the oldest connection still logging in, which the caller
+// closes to make room.
+func (l *limiter) admit(st *connState, now time.Time) (reason string, drop bool, evict *connState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	a := l.addr(st.host, now)
 	if l.rate > 0 && !a.lim.AllowN(now, 1) {
-		return fmt.Sprintf("too many connections from %s; wait a few seconds and try again", st.host), nil
+		return fmt.Sprintf("too many connections from %s; wait a few seconds and try again", st.host), false, nil
 	}
 	if l.perAddress > 0 && a.pending >= l.perAddress {
-		return fmt.Sprintf("too many connections from %s are still logging in (%d); try again in a moment", st.host, a.pending), nil
+		return fmt.Sprintf("too many connections from %s are still logging in (%d)", st.host, a.pending), true, nil
 	}
 	if len(l.pending) >= l.maxPending {
 		evict = l.oldestPending()
@@ -72,7 +74,7 @@ func (l *limiter) admit(st *connState, now time.Time) (reason string, evict *con
 	l.pending[st] = struct{}{}
 	a.pending++
 	st.phase = phasePending
-	return "", evict
+	return "", false, evict
 }
 
 // signIn moves a connection that has authenticated from logging in to

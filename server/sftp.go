@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -148,10 +147,11 @@ var errIsDir = errors.New("is a folder")
 // Filewrite opens an upload: it is spooled, and stored when the client
 // closes the file. What happens to an object already at the path depends
 // on how the client opened it (see README, "Serving over SSH"):
-//   - with truncation (a plain put): it is replaced only with
-//     --sftp-replace on-close, or when the open announced the upload's
-//     size and exactly that many bytes arrived; otherwise the open is
-//     refused, since an interrupted put would replace it with a part;
+//   - with truncation (a plain put): the open is refused, since OpenSSH
+//     closes an upload cut short by Ctrl-C as if it were finished, and
+//     the object would be replaced by a part of the new one; a client
+//     replaces a file by renaming a finished upload over it (or the
+//     server runs with --sftp-replace on-close, as sshd behaves);
 //   - without (reput, put -a, an edit in place): the upload starts from
 //     its content; an append may only write after it.
 //
@@ -179,10 +179,9 @@ func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 		return nil, h.fail(err)
 	}
 	flags := r.Pflags()
-	announced, hasSize := openSize(r.Attrs)
-	if exists && flags.Trunc && !hasSize && h.s.cfg.Replace != ReplaceOnClose {
+	if exists && flags.Trunc && h.s.cfg.Replace != ReplaceOnClose {
 		err := fmt.Errorf("%w: %s exists, and an SFTP put cannot be told from one cut short by Ctrl-C, so it does not replace files here: "+
-			"remove it first (rm), or finish an interrupted upload with reput", backend.ErrExists, v)
+			"remove it first (rm), upload to a new name and rename it over, or finish an interrupted upload with reput", backend.ErrExists, v)
 		h.s.auditRefusal(h.se, audit.ActionUpload, v.String(), err)
 		return nil, h.fail(err)
 	}
@@ -201,15 +200,12 @@ func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 			return nil, h.fail(err)
 		}
 	}
-	sp.commit = func(local string, size int64) error {
+	sp.commit = func(local string, _ int64) error {
 		h.mu.Lock()
 		if h.writing[v] == sp {
 			delete(h.writing, v)
 		}
 		h.mu.Unlock()
-		if hasSize && size != announced {
-			return h.fail(fmt.Errorf("%w: %d of the %d bytes announced arrived; nothing stored at %s", io.ErrUnexpectedEOF, size, announced, v))
-		}
 		err := h.fs.writer.putFile(ctx, v.ref(), v.path, local, exists)
 		if err == nil {
 			h.fs.forgetDirsAbove(v)
@@ -231,21 +227,6 @@ func (h *sftpHandler) continueFrom(sp *spool, v vpath, appending bool) error {
 	}
 	defer rc.Close()
 	return sp.startFrom(rc, info.Size, appending)
-}
-
-// openSize reads the size an SSH_FXP_OPEN's attributes announce, if any.
-// pkg/sftp hands them over raw: a flags word, then the attributes it
-// names, size first.
-func openSize(attrs []byte) (int64, bool) {
-	const sizeFlag = 0x1
-	if len(attrs) < 12 || binary.BigEndian.Uint32(attrs)&sizeFlag == 0 {
-		return 0, false
-	}
-	size := binary.BigEndian.Uint64(attrs[4:])
-	if size > maxUpload {
-		return 0, false
-	}
-	return int64(size), true
 }
 
 // Filecmd runs the commands that change the tree. Refusals of those the
