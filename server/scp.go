@@ -78,6 +78,14 @@ func (h scpHandler) vfsOf(sess ssh.Session) (*session, *vfs, error) {
 	return se, se.vfs(h.s.cfg.SpoolDir), nil
 }
 
+// copied marks a copy step done: the session ends with status 0, unless
+// a file was skipped.
+func (se *session) copied() {
+	if !se.skipped {
+		se.code = 0
+	}
+}
+
 // safeErr makes an error's text safe to print on the client's terminal.
 type safeErr struct{ err error }
 
@@ -134,9 +142,7 @@ func (h scpHandler) WalkDir(sess ssh.Session, root string, fn fs.WalkDirFunc) er
 	if err := h.walk(se, f, v, root, fi, fn); err != nil && !errors.Is(err, fs.SkipDir) {
 		return wrapSafe(err)
 	}
-	if !se.skipped {
-		se.code = 0
-	}
+	se.copied()
 	return nil
 }
 
@@ -161,7 +167,7 @@ func (h scpHandler) walk(se *session, f *vfs, v vpath, name string, fi fileInfo,
 			}
 			if err != nil {
 				fmt.Fprintf(se.sess.Stderr(), "coop: skipped: %s\n", safe.Text(err.Error()))
-				se.skipped = true
+				se.skipped, se.code = true, 1
 				continue
 			}
 			child := v
@@ -235,7 +241,7 @@ func (h scpHandler) NewFileEntry(sess ssh.Session, p string) (*scp.FileEntry, fu
 			io.Closer
 		}{&exactReader{r: rc, left: size, strict: true}, rc}, nil
 	}}
-	se.code = 0
+	se.copied()
 	return &scp.FileEntry{Name: fi.Name(), Filepath: p, Mode: fi.Mode(), Size: fi.Size(), Reader: lr,
 		Mtime: fi.mod.Unix(), Atime: fi.mod.Unix()}, lr.Close, nil
 }
@@ -253,7 +259,7 @@ func (h scpHandler) Mkdir(sess ssh.Session, e *scp.DirEntry) error {
 	if err := f.mkdir(se.ctx, v); err != nil && !errors.Is(err, backend.ErrExists) {
 		return wrapSafe(err)
 	}
-	se.code = 0
+	se.copied()
 	return nil
 }
 
@@ -281,7 +287,7 @@ func (h scpHandler) Write(sess ssh.Session, e *scp.FileEntry) (int64, error) {
 	if err := f.writer.put(se.ctx, v.ref(), v.path, body, e.Size); err != nil {
 		return 0, wrapSafe(err)
 	}
-	se.code = 0
+	se.copied()
 	return e.Size, nil
 }
 
