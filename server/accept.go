@@ -36,7 +36,7 @@ func (s *Server) onConnect(ctx ssh.Context, conn net.Conn) net.Conn {
 		s.logRefused("login", evict.remote, "dropped for a newer connection: the most connections still logging in are open")
 		evict.close()
 	}
-	tc := &trackedConn{Conn: conn}
+	tc := &trackedConn{Conn: conn, st: st}
 	st.closeConn = func() { _ = tc.Close() }
 	if reason != "" && (drop || !s.tellRefused(st, reason)) {
 		s.recordLogin(st, "", audit.ResultDenied, reason)
@@ -195,11 +195,21 @@ func (s *Server) revalidate(ctx context.Context) {
 // connKey is the context key of a connection's *connState.
 type connKey struct{}
 
-// trackedConn runs onClose once when the connection closes.
+// trackedConn runs onClose once when the connection closes, and counts
+// the bytes its client sends while it logs in.
 type trackedConn struct {
 	net.Conn
+	st      *connState
 	once    sync.Once
 	onClose func()
+}
+
+func (c *trackedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && c.st.received.Load() < 1<<20 {
+		c.st.received.Add(int64(n))
+	}
+	return n, err
 }
 
 func (c *trackedConn) Close() error {

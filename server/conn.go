@@ -35,6 +35,7 @@ type connState struct {
 
 	last     atomic.Int64 // unix nanoseconds of the last input from the client
 	channels atomic.Int64 // session channels open
+	received atomic.Int64 // bytes read from the client (to the end of the login)
 
 	mu       sync.Mutex
 	refusal  string // why the connection gets no session, if it does not

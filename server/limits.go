@@ -12,9 +12,9 @@ import (
 
 // limiter enforces the connection limits. A connection is first
 // "logging in" (from accept to the end of authentication): those are
-// bounded per address and in total, and when the total is reached the
-// oldest gives way to the newcomer, so that slots held by logins that
-// never finish cannot starve real ones. Once signed in it counts against
+// bounded per address and in total, and when the total is reached one of
+// them gives way to the newcomer (see oldestPending), so that slots held
+// by logins that never finish cannot starve real ones. Once signed in it counts against
 // the sessions: all of them (MaxSessions), anonymous ones (MaxAnonymous,
 // so that accounts always find room) and anonymous ones per address.
 // New connections from one address are also rate limited.
@@ -39,9 +39,13 @@ type limiter struct {
 type addrState struct {
 	lim       *rate.Limiter
 	seen      time.Time
-	pending   int // connections logging in
-	anonymous int // anonymous connections signed in
+	told      time.Time // when a refusal was last told why
+	pending   int       // connections logging in
+	anonymous int       // anonymous connections signed in
 }
+
+// toldEvery is how often an address over the rate limit is told why.
+const toldEvery = 10 * time.Second
 
 func newLimiter(cfg Config) *limiter {
 	return &limiter{
@@ -62,7 +66,13 @@ func (l *limiter) admit(st *connState, now time.Time) (reason string, drop bool,
 	defer l.mu.Unlock()
 	a := l.addr(st.host, now)
 	if l.rate > 0 && !a.lim.AllowN(now, 1) {
-		return fmt.Sprintf("too many connections from %s; wait a few seconds and try again", st.host), false, nil
+		// The first refusal in a while is told why (which costs a
+		// handshake); the rest of a flood is dropped at once.
+		drop := now.Sub(a.told) < toldEvery
+		if !drop {
+			a.told = now
+		}
+		return fmt.Sprintf("too many connections from %s; wait a few seconds and try again", st.host), drop, nil
 	}
 	if l.perAddress > 0 && a.pending >= l.perAddress {
 		return fmt.Sprintf("too many connections from %s are still logging in (%d)", st.host, a.pending), true, nil
@@ -136,12 +146,25 @@ func (l *limiter) unpend(st *connState) {
 	st.phase = phaseNone
 }
 
-// oldestPending is the connection that has been logging in longest.
+// oldestPending is the connection logging in that gives way to a new
+// one: one from the address with the most connections logging in (a
+// crowd from one address goes before a lone client), and of those, the
+// one whose client has sent the fewest bytes (a connection that sends
+// nothing is no login in progress), waiting longest.
 func (l *limiter) oldestPending() *connState {
-	var old *connState
+	most := 0
 	for st := range l.pending {
-		if old == nil || st.accepted.Before(old.accepted) {
-			old = st
+		most = max(most, l.perAddr[st.host].pending)
+	}
+	var old *connState
+	var oldBytes int64
+	for st := range l.pending {
+		if l.perAddr[st.host].pending != most {
+			continue
+		}
+		b := st.received.Load()
+		if old == nil || b < oldBytes || (b == oldBytes && st.accepted.Before(old.accepted)) {
+			old, oldBytes = st, b
 		}
 	}
 	return old
