@@ -40,7 +40,7 @@ func recorded(t *testing.T, f *fixture, acct, repo, path, want string) {
 	sum := sha256.Sum256([]byte(want))
 	wantSum := "sha256:" + hex.EncodeToString(sum[:])
 	eventually(t, func() error {
-		doc, err := f.store.ReadMetadata(context.Background(), ref(acct, repo))
+		doc, err := backend.LoadMetadata(context.Background(), f.store, ref(acct, repo))
 		if err != nil {
 			return err
 		}
