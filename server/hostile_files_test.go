@@ -126,6 +126,9 @@ func TestHostileSparseWriteIsRefused(t *testing.T) {
 	if _, err := f.store.StatObject(context.Background(), ref("alice", "priv"), "sparse.bin"); !errors.Is(err, backend.ErrNotFound) {
 		t.Errorf("a sparse upload was stored: %v", err)
 	}
+	if len(f.rec.find(audit.ActionUpload, "alice", audit.ResultInvalid)) == 0 {
+		t.Errorf("the refused sparse upload is not in the audit log: %+v", f.rec.find(audit.ActionUpload, "", ""))
+	}
 }
 
 // Finding 7: an interrupted put replaced the object with a truncated file

@@ -11,6 +11,7 @@ import (
 	"github.com/pkg/sftp"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/coopterm/coop/audit"
 	"github.com/coopterm/coop/server"
 )
 
@@ -183,6 +184,21 @@ func TestHostileOpenHandles(t *testing.T) {
 	}
 	if _, err := anon.ReadDir("/alice/pub"); err == nil {
 		t.Error("a folder handle past the bound was opened")
+	}
+	alice, _ := sftpAs(t, f, "alice")
+	var aliceFiles []*sftp.File
+	for range 40 {
+		h, err := alice.Open("/alice/pub/p.txt")
+		if err != nil {
+			break
+		}
+		aliceFiles = append(aliceFiles, h)
+	}
+	if err := putFile(alice, "/alice/priv/over-the-bound.txt", "x"); err == nil || len(f.rec.find(audit.ActionUpload, "alice", audit.ResultError)) == 0 {
+		t.Errorf("an upload refused for the handle bound: %v, audit %+v", err, f.rec.find(audit.ActionUpload, "alice", ""))
+	}
+	for _, h := range aliceFiles {
+		_ = h.Close()
 	}
 	timedWhoami(t, f, 5*time.Second)
 

@@ -187,6 +187,7 @@ func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	}
 	release, err := h.openHandle()
 	if err != nil {
+		h.s.auditRefusal(h.se, audit.ActionUpload, v.String(), err)
 		return nil, h.fail(err)
 	}
 	sp, err := newSpool(h.s.cfg.SpoolDir, h.se.spool, release)
@@ -194,6 +195,7 @@ func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 		release()
 		return nil, h.fail(err)
 	}
+	sp.refused = func(err error) { h.s.auditRefusal(h.se, audit.ActionUpload, v.String(), err) }
 	if exists && !flags.Trunc {
 		if err := h.continueFrom(sp, v, flags.Append); err != nil {
 			_ = sp.Close()

@@ -32,6 +32,8 @@ type spool struct {
 	commit func(local string, size int64) error
 	// release frees the session's handle slot when the spool closes.
 	release func()
+	// refused, if set, records an upload thrown away for a refused write.
+	refused func(error)
 
 	mu sync.Mutex
 	// end is the spool's size: past the furthest byte written, or as set
@@ -175,7 +177,11 @@ func (s *spool) Close() error {
 	case aborted != nil:
 		return fmt.Errorf("upload incomplete, nothing stored: %w", aborted)
 	case failed != nil:
-		return fmt.Errorf("a write of this upload was refused, so nothing is stored: %w", failed)
+		err := fmt.Errorf("a write of this upload was refused, so nothing is stored: %w", failed)
+		if s.refused != nil {
+			s.refused(err)
+		}
+		return err
 	case s.commit == nil:
 		return nil
 	}
