@@ -31,29 +31,35 @@ const revalidateEvery = 2 * time.Second
 // already.
 func (s *Server) onConnect(ctx ssh.Context, conn net.Conn) net.Conn {
 	st := newConnState(conn.RemoteAddr().String(), hostOf(conn.RemoteAddr()))
-	reason, drop, evict := s.limits.admit(st, time.Now())
-	if evict != nil {
-		s.logRefused("login", evict.remote, "dropped for a newer connection: the most connections still logging in are open")
-		evict.close()
-	}
+	// Everything another connection's onConnect may touch (closing this
+	// one to make room) is set before the limiter knows of it.
 	tc := &trackedConn{Conn: conn, st: st}
 	st.closeConn = func() { _ = tc.Close() }
-	if reason != "" && (drop || !s.tellRefused(st, reason)) {
-		s.recordLogin(st, "", audit.ResultDenied, reason)
-		return nil
+	forget := func() {
+		s.mu.Lock()
+		delete(s.conns, st)
+		s.mu.Unlock()
 	}
-	ctx.SetValue(connKey{}, st)
-	s.mu.Lock()
-	s.conns[st] = struct{}{}
-	s.mu.Unlock()
 	tc.onClose = func() {
 		s.limits.release(st)
 		if st.wasTold() {
 			s.limits.refused.Add(-1)
 		}
-		s.mu.Lock()
-		delete(s.conns, st)
-		s.mu.Unlock()
+		forget()
+	}
+	s.mu.Lock()
+	s.conns[st] = struct{}{}
+	s.mu.Unlock()
+	ctx.SetValue(connKey{}, st)
+	reason, drop, evict := s.limits.admit(st, time.Now())
+	if evict != nil {
+		s.logRefused("login", evict.remote, "dropped for a newer connection: the most connections still logging in are open")
+		evict.close()
+	}
+	if reason != "" && (drop || !s.tellRefused(st, reason)) {
+		s.recordLogin(st, "", audit.ResultDenied, reason)
+		forget()
+		return nil
 	}
 	return tc
 }
