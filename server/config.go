@@ -62,6 +62,9 @@ const (
 	// DefaultMaxSpool bounds the bytes of unfinished uploads one session
 	// keeps in the spool.
 	DefaultMaxSpool = 16 << 30
+	// DefaultMaxReadBuffers bounds the memory the server keeps for SFTP
+	// reads of objects streamed from S3 (a window of about 12 MiB each).
+	DefaultMaxReadBuffers = 256 << 20
 	// shutdownGrace is how long a shutdown waits for sessions to end.
 	shutdownGrace = 10 * time.Second
 	// maxRefusedPending bounds the connections kept open only to tell
@@ -102,6 +105,9 @@ type Config struct {
 	MaxOpenFiles int
 	// MaxSpool bounds the bytes of unfinished uploads one session holds.
 	MaxSpool int64
+	// MaxReadBuffers bounds the memory of streamed SFTP reads across the
+	// server; past it, each read is a ranged request of its own.
+	MaxReadBuffers int64
 	// Replace is ReplaceRefuse (the default) or ReplaceOnClose.
 	Replace string
 	// Rate (connections a second) and Burst limit one address; Rate < 0
@@ -157,6 +163,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	orDefault(&cfg.MaxHandles, DefaultMaxHandles)
 	orDefault(&cfg.MaxOpenFiles, defaultMaxOpenFiles())
 	orDefault(&cfg.MaxSpool, DefaultMaxSpool)
+	orDefault(&cfg.MaxReadBuffers, DefaultMaxReadBuffers)
 	orDefault(&cfg.Burst, DefaultBurst)
 	if cfg.Rate == 0 {
 		cfg.Rate = DefaultRate

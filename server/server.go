@@ -33,8 +33,9 @@ type Server struct {
 	srv    *ssh.Server
 	keys   *keyIndex
 	limits *limiter
-	// files counts the SFTP handles open across the server.
-	files *budget
+	// files counts the SFTP handles open across the server, readBuffers
+	// the memory of streamed reads' windows.
+	files, readBuffers *budget
 	rec   audit.Recorder
 	log   *slog.Logger
 
@@ -56,7 +57,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, keys: newKeyIndex(cfg.Store), conns: map[*connState]struct{}{}, sessions: map[ssh.Session]*session{},
-		limits: newLimiter(cfg), rec: cfg.Audit, log: cfg.Logger, files: newBudget(int64(cfg.MaxOpenFiles))}
+		limits: newLimiter(cfg), rec: cfg.Audit, log: cfg.Logger, files: newBudget(int64(cfg.MaxOpenFiles)), readBuffers: newBudget(cfg.MaxReadBuffers)}
 	if s.rec == nil {
 		s.rec = audit.Discard{}
 	}

@@ -122,9 +122,9 @@ func (h *sftpHandler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	if ra, ok := rc.(readerAtCloser); ok {
 		return &handle{ReaderAt: ra, close: ra.Close, release: release}, nil
 	}
-	stream := &streamReaderAt{rc: rc, open: func(off int64) (io.ReadCloser, error) {
+	stream := &streamReaderAt{rc: rc, size: info.Size, budget: h.s.readBuffers, open: func(off, n int64) (io.ReadCloser, error) {
 		// The same version of the object, or ErrObjectChanged.
-		return backend.GetObjectRange(ctx, h.fs.store, v.ref(), v.path, off, max(info.Size-off, 0), info.ETag)
+		return backend.GetObjectRange(ctx, h.fs.store, v.ref(), v.path, off, n, info.ETag)
 	}}
 	return &handle{ReaderAt: stream, close: stream.Close, release: release}, nil
 }

@@ -27,14 +27,14 @@ func TestStreamReaderAtServesOutOfOrderReads(t *testing.T) {
 	data := make([]byte, 3*readWindow+777)
 	_, _ = rand.Read(data)
 	var o opens
-	open := func(off int64) (io.ReadCloser, error) {
+	open := func(off, n int64) (io.ReadCloser, error) {
 		o.mu.Lock()
 		o.offs = append(o.offs, off)
 		o.mu.Unlock()
-		return io.NopCloser(bytes.NewReader(data[off:])), nil
+		return io.NopCloser(bytes.NewReader(data[off : off+n])), nil
 	}
-	first, _ := open(0)
-	r := &streamReaderAt{rc: first, open: open}
+	first, _ := open(0, int64(len(data)))
+	r := &streamReaderAt{rc: first, open: open, size: int64(len(data))}
 	defer func() { _ = r.Close() }()
 
 	const chunk, inFlight = 32 << 10, 64
@@ -82,9 +82,9 @@ func TestStreamReaderAtServesOutOfOrderReads(t *testing.T) {
 func TestStreamReaderAtConcurrentReads(t *testing.T) {
 	data := make([]byte, 2*readWindow+777)
 	_, _ = rand.Read(data)
-	open := func(off int64) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data[off:])), nil }
-	first, _ := open(0)
-	r := &streamReaderAt{rc: first, open: open}
+	open := func(off, n int64) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data[off : off+n])), nil }
+	first, _ := open(0, int64(len(data)))
+	r := &streamReaderAt{rc: first, open: open, size: int64(len(data)), budget: newBudget(2 * streamBuffer)}
 	defer func() { _ = r.Close() }()
 	const chunk = 32 << 10
 	var wg sync.WaitGroup
@@ -114,5 +114,54 @@ func TestStreamReaderAtConcurrentReads(t *testing.T) {
 	case err := <-errs:
 		t.Fatal(err)
 	default:
+	}
+}
+
+// The read-buffer budget bounds the memory of streamed reads: a stream
+// that gets no window reads each request with a ranged request of its
+// own, and a closed stream gives its window back. A read far past the
+// window opens the object there instead of streaming up to it.
+func TestStreamReaderAtBudget(t *testing.T) {
+	data := make([]byte, 3*readWindow)
+	_, _ = rand.Read(data)
+	budget := newBudget(streamBuffer + 1)
+	newStream := func(o *opens) *streamReaderAt {
+		open := func(off, n int64) (io.ReadCloser, error) {
+			o.mu.Lock()
+			o.offs = append(o.offs, off)
+			o.mu.Unlock()
+			return io.NopCloser(bytes.NewReader(data[off : off+n])), nil
+		}
+		first, _ := open(0, int64(len(data)))
+		return &streamReaderAt{rc: first, open: open, size: int64(len(data)), budget: budget}
+	}
+	var oa, ob opens
+	a, b := newStream(&oa), newStream(&ob)
+	buf := make([]byte, 1000)
+	for _, off := range []int64{0, 1000, 2000} {
+		if _, err := a.ReadAt(buf, off); err != nil || !bytes.Equal(buf, data[off:off+1000]) {
+			t.Fatalf("windowed read at %d: %v", off, err)
+		}
+		if _, err := b.ReadAt(buf, off); err != nil || !bytes.Equal(buf, data[off:off+1000]) {
+			t.Fatalf("direct read at %d: %v", off, err)
+		}
+	}
+	if budget.inUse() != streamBuffer || len(oa.offs) != 1 || len(ob.offs) != 4 {
+		t.Errorf("budget in use %d (want one window); opens: windowed %v, direct %v (want one per read)", budget.inUse(), oa.offs, ob.offs)
+	}
+	if n, err := b.ReadAt(buf, int64(len(data))-10); n != 10 || !errors.Is(err, io.EOF) {
+		t.Errorf("a direct read over the end: %d, %v", n, err)
+	}
+	// Far past the window: one reopen there, not a stream of 2 windows.
+	if _, err := a.ReadAt(buf, 2*readWindow+5); err != nil || !bytes.Equal(buf, data[2*readWindow+5:2*readWindow+1005]) {
+		t.Fatalf("read far ahead: %v", err)
+	}
+	if last := oa.offs[len(oa.offs)-1]; last != 2*readWindow+5 {
+		t.Errorf("a read far ahead streamed to it instead of reopening there: %v", oa.offs)
+	}
+	_ = a.Close()
+	_ = b.Close()
+	if budget.inUse() != 0 {
+		t.Errorf("closed streams hold %d bytes of budget", budget.inUse())
 	}
 }

@@ -34,6 +34,7 @@ func (a *app) cmdServe(ctx context.Context, args []string) error {
 	maxHandles := fs.Int("max-handles", server.DefaultMaxHandles, "most files and folders one SFTP session holds open")
 	maxOpenFiles := fs.Int("max-open-files", 0, "most files open across the server (default 3/4 of the file descriptor limit)")
 	maxSpool := fs.String("max-spool", "16GiB", "most bytes of unfinished uploads one session holds")
+	maxReadBuffers := fs.String("max-read-buffers", "256MiB", "most memory for streamed SFTP reads from S3 across the server")
 	replace := fs.String("sftp-replace", server.ReplaceRefuse, "refuse or on-close: whether an sftp put replaces an existing file")
 	idle := fs.Duration("idle-timeout", server.DefaultIdleTimeout, "disconnect clients idle this long (0: never)")
 	longest := fs.Duration("max-session", server.DefaultMaxSession, "longest a connection may last (0: no limit)")
@@ -61,6 +62,10 @@ func (a *app) cmdServe(ctx context.Context, args []string) error {
 	spoolBytes, err := humanize.ParseBytes(*maxSpool)
 	if err != nil || spoolBytes <= 0 {
 		return usagef("--max-spool %q: give a size such as 16GiB or 500MB", *maxSpool)
+	}
+	readBuffers, err := humanize.ParseBytes(*maxReadBuffers)
+	if err != nil || readBuffers <= 0 {
+		return usagef("--max-read-buffers %q: give a size such as 256MiB", *maxReadBuffers)
 	}
 	if *replace != server.ReplaceRefuse && *replace != server.ReplaceOnClose {
 		return usagef("--sftp-replace must be %s or %s, not %q", server.ReplaceRefuse, server.ReplaceOnClose, *replace)
@@ -105,7 +110,7 @@ func (a *app) cmdServe(ctx context.Context, args []string) error {
 		Store: store, HostKey: signer, Anonymous: *anonymous, Audit: log,
 		MaxSessions: *maxSessions, MaxAnonymous: *maxAnonymous, MaxUnauthenticated: *maxUnauth, MaxPerAddress: *perAddress,
 		LoginTimeout: *loginTimeout, MaxChannels: *maxChannels, MaxHandles: *maxHandles, MaxOpenFiles: *maxOpenFiles,
-		MaxSpool: spoolBytes, Replace: *replace, Rate: offIfZero(*rate), Burst: *burst,
+		MaxSpool: spoolBytes, MaxReadBuffers: readBuffers, Replace: *replace, Rate: offIfZero(*rate), Burst: *burst,
 		IdleTimeout: offIfZeroDur(*idle), MaxSession: offIfZeroDur(*longest),
 		Theme: theme, KeyConfig: keyCfg, KeyConfigName: keyCfgName, SpoolDir: spool,
 		Logger: slog.New(slog.NewTextHandler(a.stderr, nil)),
