@@ -158,8 +158,10 @@ func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
 			s.mu.Lock()
 			delete(s.sessions, sess)
 			s.mu.Unlock()
-			se.finish(se.code)
+			// Logged first: once the session is finished its connection
+			// may close, and a shutting-down server may exit.
 			s.logSessionEnd(se)
+			se.finish(se.code)
 		}()
 		next(sess)
 	}

@@ -30,7 +30,6 @@ func (s *Server) handleSFTP(sess ssh.Session) {
 	if se == nil {
 		return
 	}
-	defer s.logSessionEnd(se)
 	w := newWriter(se.store, s.cfg.SpoolDir, se.spool)
 	defer func() { _ = w.Close() }() // after finish: writes the metadata of what was done
 	h := &sftpHandler{s: s, se: se, fs: newVFS(se.store, w), writing: map[vpath]*spool{}}
@@ -46,6 +45,7 @@ func (s *Server) handleSFTP(sess ssh.Session) {
 	if err != nil && !errors.Is(err, io.EOF) && se.ended() == "" {
 		s.log.Warn("sftp session", "account", se.who.Actor(), "remote", se.conn.remote, "err", err)
 	}
+	s.logSessionEnd(se)
 	se.finish(0)
 }
 
