@@ -36,8 +36,8 @@ type Server struct {
 	// files counts the SFTP handles open across the server, readBuffers
 	// the memory of streamed reads' windows.
 	files, readBuffers *budget
-	rec   audit.Recorder
-	log   *slog.Logger
+	rec                audit.Recorder
+	log                *slog.Logger
 
 	ctx    context.Context // ends at shutdown; bounds lookups
 	cancel context.CancelFunc

@@ -82,7 +82,9 @@ func TestStreamReaderAtServesOutOfOrderReads(t *testing.T) {
 func TestStreamReaderAtConcurrentReads(t *testing.T) {
 	data := make([]byte, 2*readWindow+777)
 	_, _ = rand.Read(data)
-	open := func(off, n int64) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data[off : off+n])), nil }
+	open := func(off, n int64) (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(data[off : off+n])), nil
+	}
 	first, _ := open(0, int64(len(data)))
 	r := &streamReaderAt{rc: first, open: open, size: int64(len(data)), budget: newBudget(2 * streamBuffer)}
 	defer func() { _ = r.Close() }()
