@@ -25,19 +25,25 @@ type statResult struct {
 	Object        *backend.ObjectInfo `json:"object,omitempty"`
 	MetadataError string              `json:"metadata_error,omitempty"`
 	// Problems say where the entry and the object disagree: the object
-	// is missing, or its size, checksum or time is not the recorded one.
+	// is missing, or its size or checksum is not the recorded one.
 	Problems []string `json:"problems,omitempty"`
+	// Notes say what may be a difference and may not: an object written
+	// well after its entry was recorded (replaced, or only copied).
+	Notes []string `json:"notes,omitempty"`
 }
 
-// replacedAfter is how much later than its entry an object must have been
-// written to count as replaced behind the metadata's back: the clock skew
-// S3 tolerates in a signed request, so that a client's clock off by less
-// never makes a false report.
-const replacedAfter = 15 * time.Minute
+// writtenAfter is how much later than its entry an object must have been
+// written to be noted: the clock skew S3 tolerates in a signed request,
+// so that a client's clock off by less never makes a note. It is a note,
+// not a problem: objects copied between buckets or stores (aws s3 sync,
+// a migration) get new times with the same content, and a document
+// written before its objects were uploaded is older than they are.
+const writtenAfter = 15 * time.Minute
 
 // cmdStat shows an object's entry, checked against the object itself: an
-// entry whose object is gone, or whose size, checksum or time the object
-// contradicts, is reported, with `repo repair` suggested, and exits 1.
+// entry whose object is gone, or whose size or checksum the object
+// contradicts, is reported, with `repo repair` suggested, and exits 1; an
+// object written long after its entry is noted.
 func (a *app) cmdStat(ctx context.Context, args []string) error {
 	fs := a.flags("stat")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -85,6 +91,7 @@ func (a *app) cmdStat(ctx context.Context, args []string) error {
 	}
 	var verify bool
 	res.Problems, verify = disagreements(res.Entry, res.Object)
+	res.Notes = notes(res.Entry, res.Object)
 	if *asJSON {
 		enc := json.NewEncoder(safe.JSONWriter(a.stdout))
 		enc.SetIndent("", "  ")
@@ -121,10 +128,20 @@ func disagreements(m *backend.ObjectMeta, o *backend.ObjectInfo) (out []string, 
 	if backend.CompareSHA256(m.Checksum, o.Checksum) == backend.ChecksumDiffers {
 		out, verify = append(out, "checksum differs: "+o.Checksum+" stored, "+m.Checksum+" recorded"), true
 	}
-	if !m.UpdatedAt.IsZero() && o.ModTime.Sub(m.UpdatedAt) > replacedAfter {
-		out, verify = append(out, fmt.Sprintf("time differs: stored %s, after its entry was recorded (%s)", fmtTime(o.ModTime), fmtTime(m.UpdatedAt))), true
-	}
 	return out, verify
+}
+
+// notes says what stat cannot tell is a difference: an object written
+// well after its entry, with no checksum from the store to show whether
+// its content is the one recorded.
+func notes(m *backend.ObjectMeta, o *backend.ObjectInfo) []string {
+	if m == nil || o == nil || m.Type != backend.TypeFile || m.UpdatedAt.IsZero() || o.ModTime.Sub(m.UpdatedAt) <= writtenAfter {
+		return nil
+	}
+	if backend.CompareSHA256(m.Checksum, o.Checksum) == backend.ChecksumEqual {
+		return nil // the same content, copied or written again
+	}
+	return []string{fmt.Sprintf("stored %s, after its entry was recorded (%s): replaced or copied since; coop repo repair --verify tells", fmtTime(o.ModTime), fmtTime(m.UpdatedAt))}
 }
 
 func joinProblems(ps []string) string {
@@ -172,7 +189,7 @@ func printStat(w io.Writer, r statResult) error {
 		line("size", humanize.Size(o.Size))
 		line("content type", safe.Text(o.ContentType))
 		line("modified", fmtTime(o.ModTime))
-	case len(r.Problems) > 0:
+	case len(r.Problems) > 0 || len(r.Notes) > 0:
 		line("stored size", humanize.Size(o.Size))
 		line("stored modified", fmtTime(o.ModTime))
 		if o.Checksum != "" {
@@ -184,6 +201,9 @@ func printStat(w io.Writer, r statResult) error {
 	}
 	for _, p := range r.Problems {
 		line("problem", safe.Text(p))
+	}
+	for _, n := range r.Notes {
+		line("note", safe.Text(n))
 	}
 	return tw.Flush()
 }
