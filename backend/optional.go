@@ -173,8 +173,8 @@ func walkFolders(ctx context.Context, s ObjectLister, repo RepoRef, folder strin
 		files := make([]Entry, 0, len(page.Items))
 		for _, e := range page.Items {
 			switch {
-			case e.IsLink():
-				// not an object: nothing to copy, delete or record
+			case e.IsLink() || !e.Addressable():
+				// not an object coop can copy, delete or record
 			case !e.IsDir():
 				files = append(files, e)
 			case !e.Link && len(e.Path)+2 < MaxPathBytes:

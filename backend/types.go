@@ -2,6 +2,7 @@ package backend
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -103,6 +104,18 @@ type Entry struct {
 	// (Type file or directory) describes its target; walks do not enter a
 	// linked folder, so that links cannot lead them round in circles.
 	Link bool `json:"link,omitempty"`
+	// Odd says why the name cannot be used as it is (see OddName): an
+	// object other tools stored under a key coop cannot address, or a name
+	// that does not print as it is. Such entries are listed, marked, never
+	// hidden.
+	Odd string `json:"odd,omitempty"`
+}
+
+// Addressable reports whether a path can reach the entry: not an S3 key's
+// empty, "." or ".." segment (see OddName), which is listed but cannot be
+// opened, read or deleted through coop.
+func (e Entry) Addressable() bool {
+	return e.Name != "" && e.Name != "." && e.Name != ".." && !strings.ContainsRune(e.Name, 0)
 }
 
 // IsDir reports whether the entry is a folder.

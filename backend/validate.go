@@ -230,3 +230,21 @@ func JoinPath(folder, name string) string {
 	}
 	return folder + "/" + name
 }
+
+// OddName says why a name found in a listing cannot be used as it is, or
+// "" for an ordinary name. S3 keys may hold empty, "." and ".." segments
+// ("a//b", "a/./b"), which no path can address; names may start or end
+// with spaces, which a listing does not show.
+func OddName(name string) string {
+	switch {
+	case name == "":
+		return `an empty name (the key holds "//"): coop cannot address it`
+	case name == "." || name == "..":
+		return fmt.Sprintf("a %q segment in the key: coop cannot address it", name)
+	case strings.ContainsRune(name, 0):
+		return "a NUL in the name: coop cannot address it"
+	case strings.TrimSpace(name) != name:
+		return "spaces at the start or end of the name"
+	}
+	return ""
+}

@@ -77,8 +77,13 @@ func (h *sftpHandler) list(ctx context.Context, v vpath) *lister {
 			if errors.Is(err, backend.ErrNotFound) && h.fs.isVirtualDir(v) {
 				return nil, "", nil
 			}
-			out := make([]os.FileInfo, len(p.Items))
-			for i, e := range p.Items {
+			out := make([]os.FileInfo, 0, len(p.Items))
+			for _, e := range p.Items {
+				if !e.Addressable() {
+					continue // "" or "." in an S3 key: no SFTP name can carry it
+				}
+				out = append(out, nil)
+				i := len(out) - 1
 				switch {
 				case e.Link:
 					// As a server lists a link: the client's stat follows

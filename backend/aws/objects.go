@@ -26,16 +26,6 @@ func repoPrefix(ref backend.RepoRef) string {
 	return ref.AccountID + "/" + ref.RepositoryID + "/"
 }
 
-// listable reports whether a name found in a listing can be shown as an
-// entry: S3 keys with empty, "." or ".." segments (or a NUL) cannot be
-// told apart from their neighbours or addressed at all, and are left out.
-// Names that are not UTF-8 or that hold control characters are listed
-// (front ends sanitize them) and stay readable and removable
-// (backend.ValidateReadPath); backend.ValidatePath refuses them for writes.
-func listable(name string) bool {
-	return name != "" && name != "." && name != ".." && !strings.ContainsRune(name, 0)
-}
-
 // unescapeKey decodes a key from a listing made with EncodingType=url.
 func unescapeKey(k string) string {
 	if u, err := url.QueryUnescape(k); err == nil {
@@ -129,21 +119,19 @@ func appendEntries(items []backend.Entry, out *s3.ListObjectsV2Output, prefix, f
 	}
 	for _, cp := range out.CommonPrefixes {
 		name := strings.TrimSuffix(strings.TrimPrefix(unescape(cp.Prefix), prefix), "/")
-		if !listable(name) {
-			continue
-		}
-		items = append(items, backend.Entry{Name: name, Path: backend.JoinPath(folder, name), Type: backend.TypeDirectory})
+		items = append(items, backend.Entry{Name: name, Path: backend.JoinPath(folder, name), Type: backend.TypeDirectory, Odd: backend.OddName(name)})
 	}
 	for _, o := range out.Contents {
 		key := unescape(o.Key)
 		name, ok := strings.CutPrefix(key, prefix)
-		if !ok || !listable(name) || strings.Contains(name, "/") {
+		if !ok || name == "" || strings.Contains(name, "/") {
 			continue // the folder's own marker, or nothing of this folder
 		}
 		if folder == "" && name == backend.MetadataFileName {
 			continue
 		}
-		e := backend.Entry{Name: name, Path: backend.JoinPath(folder, name), Type: backend.TypeFile, Size: deref(o.Size, 0)}
+		e := backend.Entry{Name: name, Path: backend.JoinPath(folder, name), Type: backend.TypeFile, Size: deref(o.Size, 0),
+			Odd: backend.OddName(name)}
 		if o.LastModified != nil {
 			e.ModTime = o.LastModified.UTC()
 		}

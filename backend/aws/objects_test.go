@@ -310,3 +310,36 @@ func TestURLEncodedListingsAreDecoded(t *testing.T) {
 		t.Errorf("decoded %q, want %q", got, want)
 	}
 }
+
+// Keys other tools stored with "//", "." segments or trailing spaces are
+// listed, marked, not hidden. (versitygw folds such keys on its file
+// system, so this is the answer S3 gives, built by hand.)
+func TestOddKeysAreListedMarked(t *testing.T) {
+	t.Parallel()
+	out := &s3.ListObjectsV2Output{
+		CommonPrefixes: []s3types.CommonPrefix{
+			{Prefix: sdkaws.String("acme/data/odd//")},
+			{Prefix: sdkaws.String("acme/data/odd/./")},
+			{Prefix: sdkaws.String("acme/data/odd/fine/")},
+		},
+		Contents: []s3types.Object{
+			{Key: sdkaws.String("acme/data/odd/")}, // the folder's own marker
+			{Key: sdkaws.String("acme/data/odd/trailing.txt "), Size: sdkaws.Int64(3)},
+			{Key: sdkaws.String("acme/data/odd/.."), Size: sdkaws.Int64(1)},
+			{Key: sdkaws.String("acme/data/odd/plain.txt"), Size: sdkaws.Int64(1)},
+		},
+	}
+	got := map[string]string{}
+	for _, e := range appendEntries(nil, out, "acme/data/odd/", "odd", false) {
+		got[sortKey(e)] = e.Odd
+	}
+	for name, marked := range map[string]bool{"/": true, "./": true, "fine/": false, "trailing.txt ": true, "..": true, "plain.txt": false} {
+		odd, listed := got[name]
+		if !listed || (odd != "") != marked {
+			t.Errorf("%q: listed %v, odd %q; want marked %v", name, listed, odd, marked)
+		}
+	}
+	if len(got) != 6 {
+		t.Errorf("entries %q", got)
+	}
+}

@@ -89,6 +89,7 @@ func (s *Store) entry(root *os.Root, d *os.File, abs, folder, key string) (backe
 		Name:    p[len(p)-len(name):], // shares Path's memory
 		Path:    p,
 		ModTime: mtime,
+		Odd:     backend.OddName(name),
 	}
 	if mode&fs.ModeSymlink != 0 {
 		e.Link = true

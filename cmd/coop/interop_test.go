@@ -174,3 +174,31 @@ func TestErrorsNameTheirSubjectOnce(t *testing.T) {
 		}
 	}
 }
+
+// Names that do not print as they are (a trailing space) are listed,
+// quoted and marked, with one warning; they stay readable.
+func TestLsMarksOddNames(t *testing.T) {
+	root := rmStore(t)
+	if err := os.WriteFile(filepath.Join(root, "acme", "data", "trailing.txt "), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, root, "ls", "acme/data")
+	if code != 0 || !strings.Contains(out, `"trailing.txt "`) || !strings.Contains(out, "! spaces at the start or end of the name") {
+		t.Errorf("ls: exit %d\n%s", code, out)
+	}
+	if strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "an entry listed has a name coop cannot use as it is") {
+		t.Errorf("stderr: %q", errs)
+	}
+	var entries []backend.Entry
+	if err := json.Unmarshal([]byte(mustRun(t, root, "ls", "--json", "acme/data")), &entries); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if (e.Name == "trailing.txt ") != (e.Odd != "") {
+			t.Errorf("--json entry %+v", e)
+		}
+	}
+	if out := mustRun(t, root, "stat", "acme/data/trailing.txt "); !strings.Contains(out, "1 byte") {
+		t.Errorf("stat of a name with a trailing space:\n%s", out)
+	}
+}

@@ -69,7 +69,12 @@ func (a *app) cmdLs(ctx context.Context, args []string) error {
 		err = eachPage(ctx, func(req backend.PageRequest) (backend.Page[backend.Entry], error) {
 			return store.ListObjects(ctx, t.ref(), t.path, req)
 		}, func(e backend.Entry) error {
-			name, size := safe.Text(e.Name), strconv.FormatInt(e.Size, 10)
+			name, size, mark := safe.Text(e.Name), strconv.FormatInt(e.Size, 10), ""
+			if e.Odd != "" {
+				// Quoted, so that an empty name or its spaces show.
+				name, mark = safe.Text(strconv.Quote(e.Name)), "! "+e.Odd
+				out.odd(e.Path, e.Odd)
+			}
 			if e.IsDir() {
 				name, size = name+"/", "-"
 			}
@@ -77,7 +82,7 @@ func (a *app) cmdLs(ctx context.Context, args []string) error {
 			if !e.ModTime.IsZero() {
 				mod = e.ModTime.UTC().Format(time.DateTime)
 			}
-			return out.row(e, string(e.Type), size, mod, name)
+			return out.row(e, string(e.Type), size, mod, name, mark)
 		})
 	}
 	if err != nil {
@@ -145,6 +150,7 @@ type lister struct {
 	// first says what of the first one.
 	bad   int
 	first string
+	names bool // what is marked are entries' names, not catalog items
 }
 
 // unread notes an item listed with attributes coop could not read.
@@ -158,13 +164,27 @@ func (l *lister) unread(what string, errs []backend.FieldError) {
 	l.bad++
 }
 
-// warn prints the one warning of a listing that had unreadable items.
+// odd notes an entry listed under a name coop cannot use as it is.
+func (l *lister) odd(p, why string) {
+	if l.bad == 0 {
+		l.first = strconv.Quote(p) + ": " + why
+	}
+	l.bad++
+	l.names = true
+}
+
+// warn prints the one warning of a listing that had unreadable items or
+// odd names.
 func (l *lister) warn(w io.Writer) {
+	one, many, field := "an item listed has attributes coop cannot read", "items listed have attributes coop cannot read", "unreadable"
+	if l.names {
+		one, many, field = "an entry listed has a name coop cannot use as it is", "entries listed have names coop cannot use as they are", "odd"
+	}
 	switch {
 	case l.bad == 1:
-		fmt.Fprintf(w, "coop: warning: 1 item listed has attributes coop cannot read (marked !; \"unreadable\" in --json): %s\n", safe.Text(l.first))
+		fmt.Fprintf(w, "coop: warning: %s (marked !; %q in --json): %s\n", one, field, safe.Text(l.first))
 	case l.bad > 1:
-		fmt.Fprintf(w, "coop: warning: %d items listed have attributes coop cannot read (marked !; \"unreadable\" in --json), the first %s\n", l.bad, safe.Text(l.first))
+		fmt.Fprintf(w, "coop: warning: %d %s (marked !; %q in --json), the first %s\n", l.bad, many, field, safe.Text(l.first))
 	}
 }
 
