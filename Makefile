@@ -1,5 +1,5 @@
 # The one test command: `make test` installs what it needs (golangci-lint,
-# tmux, Java, DynamoDB Local, versitygw), then vets, lints and runs every
+# tmux, Java, DynamoDB Local, versitygw, the aws CLI and boto3), then vets, lints and runs every
 # test, the end-to-end ones included, with the race detector, and runs each
 # fuzz target of the content previews briefly.
 
@@ -15,6 +15,9 @@ test: tools vet lint unit fuzz
 
 tools: $(GOLANGCI) servers
 	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux)
+	@# The interop tests (e2e/interop) write and read with the platform's other tools.
+	@test -x /usr/bin/aws && /usr/bin/python3 -c 'import boto3' 2>/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli python3-boto3)
 
 $(GOLANGCI):
 	mkdir -p $(BIN)

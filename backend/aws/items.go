@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -73,11 +74,12 @@ func (r *itemReader) mapping(name string) map[string]any {
 		return nil
 	case *types.AttributeValueMemberM:
 		var m map[string]any
-		if err := attributevalue.UnmarshalMap(v.Value, &m); err != nil {
+		err := attributevalue.UnmarshalMapWithOptions(v.Value, &m, func(o *attributevalue.DecoderOptions) { o.UseNumber = true })
+		if err != nil {
 			r.fail(name, err.Error())
 			return nil
 		}
-		return m
+		return convertNumbers(m, func(n attributevalue.Number) any { return json.Number(n) }).(map[string]any)
 	default:
 		r.fail(name, "a "+kindOf(v)+", not a map")
 		return nil
@@ -187,9 +189,41 @@ func encodeRepo(r backend.Repository) (map[string]types.AttributeValue, error) {
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
 // mapValue encodes a metadata map, an empty one (never NULL) for nil.
+// Numbers read as json.Number go back as the same digits.
 func mapValue(m map[string]any) (types.AttributeValue, error) {
 	if m == nil {
 		m = map[string]any{}
 	}
-	return attributevalue.Marshal(m)
+	return attributevalue.Marshal(convertNumbers(m, nil))
+}
+
+// convertNumbers copies v, a value of a metadata map, with its numbers
+// carried exactly: DynamoDB numbers (attributevalue.Number) become what
+// toJSON makes of them (json.Number, which front ends print and encode
+// as numbers), and with toJSON nil json.Numbers become DynamoDB numbers
+// again. float64 would round a 20-digit number that another tool stored.
+func convertNumbers(v any, toJSON func(attributevalue.Number) any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = convertNumbers(e, toJSON)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = convertNumbers(e, toJSON)
+		}
+		return out
+	case attributevalue.Number:
+		if toJSON != nil {
+			return toJSON(x)
+		}
+	case json.Number:
+		if toJSON == nil {
+			return attributevalue.Number(x)
+		}
+	}
+	return v
 }

@@ -76,7 +76,9 @@ func (r *fieldReader) mapping(name string) map[string]any {
 		return nil
 	}
 	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // every digit of a number another tool stored, kept
+	if err := dec.Decode(&m); err != nil {
 		r.fail(name, fmt.Errorf("not a map"))
 		return nil
 	}
