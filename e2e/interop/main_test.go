@@ -23,8 +23,10 @@ import (
 // env is what TestMain found and started; set once, then only read.
 var env struct {
 	coop, aws, python string
-	servers           testservers.Servers
 }
+
+// servers are DynamoDB Local and versitygw, started by the first test.
+var servers = testservers.NewShared("e2e/interop")
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -50,7 +52,7 @@ func run(m *testing.M) int {
 	if out, err := exec.Command("go", "build", "-o", env.coop, "../../cmd/coop").CombinedOutput(); err != nil {
 		return fail(fmt.Errorf("build coop: %w: %s", err, out))
 	}
-	return testservers.Main(m, "e2e/interop", func(s testservers.Servers) { env.servers = s })
+	return servers.Run(m)
 }
 
 func fail(err error) int {
@@ -81,6 +83,7 @@ func isExec(p string) bool {
 // environment every tool needs to reach them.
 type store struct {
 	bucket, accounts, repositories string
+	dynamo, s3                     string   // the servers' endpoints
 	env                            []string // for coop, the aws CLI and the scripts
 }
 
@@ -88,9 +91,9 @@ type store struct {
 // are made by the other tools (seed.py), as on the platform.
 func newStore(t *testing.T) *store {
 	t.Helper()
-	s3 := env.servers.S3
-	st := &store{bucket: s3.NewBucket(t)}
-	coopEnv := testservers.CoopEnv(env.servers.Dynamo.Endpoint, s3, st.bucket)
+	dynamo, s3 := servers.Dynamo(t), servers.S3(t)
+	st := &store{bucket: s3.NewBucket(t), dynamo: dynamo.Endpoint, s3: s3.Endpoint}
+	coopEnv := testservers.CoopEnv(dynamo.Endpoint, s3, st.bucket)
 	for _, kv := range coopEnv {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
@@ -107,7 +110,7 @@ func newStore(t *testing.T) *store {
 	}
 	st.env = append(coopEnv,
 		"HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir(),
-		"INTEROP_DYNAMO="+env.servers.Dynamo.Endpoint, "INTEROP_S3="+s3.Endpoint, "INTEROP_BUCKET="+st.bucket,
+		"INTEROP_DYNAMO="+dynamo.Endpoint, "INTEROP_S3="+s3.Endpoint, "INTEROP_BUCKET="+st.bucket,
 		"INTEROP_ACCOUNTS="+st.accounts, "INTEROP_REPOSITORIES="+st.repositories,
 		"AWS_CONFIG_FILE="+awsConfig, "AWS_PAGER=", "AWS_DEFAULT_OUTPUT=json",
 		"AWS_DEFAULT_REGION="+s3.Region) // botocore of Debian 12 reads no AWS_REGION
@@ -179,9 +182,9 @@ func (st *store) coop(t *testing.T, want int, args ...string) result {
 // aws runs the aws CLI and fails the test unless it succeeds.
 func (st *store) aws(t *testing.T, args ...string) string {
 	t.Helper()
-	args = append([]string{"--endpoint-url", env.servers.S3.Endpoint}, args...)
+	args = append([]string{"--endpoint-url", st.s3}, args...)
 	if args[2] == "dynamodb" {
-		args[1] = env.servers.Dynamo.Endpoint
+		args[1] = st.dynamo
 	}
 	r := st.exec(t, env.aws, args...)
 	if r.code != 0 {
