@@ -12,6 +12,7 @@
 package memstore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -343,7 +344,8 @@ func cloneRepo(r backend.Repository) backend.Repository {
 	return r
 }
 
-// cloneMap copies m through JSON, as the stores keep such maps.
+// cloneMap copies m through JSON, as the stores keep such maps: numbers
+// come back as json.Number, every digit kept.
 func cloneMap(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
@@ -353,7 +355,9 @@ func cloneMap(m map[string]any) map[string]any {
 		return maps.Clone(m)
 	}
 	var out map[string]any
-	if json.Unmarshal(data, &out) != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if dec.Decode(&out) != nil {
 		return maps.Clone(m)
 	}
 	return out
