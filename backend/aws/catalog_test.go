@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -267,7 +268,7 @@ func TestRepositories(t *testing.T) {
 		}
 	}
 	r, err := s.GetRepository(ctx, "acme", "repo-3")
-	if err != nil || r.Visibility != backend.VisibilityPrivate || r.Metadata["i"] != 3.0 {
+	if err != nil || r.Visibility != backend.VisibilityPrivate || r.Metadata["i"] != json.Number("3") {
 		t.Fatalf("GetRepository = %+v, %v", r, err)
 	}
 	r.Title, r.Visibility, r.Description = "Three", backend.VisibilityPublic, "third"
