@@ -74,25 +74,37 @@ func GeoParquet(rows, rowGroup int, geo bool, extra ...parquet.WriterOption) []b
 	return buf.Bytes()
 }
 
-// Blob is one row of LargeParquet: an id and an incompressible payload.
+// Blob is one row of LargeParquet: an incompressible payload among the
+// kind of columns a real table has.
 type Blob struct {
-	ID      int64  `parquet:"id"`
-	Payload []byte `parquet:"payload"`
-	Geom    []byte `parquet:"geometry"`
+	ID       int64   `parquet:"id"`
+	Station  string  `parquet:"station,dict"`
+	Observed int64   `parquet:"observed,timestamp(millisecond:utc)"`
+	Temp     float64 `parquet:"temp,optional"`
+	Rain     float64 `parquet:"rain,optional"`
+	Wind     float32 `parquet:"wind,optional"`
+	Quality  int32   `parquet:"quality"`
+	Flags    []int32 `parquet:"flags,list"`
+	Note     string  `parquet:"note,optional"`
+	Payload  []byte  `parquet:"payload"`
+	Geom     []byte  `parquet:"geometry"`
 }
 
 // LargeParquet writes about size bytes of GeoParquet to w: rows of 4 KiB
-// random payloads, uncompressed, in row groups of 16,384 rows, so that a
-// gigabyte has the footer of a real gigabyte file (tens of row groups).
+// random payloads and ten other columns, uncompressed, in row groups of
+// 16,384 rows (64 MiB), so that a gigabyte has the footer of a real
+// gigabyte file (sixteen row groups of eleven columns, with statistics).
 func LargeParquet(w io.Writer, size int64) error {
 	const payload = 4 << 10
 	pw := parquet.NewGenericWriter[Blob](w, parquet.MaxRowsPerRowGroup(16384),
 		parquet.KeyValueMetadata("geo", GeoMetadata))
 	rng := rand.NewChaCha8([32]byte{1})
-	rows := size / (payload + 32)
+	rows := size / (payload + 80)
 	batch := make([]Blob, 0, 512)
 	for i := range rows {
-		b := Blob{ID: i, Payload: make([]byte, payload), Geom: WKBPoint(float64(i%360)-180, float64(i%180)-90)}
+		b := Blob{ID: i, Station: fmt.Sprintf("st-%03d", i%97), Observed: i * 60000, Temp: float64(i%400) / 10,
+			Rain: float64(i%13) / 4, Wind: float32(i % 30), Quality: int32(i % 3), Flags: []int32{int32(i % 5)},
+			Payload: make([]byte, payload), Geom: WKBPoint(float64(i%360)-180, float64(i%180)-90)}
 		_, _ = rng.Read(b.Payload)
 		batch = append(batch, b)
 		if len(batch) == cap(batch) || i == rows-1 {
