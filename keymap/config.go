@@ -14,14 +14,24 @@ import (
 	"github.com/coopterm/coop/themes"
 )
 
-// Config is what the browser reads from config.toml: the theme name and
-// the key bindings after rebinding.
+// Config is what the browser reads from config.toml: the theme name, the
+// key bindings after rebinding, and the content preview's byte budget.
 type Config struct {
 	// Theme is the top-level theme setting: "", "auto", or a built-in name.
 	Theme string
 	// Keys is Default() with the [keys] table applied.
 	Keys KeyMap
+	// PreviewBytes is [preview] max_bytes: the most one content preview
+	// reads from the store; 0 leaves the default (1 MiB).
+	PreviewBytes int64
 }
+
+// Bounds of [preview] max_bytes: less than 64 KiB could not hold the
+// first lines of a text; more than 1 GiB is no longer a preview.
+const (
+	MinPreviewBytes = 64 << 10
+	MaxPreviewBytes = 1 << 30
+)
 
 // ConfigPath returns where the config file lives:
 // $XDG_CONFIG_HOME/coop/config.toml, else ~/.config/coop/config.toml. It
@@ -65,8 +75,11 @@ func Load(path string) (KeyMap, error) {
 // than theme are left to other parts of the program and ignored here.
 // Values stay toml.Primitive so that errors can name their line.
 type configFile struct {
-	Theme toml.Primitive            `toml:"theme"`
-	Keys  map[string]toml.Primitive `toml:"keys"`
+	Theme   toml.Primitive            `toml:"theme"`
+	Keys    map[string]toml.Primitive `toml:"keys"`
+	Preview struct {
+		MaxBytes toml.Primitive `toml:"max_bytes"`
+	} `toml:"preview"`
 }
 
 // failWith is decoded in place of a value to turn err into a TOML error
@@ -98,6 +111,21 @@ func ParseConfig(name string, data []byte) (Config, error) {
 		if _, err := themes.Get(cfg.Theme); err != nil {
 			return Config{}, fail(f.Theme, err)
 		}
+	}
+
+	if md.IsDefined("preview", "max_bytes") {
+		var v any
+		if err := md.PrimitiveDecode(f.Preview.MaxBytes, &v); err != nil {
+			return Config{}, positioned(name, data, err, "preview.max_bytes: ")
+		}
+		n, ok := v.(int64)
+		if !ok {
+			return Config{}, fail(f.Preview.MaxBytes, fmt.Errorf("preview.max_bytes: want a number of bytes, not %v", v))
+		}
+		if n < MinPreviewBytes || n > MaxPreviewBytes {
+			return Config{}, fail(f.Preview.MaxBytes, fmt.Errorf("preview.max_bytes %d: want %d (64 KiB) to %d (1 GiB)", n, MinPreviewBytes, MaxPreviewBytes))
+		}
+		cfg.PreviewBytes = n
 	}
 
 	byName := map[string]action{}

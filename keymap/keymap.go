@@ -31,8 +31,12 @@ type KeyMap struct {
 	Clear    key.Binding // while filtering: drop the filter
 	Refresh  key.Binding // reload the current list, dropping cached listings
 	Preview  key.Binding // show or hide the preview pane
-	Help     key.Binding // show or hide the full help
-	Quit     key.Binding // leave the program
+
+	PreviewDown key.Binding // scroll the preview pane down
+	PreviewUp   key.Binding // scroll the preview pane up
+	Pager       key.Binding // open the selected file in $PAGER (on the user's own machine)
+	Help        key.Binding // show or hide the full help
+	Quit        key.Binding // leave the program
 
 	Mark      key.Binding // mark or unmark the selected entry for a delete or download
 	Upload    key.Binding // upload local files or folders into the current folder
@@ -108,6 +112,9 @@ func actions() []action {
 		{name: "clear_filter", desc: "clear filter", keys: []string{"esc"}, get: func(k *KeyMap) *key.Binding { return &k.Clear }, mode: modeFilter},
 		{name: "refresh", desc: "refresh", keys: []string{"r"}, get: func(k *KeyMap) *key.Binding { return &k.Refresh }},
 		{name: "preview", desc: "preview", keys: []string{"p"}, get: func(k *KeyMap) *key.Binding { return &k.Preview }},
+		{name: "preview_down", desc: "scroll preview", keys: []string{"J", "shift+down"}, get: func(k *KeyMap) *key.Binding { return &k.PreviewDown }},
+		{name: "preview_up", desc: "scroll preview up", keys: []string{"K", "shift+up"}, get: func(k *KeyMap) *key.Binding { return &k.PreviewUp }},
+		{name: "pager", desc: "open in pager", keys: []string{"o"}, get: func(k *KeyMap) *key.Binding { return &k.Pager }},
 		{name: "help", desc: "help", keys: []string{"?"}, get: func(k *KeyMap) *key.Binding { return &k.Help }},
 		{name: "quit", desc: "quit", keys: []string{"q", "ctrl+c"}, get: func(k *KeyMap) *key.Binding { return &k.Quit }},
 		{name: "mark", desc: "mark", keys: []string{"space"}, get: func(k *KeyMap) *key.Binding { return &k.Mark }},
@@ -174,7 +181,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Collapse, k.Back, k.NextTab, k.PrevTab},
-		{k.Filter, k.Accept, k.Clear, k.Refresh, k.Preview, k.Help, k.Quit},
+		{k.Filter, k.Accept, k.Clear, k.Refresh, k.Help, k.Quit},
+		{k.Preview, k.PreviewDown, k.PreviewUp, k.Pager},
 		{k.Mark, k.Upload, k.Download, k.Delete, k.Transfers, k.CancelJob, k.CancelAll, k.RetryJob, k.ClearJobs},
 	}
 }

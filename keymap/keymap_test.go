@@ -54,7 +54,7 @@ func TestDefaults(t *testing.T) {
 	if fh := k.FilterHelp(); fh[2].Help().Key != "↑" || fh[3].Help().Key != "↓" {
 		t.Errorf("filter help shows typable keys: %+v %+v", fh[2].Help(), fh[3].Help())
 	}
-	if len(k.ShortHelp()) == 0 || len(Actions()) != 48 {
+	if len(k.ShortHelp()) == 0 || len(Actions()) != 51 {
 		t.Errorf("short help %d, actions %d", len(k.ShortHelp()), len(Actions()))
 	}
 }
@@ -203,5 +203,23 @@ func TestParseRebindsEditingKeys(t *testing.T) {
 	if _, err := ParseConfig("config.toml", []byte("[keys]\nline_end = \"ctrl+u\"\n")); err == nil ||
 		!strings.Contains(err.Error(), "delete_to_start") {
 		t.Errorf("two editing actions on one key: %v", err)
+	}
+}
+
+func TestPreviewBytes(t *testing.T) {
+	c, err := ParseConfig("config.toml", []byte("[preview]\nmax_bytes = 4194304\n"))
+	if err != nil || c.PreviewBytes != 4<<20 {
+		t.Fatalf("max_bytes = %d, %v", c.PreviewBytes, err)
+	}
+	if c, err := ParseConfig("config.toml", []byte("theme = \"dark\"\n")); err != nil || c.PreviewBytes != 0 {
+		t.Errorf("no [preview]: %d, %v", c.PreviewBytes, err)
+	}
+	for src, want := range map[string]string{
+		"[preview]\nmax_bytes = 10\n":       "config.toml:2: preview.max_bytes 10: want 65536 (64 KiB)",
+		"[preview]\nmax_bytes = \"1MiB\"\n": "config.toml:2: preview.max_bytes: ",
+	} {
+		if _, err := ParseConfig("config.toml", []byte(src)); err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%q: %v; want %q…", src, err, want)
+		}
 	}
 }
