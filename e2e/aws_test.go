@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -16,7 +17,10 @@ import (
 // as makeLocalStore with the command line (--backend aws) and by putting
 // objects straight into the bucket, and returns the environment that
 // points coop at it.
-func makeAWSStore(t *testing.T) (bucket string, env []string) {
+func makeAWSStore(t *testing.T) (bucket string, env []string) { return makeAWSStoreWith(t, nil) }
+
+// makeAWSStoreWith is makeAWSStore with extra objects, by key.
+func makeAWSStoreWith(t *testing.T, extra map[string][]byte) (bucket string, env []string) {
 	dynamo := testservers.StartDynamo(t)
 	s3srv := testservers.StartS3(t)
 	bucket = testservers.UniqueName("e2e")
@@ -37,6 +41,11 @@ func makeAWSStore(t *testing.T) (bucket string, env []string) {
 		"earth-lab/archive/.source-metadata.json": corruptMetadata,
 	} {
 		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
+			t.Fatalf("put %q: %v", key, err)
+		}
+	}
+	for key, body := range extra {
+		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)}); err != nil {
 			t.Fatalf("put %q: %v", key, err)
 		}
 	}

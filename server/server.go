@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"charm.land/wish/v2/recover"
 
 	"github.com/coopterm/coop/audit"
+	"github.com/coopterm/coop/tui"
 )
 
 // Server is an SSH server for one store.
@@ -36,8 +38,11 @@ type Server struct {
 	// files counts the SFTP handles open across the server, readBuffers
 	// the memory of streamed reads' windows.
 	files, readBuffers *budget
-	rec                audit.Recorder
-	log                *slog.Logger
+	// previews bounds the content previews drawn at once across the
+	// sessions, so that they leave CPU for everyone's keys.
+	previews tui.Workers
+	rec      audit.Recorder
+	log      *slog.Logger
 
 	ctx    context.Context // ends at shutdown; bounds lookups
 	cancel context.CancelFunc
@@ -57,7 +62,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, keys: newKeyIndex(cfg.Store), conns: map[*connState]struct{}{}, sessions: map[ssh.Session]*session{},
-		limits: newLimiter(cfg), rec: cfg.Audit, log: cfg.Logger, files: newBudget(int64(cfg.MaxOpenFiles)), readBuffers: newBudget(cfg.MaxReadBuffers)}
+		previews: tui.NewWorkers(max(1, runtime.GOMAXPROCS(0)/2)),
+		limits:   newLimiter(cfg), rec: cfg.Audit, log: cfg.Logger, files: newBudget(int64(cfg.MaxOpenFiles)), readBuffers: newBudget(cfg.MaxReadBuffers)}
 	if s.rec == nil {
 		s.rec = audit.Discard{}
 	}

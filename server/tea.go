@@ -9,9 +9,19 @@ import (
 	"charm.land/wish/v2/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/coopterm/coop/backend/content"
 	"github.com/coopterm/coop/keymap"
 	"github.com/coopterm/coop/themes"
 	"github.com/coopterm/coop/tui"
+)
+
+// Each session's content previews keep at most this many summaries, of
+// at most this many bytes in all: what a session can make the server
+// hold for its previews is bounded (the bytes read for one preview are
+// bounded by the preview budget).
+const (
+	sessionPreviews     = 32
+	sessionPreviewBytes = 2 << 20
 )
 
 // teaMiddleware runs the browser for sessions with a terminal and at most
@@ -45,10 +55,11 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	keys := keymap.Default()
 	theme := s.cfg.Theme
+	var previewBytes int64
 	if len(s.cfg.KeyConfig) > 0 {
 		// Each session parses its own copy: nothing is shared.
 		if cfg, err := keymap.ParseConfig(s.cfg.KeyConfigName, s.cfg.KeyConfig); err == nil {
-			keys = cfg.Keys
+			keys, previewBytes = cfg.Keys, cfg.PreviewBytes
 		}
 	}
 	if t := getenv("COOP_THEME"); t != "" {
@@ -66,6 +77,12 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		KeyMap:   keys,
 		StartAt:  start,
 		PageSize: s.cfg.PageSize,
+		// Content previews read through the session's own access layer,
+		// with a small cache of the session's own (a shared one would
+		// show one user what another may read).
+		Content: content.New(se.store, content.Options{MaxBytes: previewBytes, CacheEntries: sessionPreviews, CacheBytes: sessionPreviewBytes}),
+		// Every session's previews share the server's CPU for drawing.
+		ContentWorkers: s.previews,
 	})
 	opts := append(bubbletea.MakeOptions(sess),
 		// Input marks the connection active (for the idle time-out).

@@ -30,7 +30,11 @@ type Common struct {
 	Width, Height int
 
 	src      Source
-	pageSize int // Limit of each list request; 0 lets the store choose
+	pageSize int       // Limit of each list request; 0 lets the store choose
+	content  Previewer // nil: no content section
+	workers  Workers   // bounds the previews read and drawn at once
+	pager    *Pager    // nil: no pager (a browser served over SSH)
+	dark     bool      // the theme is for a dark background
 	// previewHidden is the user's choice to hide the preview pane; it
 	// holds for every repository of the session.
 	previewHidden bool
@@ -62,6 +66,7 @@ func (c *Common) spin() tea.Cmd {
 // setTheme derives the session's styles from t.
 func (c *Common) setTheme(t themes.Theme, noColor bool) {
 	c.Styles = themes.NewStyles(t, noColor)
+	c.dark = t.Dark
 	c.help.Styles = c.Styles.Help
 	c.spinner.Style = c.Styles.Accent
 }

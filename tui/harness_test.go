@@ -22,6 +22,7 @@ type harness struct {
 	m     *Model
 	queue []tea.Cmd
 	quit  bool
+	async chan tea.Msg // messages of commands run in goroutines (runAsync)
 }
 
 func newHarness(t testing.TB, store backend.Store, opts Options) *harness {

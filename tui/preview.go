@@ -105,9 +105,41 @@ func (v *treePage) metaLoading() bool {
 	return es != nil && es.loading
 }
 
-// previewLines renders the preview pane for the selected entry: every
-// field of its metadata entry, or why there is none.
+// previewLines renders the preview pane for the selected entry, from
+// the line the user scrolled to, height lines at most: when it does not
+// fit, the last line says which lines are shown and how to scroll.
 func (v *treePage) previewLines(width, height int) []string {
+	lines := v.previewAll(width)
+	if len(lines) <= height {
+		return lines
+	}
+	if height < 2 {
+		return lines[:height]
+	}
+	top := min(v.scroll, len(lines)-(height-1))
+	shown := lines[top : top+height-1]
+	k := &v.c.Keys
+	mark := fmt.Sprintf("── %d–%d of %d · %s/%s scroll ", top+1, top+height-1, len(lines), keyName(k.PreviewDown), keyName(k.PreviewUp))
+	if v.full {
+		mark = fmt.Sprintf("── %d–%d of %d ", top+1, top+height-1, len(lines))
+	}
+	mark = ansi.Truncate(mark+strings.Repeat("─", max(0, width)), width, "")
+	return append(shown[:len(shown):len(shown)], v.c.Styles.Muted.Render(mark))
+}
+
+// scrollPreview moves the preview n lines (up if n < 0), within its
+// lines.
+func (v *treePage) scrollPreview(n int) {
+	width := v.contentWidth()
+	total := len(v.previewAll(width))
+	last := max(0, total-(v.c.bodyHeight()-1))
+	v.scroll = max(0, min(v.scroll+n, last))
+}
+
+// previewAll renders the whole preview of the selected entry: every
+// field of its metadata entry, or why there is none, then what is inside
+// it.
+func (v *treePage) previewAll(width int) []string {
 	s := &v.c.Styles
 	var lines []string
 	add := func(line string) { lines = append(lines, line) }
@@ -151,8 +183,8 @@ func (v *treePage) previewLines(width, height int) []string {
 	}
 	add("")
 	v.metaFields(e, width, add, field)
-	if len(lines) > height {
-		lines = lines[:height]
+	for _, l := range v.contentLines(width) {
+		add(ansi.Truncate(l, width, "…"))
 	}
 	return lines
 }

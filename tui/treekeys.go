@@ -27,8 +27,12 @@ type target struct {
 // Update handles keys, listing pages, metadata, filter results and the
 // mouse.
 func (v *treePage) Update(msg tea.Msg) tea.Cmd {
-	if click, ok := msg.(tea.MouseClickMsg); ok && click.X >= v.listWidth() {
+	if click, ok := msg.(tea.MouseClickMsg); ok && (v.full || click.X >= v.listWidth()) {
 		return nil // on the preview
+	}
+	if wheel, ok := msg.(tea.MouseWheelMsg); ok && (v.full || wheel.X >= v.listWidth()) {
+		v.scrollPreview(wheelRows(wheel))
+		return nil
 	}
 	if cmd, ok := listUpdate(v, msg); ok {
 		return cmd
@@ -38,16 +42,35 @@ func (v *treePage) Update(msg tea.Msg) tea.Cmd {
 		return v.onKey(msg)
 	case listPageMsg:
 		return v.onListPage(msg)
+	case contentStartMsg:
+		return v.startContent(msg)
+	case contentMsg:
+		v.onContent(msg)
+	case pagerReadyMsg:
+		return v.onPagerReady(msg)
+	case pagerDoneMsg:
+		if msg.err != nil {
+			v.c.shell.fail("The pager failed", msg.err)
+		}
 	}
 	return nil
 }
 
 func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	if v.full {
+		return v.fullKey(msg)
+	}
 	if cmd, ok := listKey(v, msg); ok {
 		return cmd
 	}
 	k := &v.c.Keys
 	switch {
+	case key.Matches(msg, k.PreviewDown):
+		v.scrollPreview(1)
+	case key.Matches(msg, k.PreviewUp):
+		v.scrollPreview(-1)
+	case key.Matches(msg, k.Pager):
+		return v.openPager()
 	case key.Matches(msg, k.Mark):
 		v.toggleMark()
 	case key.Matches(msg, k.Upload):
@@ -75,13 +98,46 @@ func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// open expands or collapses the selected folder; on a match of the
-// filter, it leaves the matches and shows the item in its place.
+// fullKey handles the keys of the full-height preview: they scroll it,
+// open the pager or close it.
+func (v *treePage) fullKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := &v.c.Keys
+	page := max(1, v.c.bodyHeight()-2)
+	switch {
+	case key.Matches(msg, k.Open, k.Back, k.Collapse):
+		v.full = false
+		v.scroll = 0
+	case key.Matches(msg, k.Down, k.PreviewDown):
+		v.scrollPreview(1)
+	case key.Matches(msg, k.Up, k.PreviewUp):
+		v.scrollPreview(-1)
+	case key.Matches(msg, k.PageDown):
+		v.scrollPreview(page)
+	case key.Matches(msg, k.PageUp):
+		v.scrollPreview(-page)
+	case key.Matches(msg, k.Top):
+		v.scroll = 0
+	case key.Matches(msg, k.Bottom):
+		v.scrollPreview(1 << 30)
+	case key.Matches(msg, k.Pager):
+		return v.openPager()
+	}
+	return nil
+}
+
+// open expands or collapses the selected folder, or shows the selected
+// file's preview at full height; on a match of the filter, it leaves the
+// matches and shows the item in its place.
 func (v *treePage) open() tea.Cmd {
 	if v.count() == 0 {
 		return nil
 	}
 	c := v.nav.cursor
+	if e := v.selected(); e != nil && !e.dir && !v.filter.filtered() {
+		v.full = true
+		v.scroll = 0
+		return nil
+	}
 	if v.filter.filtered() {
 		keep := v.selection()
 		clearFilter(v)
@@ -223,7 +279,10 @@ func (v *treePage) markText() string {
 // ShortHelp is the footer: the filter's keys while it is typed, the
 // transfer keys when transfers are on.
 func (v *treePage) ShortHelp() []key.Binding {
+	k := &v.c.Keys
 	switch {
+	case v.full:
+		return []key.Binding{k.Down, k.Up, k.PageDown, k.Back, k.Pager, k.Help, k.Quit}
 	case v.filter.editing:
 		return filterHelp(v.c)
 	case v.xfer != nil:

@@ -24,6 +24,9 @@ type treePage struct {
 	pending map[string]bool // folders to expand when their rows appear
 	restore string          // path to select when its row appears
 	marks   map[string]mark // entries marked for a delete or download, by path
+	sect    *section        // the content section of the selected entry
+	scroll  int             // the first line of the preview on screen
+	full    bool            // the preview takes the whole body
 }
 
 // openTree shows repo as a tree, reusing cached listings, and selects
@@ -46,6 +49,7 @@ func openTree(c *Common, ch *cache, x *transfers, repo backend.RepoRef, startPat
 // close leaves the repository: its requests are cancelled, and its
 // unfinished listings stay cached to resume from their next page.
 func (v *treePage) close() {
+	v.dropSection()
 	v.cancel()
 	v.filter.stop()
 	for k, l := range v.cache.lists {

@@ -20,6 +20,16 @@ func (v *treePage) listWidth() int {
 // View draws the rows on screen and, beside them, the preview of the
 // selected entry.
 func (v *treePage) View(width, height int) string {
+	if v.full {
+		lines := v.previewLines(width-2, height)
+		for i := range lines {
+			lines[i] = " " + lines[i]
+		}
+		for len(lines) < height {
+			lines = append(lines, "")
+		}
+		return strings.Join(lines, "\n")
+	}
 	lw := v.listWidth()
 	var lines []string
 	if v.count() == 0 {
@@ -100,6 +110,9 @@ func (v *treePage) row(i int, selected bool, width int) string {
 
 // columns is the column title line over the list.
 func (v *treePage) columns(width int) string {
+	if v.full {
+		return fit(v.c.Styles.ColumnHeader.Render(fit("PREVIEW", width)), width)
+	}
 	return fit(v.c.Styles.ColumnHeader.Render(fit("NAME", v.listWidth())), width)
 }
 
@@ -131,7 +144,7 @@ func (v *treePage) status(width int) string {
 
 // busy reports whether a listing, the metadata or the filter is loading.
 func (v *treePage) busy() bool {
-	if v.filter.running || v.metaLoading() {
+	if v.filter.running || v.metaLoading() || v.sect.loading() {
 		return true
 	}
 	for _, tl := range v.t.lists {

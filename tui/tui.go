@@ -79,6 +79,18 @@ type Options struct {
 	StartAt string
 	// PageSize is the Limit of each list request; 0 lets the store choose.
 	PageSize int
+	// Content previews what is inside the selected file, or Zarr folder,
+	// below its metadata (a *content.Previewer over the session's store);
+	// nil leaves the section out.
+	Content Previewer
+	// ContentWorkers bounds the previews read and drawn at once; a
+	// server shares one among its sessions. Nil: one at a time for this
+	// browser.
+	ContentWorkers Workers
+	// Pager lets `o` open the selected file in the user's pager. Only a
+	// browser on the user's own machine should have one: the file is
+	// fetched to the local disk of the process.
+	Pager *Pager
 	// Transfers is the queue that uploads, downloads and deletes go
 	// through (FromQueue adapts a *transfer.Queue). Nil switches them
 	// off: the keys then say so. Only a browser running on the user's
@@ -124,8 +136,11 @@ func New(ctx context.Context, src Source, opts Options) *Model {
 	if len(keys.Quit.Keys()) == 0 {
 		keys = keymap.Default()
 	}
-	c := &Common{Ctx: ctx, Keys: keys, src: src, pageSize: opts.PageSize, help: help.New(),
+	c := &Common{Ctx: ctx, Keys: keys, src: src, pageSize: opts.PageSize, help: help.New(), content: opts.Content, pager: opts.Pager,
 		progress: newProgress(), spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+	if c.workers = opts.ContentWorkers; c.workers == nil {
+		c.workers = NewWorkers(1)
+	}
 	m := &Model{c: c, cancel: cancel, noColor: opts.NoColor, location: src.Location(), cache: newCache()}
 	c.shell = m
 	theme, err := themes.Get(opts.Theme)

@@ -26,6 +26,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if want := m.tree.wantMeta(); want != nil {
 			cmd = tea.Batch(cmd, want)
 		}
+		if want := m.tree.wantContent(); want != nil {
+			cmd = tea.Batch(cmd, want)
+		}
 	}
 	return m, cmd
 }
@@ -64,6 +67,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		}
 	case metadataMsg:
 		m.cache.onMetadata(msg)
+	case contentStartMsg, contentMsg, pagerReadyMsg, pagerDoneMsg:
+		if m.tree != nil {
+			return m.tree.Update(msg)
+		}
 	case filterResultMsg:
 		cmds := []tea.Cmd{m.accounts.Update(msg), m.repos.Update(msg)}
 		if m.tree != nil {

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
 
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/content"
 	"github.com/coopterm/coop/backend/transfer"
 	"github.com/coopterm/coop/keymap"
 	"github.com/coopterm/coop/themes"
@@ -41,6 +44,12 @@ func (a *app) browse(ctx context.Context) error {
 		NoColor:   a.getenv("NO_COLOR") != "",
 		KeyMap:    cfg.Keys,
 		Transfers: tui.FromQueue(queue),
+		Content:   content.New(store, content.Options{MaxBytes: cfg.PreviewBytes}),
+		Pager: &tui.Pager{Command: tui.PagerCommand(a.getenv("PAGER")),
+			Open: func(ctx context.Context, repo backend.RepoRef, p string) (io.ReadCloser, error) {
+				rc, _, err := store.GetObject(ctx, repo, p)
+				return rc, err
+			}},
 	})
 	_, runErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
 	closeErr := queue.Close()

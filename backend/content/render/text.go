@@ -28,24 +28,53 @@ func (d *drawer) text(ctx context.Context, s *content.Summary) {
 	d.title(fmt.Sprintf("%s · %s", kind, plural(int64(t.Lines), "line", "lines")))
 	d.blank()
 	body := strings.TrimSuffix(t.Body, "\n")
+	head, rest := splitStyled(body)
 	var out string
 	switch {
 	case !d.o.Color || body == "":
-		out = body
+		out, rest = body, ""
 	case s.Format == content.FormatMarkdown:
-		out = d.markdown(body)
+		out = d.markdown(head)
 	case t.Language != "":
-		out = d.highlight(ctx, body, t.Language)
+		out = d.highlight(ctx, head, t.Language)
 	default:
-		out = body
+		out, rest = body, ""
 	}
 	for line := range strings.SplitSeq(out, "\n") {
 		d.add(line)
+	}
+	if rest != "" {
+		for line := range strings.SplitSeq(rest, "\n") {
+			d.add(line)
+		}
 	}
 	if t.Truncated {
 		d.blank()
 		d.add(d.dim(fmt.Sprintf("… the first %s of %s", humanize.Bytes(int64(len(t.Body))), humanize.Bytes(s.Size))))
 	}
+}
+
+// styledBytes is how much of a text is highlighted or rendered: chroma
+// and glamour take about as long as a person notices (tens of
+// milliseconds) for this much, ten times that for a whole 64 KiB
+// preview. The rest follows as it is.
+const styledBytes = 8 << 10
+
+// splitStyled cuts body into the part to style and the rest, at a blank
+// line (between paragraphs or blocks) if there is one near the limit,
+// else at a line end.
+func splitStyled(body string) (head, rest string) {
+	if len(body) <= styledBytes {
+		return body, ""
+	}
+	cut := strings.LastIndex(body[:styledBytes], "\n\n")
+	if cut < styledBytes/2 {
+		cut = strings.LastIndexByte(body[:styledBytes], '\n')
+	}
+	if cut <= 0 {
+		return "", body
+	}
+	return body[:cut], strings.TrimPrefix(body[cut:], "\n")
 }
 
 // markdown renders Markdown with glamour, wrapped at the width; the text
