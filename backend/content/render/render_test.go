@@ -159,3 +159,21 @@ func TestError(t *testing.T) {
 		t.Errorf("Error = %q", got)
 	}
 }
+
+func TestLongTextIsStyledOnlyAtItsStart(t *testing.T) {
+	var b strings.Builder
+	for i := 0; b.Len() < 40<<10; i++ {
+		fmt.Fprintf(&b, "func f%d() int { return %d }\n", i, i)
+	}
+	s, err := content.Summarize(context.Background(), "long.go", int64(b.Len()), content.BytesRanger(b.String()), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := Lines(context.Background(), s, Options{Width: 80, Color: true})
+	if !strings.Contains(lines[2], "\x1b[") || strings.Contains(lines[len(lines)-1], "\x1b[") {
+		t.Errorf("first line %q, last line %q: the start styled, the rest plain", lines[2], lines[len(lines)-1])
+	}
+	if n := strings.Count(b.String(), "\n"); len(lines) != n+2 || ansi.Strip(lines[len(lines)-1]) != fmt.Sprintf("func f%d() int { return %d }", n-1, n-1) {
+		t.Errorf("%d lines for %d in the file; last %q", len(lines), n, lines[len(lines)-1])
+	}
+}
