@@ -29,7 +29,7 @@ func makeAWSStoreWith(t *testing.T, extra map[string][]byte) (bucket string, env
 	if err := s3srv.CreateBucket(ctx, bucket); err != nil {
 		t.Fatal(err)
 	}
-	env = append(testservers.CoopEnv(dynamo, s3srv, bucket), "XDG_CONFIG_HOME="+t.TempDir(), "COOP_THEME=dark")
+	env = append(testservers.CoopEnv(dynamo, s3srv, bucket), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir(), "COOP_THEME=dark")
 	makeCatalog(t, env)
 	client := s3srv.Client()
 	for key, body := range map[string]string{

@@ -47,7 +47,7 @@ func repairStores(t *testing.T, fn func(t *testing.T, env []string, raw behind))
 		if err := s3srv.CreateBucket(t.Context(), bucket); err != nil {
 			t.Fatal(err)
 		}
-		env := append(testservers.CoopEnv(dynamo, s3srv, bucket), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir())
+		env := append(testservers.CoopEnv(dynamo, s3srv, bucket), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir())
 		makeAcme(t, env)
 		client := s3srv.Client()
 		key := func(p string) *string { k := "acme/data/" + p; return &k }

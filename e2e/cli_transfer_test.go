@@ -53,7 +53,7 @@ func transferStores(t *testing.T, fn func(t *testing.T, env []string)) {
 		if err := s3srv.CreateBucket(t.Context(), bucket); err != nil {
 			t.Fatal(err)
 		}
-		env := append(testservers.CoopEnv(dynamo, s3srv, bucket), "XDG_CONFIG_HOME="+t.TempDir())
+		env := append(testservers.CoopEnv(dynamo, s3srv, bucket), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
 		makeAcme(t, env)
 		fn(t, env)
 	})

@@ -27,7 +27,7 @@ func TestServeAWS(t *testing.T) {
 	store, err := aws.Open(context.Background(), aws.Config{
 		Bucket: s3.NewBucket(t), EndpointURL: s3.Endpoint, DynamoDBEndpoint: dynamo, PathStyle: true,
 		AccountsTable: testservers.UniqueName("accounts"), RepositoriesTable: testservers.UniqueName("repositories"),
-		Timeout: 20 * time.Second,
+		Timeout: 20 * time.Second, CacheDir: t.TempDir(),
 	})
 	must(t, err)
 	t.Cleanup(func() { _ = store.Close() })

@@ -28,6 +28,7 @@ func TestAccessAWS(t *testing.T) {
 		AccountsTable:     testservers.UniqueName("accounts"),
 		RepositoriesTable: testservers.UniqueName("repositories"),
 		Timeout:           20 * time.Second,
+		CacheDir:          t.TempDir(),
 	})
 	if err != nil {
 		t.Fatal(err)

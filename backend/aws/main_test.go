@@ -36,6 +36,7 @@ func testConfig(t testing.TB) Config {
 		AccountsTable:     testservers.UniqueName("accounts"),
 		RepositoriesTable: testservers.UniqueName("repositories"),
 		Timeout:           20 * time.Second,
+		CacheDir:          t.TempDir(),
 	}
 	if dynamo.External {
 		t.Cleanup(func() { dropTables(t, cfg) })

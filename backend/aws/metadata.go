@@ -1,18 +1,21 @@
 package aws
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/backend/internal/doccache"
 	"github.com/coopterm/coop/backend/internal/metadoc"
+	"github.com/coopterm/coop/backend/internal/metaindex"
 )
 
 // Retry policy of metadata writes that lose a race: jittered exponential
@@ -28,28 +31,6 @@ const (
 
 // metadataKey is the key of a repository's .source-metadata.json.
 func metadataKey(ref backend.RepoRef) string { return repoPrefix(ref) + backend.MetadataFileName }
-
-// readMetadata reads the metadata file and its ETag; exists is false if
-// there is none. A file that does not parse wraps ErrMetadataCorrupt.
-func (s *Store) readMetadata(ctx context.Context, ref backend.RepoRef) (doc *metadoc.Doc, etag string, exists bool, err error) {
-	f, exists, err := s.readMetadataRaw(ctx, ref)
-	if err != nil || !exists {
-		return nil, "", exists, err
-	}
-	if doc, err = parseMetadata(ref, f.raw); err != nil {
-		return nil, "", false, err
-	}
-	return doc, f.etag, true, nil
-}
-
-// parseMetadata reads a whole document; ErrMetadataCorrupt if it is not one.
-func parseMetadata(ref backend.RepoRef, raw []byte) (*metadoc.Doc, error) {
-	doc, err := metadoc.Load(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("read metadata of %s: %w: %w", ref, backend.ErrMetadataCorrupt, err)
-	}
-	return doc, nil
-}
 
 // metadataFile is the metadata file as stored: its bytes, ETag and
 // content type.
@@ -78,41 +59,28 @@ func (s *Store) readMetadataRaw(ctx context.Context, ref backend.RepoRef) (f met
 	return f, true, nil
 }
 
-// readDoc reads the whole document; ErrMetadataMissing if there is none.
-func (s *Store) readDoc(ctx context.Context, repo backend.RepoRef) (*metadoc.Doc, error) {
-	if err := backend.ValidateRef(repo); err != nil {
-		return nil, err
-	}
-	doc, _, exists, err := s.readMetadata(ctx, repo)
-	if err != nil {
-		return nil, err
-	}
-	if !exists {
-		return nil, fmt.Errorf("read metadata of %s: %w", repo, backend.ErrMetadataMissing)
-	}
-	return doc, nil
-}
-
 // ReadMetadata streams the entries at folder and below (see
-// backend.MetadataClient).
+// backend.MetadataClient), from the index of the document.
 func (s *Store) ReadMetadata(ctx context.Context, repo backend.RepoRef, folder string, fn func([]backend.MetadataEntry) error) (backend.MetadataHead, error) {
-	doc, err := s.readDoc(ctx, repo)
-	if err != nil {
-		return backend.MetadataHead{}, err
-	}
-	if err := doc.Walk(folder, fn); err != nil {
-		return backend.MetadataHead{}, err
-	}
-	return doc.Head, nil
+	var head backend.MetadataHead
+	err := s.withVersion(ctx, repo, func(h *metaindex.Handle) error {
+		head = h.Head
+		return h.Walk(folder, fn)
+	})
+	return head, err
 }
 
-// ReadObjectMetadata returns the entry of one path.
+// ReadObjectMetadata returns the entry of one path: a HEAD of the
+// document, and a lookup in its index.
 func (s *Store) ReadObjectMetadata(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectMeta, error) {
-	doc, err := s.readDoc(ctx, repo)
-	if err != nil {
-		return backend.ObjectMeta{}, err
-	}
-	m, ok, err := doc.Entry(path)
+	var (
+		m  backend.ObjectMeta
+		ok bool
+	)
+	err := s.withVersion(ctx, repo, func(h *metaindex.Handle) (err error) {
+		m, ok, err = h.Entry(path)
+		return err
+	})
 	switch {
 	case err != nil:
 		return backend.ObjectMeta{}, err
@@ -124,20 +92,22 @@ func (s *Store) ReadObjectMetadata(ctx context.Context, repo backend.RepoRef, pa
 
 // ReadFolderMetadata returns one page of the entries directly in folder.
 func (s *Store) ReadFolderMetadata(ctx context.Context, repo backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error) {
-	doc, err := s.readDoc(ctx, repo)
-	if err != nil {
-		return backend.Page[backend.MetadataEntry]{}, err
-	}
-	return doc.FolderPage(folder, req)
+	var page backend.Page[backend.MetadataEntry]
+	err := s.withVersion(ctx, repo, func(h *metaindex.Handle) (err error) {
+		page, err = h.FolderPage(folder, req)
+		return err
+	})
+	return page, err
 }
 
-// UpdateMetadata applies batch to the current metadata and writes the
-// result with a conditional PUT: If-Match with the ETag it read, or
-// If-None-Match: * when there was no file. When another writer got there
-// first (412, or 409 for a concurrent conditional write) it reads again
-// and applies the batch again after a jittered back-off, so no writer
-// loses another's update. A corrupt file is never overwritten
-// (ErrMetadataCorrupt).
+// UpdateMetadata applies batch to the current document and writes the
+// result with a conditional PUT — streamed from a local file, in parts
+// when large — with If-Match on the ETag it read, or If-None-Match: *
+// when there was no document. When another writer got there first (412,
+// or 409 for a concurrent conditional write) it reads again and applies
+// the batch again after a jittered back-off, so no writer loses
+// another's update. Memory grows with the batch, not the document. A
+// corrupt document is never overwritten (ErrMetadataCorrupt).
 func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, batch *backend.MetadataBatch) (backend.MetadataResult, error) {
 	if err := backend.ValidateRef(repo); err != nil {
 		return backend.MetadataResult{}, err
@@ -151,40 +121,10 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, batch 
 	op := "update metadata of " + repo.String()
 	unsure := 0
 	for attempt := 0; ; attempt++ {
-		doc, etag, exists, err := (*metadoc.Doc)(nil), "", true, error(nil)
-		if attempt == 0 {
-			doc, etag, _ = s.docs.Take(repo)
-		}
-		if doc == nil {
-			if doc, etag, exists, err = s.readMetadata(ctx, repo); err != nil {
-				return backend.MetadataResult{}, fmt.Errorf("update: %w", err)
-			}
-		}
-		if !exists {
-			if doc, err = baseDoc(ctx, batch); err != nil {
-				return backend.MetadataResult{}, fmt.Errorf("%s: %w", op, err)
-			}
-		}
-		plan, err := batch.Plan(repo, doc)
-		if err != nil {
-			return backend.MetadataResult{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if !plan.Changed() && (exists || doc.Len() == 0) {
-			return plan.Result, nil
-		}
-		plan.Result.Written = true
-		body, err := encodeMetadata(repo, doc, plan.Writes)
-		if err != nil {
-			return backend.MetadataResult{}, fmt.Errorf("%s: %w", op, err)
-		}
-		ifMatch := &etag
-		if !exists {
-			ifMatch = nil
-		}
-		err = s.putMetadata(ctx, repo, doc, plan.Writes, body, ifMatch)
+		res, err := s.updateOnce(ctx, repo, batch)
 		switch {
 		case err == nil:
-			return plan.Result, nil
+			return res, nil
 		case lostRace(err):
 		case unanswered(ctx, err) && unsure < metadataUnsure:
 			// The connection failed before S3's answer came (a server
@@ -193,6 +133,8 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, batch 
 			// Reading again and applying the batch again is right
 			// either way.
 			unsure++
+		case errors.Is(err, errNotWritten):
+			return backend.MetadataResult{}, err
 		default:
 			return backend.MetadataResult{}, s.s3Error(ctx, op, err)
 		}
@@ -205,59 +147,150 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, batch 
 	}
 }
 
-// baseDoc is the document a repository with none starts from: the
-// entries of the batch's base, if it has one.
-func baseDoc(ctx context.Context, b *backend.MetadataBatch) (*metadoc.Doc, error) {
-	d := metadoc.NewDoc()
-	if base := b.Base(); base != nil {
-		return d, base(ctx, func(e backend.MetadataEntry) error { return d.Add(e.Path, e.Meta) })
-	}
-	return d, nil
-}
+// errNotWritten marks the errors of updateOnce that come before any
+// write: they are returned as they are, not retried.
+var errNotWritten = errors.New("metadata not written")
 
-// encodeMetadata encodes doc with writes applied, stamped as repo's
-// metadata written now.
-func encodeMetadata(repo backend.RepoRef, doc *metadoc.Doc, writes []backend.PlannedEntry) ([]byte, error) {
-	var buf bytes.Buffer
-	w, err := metadoc.NewWriter(&buf, repo, time.Now(), doc.Head)
-	if err == nil {
-		err = metadoc.Merge(w, doc.Source(), writes)
+// updateOnce plans the batch against the current document and writes
+// the result. Errors from S3's PUT come back as S3 gave them, for the
+// caller to tell a lost race; the others wrap errNotWritten.
+func (s *Store) updateOnce(ctx context.Context, repo backend.RepoRef, batch *backend.MetadataBatch) (backend.MetadataResult, error) {
+	op := "update metadata of " + repo.String()
+	notWritten := func(err error) (backend.MetadataResult, error) {
+		return backend.MetadataResult{}, fmt.Errorf("%w: %w", errNotWritten, err)
 	}
-	if err == nil {
-		_, err = w.Close()
-	}
+	src, done, err := s.current(ctx, repo, batch)
 	if err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
+		return notWritten(err)
 	}
-	return buf.Bytes(), nil
+	defer done()
+	plan, err := batch.Plan(repo, src.view)
+	if err != nil {
+		return notWritten(fmt.Errorf("%s: %w", op, err))
+	}
+	if !plan.Changed() && !src.created {
+		return plan.Result, nil
+	}
+	dir := s.indexDir(repo)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return notWritten(fmt.Errorf("%s: %w", op, err))
+	}
+	f, err := os.CreateTemp(dir, "tmp-*.json")
+	if err != nil {
+		return notWritten(fmt.Errorf("%s: %w", op, err))
+	}
+	defer func() {
+		f.Close()
+		_ = os.Remove(f.Name()) // gone once renamed
+	}()
+	b, err := metaindex.WriteDoc(f, repo, time.Now(), src.head, src.entries, plan.Writes)
+	if err != nil {
+		if errors.Is(err, metaindex.ErrStale) {
+			s.versions.Drop(dir, src.ident)
+		}
+		return notWritten(fmt.Errorf("%s: %w", op, err))
+	}
+	etag, err := s.putMetadataFile(ctx, repo, f, src.etag)
+	if err != nil {
+		return backend.MetadataResult{}, err
+	}
+	// Written; an index that cannot be kept now is built by the next read.
+	s.installWritten(dir, etag, f, b)
+	plan.Result.Written = true
+	return plan.Result, nil
 }
 
-// putMetadata writes body, the encoding of doc with writes applied, as
-// repo's metadata file with a conditional PUT: If-Match *ifMatch, or
-// If-None-Match: * when ifMatch is nil (there was no file). A large
-// document is kept in the document cache under the ETag S3 gives it. A
-// failed PUT's error comes back as S3 gave it, for the caller to tell a
-// lost race from the rest.
-func (s *Store) putMetadata(ctx context.Context, repo backend.RepoRef, doc *metadoc.Doc, writes []backend.PlannedEntry, body []byte, ifMatch *string) error {
-	key := metadataKey(repo)
-	in := &s3.PutObjectInput{
-		Bucket: &s.cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
-		ContentLength:        ptr(int64(len(body))),
-		ContentType:          ptr("application/json"),
-		ServerSideEncryption: s.sse(),
-		IfMatch:              ifMatch,
+// putMetadataFile uploads the document in f as repo's metadata file: If-
+// Match etag, or If-None-Match: * when etag is nil (there was none). The
+// transfer manager sends one PUT, or parts in parallel when the document
+// is large, completed under the same condition. It returns the new ETag.
+func (s *Store) putMetadataFile(ctx context.Context, repo backend.RepoRef, f *os.File, etag *string) (string, error) {
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errNotWritten, err)
 	}
-	if ifMatch == nil {
+	key := metadataKey(repo)
+	in := &transfermanager.UploadObjectInput{
+		Bucket: &s.cfg.Bucket, Key: &key,
+		Body:                 io.NewSectionReader(f, 0, size),
+		ContentLength:        &size,
+		ContentType:          ptr("application/json"),
+		ServerSideEncryption: tmtypes.ServerSideEncryption(s.cfg.SSE),
+		IfMatch:              etag,
+	}
+	if etag == nil {
 		in.IfNoneMatch = ptr("*")
 	}
-	out, err := s.s3.PutObject(ctx, in)
+	out, err := s.uploader.UploadObject(ctx, in)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if len(body) >= doccache.MinSize && out.ETag != nil && doc.Apply(writes) == nil {
-		s.docs.Keep(repo, *out.ETag, doc)
+	return deref(out.ETag, ""), nil
+}
+
+// installWritten makes the document just written from f, whose new ETag
+// is etag, the current version: f becomes its local copy and b its index.
+func (s *Store) installWritten(dir, etag string, f *os.File, b *metaindex.Builder) {
+	if etag == "" {
+		return
 	}
-	return nil
+	ident := etagIdent(etag)
+	id := metaindex.IDOf(ident)
+	name := filepath.Join(dir, metaindex.DocName(id))
+	if err := os.Rename(f.Name(), name); err != nil {
+		return
+	}
+	if err := b.Commit(dir, id, "", ident, b.Head()); err != nil {
+		return
+	}
+	doc, err := os.Open(name)
+	if err != nil {
+		return
+	}
+	v, err := metaindex.Open(dir, id, ident, doc)
+	if err != nil {
+		doc.Close()
+		return
+	}
+	s.versions.Install(dir, ident, v, doc).Release()
+	metaindex.Prune(dir, id)
+}
+
+// source is the document a batch is applied to: its index, or, for a
+// repository with none, the entries of the batch's base.
+type source struct {
+	view    backend.MetadataView
+	entries metadoc.Source
+	head    backend.MetadataHead
+	ident   string
+	etag    *string // nil: there is no document
+	created bool    // there was no document, and the base gave entries
+}
+
+// current returns the document batch is applied to, and a function that
+// releases it.
+func (s *Store) current(ctx context.Context, repo backend.RepoRef, batch *backend.MetadataBatch) (source, func(), error) {
+	h, err := s.version(ctx, repo)
+	switch {
+	case err == nil:
+		etag := h.Ident[len(etagIdent("")):]
+		return source{view: h.Version, entries: h.Source(), head: h.Head, ident: h.Ident, etag: &etag}, h.Release, nil
+	case errors.Is(err, backend.ErrMetadataMissing):
+	case errors.Is(err, backend.ErrMetadataCorrupt):
+		return source{}, nil, fmt.Errorf("update metadata (refusing to overwrite it): %w", err)
+	default:
+		return source{}, nil, err
+	}
+	base := batch.Base()
+	if base == nil {
+		d := metadoc.NewDoc()
+		return source{view: d, entries: d.Source()}, func() {}, nil
+	}
+	v, cleanup, err := metaindex.BuildBase(ctx, s.cfg.CacheDir, base)
+	if err != nil {
+		return source{}, nil, fmt.Errorf("update metadata of %s: %w", repo, err)
+	}
+	return source{view: v, entries: v.Source(), created: v.Count() > 0}, cleanup, nil
 }
 
 // lostRace reports whether a conditional PUT failed because another

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/internal/metadoc"
+	"github.com/coopterm/coop/backend/internal/metaindex"
 )
 
 var _ backend.MetadataRebuilder = (*Store)(nil)
@@ -57,13 +59,26 @@ func (s *Store) RebuildMetadata(ctx context.Context, repo backend.RepoRef, backu
 	if err := d.Add(backup, entry); err != nil {
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
 	}
-	body, err := encodeMetadata(repo, d, nil)
+	dir := s.indexDir(repo)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
+	}
+	tmp, err := os.CreateTemp(dir, "tmp-*.json")
 	if err != nil {
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
 	}
-	err = s.putMetadata(ctx, repo, d, nil, body, &f.etag)
+	defer func() {
+		tmp.Close()
+		_ = os.Remove(tmp.Name()) // gone once renamed
+	}()
+	b, err := metaindex.WriteDoc(tmp, repo, time.Now(), backend.MetadataHead{}, d.Source(), nil)
+	if err != nil {
+		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
+	}
+	etag, err := s.putMetadataFile(ctx, repo, tmp, &f.etag)
 	switch {
 	case err == nil:
+		s.installWritten(dir, etag, tmp, b)
 		return entry, nil
 	case lostRace(err):
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w: nothing written over it (its unreadable bytes stay copied to %s)", op, backend.ErrMetadataChanged, backup)

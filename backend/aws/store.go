@@ -15,6 +15,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -29,8 +31,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/backend/internal/doccache"
-	"github.com/coopterm/coop/backend/internal/metadoc"
+	"github.com/coopterm/coop/backend/internal/metaindex"
 )
 
 // Defaults a Config falls back to.
@@ -79,6 +80,10 @@ type Config struct {
 	SSE string
 	// Timeout bounds one request (connect and answer); 0 uses DefaultTimeout.
 	Timeout time.Duration
+	// CacheDir holds the indexes of metadata documents (a local copy of
+	// each, sorted, and its block table), shared by the processes of the
+	// machine; empty uses coop/metaindex in the user's cache folder.
+	CacheDir string
 }
 
 // Store is a backend.Store on DynamoDB and S3. Its methods are safe for
@@ -90,13 +95,9 @@ type Store struct {
 	uploader *transfermanager.Client
 	// uploading counts this Store's multipart uploads per key.
 	uploading keySet
-	// docs keeps the last large metadata document this Store wrote, with
-	// the ETag S3 gave it, so that the next update of that repository (an
-	// upload writes about once a second) sends its conditional PUT at
-	// once, skipping a GET and a parse of tens of MB. If another writer
-	// came in between, the PUT fails on its If-Match and the update reads
-	// the file as usual.
-	docs doccache.Cache[backend.RepoRef, string, *metadoc.Doc]
+	// versions keeps the index of each repository's metadata document
+	// open, shared by every caller of the Store (see metaindex.go).
+	versions metaindex.Cache
 	// s3Where and ddbWhere name the endpoints in messages.
 	s3Where, ddbWhere string
 }
@@ -117,6 +118,13 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
+	}
+	if c.CacheDir == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return c, fmt.Errorf("%w config: no cache folder for metadata indexes: %w", backend.ErrInvalid, err)
+		}
+		c.CacheDir = filepath.Join(dir, "coop", "metaindex")
 	}
 	switch c.SSE {
 	case SSENone, SSEAES256, SSEKMS:
@@ -244,7 +252,7 @@ func (s *Store) Config() Config { return s.cfg }
 // connections time out by themselves), so this only drops the metadata
 // document it keeps.
 func (s *Store) Close() error {
-	s.docs.Clear()
+	s.versions.Clear()
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package local
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -141,55 +140,5 @@ func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	c.invalidate("/a")
 	if _, ok := c.get("/a", dirStamp{ino: 1}); ok {
 		t.Error("invalidated listing still served")
-	}
-}
-
-// A large metadata document is kept after a write, and still re-read when
-// another Store (another process) has replaced the file since.
-func TestMetadataDocCache(t *testing.T) {
-	a, ref := newTestStore(t)
-	b, err := Open(a.Root())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	bulk := backend.NewMetadataBatch(time.Time{})
-	for i := range 3000 {
-		p := fmt.Sprintf("bulk/%05d-%s", i, strings.Repeat("x", 60))
-		bulk.Set(p, backend.ObjectMeta{ID: p, Type: backend.TypeFile, Checksum: strings.Repeat("c", 71)})
-	}
-	if _, err = a.UpdateMetadata(ctx, ref, bulk); err != nil {
-		t.Fatal(err)
-	}
-	if !a.docs.Holds(ref) {
-		t.Fatal("a large document was not kept after writing it")
-	}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(a.UpdateObjectMetadata(ctx, ref, "from-a-1", &backend.ObjectMeta{ID: "a1"})) // served from the cache
-	must(b.UpdateObjectMetadata(ctx, ref, "from-b", &backend.ObjectMeta{ID: "b"}))    // replaces the file behind a's back
-	must(a.UpdateObjectMetadata(ctx, ref, "from-a-2", &backend.ObjectMeta{ID: "a2"})) // must notice and re-read
-	// A batch that cannot be written (an unknown field that is not JSON)
-	// fails, and leaves no half-applied document in the cache.
-	failing := backend.NewMetadataBatch(time.Time{})
-	failing.Delete("from-b")
-	failing.Set("bad", backend.ObjectMeta{ID: "bad", Extra: map[string]json.RawMessage{"x": json.RawMessage("{")}})
-	if _, err := a.UpdateMetadata(ctx, ref, failing); err == nil {
-		t.Fatal("a batch that cannot be encoded was written")
-	}
-	must(a.UpdateObjectMetadata(ctx, ref, "from-a-3", &backend.ObjectMeta{ID: "a3"})) // after a failed write: no half-edited document
-	m, err := backend.LoadMetadata(ctx, b, ref)
-	must(err)
-	for _, p := range []string{"from-a-1", "from-b", "from-a-2", "from-a-3"} {
-		if _, ok := m.Objects[p]; !ok {
-			t.Errorf("%s lost", p)
-		}
-	}
-	if len(m.Objects) != 3004 {
-		t.Errorf("%d objects, want 3004", len(m.Objects))
 	}
 }

@@ -1,18 +1,16 @@
 package local
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/backend/internal/doccache"
 	"github.com/coopterm/coop/backend/internal/metadoc"
+	"github.com/coopterm/coop/backend/internal/metaindex"
 )
 
 // metadataPath validates ref and returns where its metadata file lives.
@@ -31,25 +29,26 @@ func (s *Store) metadataPath(ref backend.RepoRef) (string, error) {
 }
 
 // ReadMetadata streams the entries at folder and below (see
-// backend.MetadataClient).
+// backend.MetadataClient), from the index of the document.
 func (s *Store) ReadMetadata(ctx context.Context, ref backend.RepoRef, folder string, fn func([]backend.MetadataEntry) error) (backend.MetadataHead, error) {
-	d, err := s.readDoc(ref)
-	if err != nil {
-		return backend.MetadataHead{}, err
-	}
-	if err := d.Walk(folder, fn); err != nil {
-		return backend.MetadataHead{}, err
-	}
-	return d.Head, nil
+	var head backend.MetadataHead
+	err := s.withVersion(ctx, ref, func(h *metaindex.Handle) error {
+		head = h.Head
+		return h.Walk(folder, fn)
+	})
+	return head, err
 }
 
-// ReadObjectMetadata returns the entry of one path.
+// ReadObjectMetadata returns the entry of one path, from the index.
 func (s *Store) ReadObjectMetadata(ctx context.Context, ref backend.RepoRef, path string) (backend.ObjectMeta, error) {
-	d, err := s.readDoc(ref)
-	if err != nil {
-		return backend.ObjectMeta{}, err
-	}
-	m, ok, err := d.Entry(path)
+	var (
+		m  backend.ObjectMeta
+		ok bool
+	)
+	err := s.withVersion(ctx, ref, func(h *metaindex.Handle) (err error) {
+		m, ok, err = h.Entry(path)
+		return err
+	})
 	switch {
 	case err != nil:
 		return backend.ObjectMeta{}, err
@@ -61,44 +60,21 @@ func (s *Store) ReadObjectMetadata(ctx context.Context, ref backend.RepoRef, pat
 
 // ReadFolderMetadata returns one page of the entries directly in folder.
 func (s *Store) ReadFolderMetadata(ctx context.Context, ref backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error) {
-	d, err := s.readDoc(ref)
-	if err != nil {
-		return backend.Page[backend.MetadataEntry]{}, err
-	}
-	return d.FolderPage(folder, req)
+	var page backend.Page[backend.MetadataEntry]
+	err := s.withVersion(ctx, ref, func(h *metaindex.Handle) (err error) {
+		page, err = h.FolderPage(folder, req)
+		return err
+	})
+	return page, err
 }
 
-func (s *Store) readDoc(ref backend.RepoRef) (*metadoc.Doc, error) {
-	p, err := s.metadataPath(ref)
-	if err != nil {
-		return nil, err
-	}
-	return readMetadataFile(ref, p)
-}
-
-func readMetadataFile(ref backend.RepoRef, p string) (*metadoc.Doc, error) {
-	f, err := os.Open(p)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("metadata of %s: %w", ref, backend.ErrMetadataMissing)
-	case err != nil:
-		return nil, fmt.Errorf("metadata of %s: %w", ref, err)
-	}
-	defer f.Close()
-	d, err := metadoc.Load(bufio.NewReaderSize(f, 1<<20))
-	if errors.Is(err, metadoc.ErrSyntax) {
-		return nil, fmt.Errorf("metadata of %s: %w: %s: %w", ref, backend.ErrMetadataCorrupt, p, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("metadata of %s: %w", ref, err)
-	}
-	return d, nil
-}
-
-// UpdateMetadata applies batch to the current metadata and writes the
+// UpdateMetadata applies batch to the current document and writes the
 // result atomically, holding the repository's lock (across goroutines and
 // processes) from the read to the rename, so no writer's update is lost.
-// A corrupt file is never overwritten.
+// The batch is planned against the document's index and merged into it
+// in one streaming pass: memory grows with the batch, not the document,
+// and the new document's index is made as it is written. A corrupt file
+// is never overwritten.
 func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, batch *backend.MetadataBatch) (backend.MetadataResult, error) {
 	p, err := s.metadataPath(ref)
 	if err != nil {
@@ -115,81 +91,82 @@ func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, batch *
 		return backend.MetadataResult{}, fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
 	defer unlock()
-	var (
-		d       *metadoc.Doc
-		created bool // a document made from the batch's base
-	)
-	doc, stamp, cached := s.docs.Take(ref)
-	if cached && hasStamp(p, stamp) {
-		d = doc
-	} else {
-		cached = false
-		d, err = readMetadataFile(ref, p)
-	}
-	switch {
-	case errors.Is(err, backend.ErrMetadataMissing):
-		d, err = baseDoc(ctx, batch)
-		if err != nil {
-			return backend.MetadataResult{}, fmt.Errorf("update metadata of %s: %w", ref, err)
+	for attempt := 0; ; attempt++ {
+		res, err := s.updateMetadata(ctx, ref, p, batch)
+		if !errors.Is(err, metaindex.ErrStale) || attempt >= 2 {
+			return res, err
 		}
-		created = d.Len() > 0
-	case err != nil:
-		return backend.MetadataResult{}, fmt.Errorf("update metadata (refusing to overwrite it): %w", err)
 	}
-	plan, err := batch.Plan(ref, d)
+}
+
+// updateMetadata is UpdateMetadata under the lock.
+func (s *Store) updateMetadata(ctx context.Context, ref backend.RepoRef, p string, batch *backend.MetadataBatch) (backend.MetadataResult, error) {
+	src, done, err := s.current(ctx, ref, batch)
+	if err != nil {
+		return backend.MetadataResult{}, err
+	}
+	defer done()
+	plan, err := batch.Plan(ref, src.view)
 	if err != nil {
 		return backend.MetadataResult{}, fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
-	if !plan.Changed() && !created {
-		if cached {
-			s.docs.Keep(ref, stamp, d)
-		}
+	if !plan.Changed() && !src.created {
 		return plan.Result, nil
 	}
-	if err := s.writeMetadata(ctx, ref, p, d, plan.Writes); err != nil {
+	if err := ctx.Err(); err != nil {
+		return backend.MetadataResult{}, err
+	}
+	var b *metaindex.Builder
+	tmp, err := writeAtomic(p, func(f *os.File) (err error) {
+		b, err = metaindex.WriteDoc(f, ref, time.Now(), src.head, src.entries, plan.Writes)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, metaindex.ErrStale) {
+			s.versions.Drop(s.indexDir(ref), src.ident)
+		}
 		return backend.MetadataResult{}, fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
+	// The document is written; an index that cannot be kept now is built
+	// by the next read.
+	_ = s.installWritten(ref, p, tmp, b, b.Head())
 	plan.Result.Written = true
 	return plan.Result, nil
 }
 
-// baseDoc is the document a repository with none starts from: the
-// entries of the batch's base, if it has one.
-func baseDoc(ctx context.Context, b *backend.MetadataBatch) (*metadoc.Doc, error) {
-	d := metadoc.NewDoc()
-	base := b.Base()
-	if base == nil {
-		return d, nil
-	}
-	return d, base(ctx, func(e backend.MetadataEntry) error { return d.Add(e.Path, e.Meta) })
+// source is the document a batch is applied to: its index, or, for a
+// repository with none, the entries of the batch's base.
+type source struct {
+	view    backend.MetadataView
+	entries metadoc.Source
+	head    backend.MetadataHead
+	ident   string
+	created bool // there was no document, and the base gave entries
 }
 
-// writeMetadata writes d with writes applied to p (see writeAtomic),
-// keeping the new version in the document cache if it is large. The
-// caller holds the lock.
-func (s *Store) writeMetadata(ctx context.Context, ref backend.RepoRef, p string, d *metadoc.Doc, writes []backend.PlannedEntry) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// current returns the document batch is applied to, and a function that
+// releases it.
+func (s *Store) current(ctx context.Context, ref backend.RepoRef, batch *backend.MetadataBatch) (source, func(), error) {
+	h, err := s.version(ctx, ref)
+	switch {
+	case err == nil:
+		return source{view: h.Version, entries: h.Source(), head: h.Head, ident: h.Ident}, h.Release, nil
+	case errors.Is(err, backend.ErrMetadataMissing):
+	case errors.Is(err, backend.ErrMetadataCorrupt):
+		return source{}, nil, fmt.Errorf("update metadata (refusing to overwrite it): %w", err)
+	default:
+		return source{}, nil, fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
-	size, err := writeAtomic(p, func(f *os.File) (int64, error) {
-		w, err := metadoc.NewWriter(f, ref, time.Now(), d.Head)
-		if err != nil {
-			return 0, err
-		}
-		if err := metadoc.Merge(w, d.Source(), writes); err != nil {
-			return 0, err
-		}
-		return w.Close()
-	})
+	base := batch.Base()
+	if base == nil {
+		d := metadoc.NewDoc()
+		return source{view: d, entries: d.Source()}, func() {}, nil
+	}
+	v, cleanup, err := metaindex.BuildBase(ctx, filepath.Join(s.root, StateDir, IndexDir), base)
 	if err != nil {
-		return err
+		return source{}, nil, fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
-	if size >= doccache.MinSize {
-		if st, ok := statStamp(p); ok && d.Apply(writes) == nil {
-			s.docs.Keep(ref, st, d)
-		}
-	}
-	return nil
+	return source{view: v, entries: v.Source(), created: v.Count() > 0}, cleanup, nil
 }
 
 // UpdateObjectMetadata sets the entry for path, or removes it if meta is nil.
@@ -208,21 +185,25 @@ func (s *Store) UpdateObjectMetadata(ctx context.Context, ref backend.RepoRef, p
 }
 
 // writeAtomic replaces the file p by what write writes: temporary file in
-// the same folder, fsync, rename, fsync of the folder. It returns the
-// length write reports.
-func writeAtomic(p string, write func(*os.File) (int64, error)) (int64, error) {
+// the same folder, fsync, rename, fsync of the folder. It returns what the
+// temporary file was, to know the new file by.
+func writeAtomic(p string, write func(*os.File) error) (os.FileInfo, error) {
 	dir := filepath.Dir(p)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, err
+		return nil, err
 	}
 	f, err := createTemp(dir)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	tmp := f.Name()
-	n, err := write(f)
+	err = write(f)
 	if err == nil {
 		err = f.Sync()
+	}
+	var fi os.FileInfo
+	if err == nil {
+		fi, err = f.Stat()
 	}
 	if err == nil {
 		err = commitTemp(f, tmp, p, false)
@@ -231,14 +212,14 @@ func writeAtomic(p string, write func(*os.File) (int64, error)) (int64, error) {
 		_ = os.Remove(tmp)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("write %s: %w", p, err)
+		return nil, fmt.Errorf("write %s: %w", p, err)
 	}
 	if d, err := os.Open(dir); err == nil {
 		err = d.Sync()
 		d.Close()
 		if err != nil {
-			return 0, fmt.Errorf("sync folder %s: %w", dir, err)
+			return nil, fmt.Errorf("sync folder %s: %w", dir, err)
 		}
 	}
-	return n, nil
+	return fi, nil
 }

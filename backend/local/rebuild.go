@@ -11,6 +11,7 @@ import (
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/internal/metadoc"
+	"github.com/coopterm/coop/backend/internal/metaindex"
 )
 
 var _ backend.MetadataRebuilder = (*Store)(nil)
@@ -67,9 +68,15 @@ func (s *Store) RebuildMetadata(ctx context.Context, ref backend.RepoRef, backup
 	if err := d.Add(backup, entry); err != nil {
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w", op, err)
 	}
-	if err := s.writeMetadata(ctx, ref, p, d, nil); err != nil {
+	var b *metaindex.Builder
+	tmp, err := writeAtomic(p, func(f *os.File) (err error) {
+		b, err = metaindex.WriteDoc(f, ref, time.Now(), backend.MetadataHead{}, d.Source(), nil)
+		return err
+	})
+	if err != nil {
 		return backend.ObjectMeta{}, fmt.Errorf("%s: %w (the unreadable file is unchanged, and copied to %s)", op, err, backup)
 	}
+	_ = s.installWritten(ref, p, tmp, b, b.Head())
 	return entry, nil
 }
 

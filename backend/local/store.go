@@ -21,8 +21,7 @@ import (
 	"time"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/backend/internal/doccache"
-	"github.com/coopterm/coop/backend/internal/metadoc"
+	"github.com/coopterm/coop/backend/internal/metaindex"
 )
 
 // Layout names under the storage root.
@@ -60,12 +59,10 @@ type Store struct {
 	catMu sync.RWMutex // orders this Store's own catalog readers and writers
 	cache *dirCache
 	locks *repoLocks
-	// docs keeps the last large metadata document this Store wrote, with
-	// the stamp of its file, so that the next update of that repository
-	// (an upload flushes about once a second) skips reading and parsing
-	// tens of MB when the file is still the one written. It is used only
-	// under the repository's lock.
-	docs doccache.Cache[backend.RepoRef, fileStamp, *metadoc.Doc]
+	// versions keeps the index of each repository's metadata document
+	// open, shared by every caller (every browser and SSH session of the
+	// process): see metaindex.go.
+	versions metaindex.Cache
 }
 
 var _ backend.Store = (*Store)(nil)
@@ -188,7 +185,7 @@ func (s *Store) Location() string { return s.root }
 // Close releases what the Store caches; nothing else is held open.
 func (s *Store) Close() error {
 	s.cache.clear()
-	s.docs.Clear()
+	s.versions.Clear()
 	return nil
 }
 

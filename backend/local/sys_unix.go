@@ -11,15 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// statStamp stats path; ok is false if it cannot.
-func statStamp(path string) (fileStamp, bool) {
-	var st unix.Stat_t
-	if unix.Stat(path, &st) != nil {
-		return fileStamp{}, false
-	}
-	return fileStamp{dev: int64(st.Dev), ino: int64(st.Ino), size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}, true //nolint:unconvert // field types differ between platforms
-}
-
 // folderStamp identifies the current state of the open folder d.
 func folderStamp(d *os.File) (dirStamp, bool, error) {
 	var st unix.Stat_t
@@ -63,3 +54,12 @@ func tryLock(f *os.File) (busy bool, err error) {
 // openNonblock opens without waiting: a FIFO opened for reading would
 // otherwise block until a writer comes.
 const openNonblock = unix.O_NONBLOCK
+
+// openStamp is the stamp of the open file f.
+func openStamp(f *os.File) (fileStamp, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{dev: int64(st.Dev), ino: int64(st.Ino), size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}, nil //nolint:unconvert // field types differ between platforms
+}

@@ -12,10 +12,6 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// statStamp is not reliable enough on Windows (no inode or change time),
-// so large metadata documents are always re-read there.
-func statStamp(string) (fileStamp, bool) { return fileStamp{}, false }
-
 // folderStamp identifies the current state of the open folder d by its
 // modification time and size.
 func folderStamp(d *os.File) (dirStamp, bool, error) {
@@ -48,3 +44,13 @@ func tryLock(f *os.File) (busy bool, err error) {
 
 // openNonblock is nothing on Windows, which has no FIFOs to block on.
 const openNonblock = 0
+
+// openStamp is the stamp of the open file f: its size and modification
+// time (Windows gives no inode here), which the index's checksum backs.
+func openStamp(f *os.File) (fileStamp, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{size: fi.Size(), mtime: fi.ModTime().UnixNano()}, nil
+}

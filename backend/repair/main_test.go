@@ -80,6 +80,7 @@ func newAWS(t testing.TB) *env {
 		Bucket: servers.S3(t).NewBucket(t), EndpointURL: servers.S3(t).Endpoint, DynamoDBEndpoint: servers.Dynamo(t).Endpoint,
 		PathStyle: true, AccountsTable: testservers.UniqueName("accounts"),
 		RepositoriesTable: testservers.UniqueName("repositories"), Timeout: 20 * time.Second,
+		CacheDir: t.TempDir(),
 	}
 	s, err := aws.Open(context.Background(), cfg)
 	if err != nil {

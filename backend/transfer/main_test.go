@@ -63,6 +63,7 @@ func newAWS(t *testing.T) *env {
 		Bucket: servers.S3(t).NewBucket(t), EndpointURL: proxy.URL, DynamoDBEndpoint: servers.Dynamo(t).Endpoint,
 		PathStyle: true, AccountsTable: testservers.UniqueName("accounts"),
 		RepositoriesTable: testservers.UniqueName("repositories"), Timeout: 20 * time.Second,
+		CacheDir: t.TempDir(),
 	}
 	s, err := aws.Open(t.Context(), cfg)
 	if err != nil {

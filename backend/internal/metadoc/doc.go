@@ -2,7 +2,6 @@ package metadoc
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"slices"
 	"strings"
@@ -165,13 +164,49 @@ func (d *Doc) FolderPage(folder string, req backend.PageRequest) (backend.Page[b
 	return page, nil
 }
 
-// EntryType reads just the type of a raw entry, "" if it has none.
+// EntryType reads just the type of a raw entry, "" if it has none or
+// the entry is not an object: without decoding the rest of it.
 func EntryType(raw []byte) backend.EntryType {
-	var t struct {
-		Type backend.EntryType `json:"type"`
+	i := skipWS(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return ""
 	}
-	_ = json.Unmarshal(raw, &t)
-	return t.Type
+	i = skipWS(raw, i+1)
+	var typ backend.EntryType
+	for i < len(raw) && raw[i] == '"' {
+		end, err := scanString(raw, i, true)
+		if err != nil {
+			return ""
+		}
+		key := raw[i:end]
+		i = skipWS(raw, end)
+		if i >= len(raw) || raw[i] != ':' {
+			return ""
+		}
+		i = skipWS(raw, i+1)
+		n, err := scanValue(raw[i:], true, 0)
+		if err != nil {
+			return ""
+		}
+		if string(key) == `"type"` || (bytes.IndexByte(key, '\\') >= 0 && decodedIs(key, "type")) {
+			if s, err := decodeString(raw[i : i+n]); err == nil && raw[i] == '"' {
+				typ = backend.EntryType(s) // the last wins, as when decoding
+			} else {
+				typ = ""
+			}
+		}
+		i = skipWS(raw, i+n)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipWS(raw, i+1)
+		}
+	}
+	return typ
+}
+
+// decodedIs reports whether the JSON string key decodes to want.
+func decodedIs(key []byte, want string) bool {
+	s, err := decodeString(key)
+	return err == nil && s == want
 }
 
 // NewDoc is an empty document.

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/coopterm/coop/backend"
 )
@@ -73,7 +74,7 @@ func (s *Scanner) fill() bool {
 		s.base += int64(s.pos)
 		s.buf, s.pos = s.buf[:n], 0
 	}
-	if cap(s.buf)-len(s.buf) < readChunk/4 {
+	if cap(s.buf)-len(s.buf) < cap(s.buf)/4 {
 		if len(s.buf) >= MaxValue {
 			s.err = s.syntax("a value longer than %d bytes", MaxValue)
 			return false
@@ -184,7 +185,7 @@ func (s *Scanner) key() (string, error) {
 
 // decodeString decodes a JSON string token scanValue accepted.
 func decodeString(raw []byte) (string, error) {
-	if bytes.IndexByte(raw, '\\') < 0 {
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 		return string(raw[1 : len(raw)-1]), nil
 	}
 	var k string
@@ -199,6 +200,7 @@ func (s *Scanner) document(entry func(Entry) error) (backend.MetadataHead, error
 		return head, err
 	}
 	fields := map[string][]byte{}
+	seenObjects := false
 	for first := true; ; first = false {
 		c, err := s.peek()
 		if err != nil {
@@ -218,6 +220,10 @@ func (s *Scanner) document(entry func(Entry) error) (backend.MetadataHead, error
 			return head, err
 		}
 		if k == "objects" {
+			if seenObjects {
+				return head, s.syntax("objects given twice")
+			}
+			seenObjects = true
 			if err := s.objects(entry); err != nil {
 				return head, err
 			}
@@ -296,6 +302,42 @@ func (s *Scanner) objects(entry func(Entry) error) error {
 			if _, err := s.peek(); err != nil {
 				return err
 			}
+		}
+		start := s.base + int64(s.pos)
+		k, err := s.key()
+		if err != nil {
+			return err
+		}
+		v, err := s.value()
+		if err != nil {
+			return err
+		}
+		if err := entry(Entry{Path: k, Raw: v, Start: start, End: s.base + int64(s.pos)}); err != nil {
+			return err
+		}
+	}
+}
+
+// ScanEntries reads a run of entries cut out of a document's objects map
+// ("key": value pairs, with the commas and white space between them), as
+// an index reads one block; offsets are from the start of r.
+func ScanEntries(r io.Reader, entry func(Entry) error) error {
+	return (&Scanner{r: r, buf: make([]byte, 0, 64<<10)}).entries(entry)
+}
+
+// ScanEntriesIn is ScanEntries over bytes already read.
+func ScanEntriesIn(b []byte, entry func(Entry) error) error {
+	return (&Scanner{buf: b, eof: true}).entries(entry)
+}
+
+func (s *Scanner) entries(entry func(Entry) error) error {
+	for {
+		if !s.skipSpace() {
+			return s.err
+		}
+		if s.buf[s.pos] == ',' {
+			s.pos++
+			continue
 		}
 		start := s.base + int64(s.pos)
 		k, err := s.key()

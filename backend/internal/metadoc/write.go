@@ -2,7 +2,6 @@ package metadoc
 
 import (
 	"bufio"
-	"cmp"
 	"fmt"
 	"io"
 	"time"
@@ -24,6 +23,9 @@ type Writer struct {
 	// OnEntry, if set, is called after each entry with its path and its
 	// span in the document.
 	OnEntry func(path string, start, end int64)
+	// Unordered lets entries come in any order, for a document that will
+	// be sorted later (see metaindex.BuildBase).
+	Unordered bool
 }
 
 // NewWriter starts a document for repo, stamped now, with the top-level
@@ -46,7 +48,7 @@ func (w *Writer) write(b []byte) error {
 // Entry writes one entry; paths must come in strictly increasing byte
 // order, so that every document coop writes is sorted.
 func (w *Writer) Entry(path string, raw []byte) error {
-	if !w.first && path <= w.last {
+	if !w.first && path <= w.last && !w.Unordered {
 		return fmt.Errorf("%w: entry %q written after %q", backend.ErrInvalid, path, w.last)
 	}
 	w.buf = backend.AppendEntry(w.buf[:0], w.first, path, raw)
@@ -121,6 +123,3 @@ func Merge(w *Writer, src Source, writes []backend.PlannedEntry) error {
 	}
 	return nil
 }
-
-// ComparePaths orders paths as documents and indexes do: by bytes.
-func ComparePaths(a, b string) int { return cmp.Compare(a, b) }

@@ -1,0 +1,330 @@
+package metaindex
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/internal/metadoc"
+)
+
+// Version is one indexed version of a document, open for reading. Its
+// methods are safe for concurrent use; it serves what its data held
+// when it was indexed.
+type Version struct {
+	db       *bolt.DB
+	data     *os.File
+	ownsData bool
+	facts    Facts
+	// Head is the document's top level.
+	Head backend.MetadataHead
+
+	mu         sync.Mutex
+	verifiedAt time.Time // when the document's bytes were last checked against Facts.CRC
+}
+
+// Open opens the index of version id in dir. doc is the document, open,
+// used as the data when the index says the document is its own data
+// (the caller keeps it open while the version is in use); it may be nil
+// when the caller knows the data is a copy. ident must be the identity
+// the index was built for.
+func Open(dir, id, ident string, doc *os.File) (*Version, error) {
+	db, err := bolt.Open(filepath.Join(dir, IdxName(id)), 0o444, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	v := &Version{db: db}
+	if v.facts, err = readFacts(db); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if v.facts.Ident != ident {
+		_ = db.Close()
+		return nil, fmt.Errorf("%w: index of %q, want %q", ErrStale, v.facts.Ident, ident)
+	}
+	switch {
+	case v.facts.Data != "":
+		if v.data, err = os.Open(filepath.Join(dir, v.facts.Data)); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		v.ownsData = true
+	case doc == nil:
+		_ = db.Close()
+		return nil, fmt.Errorf("%w: the index reads the document itself", ErrStale)
+	default:
+		v.data = doc
+	}
+	fields := map[string][]byte{}
+	for k, raw := range v.facts.Head {
+		fields[k] = raw
+	}
+	v.Head = metadoc.DecodeHead(fields)
+	return v, nil
+}
+
+// Close releases the index, and the data if it is a copy.
+func (v *Version) Close() error {
+	err := v.db.Close()
+	if v.ownsData {
+		if cerr := v.data.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// Facts returns what the index records of its version.
+func (v *Version) Facts() Facts { return v.facts }
+
+// Count is the number of entries.
+func (v *Version) Count() int64 { return v.facts.Count }
+
+// Verify checks that the document (read from doc) still has the bytes
+// indexed, unless that was checked after settled: for a document whose
+// stamp cannot tell a change made within the same tick of its clock. A
+// check made at now, before settled, is made again next time.
+func (v *Version) Verify(doc io.Reader, now, settled time.Time) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.verifiedAt.After(settled) {
+		return nil
+	}
+	b := NewBuilder()
+	if _, err := io.Copy(b, doc); err != nil {
+		return err
+	}
+	if b.crc != v.facts.CRC {
+		return fmt.Errorf("%w: the document changed without a new stamp", ErrStale)
+	}
+	v.verifiedAt = now
+	return nil
+}
+
+// floor returns the block that would hold path: the last block whose
+// first path is not after it; ok is false if path sorts before them all.
+// next is the first path of the block after (empty at the last one).
+func (v *Version) floor(path string) (b block, next string, ok bool, err error) {
+	err = v.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketBlocks).Cursor()
+		k, val := c.Seek(blockKey(path))
+		if k == nil || !equalKey(k, path) {
+			if k == nil {
+				k, val = c.Last()
+			} else {
+				k, val = c.Prev()
+			}
+		}
+		if k == nil {
+			return nil
+		}
+		if b, err = decodeBlock(k, val); err != nil {
+			return err
+		}
+		ok = true
+		if nk, _ := c.Next(); nk != nil {
+			next = string(nk[1:])
+		}
+		return nil
+	})
+	return b, next, ok, err
+}
+
+var errStop = errors.New("stop")
+
+// Raw returns the raw entry of path.
+func (v *Version) Raw(path string) ([]byte, bool, error) {
+	b, _, ok, err := v.floor(path)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	buf := make([]byte, b.end-b.start)
+	if _, err := v.data.ReadAt(buf, b.start); err != nil {
+		return nil, false, fmt.Errorf("%w: %w", ErrStale, err)
+	}
+	var found []byte
+	err = metadoc.ScanEntriesIn(buf, func(e metadoc.Entry) error {
+		if e.Path == path {
+			found = e.Raw // last wins, as in the document's sorted copy there is one
+		}
+		if e.Path > path {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, false, fmt.Errorf("%w: block at %d: %w", ErrStale, b.start, err)
+	}
+	return found, found != nil, nil
+}
+
+// Entry decodes the entry of path (see backend.MetadataView).
+func (v *Version) Entry(path string) (backend.ObjectMeta, bool, error) {
+	raw, ok, err := v.Raw(path)
+	if err != nil || !ok {
+		return backend.ObjectMeta{}, false, err
+	}
+	m, err := backend.DecodeObjectMeta(raw)
+	return m, true, err
+}
+
+// scan calls fn with the entries from path from on, in order. fn may
+// stop, or ask to skip ahead to a later path.
+func (v *Version) scan(from string, fn func(path string, raw []byte) (skipTo string, stop bool, err error)) error {
+	for {
+		b, next, ok, err := v.floor(from)
+		if err != nil {
+			return err
+		}
+		start := b.start
+		if !ok {
+			if start, err = v.firstStart(); err != nil || start < 0 {
+				return err
+			}
+		}
+		restart := ""
+		r := io.NewSectionReader(v.data, start, v.facts.DataEnd-start)
+		err = metadoc.ScanEntries(r, func(e metadoc.Entry) error {
+			if e.Path < from {
+				return nil
+			}
+			skip, stop, err := fn(e.Path, e.Raw)
+			switch {
+			case err != nil:
+				return err
+			case stop:
+				return errStop
+			case skip != "":
+				from = skip
+				if next != "" && skip > next {
+					restart = skip // past this block: find its own
+					return errStop
+				}
+			}
+			return nil
+		})
+		if errors.Is(err, errStop) {
+			err = nil
+		}
+		if err != nil || restart == "" {
+			return err
+		}
+	}
+}
+
+// firstStart is where the first block starts, -1 with no entries.
+func (v *Version) firstStart() (int64, error) {
+	start := int64(-1)
+	err := v.db.View(func(tx *bolt.Tx) error {
+		k, val := tx.Bucket(bucketBlocks).Cursor().First()
+		if k == nil {
+			return nil
+		}
+		b, err := decodeBlock(k, val)
+		start = b.start
+		return err
+	})
+	return start, err
+}
+
+// Under calls fn for the entries below folder (see backend.MetadataView).
+func (v *Version) Under(folder string, fn func(string, backend.EntryType) bool) error {
+	prefix := ""
+	if folder != "" {
+		prefix = folder + "/"
+	}
+	return v.scan(prefix, func(p string, raw []byte) (string, bool, error) {
+		if !strings.HasPrefix(p, prefix) {
+			return "", true, nil
+		}
+		return "", !fn(p, metadoc.EntryType(raw)), nil
+	})
+}
+
+// Source yields every entry in order, raw.
+func (v *Version) Source() metadoc.Source {
+	return func(yield func(string, []byte) error) error {
+		return v.scan("", func(p string, raw []byte) (string, bool, error) {
+			return "", false, yield(p, raw)
+		})
+	}
+}
+
+// Walk calls fn with pages of the decoded entries at folder and below.
+func (v *Version) Walk(folder string, fn func([]backend.MetadataEntry) error) error {
+	var page []backend.MetadataEntry
+	flush := func() error {
+		if len(page) == 0 {
+			return nil
+		}
+		err := fn(page)
+		page = page[:0]
+		return err
+	}
+	err := v.scan(folder, func(p string, raw []byte) (string, bool, error) {
+		if folder != "" && p >= folder+"0" {
+			return "", true, nil
+		}
+		if !backend.Within(p, folder) {
+			return "", false, nil
+		}
+		m, err := backend.DecodeObjectMeta(raw)
+		if err != nil {
+			return "", false, err
+		}
+		page = append(page, backend.MetadataEntry{Path: p, Meta: m})
+		if len(page) == backend.DefaultMetadataPage {
+			return "", false, flush()
+		}
+		return "", false, nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// FolderPage returns one page of the entries directly in folder.
+func (v *Version) FolderPage(folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error) {
+	limit := req.Limit
+	if limit <= 0 {
+		limit = backend.DefaultMetadataPage
+	}
+	prefix := ""
+	if folder != "" {
+		prefix = folder + "/"
+	}
+	from := prefix
+	if req.Cursor != "" {
+		from = prefix + req.Cursor + "\x00"
+	}
+	var page backend.Page[backend.MetadataEntry]
+	err := v.scan(from, func(p string, raw []byte) (string, bool, error) {
+		if !strings.HasPrefix(p, prefix) {
+			return "", true, nil
+		}
+		name := p[len(prefix):]
+		if j := strings.IndexByte(name, '/'); j >= 0 {
+			return prefix + name[:j] + "0", false, nil // below a child folder
+		}
+		if len(page.Items) == limit {
+			page.Next = page.Items[limit-1].Path[len(prefix):]
+			return "", true, nil
+		}
+		m, err := backend.DecodeObjectMeta(raw)
+		if err != nil {
+			return "", false, err
+		}
+		page.Items = append(page.Items, backend.MetadataEntry{Path: p, Meta: m})
+		return "", false, nil
+	})
+	return page, err
+}
