@@ -1,7 +1,7 @@
 # The one test command: `make test` installs what it needs (golangci-lint,
 # tmux, Java, DynamoDB Local, versitygw, the aws CLI and boto3), then vets, lints and runs every
 # test, the end-to-end ones included, with the race detector, and runs each
-# fuzz target of the content previews briefly.
+# fuzz target (content previews, metadata decoding) briefly.
 
 GOLANGCI_VERSION := v2.15.0
 CACHE := $(CURDIR)/.cache
@@ -41,7 +41,7 @@ unit:
 # seed corpus (testdata/fuzz) also runs with the unit tests.
 FUZZTIME ?= 3s
 FUZZ_TARGETS := $(addprefix ./backend/content/:,FuzzParquet FuzzTIFF FuzzZip FuzzFlatGeobuf FuzzPMTiles FuzzZarr FuzzText) \
-	./server/:FuzzParseVPath ./server/:FuzzScpName
+	./server/:FuzzParseVPath ./server/:FuzzScpName ./backend/internal/metadoc/:FuzzDecodeMetadata
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
