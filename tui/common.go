@@ -40,7 +40,8 @@ type Common struct {
 	previewHidden bool
 	shell         shell // the root, for overlays and levels
 	help          help.Model
-	progress      progress.Model // drawn with ViewAs: no animation
+	progress      progress.Model    // drawn with ViewAs: no animation
+	bars          map[barKey]string // progress bars drawn, by fill (see bar)
 	spinner       spinner.Model
 	spinning      bool
 	lastID        uint64
@@ -67,6 +68,7 @@ func (c *Common) spin() tea.Cmd {
 func (c *Common) setTheme(t themes.Theme, noColor bool) {
 	c.Styles = themes.NewStyles(t, noColor)
 	c.dark = t.Dark
+	c.bars = nil // drawn in the old colours
 	c.help.Styles = c.Styles.Help
 	c.spinner.Style = c.Styles.Accent
 }

@@ -280,16 +280,24 @@ func percent(b, tb, f, tf int64, done bool) int {
 
 // bar draws a progress bar w cells wide between brackets, with the
 // bubbles progress bar: by bytes when any move, else by files; full once
-// done. A plain bar carries no colour, for a selected row.
+// done. A plain bar carries no colour, for a selected row. A bar differs
+// only by how many cells are filled, so each drawing is kept (in
+// Common.bars, cleared with the theme) and a frame of many jobs draws each
+// kind once.
 func (c *Common) bar(b, tb, f, tf int64, done, plain bool, w int) string {
-	var frac float64
+	fill := w
 	switch {
 	case done:
-		frac = 1
 	case tb > 0:
-		frac = float64(min(b, tb)) / float64(tb)
+		fill = int(min(b, tb) * int64(w) / tb)
 	case tf > 0:
-		frac = float64(min(f, tf)) / float64(tf)
+		fill = int(min(f, tf) * int64(w) / tf)
+	default:
+		fill = 0
+	}
+	k := barKey{fill: fill, width: w, plain: plain}
+	if s, ok := c.bars[k]; ok {
+		return s
 	}
 	p := c.progress
 	p.SetWidth(w)
@@ -299,7 +307,18 @@ func (c *Common) bar(b, tb, f, tf int64, done, plain bool, w int) string {
 		p.FullColor = c.Styles.Accent.GetForeground()
 		p.EmptyColor = p.FullColor
 	}
-	return "[" + p.ViewAs(frac) + "]"
+	s := "[" + p.ViewAs(float64(fill)/float64(max(w, 1))) + "]"
+	if c.bars == nil || len(c.bars) >= 512 {
+		c.bars = map[barKey]string{}
+	}
+	c.bars[k] = s
+	return s
+}
+
+// barKey names one drawing of a progress bar.
+type barKey struct {
+	fill, width int
+	plain       bool
 }
 
 // progressText is "1.2 MiB of 3.4 MiB · 2 of 5 files", bytes left out

@@ -5,19 +5,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/coopterm/coop/backend"
 )
 
-// genTime is the modification time of every generated file.
-var genTime = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
-
 // Generate makes folder ("" for the repository root; it must hold
 // nothing yet) list n generated files, file-0000000.dat, file-0000001.dat
-// …, file i being i zero bytes long. They are made page by page as they
-// are listed, never kept, so a test can browse a folder of millions of
-// files; the folder is read-only.
+// …, file i being i zero bytes long, with no modification time (a zero
+// time, which listings may report as unknown). They are made page by page
+// as they are listed, never kept, so a test can browse a folder of
+// millions of files; the folder is read-only.
 func (s *Store) Generate(ref backend.RepoRef, folder string, n int) error {
 	folder, err := backend.CleanFolder(folder)
 	if err != nil {
@@ -59,9 +56,7 @@ func (b *bucket) generated(path string) (*object, bool) {
 	if !ok || !ok2 || err != nil || i < 0 || i >= n || genName(i) != name {
 		return nil, false
 	}
-	o := zeroObject(path, int64(i))
-	o.mod = genTime
-	return o, true
+	return zeroObject(path, int64(i)), true
 }
 
 // generatedPage lists generated files after the cursor (the index of the
@@ -78,7 +73,7 @@ func generatedPage(folder string, n int, cursor string, limit int) (backend.Page
 	p := backend.Page[backend.Entry]{Items: make([]backend.Entry, 0, end-start)}
 	for i := start; i < end; i++ {
 		name := genName(i)
-		p.Items = append(p.Items, backend.Entry{Name: name, Path: backend.JoinPath(folder, name), Type: backend.TypeFile, Size: int64(i), ModTime: genTime})
+		p.Items = append(p.Items, backend.Entry{Name: name, Path: backend.JoinPath(folder, name), Type: backend.TypeFile, Size: int64(i)})
 	}
 	if end < n {
 		p.Next = strconv.Itoa(end)
