@@ -13,6 +13,9 @@ import (
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/content"
+	"github.com/coopterm/coop/backend/content/render"
+	"github.com/coopterm/coop/internal/safe"
+	"github.com/coopterm/coop/keymap"
 )
 
 // cmdCat streams an object, or a range of it, to stdout: the exact bytes
@@ -208,4 +211,46 @@ func escapeContent(b []byte) string {
 		b = b[n:]
 	}
 	return out.String()
+}
+
+// preview tells what is inside an object for `coop stat` (a file from
+// its bytes, a folder if it is a Zarr store or array), within the preview
+// budget of the config file; a failure is the reason, not an error of the
+// command.
+func (a *app) preview(ctx context.Context, store backend.StorageClient, ref backend.RepoRef, p string, info backend.ObjectInfo, entry *backend.ObjectMeta) (*content.Summary, string) {
+	var opts content.Options
+	if cfg, err := keymap.LoadConfig(a.configPath()); err == nil {
+		opts.MaxBytes = cfg.PreviewBytes
+	}
+	pv := content.New(store, opts)
+	var s *content.Summary
+	var err error
+	if info.ContentType == backend.DirectoryContentType || entry != nil && entry.Type == backend.TypeDirectory {
+		s, err = pv.Folder(ctx, ref, p)
+	} else {
+		if info.Path == "" { // known from the metadata entry alone
+			info.Path = p
+			if entry != nil {
+				info.Size, info.ModTime = entry.Size, entry.UpdatedAt
+			}
+		}
+		s, err = pv.File(ctx, ref, info)
+	}
+	if err != nil {
+		return nil, err.Error()
+	}
+	return s, ""
+}
+
+// contentLine is `coop stat`'s one line about what is inside the object:
+// the headline a preview starts with.
+func contentLine(s *content.Summary, reason string) string {
+	if s == nil {
+		return safe.Text(reason)
+	}
+	lines := render.Lines(context.Background(), s, render.Options{Width: 200})
+	if len(lines) == 0 {
+		return ""
+	}
+	return lines[0]
 }

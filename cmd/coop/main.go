@@ -135,7 +135,7 @@ Usage:
                                             --rebuild: replace an unreadable file, keeping it as
                                             .source-metadata.corrupt-STAMP.json)
   coop ls [ACCOUNT[/REPO[/PATH]]] [--json]  list accounts, repositories or a folder
-  coop stat ACCOUNT/REPO/PATH [--json]      show an object's metadata entry
+  coop stat ACCOUNT/REPO/PATH [--json]      show an object's metadata entry and what is inside it
   coop cat ACCOUNT/REPO/PATH [--range START-END]
                                             write an object (or bytes START to END) to stdout
   coop upload LOCAL... ACCOUNT/REPO[/PATH]  upload files and folders (a folder as PATH/NAME/…;

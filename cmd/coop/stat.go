@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/content"
 	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
 )
@@ -30,6 +31,10 @@ type statResult struct {
 	// Notes say what may be a difference and may not: an object written
 	// well after its entry was recorded (replaced, or only copied).
 	Notes []string `json:"notes,omitempty"`
+	// Content is what is inside the object (see backend/content), or
+	// ContentError why that could not be told.
+	Content      *content.Summary `json:"content,omitempty"`
+	ContentError string           `json:"content_error,omitempty"`
 }
 
 // writtenAfter is how much later than its entry an object must have been
@@ -92,6 +97,9 @@ func (a *app) cmdStat(ctx context.Context, args []string) error {
 	var verify bool
 	res.Problems, verify = disagreements(res.Entry, res.Object)
 	res.Notes = notes(res.Entry, res.Object)
+	if res.Object != nil || res.Entry != nil && res.Entry.Type == backend.TypeDirectory {
+		res.Content, res.ContentError = a.preview(ctx, store, t.ref(), t.path, info, res.Entry)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(safe.JSONWriter(a.stdout))
 		enc.SetIndent("", "  ")
@@ -204,6 +212,9 @@ func printStat(w io.Writer, r statResult) error {
 	}
 	for _, n := range r.Notes {
 		line("note", safe.Text(n))
+	}
+	if c := contentLine(r.Content, r.ContentError); c != "" {
+		line("content", c)
 	}
 	return tw.Flush()
 }
