@@ -64,3 +64,28 @@ func TestRmWithUnreadableMetadataSaysDeleted(t *testing.T) {
 		t.Errorf("the file is still there: %v", err)
 	}
 }
+
+// Every bound of coop serve has a flag; a malformed one is a usage error
+// naming it, before anything starts.
+func TestServeBoundFlags(t *testing.T) {
+	root := t.TempDir()
+	mustRun(t, root, "init")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--max-spool", "lots"}, "--max-spool"},
+		{[]string{"--max-read-buffers", "-1"}, "--max-read-buffers"},
+		{[]string{"--max-handles", "0"}, "--max-handles"},
+		{[]string{"--max-channels", "-3"}, "--max-channels"},
+		{[]string{"--max-per-address", "0"}, "--max-per-address"},
+		{[]string{"--login-timeout", "0s"}, "--login-timeout"},
+		{[]string{"--max-anonymous", "-1"}, "--max-anonymous"},
+		{[]string{"--sftp-replace", "always"}, "--sftp-replace"},
+	} {
+		code, _, errs := runCLI(t, root, append([]string{"serve", "--listen", "127.0.0.1:0"}, tc.args...)...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("serve %v: exit %d, %q", tc.args, code, errs)
+		}
+	}
+}
