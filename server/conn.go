@@ -49,8 +49,12 @@ type connState struct {
 	closeConn func()
 }
 
-// sessionEnd lets the connection end one of its sessions with a reason.
-type sessionEnd struct{ cancel context.CancelCauseFunc }
+// sessionEnd lets the connection end one of its sessions with a reason,
+// and have a last word with it before cutting it off.
+type sessionEnd struct {
+	cancel    context.CancelCauseFunc
+	lastWords func()
+}
 
 func newConnState(remote, host string) *connState {
 	c := &connState{remote: remote, host: host, accepted: time.Now(), sessions: map[*sessionEnd]struct{}{}}
@@ -127,9 +131,10 @@ func (c *connState) takeChannel(maxChannels int) bool {
 }
 
 // add registers a session; its context is cancelled with the reason when
-// the connection is ended.
-func (c *connState) add(cancel context.CancelCauseFunc) (remove func()) {
-	e := &sessionEnd{cancel: cancel}
+// the connection is ended, and lastWords (if not nil) runs before it is
+// cut off for not ending in time.
+func (c *connState) add(cancel context.CancelCauseFunc, lastWords func()) (remove func()) {
+	e := &sessionEnd{cancel: cancel, lastWords: lastWords}
 	c.mu.Lock()
 	c.began = true
 	if c.ended != "" {
@@ -179,7 +184,31 @@ func (c *connState) end(reason string) {
 	}
 	// Sessions close the connection when the last one has told its client
 	// why; one that cannot (a stuck write) is cut off after a grace.
-	time.AfterFunc(endGrace, c.close)
+	time.AfterFunc(endGrace, c.cutOff)
+}
+
+// cutOff closes the connection after each session still open has had its
+// last words (at most a second for all of them).
+func (c *connState) cutOff() {
+	c.mu.Lock()
+	var words []func()
+	for e := range c.sessions {
+		if e.lastWords != nil {
+			words = append(words, e.lastWords)
+		}
+	}
+	c.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, w := range words {
+		wg.Go(w)
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+	}
+	c.close()
 }
 
 // endGrace is how long an ended connection's sessions have to say why.

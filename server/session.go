@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"charm.land/ssh"
@@ -32,9 +33,11 @@ type session struct {
 	started time.Time
 	// code is the exit status the session ends with.
 	code int
-	// browsed is set once the browser ran in this session; skipped once
-	// scp left out a file it cannot send.
-	browsed, skipped bool
+	// browsed is set once the browser ran in this session (it is read by
+	// the connection's cut-off timer); skipped once scp left out a file
+	// it cannot send.
+	browsed atomic.Bool
+	skipped bool
 	// handles and spool bound the SFTP handles and the bytes of
 	// unfinished uploads the session holds.
 	handles, spool *budget
@@ -87,19 +90,30 @@ func (s *Server) begin(sess ssh.Session, kind string) *session {
 		detail = access.Fingerprint(string(gossh.MarshalAuthorizedKey(k)))
 	}
 	s.recordLogin(st, who.Actor(), audit.ResultOK, detail)
-	remove := st.add(cancel)
-	st.touch()
 	label := "ssh · " + who.Actor()
 	if who.Kind == access.KindAnonymous {
 		label = "ssh · anonymous (read-only)"
 	}
 	store := access.New(s.cfg.Store, who, access.WithAudit(s.rec), access.WithLocation(label))
-	return &session{sess: sess, who: who, store: store, conn: st, ctx: ctx, kind: kind, started: time.Now(),
-		handles: newBudget(int64(s.cfg.MaxHandles)), spool: newBudget(s.cfg.MaxSpool),
-		done: func() {
-			remove()
-			cancel(nil)
-		}}
+	se := &session{sess: sess, who: who, store: store, conn: st, ctx: ctx, kind: kind, started: time.Now(),
+		handles: newBudget(int64(s.cfg.MaxHandles)), spool: newBudget(s.cfg.MaxSpool)}
+	remove := st.add(cancel, se.lastWords)
+	st.touch()
+	se.done = func() {
+		remove()
+		cancel(nil)
+	}
+	return se
+}
+
+// lastWords is said to a session the server cuts off because it did not
+// end in time after being told to (a stuck program, a client that does
+// not read): a browser's terminal is reset all the same, so the client is
+// never left on the alternate screen.
+func (se *session) lastWords() {
+	if se.browsed.Load() {
+		_, _ = io.WriteString(se.sess, resetTerminal)
+	}
 }
 
 // refuse tells the client why it gets no session and ends it.
@@ -189,7 +203,7 @@ func (s *Server) appMiddleware(ssh.Handler) ssh.Handler {
 		cmd := sess.Command()
 		_, _, hasPty := sess.Pty()
 		switch {
-		case se.browsed:
+		case se.browsed.Load():
 			_, _ = io.WriteString(sess, resetTerminal)
 		case len(cmd) == 1 && cmd[0] == "whoami":
 			fmt.Fprintf(sess, "%s\n", se.who.Actor())

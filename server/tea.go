@@ -39,7 +39,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	if se == nil || se.kind != "browser" {
 		return nil
 	}
-	se.browsed = true
+	se.browsed.Store(true)
 	pty, _, _ := sess.Pty()
 	// The client's terminal, from the client's session: its TERM and the
 	// environment it sent (COLORTERM, NO_COLOR, COOP_THEME), never the
