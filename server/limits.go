@@ -147,24 +147,36 @@ func (l *limiter) unpend(st *connState) {
 }
 
 // oldestPending is the connection logging in that gives way to a new
-// one: one from the address with the most connections logging in (a
-// crowd from one address goes before a lone client), and of those, the
-// one whose client has sent the fewest bytes (a connection that sends
-// nothing is no login in progress), waiting longest.
+// one. First those whose client has sent nothing the server has read (no
+// login in progress: a half-open connection), then those from the address
+// with the most connections logging in (a crowd from one address goes
+// before a lone client), then the one that has sent the fewest bytes, and
+// of equals the one waiting longest.
 func (l *limiter) oldestPending() *connState {
-	most := 0
-	for st := range l.pending {
-		most = max(most, l.perAddr[st.host].pending)
+	type rank struct {
+		sent    bool
+		crowd   int
+		bytes   int64
+		waiting time.Time
+	}
+	before := func(a, b rank) bool {
+		switch {
+		case a.sent != b.sent:
+			return !a.sent
+		case a.crowd != b.crowd:
+			return a.crowd > b.crowd
+		case a.bytes != b.bytes:
+			return a.bytes < b.bytes
+		}
+		return a.waiting.Before(b.waiting)
 	}
 	var old *connState
-	var oldBytes int64
+	var oldRank rank
 	for st := range l.pending {
-		if l.perAddr[st.host].pending != most {
-			continue
-		}
 		b := st.received.Load()
-		if old == nil || b < oldBytes || (b == oldBytes && st.accepted.Before(old.accepted)) {
-			old, oldBytes = st, b
+		r := rank{sent: b > 0, crowd: l.perAddr[st.host].pending, bytes: b, waiting: st.accepted}
+		if old == nil || before(r, oldRank) {
+			old, oldRank = st, r
 		}
 	}
 	return old
