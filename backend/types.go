@@ -114,8 +114,12 @@ type Entry struct {
 // Addressable reports whether a path can reach the entry: not an S3 key's
 // empty, "." or ".." segment (see OddName), which is listed but cannot be
 // opened, read or deleted through coop.
-func (e Entry) Addressable() bool {
-	return e.Name != "" && e.Name != "." && e.Name != ".." && !strings.ContainsRune(e.Name, 0)
+func (e Entry) Addressable() bool { return AddressableName(e.Name) }
+
+// AddressableName reports whether a path segment named name can be
+// reached: not "", ".", ".." nor a name holding NUL.
+func AddressableName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsRune(name, 0)
 }
 
 // IsDir reports whether the entry is a folder.

@@ -35,6 +35,7 @@ type KeyMap struct {
 	PreviewDown key.Binding // scroll the preview pane down
 	PreviewUp   key.Binding // scroll the preview pane up
 	Pager       key.Binding // open the selected file in $PAGER (on the user's own machine)
+	Details     key.Binding // every attribute of the selected account or repository
 	Help        key.Binding // show or hide the full help
 	Quit        key.Binding // leave the program
 
@@ -115,6 +116,7 @@ func actions() []action {
 		{name: "preview_down", desc: "scroll preview", keys: []string{"J", "shift+down"}, get: func(k *KeyMap) *key.Binding { return &k.PreviewDown }},
 		{name: "preview_up", desc: "scroll preview up", keys: []string{"K", "shift+up"}, get: func(k *KeyMap) *key.Binding { return &k.PreviewUp }},
 		{name: "pager", desc: "open in pager", keys: []string{"o"}, get: func(k *KeyMap) *key.Binding { return &k.Pager }},
+		{name: "details", desc: "details", keys: []string{"i"}, get: func(k *KeyMap) *key.Binding { return &k.Details }},
 		{name: "help", desc: "help", keys: []string{"?"}, get: func(k *KeyMap) *key.Binding { return &k.Help }},
 		{name: "quit", desc: "quit", keys: []string{"q", "ctrl+c"}, get: func(k *KeyMap) *key.Binding { return &k.Quit }},
 		{name: "mark", desc: "mark", keys: []string{"space"}, get: func(k *KeyMap) *key.Binding { return &k.Mark }},
@@ -181,7 +183,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Collapse, k.Back, k.NextTab, k.PrevTab},
-		{k.Filter, k.Accept, k.Clear, k.Refresh, k.Help, k.Quit},
+		{k.Filter, k.Accept, k.Clear, k.Refresh, k.Details, k.Help, k.Quit},
 		{k.Preview, k.PreviewDown, k.PreviewUp, k.Pager},
 		{k.Mark, k.Upload, k.Download, k.Delete, k.Transfers, k.CancelJob, k.CancelAll, k.RetryJob, k.ClearJobs},
 	}

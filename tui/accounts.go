@@ -11,7 +11,9 @@ import (
 )
 
 // accountTabs are the account kinds shown as tabs: all, users,
-// organizations.
+// organizations. "All" says which types it holds: the index lists
+// accounts by type, and other writers may add types coop does not know,
+// which are opened by id (ssh host ACCOUNT) rather than listed.
 func accountTabs() [3]struct {
 	typ   backend.AccountType
 	label string
@@ -19,7 +21,7 @@ func accountTabs() [3]struct {
 	return [3]struct {
 		typ   backend.AccountType
 		label string
-	}{{"", "All"}, {backend.AccountUser, "Users"}, {backend.AccountOrganization, "Organizations"}}
+	}{{"", "All (orgs + users)"}, {backend.AccountUser, "Users"}, {backend.AccountOrganization, "Organizations"}}
 }
 
 // accountsPage lists accounts in three tabs: all, users, organizations.
@@ -170,6 +172,10 @@ func (v *accountsPage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if c := v.nav.cursor; c < v.count() {
 			return v.c.shell.openAccount(v.at(c).ID)
 		}
+	case key.Matches(msg, k.Details):
+		if c := v.nav.cursor; c < v.count() {
+			v.c.shell.open(accountDetails(v.c, v.at(c)))
+		}
 	case key.Matches(msg, k.Collapse, k.Back):
 		if v.filter.query != "" {
 			return clearFilter(v)
@@ -203,11 +209,15 @@ func accountLayout(width int) (nameW, idW, typeW int) {
 func (v *accountsPage) row(a *backend.Account, selected bool, width int) string {
 	s := &v.c.Styles
 	nameW, idW, typeW := accountLayout(width)
-	name, id, typ := fit(safe.Text(a.Name), nameW), fit(safe.Text(a.ID), idW), fit(safe.Text(string(a.Type)), typeW)
+	label, nameStyle := safe.Text(a.Name), s.Row
+	if len(a.Unreadable) > 0 {
+		label, nameStyle = "! "+label, s.Warning // i shows what could not be read
+	}
+	name, id, typ := fit(label, nameW), fit(safe.Text(a.ID), idW), fit(safe.Text(string(a.Type)), typeW)
 	if selected {
 		return s.Selected.Render(name + " " + id + " " + typ)
 	}
-	return s.Row.Render(name) + " " + s.Muted.Render(id) + " " + s.Muted.Render(typ)
+	return nameStyle.Render(name) + " " + s.Muted.Render(id) + " " + s.Muted.Render(typ)
 }
 
 // columns is the column title line of the accounts list.

@@ -102,7 +102,7 @@ func TestMouseWheelAndClick(t *testing.T) {
 func TestMouseClickOnAccountTab(t *testing.T) {
 	h := newHarness(t, sampleStore(100), Options{})
 	h.settle()
-	x := len(headerTitle) + len(" All  ") + 2 // inside " Users "
+	x := len(headerTitle) + len(" "+accountTabs()[0].label+"  ") + 2 // inside " Users "
 	h.send(tea.MouseClickMsg{Button: tea.MouseLeft, X: x, Y: 0})
 	h.settle()
 	if h.m.accounts.tab != 1 {

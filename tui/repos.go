@@ -15,6 +15,15 @@ type reposPage struct {
 	listPane
 	account string
 	list    *pagedList[backend.Repository]
+	// acct is the account, once read: its type is shown when coop does
+	// not create accounts of that type (other writers may).
+	acct *backend.Account
+}
+
+// accountMsg is the account a repositories page shows.
+type accountMsg struct {
+	account string
+	acct    backend.Account
 }
 
 // repoPageMsg is one page of an account's repositories.
@@ -71,8 +80,15 @@ func (v *reposPage) open(account string, force bool) tea.Cmd {
 	v.filter.stop()
 	v.input.Reset()
 	v.input.Blur()
-	v.account, v.list, v.nav = account, &pagedList[backend.Repository]{}, nav{}
-	return v.fetch()
+	v.account, v.list, v.nav, v.acct = account, &pagedList[backend.Repository]{}, nav{}, nil
+	src, ctx := v.c.src, v.c.Ctx
+	return tea.Batch(v.fetch(), func() tea.Msg {
+		a, err := src.FindAccount(ctx, account)
+		if err != nil {
+			return nil // the listing reports a missing account
+		}
+		return accountMsg{account: account, acct: a}
+	})
 }
 
 func (v *reposPage) fetch() tea.Cmd {
@@ -124,6 +140,10 @@ func (v *reposPage) Update(msg tea.Msg) tea.Cmd {
 		return v.onKey(msg)
 	case repoPageMsg:
 		return v.onPage(msg)
+	case accountMsg:
+		if msg.account == v.account {
+			v.acct = &msg.acct
+		}
 	}
 	return nil
 }
@@ -139,6 +159,10 @@ func (v *reposPage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Open):
 		if c := v.nav.cursor; c < v.count() {
 			return v.c.shell.openRepo(v.at(c).Ref(), "")
+		}
+	case key.Matches(msg, k.Details):
+		if c := v.nav.cursor; c < v.count() {
+			v.c.shell.open(repoDetails(v.c, v.at(c)))
 		}
 	case key.Matches(msg, k.Collapse, k.Back):
 		if v.filter.query != "" {
@@ -171,11 +195,15 @@ func repoLayout(width int) (titleW, visW, dateW, descW int) {
 func (v *reposPage) row(r *backend.Repository, selected bool, width int) string {
 	s := &v.c.Styles
 	tw, vw, dw, ew := repoLayout(width)
-	title := r.Title
+	title := safe.Text(r.Title)
 	if title == "" {
-		title = r.ID
+		title = safe.Text(r.ID)
 	}
-	t, vis, d, desc := fit(safe.Text(title), tw), fit(safe.Text(string(r.Visibility)), vw),
+	titleStyle := s.Row
+	if len(r.Unreadable) > 0 {
+		title, titleStyle = "! "+title, s.Warning // i shows what could not be read
+	}
+	t, vis, d, desc := fit(title, tw), fit(safe.Text(string(r.Visibility)), vw),
 		fit(day(r.CreatedAt), dw), fit(safe.Text(r.Description), ew)
 	if selected {
 		return s.Selected.Render(t + " " + vis + " " + d + " " + desc)
@@ -184,7 +212,7 @@ func (v *reposPage) row(r *backend.Repository, selected bool, width int) string 
 	if r.Visibility == backend.VisibilityPrivate {
 		visStyle = s.Warning
 	}
-	return s.Row.Render(t) + " " + visStyle.Render(vis) + " " + s.Muted.Render(d) + " " + s.Row.Render(desc)
+	return titleStyle.Render(t) + " " + visStyle.Render(vis) + " " + s.Muted.Render(d) + " " + s.Row.Render(desc)
 }
 
 // columns is the column title line of the repositories list.
@@ -194,7 +222,12 @@ func (v *reposPage) columns(width int) string {
 		fit("CREATED", dw) + " " + fit("DESCRIPTION", ew))
 }
 
-func (v *reposPage) crumb() string { return safe.Text(v.account) }
+func (v *reposPage) crumb() string {
+	if a := v.acct; a != nil && !a.Type.Valid() {
+		return safe.Text(v.account) + " (" + safe.Text(string(a.Type)) + " account)"
+	}
+	return safe.Text(v.account)
+}
 
 func (v *reposPage) heading(width int) string { return crumbHeading(&v.c.Styles, v.crumb(), width) }
 

@@ -151,6 +151,10 @@ func (v *treePage) open() tea.Cmd {
 	if v.t.rows[c].open {
 		return v.collapseRow(c)
 	}
+	if e := v.t.entry(ref{v.t.rows[c].list, v.t.rows[c].idx}); e.dir && !backend.AddressableName(e.name()) {
+		v.c.shell.say("cannot open: " + backend.OddName(e.name()))
+		return nil
+	}
 	return v.expandRow(c)
 }
 

@@ -1,10 +1,12 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
 )
@@ -75,6 +77,11 @@ func (v *treePage) row(i int, selected bool, width int) string {
 		e, depth, open = v.t.entry(ref{r.list, r.idx}), int(r.depth), r.open
 		label = safe.Text(e.name())
 	}
+	odd := backend.OddName(e.name()) != ""
+	if odd {
+		// Quoted, so that an empty name or its spaces show, and marked.
+		label = "! " + safe.Text(strconv.Quote(e.name()))
+	}
 	if _, ok := v.marks[e.path]; ok {
 		label = "✓ " + label
 	}
@@ -102,7 +109,10 @@ func (v *treePage) row(i int, selected bool, width int) string {
 		return s.Selected.Render(pad + marker + name + " " + info)
 	}
 	nameStyle := s.Row
-	if e.dir {
+	switch {
+	case odd:
+		nameStyle = s.Warning
+	case e.dir:
 		nameStyle = s.Directory
 	}
 	return pad + s.Muted.Render(marker) + nameStyle.Render(name) + " " + s.Muted.Render(info)

@@ -59,6 +59,7 @@ type Source interface {
 	backend.ObjectLister
 	ListAccounts(ctx context.Context, typ backend.AccountType, req backend.PageRequest) (backend.Page[backend.Account], error)
 	ListRepositories(ctx context.Context, accountID string, req backend.PageRequest) (backend.Page[backend.Repository], error)
+	FindAccount(ctx context.Context, id string) (backend.Account, error)
 	ReadObjectMetadata(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectMeta, error)
 	Location() string
 }

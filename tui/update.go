@@ -59,7 +59,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return cmd
 	case accountPageMsg:
 		return m.accounts.Update(msg)
-	case repoPageMsg:
+	case repoPageMsg, accountMsg:
 		return m.repos.Update(msg)
 	case listPageMsg:
 		if m.tree != nil {
