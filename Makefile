@@ -41,7 +41,7 @@ unit:
 # seed corpus (testdata/fuzz) also runs with the unit tests.
 FUZZTIME ?= 3s
 FUZZ_TARGETS := $(addprefix ./backend/content/:,FuzzParquet FuzzTIFF FuzzZip FuzzFlatGeobuf FuzzPMTiles FuzzZarr FuzzText) \
-	./server/:FuzzParseVPath ./server/:FuzzScpName ./backend/internal/metadoc/:FuzzDecodeMetadata
+	./server/:FuzzParseVPath ./server/:FuzzScpName ./backend/internal/metadoc/:FuzzDecodeMetadata ./backend/:FuzzParseTime
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
