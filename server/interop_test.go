@@ -39,7 +39,7 @@ func TestSFTPReachesIDsOtherToolsCreate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open /NASA_Earth/v2.0/data/a.csv: %v", err)
 	}
-	defer fh.Close()
+	defer func() { _ = fh.Close() }()
 	if b, err := io.ReadAll(fh); err != nil || string(b) != "a,b\n" {
 		t.Errorf("read %q, %v", b, err)
 	}
