@@ -17,9 +17,10 @@ import (
 )
 
 // metaState is what the session has read of one repository's
-// .source-metadata.json: the entries of the paths it has previewed, each
-// looked up alone (a document may hold millions), until the repository
-// is reloaded or written to.
+// .source-metadata.json: the entries of the paths it has previewed, with
+// those of the files listed around them (metalookup.go; a document may
+// hold millions, so never the whole of it), until the repository is
+// reloaded or written to.
 type metaState struct {
 	entries map[string]*entryState
 }
@@ -27,6 +28,7 @@ type metaState struct {
 // entryState is the metadata entry of one path, loading or read.
 type entryState struct {
 	loading bool
+	alone   bool // a folder lookup could not tell: look it up alone
 	req     uint64
 	meta    backend.ObjectMeta
 	err     error
@@ -51,7 +53,8 @@ func (v *treePage) loadMetadata(force bool) tea.Cmd {
 }
 
 // wantMeta looks up the metadata entry of the selected row unless it is
-// known or on its way. The root calls it after every message, so that a
+// known or on its way: with its neighbours (see wantNeighbours) for a
+// file, else alone. The root calls it after every message, so that a
 // selection moved by any means brings its entry.
 func (v *treePage) wantMeta() tea.Cmd {
 	if v.c.previewHidden {
@@ -66,7 +69,12 @@ func (v *treePage) wantMeta() tea.Cmd {
 		st = &metaState{entries: map[string]*entryState{}}
 		v.cache.meta[v.repo] = st
 	}
-	if st.entries[e.path] != nil {
+	switch es := st.entries[e.path]; {
+	case es == nil:
+		if cmd := v.wantNeighbours(e, st); cmd != nil {
+			return cmd
+		}
+	case !es.alone:
 		return nil
 	}
 	es := &entryState{loading: true, req: v.c.nextID()}

@@ -61,6 +61,7 @@ type Source interface {
 	ListRepositories(ctx context.Context, accountID string, req backend.PageRequest) (backend.Page[backend.Repository], error)
 	FindAccount(ctx context.Context, id string) (backend.Account, error)
 	ReadObjectMetadata(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectMeta, error)
+	ReadFolderMetadata(ctx context.Context, repo backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error)
 	Location() string
 }
 

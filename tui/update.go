@@ -67,6 +67,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		}
 	case metadataMsg:
 		m.cache.onMetadata(msg)
+	case neighbourMsg:
+		m.cache.onNeighbours(msg)
 	case contentStartMsg, contentMsg, pagerReadyMsg, pagerDoneMsg:
 		if m.tree != nil {
 			return m.tree.Update(msg)
