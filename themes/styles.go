@@ -103,7 +103,7 @@ func NewStyles(t Theme, noColor bool) Styles {
 
 	key, desc, sep := fg(t.Accent), fg(t.Muted), fg(t.Border)
 	s.Help = help.Styles{
-		Ellipsis:       sep,
+		Ellipsis:       desc, // "…" says keys are left out: text, not a line
 		ShortKey:       key,
 		ShortDesc:      desc,
 		ShortSeparator: sep,

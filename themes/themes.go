@@ -45,6 +45,10 @@ type Theme struct {
 	Directory   color.Color // folder names
 	HeaderFG    color.Color // header bar text
 	HeaderBG    color.Color // header bar background
+	// Background is the terminal background the theme is made for. The
+	// browser never paints it (the terminal's own shows); the contrast
+	// of every colour is checked against it.
+	Background color.Color
 }
 
 // themeFile is the on-disk shape of a theme: colours as "#RRGGBB".
@@ -63,6 +67,7 @@ type themeFile struct {
 	Directory   string `toml:"directory"`
 	HeaderFG    string `toml:"header_fg"`
 	HeaderBG    string `toml:"header_bg"`
+	Background  string `toml:"background"`
 }
 
 var hexColor = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
@@ -138,6 +143,7 @@ func parse(file string, data []byte) (Theme, error) {
 		{"error", f.Error, &t.Error}, {"warning", f.Warning, &t.Warning},
 		{"success", f.Success, &t.Success}, {"directory", f.Directory, &t.Directory},
 		{"header_fg", f.HeaderFG, &t.HeaderFG}, {"header_bg", f.HeaderBG, &t.HeaderBG},
+		{"background", f.Background, &t.Background},
 	}
 	for _, fl := range fields {
 		if !hexColor.MatchString(fl.val) {
