@@ -3,6 +3,7 @@ package keymap
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -220,6 +221,34 @@ func TestPreviewBytes(t *testing.T) {
 	} {
 		if _, err := ParseConfig("config.toml", []byte(src)); err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("%q: %v; want %q…", src, err, want)
+		}
+	}
+}
+
+// Every action is in exactly one group of the help.
+func TestGroupsHoldEveryAction(t *testing.T) {
+	k := Default()
+	seen := map[string]int{}
+	for _, g := range k.Groups() {
+		if g.Title == "" || len(g.Bindings) == 0 {
+			t.Errorf("group %q with %d bindings", g.Title, len(g.Bindings))
+		}
+		for _, b := range g.Bindings {
+			seen[b.Help().Key+" "+b.Help().Desc]++
+		}
+	}
+	n := 0
+	for _, c := range seen {
+		n += c
+	}
+	if n != len(Actions()) {
+		t.Fatalf("%d bindings in the groups, %d actions", n, len(Actions()))
+	}
+	for _, g := range groupOf() {
+		for _, a := range g.actions {
+			if !slices.Contains(Actions(), a) && a != "search" {
+				t.Errorf("group %q names unknown action %q", g.title, a)
+			}
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -78,43 +77,6 @@ func errorHint(err error) string {
 	}
 	return ""
 }
-
-// helpBox lists every key of the component it was opened over.
-type helpBox struct {
-	c    *Common
-	keys help.KeyMap
-}
-
-func (b *helpBox) layer() layer { return layerHelp }
-
-// Update closes the box on any key (the quit key asks to quit as well)
-// or a click.
-func (b *helpBox) Update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		b.c.shell.close(b)
-		if key.Matches(msg, b.c.Keys.Quit) {
-			return b.c.shell.askQuit()
-		}
-	case tea.MouseClickMsg:
-		b.c.shell.close(b)
-	}
-	return nil
-}
-
-// View draws the keys in columns.
-func (b *helpBox) View(width, height int) string {
-	h := b.c.help
-	h.SetWidth(width - 4)
-	return centre(b.c.Styles.HelpBox.Render(h.FullHelpView(b.keys.FullHelp())+"\n\n"+
-		b.c.Styles.Muted.Render("press any key to close")), width, height)
-}
-
-// ShortHelp leaves the footer to what is below.
-func (b *helpBox) ShortHelp() []key.Binding { return nil }
-
-// FullHelp is what the box shows.
-func (b *helpBox) FullHelp() [][]key.Binding { return b.keys.FullHelp() }
 
 // quitBox asks whether to quit while transfers are unfinished.
 type quitBox struct {

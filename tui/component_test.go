@@ -32,10 +32,10 @@ func TestOverlaysStackByLayer(t *testing.T) {
 	}
 
 	h.press("t", "?")
-	h.mustShow("page down", "press any key to close", "TRANSFERS")
+	h.mustShow("page down", "esc/? close", "TRANSFERS")
 	h.press("x")
 	h.mustShow("TRANSFERS", "nothing yet")
-	h.mustNotShow("press any key to close")
+	h.mustNotShow("esc/? close")
 	h.press("t")
 	h.mustShow("README.md")
 	h.mustNotShow("TRANSFERS")

@@ -225,9 +225,9 @@ func TestHelpToggle(t *testing.T) {
 	h := newHarness(t, sampleStore(100), Options{})
 	h.settle()
 	h.press("?")
-	h.mustShow("page down", "refresh", "clear filter", "previous tab", "press any key to close")
+	h.mustShow("page down", "refresh", "clear filter", "previous tab", "esc/? close")
 	h.press("x")
-	h.mustNotShow("press any key to close")
+	h.mustNotShow("esc/? close")
 	h.mustShow("Alice Liddell")
 }
 

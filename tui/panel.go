@@ -68,7 +68,7 @@ func (p *panel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Transfers, k.Back, k.Collapse):
 		p.c.shell.close(p)
 	case key.Matches(msg, k.Help):
-		p.c.shell.open(&helpBox{c: p.c, keys: p})
+		p.c.shell.open(&helpBox{c: p.c, first: "Transfers panel"})
 	case key.Matches(msg, k.Up):
 		p.nav.move(-1, n, h)
 	case key.Matches(msg, k.Down):

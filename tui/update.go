@@ -139,7 +139,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Transfers):
 		m.open(newPanel(m.c, m.xfer))
 	case key.Matches(msg, k.Help):
-		m.open(&helpBox{c: m.c, keys: p})
+		m.open(&helpBox{c: m.c})
 	case key.Matches(msg, k.Preview):
 		m.c.previewHidden = !m.c.previewHidden
 	default:
