@@ -72,6 +72,8 @@ type KeyMap struct {
 	DecideOverwriteAll key.Binding // overwrite dialog: replace this and every other clash
 	DecideSkipAll      key.Binding // overwrite dialog: keep every existing file
 	DecideCancel       key.Binding // overwrite dialog: cancel the job
+
+	Search key.Binding // search the names of the whole repository
 }
 
 // action ties a config-file name to a binding of a KeyMap and its help
@@ -149,6 +151,7 @@ func actions() []action {
 		{name: "overwrite_all", desc: "overwrite all", keys: []string{"a"}, get: func(k *KeyMap) *key.Binding { return &k.DecideOverwriteAll }, mode: modeDialog},
 		{name: "skip_all", desc: "skip all", keys: []string{"S"}, get: func(k *KeyMap) *key.Binding { return &k.DecideSkipAll }, mode: modeDialog},
 		{name: "cancel_transfer", desc: "cancel job", keys: []string{"c"}, get: func(k *KeyMap) *key.Binding { return &k.DecideCancel }, mode: modeDialog},
+		{name: "search", desc: "search repository", keys: []string{"S"}, get: func(k *KeyMap) *key.Binding { return &k.Search }},
 	}
 }
 
@@ -183,7 +186,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Collapse, k.Back, k.NextTab, k.PrevTab},
-		{k.Filter, k.Accept, k.Clear, k.Refresh, k.Details, k.Help, k.Quit},
+		{k.Filter, k.Accept, k.Clear, k.Search, k.Refresh, k.Details, k.Help, k.Quit},
 		{k.Preview, k.PreviewDown, k.PreviewUp, k.Pager},
 		{k.Mark, k.Upload, k.Download, k.Delete, k.Transfers, k.CancelJob, k.CancelAll, k.RetryJob, k.ClearJobs},
 	}

@@ -71,6 +71,8 @@ func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		v.scrollPreview(-1)
 	case key.Matches(msg, k.Pager):
 		return v.openPager()
+	case key.Matches(msg, k.Search):
+		return v.openSearch()
 	case key.Matches(msg, k.Mark):
 		v.toggleMark()
 	case key.Matches(msg, k.Upload):

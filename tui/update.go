@@ -81,7 +81,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return tea.Batch(cmds...)
 	case transferMsg:
 		return m.onTransfer(msg)
-	case countMsg, completeMsg, pathMsg:
+	case countMsg, completeMsg, pathMsg, searchMsg:
 		var cmds []tea.Cmd
 		for _, o := range m.overlays {
 			cmds = append(cmds, o.Update(msg))
