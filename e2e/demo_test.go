@@ -30,6 +30,7 @@ func TestDemo(t *testing.T) {
 	tm.typeText("reading-099999")
 	tm.waitFor(10*time.Second, "reading-099999.json", "1 of")
 	tm.send("Escape")
+	searchDemo(t, tm)
 	tm.send("q")
 	tm.waitExit(t, 5*time.Second)
 }
