@@ -4,6 +4,13 @@
 #
 #   upload 1,000 files of 64 KiB       upload one 1 GiB file
 #   download both back                 delete 10,000 objects
+#   list the 1,000 keys                coop stat of one object (coop only)
+#
+# at each round-trip time of RTTS (default "0 30 100", in ms): above 0,
+# both tools reach versitygw, and coop DynamoDB Local too, through a
+# proxy that holds every byte for half the round trip each way (bandwidth
+# untouched; a new connection costs a round trip more, as TCP's handshake
+# does); at 0 they reach the servers directly.
 #
 # then, through a counting proxy, how many DeleteObjects requests coop
 # needs for 10,000 objects and how many metadata writes an upload makes,
@@ -16,7 +23,8 @@
 # least as fast. coop computes and checks a SHA-256 of every file; s5cmd
 # checks nothing. Downloads are compared with the sources after timing.
 #
-# Environment: ROUNDS, BENCH_DIR (where the data goes, default $TMPDIR),
+# Environment: ROUNDS, RTTS, BENCH_DIR (where the data goes, default $TMPDIR),
+# SMALL_FILES, BIG_MIB and DELETE_FILES (the sizes, for a short run),
 # KEEP_ALIVE=0 to run versitygw without --keep-alive (its default; real S3
 # keeps connections), SKIP_META=1 to skip the 100,000-entry measurement.
 # Needs the test servers (scripts/test-servers.sh install) and Go; builds
@@ -27,11 +35,12 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="$REPO/.cache"
 ROUNDS="${ROUNDS:-3}"
+RTTS="${RTTS:-0 30 100}"
 S5CMD_VERSION="v2.3.0"
-SMALL_FILES=1000
+SMALL_FILES="${SMALL_FILES:-1000}"
 SMALL_SIZE=65536
-BIG_MIB=1024
-DELETE_FILES=10000
+BIG_MIB="${BIG_MIB:-1024}"
+DELETE_FILES="${DELETE_FILES:-10000}"
 META_ENTRIES=100000
 ACCESS_KEY=benchkey
 SECRET_KEY=benchsecret
@@ -99,7 +108,8 @@ export AWS_ACCESS_KEY_ID="$ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$SECRET_KEY" AWS_R
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export COOP_BACKEND=aws COOP_BUCKET="$BUCKET" COOP_ENDPOINT_URL="$S3" COOP_DYNAMODB_ENDPOINT="http://127.0.0.1:$DPORT" COOP_PATH_STYLE=true
 export XDG_CONFIG_HOME="$WORK/config"
-s5() { "$S5CMD" --endpoint-url "$S3" "$@"; }
+S3_URL="$S3"
+s5() { "$S5CMD" --endpoint-url "$S3_URL" "$@"; }
 coop() { "$WORK/coop" "$@"; }
 # quiet CMD... runs an untimed step, showing its output only if it fails.
 quiet() { "$@" >"$WORK/quiet.out" 2>&1 || { cat "$WORK/quiet.out" >&2; die "$* failed"; }; }
@@ -144,27 +154,66 @@ pair() {
 	fi
 }
 
-for ROUND in $(seq 1 "$ROUNDS"); do
-	say "round $ROUND of $ROUNDS"
-	R="round$ROUND"
-	quiet coop repo create "bench/$R"
-	D="$WORK/dl"
-	rm -rf "$D" && mkdir -p "$D/s5-small"
-	pair "upload 1,000 × 64 KiB" coop upload "$WORK/small/" "bench/$R/small" -- s5 cp "$WORK/small/*" "s3://$BUCKET/s5/$R/small/"
-	pair "upload 1 GiB" coop upload "$WORK/big.bin" "bench/$R/big.bin" -- s5 cp "$WORK/big.bin" "s3://$BUCKET/s5/$R/big.bin"
-	pair "download 1,000 × 64 KiB" coop download "bench/$R/small" "$D/coop-small" -- s5 cp "s3://$BUCKET/s5/$R/small/*" "$D/s5-small/"
-	pair "download 1 GiB" coop download "bench/$R/big.bin" "$D/coop-big.bin" -- s5 cp "s3://$BUCKET/s5/$R/big.bin" "$D/s5-big.bin"
-	cmp -s "$WORK/big.bin" "$D/coop-big.bin" || die "coop's download of big.bin differs"
-	cmp -s "$WORK/big.bin" "$D/s5-big.bin" || die "s5cmd's download of big.bin differs"
-	diff -rq "$WORK/small" "$D/coop-small" >/dev/null || die "coop's download of small/ differs"
-	rm -rf "$D"
-	quiet coop rm "bench/$R/big.bin"
-	quiet s5 rm "s3://$BUCKET/s5/$R/big.bin"
-	say "round $ROUND: storing $DELETE_FILES objects twice to delete them"
-	quiet coop upload "$WORK/del/" "bench/$R/del"
-	quiet s5 cp "$WORK/del/*" "s3://$BUCKET/s5/$R/del/"
-	pair "delete 10,000 objects" coop rm -r --yes "bench/$R/del" -- s5 rm "s3://$BUCKET/s5/$R/del/*"
+# ---- the network -----------------------------------------------------------
+# at_rtt MS points both tools at the servers through delaying proxies
+# (RTT/2 each way), or straight at them for 0.
+PROXY_PIDS=()
+at_rtt() {
+	local ms=$1 pid
+	for pid in "${PROXY_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+	PROXY_PIDS=()
+	if [[ $ms == 0 ]]; then
+		S3_URL="$S3" DYNAMO_URL="http://127.0.0.1:$DPORT"
+	else
+		local d
+		d="$((ms * 500))us"
+		"$WORK/countproxy" -target "$S3" -delay "$d" >"$WORK/s3proxy.out" &
+		PROXY_PIDS+=($!)
+		PIDS+=($!)
+		"$WORK/countproxy" -target "http://127.0.0.1:$DPORT" -delay "$d" >"$WORK/dproxy.out" &
+		PROXY_PIDS+=($!)
+		PIDS+=($!)
+		for _ in $(seq 1 100); do [[ -s "$WORK/s3proxy.out" && -s "$WORK/dproxy.out" ]] && break; sleep 0.05; done
+		S3_URL="$(head -n1 "$WORK/s3proxy.out")" DYNAMO_URL="$(head -n1 "$WORK/dproxy.out")"
+	fi
+	export COOP_ENDPOINT_URL="$S3_URL" COOP_DYNAMODB_ENDPOINT="$DYNAMO_URL"
+}
+s5() { "$S5CMD" --endpoint-url "$S3_URL" "$@"; }
+
+N_UP="upload $SMALL_FILES × 64 KiB"
+N_BIGUP="upload $BIG_MIB MiB"
+N_DOWN="download $SMALL_FILES × 64 KiB"
+N_BIGDOWN="download $BIG_MIB MiB"
+N_LS="list $SMALL_FILES keys"
+N_DEL="delete $DELETE_FILES objects"
+N_STAT="coop stat of one object"
+for RTT in $RTTS; do
+	at_rtt "$RTT"
+	for ROUND in $(seq 1 "$ROUNDS"); do
+		say "RTT $RTT ms: round $ROUND of $ROUNDS"
+		R="rtt$RTT-round$ROUND"
+		quiet coop repo create "bench/$R"
+		D="$WORK/dl"
+		rm -rf "$D" && mkdir -p "$D/s5-small"
+		pair "$N_UP@$RTT" coop upload "$WORK/small/" "bench/$R/small" -- s5 cp "$WORK/small/*" "s3://$BUCKET/s5/$R/small/"
+		pair "$N_BIGUP@$RTT" coop upload "$WORK/big.bin" "bench/$R/big.bin" -- s5 cp "$WORK/big.bin" "s3://$BUCKET/s5/$R/big.bin"
+		pair "$N_DOWN@$RTT" coop download "bench/$R/small" "$D/coop-small" -- s5 cp "s3://$BUCKET/s5/$R/small/*" "$D/s5-small/"
+		pair "$N_BIGDOWN@$RTT" coop download "bench/$R/big.bin" "$D/coop-big.bin" -- s5 cp "s3://$BUCKET/s5/$R/big.bin" "$D/s5-big.bin"
+		pair "$N_LS@$RTT" coop ls "bench/$R/small" -- s5 ls "s3://$BUCKET/s5/$R/small/*"
+		timed "$N_STAT@$RTT" coop coop stat "bench/$R/small/f0000"
+		cmp -s "$WORK/big.bin" "$D/coop-big.bin" || die "coop's download of big.bin differs"
+		cmp -s "$WORK/big.bin" "$D/s5-big.bin" || die "s5cmd's download of big.bin differs"
+		diff -rq "$WORK/small" "$D/coop-small" >/dev/null || die "coop's download of small/ differs"
+		rm -rf "$D"
+		quiet coop rm "bench/$R/big.bin"
+		quiet s5 rm "s3://$BUCKET/s5/$R/big.bin"
+		say "RTT $RTT ms, round $ROUND: storing $DELETE_FILES objects twice to delete them"
+		quiet coop upload "$WORK/del/" "bench/$R/del"
+		quiet s5 cp "$WORK/del/*" "s3://$BUCKET/s5/$R/del/"
+		pair "$N_DEL@$RTT" coop rm -r --yes "bench/$R/del" -- s5 rm "s3://$BUCKET/s5/$R/del/*"
+	done
 done
+at_rtt 0
 
 # ---- request counts --------------------------------------------------------
 say "counting requests through a proxy"
@@ -227,13 +276,18 @@ fi
 
 # ---- report ----------------------------------------------------------------
 echo
-echo "coop vs s5cmd $S5CMD_VERSION on versitygw (keep-alive ${KEEP_ALIVE:-1}), $(nproc) cores, median of $ROUNDS rounds"
-printf '%-26s %10s %10s %8s   %s\n' "" "coop (s)" "s5cmd (s)" "ratio" "each round: coop / s5cmd"
-for name in "upload 1,000 × 64 KiB" "upload 1 GiB" "download 1,000 × 64 KiB" "download 1 GiB" "delete 10,000 objects"; do
-	c="$(median "$WORK/times/$name.coop")"
-	s="$(median "$WORK/times/$name.s5cmd")"
-	rounds="$(paste -d/ "$WORK/times/$name.coop" "$WORK/times/$name.s5cmd" | awk -F/ '{printf "%.2f/%.2f ", $1, $2}')"
-	printf '%-26s %10.2f %10.2f %8.2f   %s\n' "$name" "$c" "$s" "$(echo "$s / $c" | bc -l)" "$rounds"
+echo "coop vs s5cmd $S5CMD_VERSION on versitygw (keep-alive ${KEEP_ALIVE:-1}), $(nproc) cores, median of $ROUNDS rounds, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for RTT in $RTTS; do
+	echo
+	echo "round trip $RTT ms"
+	printf '%-30s %10s %10s %8s   %s\n' "" "coop (s)" "s5cmd (s)" "ratio" "each round: coop / s5cmd"
+	for name in "$N_UP" "$N_BIGUP" "$N_DOWN" "$N_BIGDOWN" "$N_LS" "$N_DEL"; do
+		c="$(median "$WORK/times/$name@$RTT.coop")"
+		s="$(median "$WORK/times/$name@$RTT.s5cmd")"
+		rounds="$(paste -d/ "$WORK/times/$name@$RTT.coop" "$WORK/times/$name@$RTT.s5cmd" | awk -F/ '{printf "%.2f/%.2f ", $1, $2}')"
+		printf '%-30s %10.2f %10.2f %8.2f   %s\n' "$name" "$c" "$s" "$(echo "$s / $c" | bc -l)" "$rounds"
+	done
+	printf '%-30s %10.2f %10s %8s   %s\n' "$N_STAT" "$(median "$WORK/times/$N_STAT@$RTT.coop")" "-" "-" "$(awk '{printf "%.2f ", $1}' "$WORK/times/$N_STAT@$RTT.coop")"
 done
 echo
 echo "DeleteObjects requests to delete $DELETE_FILES objects: $DELETE_REQUESTS"

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -42,10 +43,11 @@ type Fault struct {
 	After func()
 }
 
-// FaultProxy is an HTTP proxy in front of an S3 server that injects
-// faults, slows transfers down and counts requests by operation: the
-// failing network coop must survive, made on demand. Requests keep their
-// Host header, so SigV4 signatures made for the proxy's address verify.
+// FaultProxy is an HTTP proxy in front of an S3 server (or DynamoDB)
+// that injects faults, slows transfers down, adds network latency and
+// counts requests by operation: the failing, distant network coop must
+// survive, made on demand. Requests keep their Host header, so SigV4
+// signatures made for the proxy's address verify.
 type FaultProxy struct {
 	// URL is the proxy's base URL; point clients here.
 	URL string
@@ -54,6 +56,8 @@ type FaultProxy struct {
 	srv    *http.Server
 	ln     net.Listener
 	tr     *http.Transport
+	link   *delayLink // between clients and srv: the latency
+	trace  atomic.Pointer[Trace]
 
 	mu       sync.Mutex
 	faults   []Fault
@@ -75,14 +79,32 @@ func NewFaultProxy(target string) (*FaultProxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fault proxy: %w", err)
 	}
-	p := &FaultProxy{
-		URL: "http://" + ln.Addr().String(), target: u, ln: ln, counts: map[string]int{}, bytes: map[string]int64{}, suffixes: map[string]int{},
-		tr: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true},
+	link, err := newDelayLink(ln.Addr().String())
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("fault proxy: %w", err)
 	}
-	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
+	p := &FaultProxy{
+		URL: "http://" + link.addr(), target: u, ln: ln, link: link, counts: map[string]int{}, bytes: map[string]int64{}, suffixes: map[string]int{},
+		tr: &http.Transport{MaxIdleConnsPerHost: 1024, DisableCompression: true},
+	}
+	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second,
+		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, new(atomic.Int64))
+		}}
 	go func() { _ = p.srv.Serve(ln) }()
 	return p, nil
 }
+
+// SetDelay makes the network between the clients and the proxy as long
+// as a path of one-way delay d (a round trip of 2d) from now on: each
+// chunk of bytes, either way, is passed on d after it arrived, however
+// many are in flight, so bandwidth is not limited; a new connection costs
+// a round trip more, for the handshake. 0 removes the delay.
+func (p *FaultProxy) SetDelay(d time.Duration) { p.link.setDelay(d) }
+
+// SetTrace records every request from now on in t (nil stops).
+func (p *FaultProxy) SetTrace(t *Trace) { p.trace.Store(t) }
 
 // StartFaultProxy starts a proxy for one test and stops it at cleanup.
 func StartFaultProxy(tb testing.TB, target string) *FaultProxy {
@@ -100,6 +122,7 @@ func (p *FaultProxy) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err := p.srv.Shutdown(ctx)
+	p.link.close()
 	p.tr.CloseIdleConnections()
 	if errors.Is(err, context.DeadlineExceeded) {
 		return p.srv.Close()
@@ -178,8 +201,13 @@ func (p *FaultProxy) CountSuffix(op, suffix string) int {
 	return p.suffixes[op+" "+suffix]
 }
 
-// Operation names the S3 operation of a path-style request.
+// Operation names the S3 operation of a path-style request, or the
+// DynamoDB operation of a request that names its target ("GetItem").
 func Operation(r *http.Request) string {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		_, op, _ := strings.Cut(t, ".")
+		return op
+	}
 	q := r.URL.Query()
 	hasKey := strings.Contains(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	_, uploads := q["uploads"]
@@ -264,6 +292,9 @@ func (p *FaultProxy) pick(op, path string) (Fault, int64, bool) {
 // ServeHTTP forwards one request, or fails it as a fault says.
 func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := Operation(r)
+	if t := p.trace.Load(); t != nil {
+		defer p.record(t, r, op, time.Now())
+	}
 	f, rate, faulty := p.pick(op, r.URL.Path)
 	switch {
 	case faulty && f.KeyErrors != "" && op == "DeleteObjects":
@@ -312,6 +343,21 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.bytes[op] += n
 	p.mu.Unlock()
+}
+
+// connKey keys the number of requests a connection has carried.
+type connKey struct{}
+
+// record adds a finished request to t, in the client's time: sent one
+// delay before it arrived (three on a new connection, whose handshake
+// came first), answered one delay after it ended here.
+func (p *FaultProxy) record(t *Trace, r *http.Request, op string, arrived time.Time) {
+	d := time.Duration(p.link.delay.Load())
+	sent := arrived.Add(-d)
+	if n, ok := r.Context().Value(connKey{}).(*atomic.Int64); ok && n.Add(1) == 1 {
+		sent = sent.Add(-2 * d)
+	}
+	t.add(Span{Op: op, Start: sent, End: time.Now().Add(d), Delay: d})
 }
 
 // hangUp closes the client's connection without an answer.

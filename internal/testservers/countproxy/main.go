@@ -3,7 +3,10 @@
 // benchmark scripts: it prints its URL on the first line of stdout, then,
 // when stopped with SIGINT or SIGTERM, one "operation count" line each,
 // one "bytes operation N" line each for the answer bytes passed on (and
-// "operation suffix count" for each -watch OP:SUFFIX).
+// "operation suffix count" for each -watch OP:SUFFIX). With -delay it
+// also holds every byte for that one-way delay each way (the round trip
+// is twice it), for the benchmarks at network latency; it fronts DynamoDB
+// as well as S3.
 package main
 
 import (
@@ -20,6 +23,7 @@ import (
 
 func main() {
 	target := flag.String("target", "", "S3 endpoint to forward to, e.g. http://127.0.0.1:7070")
+	delay := flag.Duration("delay", 0, "one-way delay each way, e.g. 15ms for a 30 ms round trip")
 	var watches []string
 	flag.Func("watch", "also count operation OP on paths ending with SUFFIX (OP:SUFFIX); repeatable", func(v string) error {
 		if !strings.Contains(v, ":") {
@@ -42,6 +46,7 @@ func main() {
 		op, suffix, _ := strings.Cut(w, ":")
 		p.WatchSuffix(op, suffix)
 	}
+	p.SetDelay(*delay)
 	fmt.Println(p.URL)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)

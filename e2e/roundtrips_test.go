@@ -1,0 +1,88 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coopterm/coop/internal/testservers"
+)
+
+// oneWay is the delay each way of the network in the round-trip tests:
+// long enough that requests sent together are told from requests sent in
+// turn on a loaded machine, short enough to keep the tests quick.
+const oneWay = 30 * time.Millisecond
+
+// distantStore is an AWS store whose S3 and DynamoDB are both behind a
+// delaying, counting proxy, with acme/data holding a.csv and its entry.
+type distantStore struct {
+	env   []string
+	s3    *testservers.FaultProxy
+	dyn   *testservers.FaultProxy
+	trace *testservers.Trace
+}
+
+func newDistantStore(t *testing.T) *distantStore {
+	t.Helper()
+	dynamo := testservers.StartDynamo(t)
+	s3srv := testservers.StartS3(t)
+	bucket := testservers.UniqueName("rtt")
+	if err := s3srv.CreateBucket(t.Context(), bucket); err != nil {
+		t.Fatal(err)
+	}
+	d := &distantStore{trace: &testservers.Trace{}}
+	d.s3 = testservers.StartFaultProxy(t, s3srv.Endpoint)
+	d.dyn = testservers.StartFaultProxy(t, dynamo)
+	viaProxy := *s3srv
+	viaProxy.Endpoint = d.s3.URL
+	d.env = append(testservers.CoopEnv(d.dyn.URL, &viaProxy, bucket), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir())
+	makeAcme(t, d.env)
+	src := filepath.Join(t.TempDir(), "a.csv")
+	writeFile(t, src, "station,value\nst-42,7\n")
+	wantRun(t, d.env, 0, "upload", src, "acme/data/a.csv")
+	for _, p := range []*testservers.FaultProxy{d.s3, d.dyn} {
+		p.SetDelay(oneWay)
+		p.SetTrace(d.trace)
+	}
+	return d
+}
+
+// measure runs one command and returns the requests it made, in the
+// order they were sent, and its sequential round trips.
+func (d *distantStore) measure(t *testing.T, args ...string) (ops []string, rounds int) {
+	t.Helper()
+	d.trace.Reset()
+	wantRun(t, d.env, 0, args...)
+	return d.trace.Ops(), d.trace.Rounds()
+}
+
+// Each command's requests and round trips at a distance, so that a
+// change that adds one fails here rather than in a benchmark.
+func TestRoundTripsAtADistance(t *testing.T) {
+	d := newDistantStore(t)
+	src := filepath.Join(t.TempDir(), "b.csv")
+	writeFile(t, src, "station,value\nst-43,8\n")
+	dst := filepath.Join(t.TempDir(), "got.csv")
+	for _, tc := range []struct {
+		args     []string
+		requests int
+		rounds   int
+	}{
+		{[]string{"stat", "acme/data/a.csv"}, 5, 5},
+		{[]string{"ls", "acme/data"}, 3, 3},
+		{[]string{"upload", src, "acme/data/b.csv"}, 7, 7},
+		{[]string{"download", "acme/data/a.csv", dst}, 7, 7},
+	} {
+		ops, rounds := d.measure(t, tc.args...)
+		t.Logf("coop %s: %d requests in %d round trips: %s", strings.Join(tc.args, " "), len(ops), rounds, strings.Join(ops, " "))
+		if len(ops) > tc.requests || rounds > tc.rounds {
+			t.Errorf("coop %s: %d requests in %d round trips, want at most %d in %d: %s",
+				strings.Join(tc.args, " "), len(ops), rounds, tc.requests, tc.rounds, strings.Join(ops, " "))
+		}
+	}
+	if got, err := os.ReadFile(dst); err != nil || string(got) != "station,value\nst-42,7\n" {
+		t.Errorf("download: %q, %v", got, err)
+	}
+}

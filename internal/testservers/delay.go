@@ -1,0 +1,176 @@
+package testservers
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// delayLink is a TCP proxy that holds every chunk of bytes for a one-way
+// delay in each direction, as a long network path does: a chunk read at
+// time t is written at t + delay whatever came before it, so a round
+// trip costs two delays and a large transfer is slowed by one delay, not
+// by one per chunk (bandwidth is not limited). A new connection's first
+// bytes wait one round trip more, as TCP's handshake makes them.
+type delayLink struct {
+	ln     net.Listener
+	target string
+	delay  atomic.Int64 // one-way, in nanoseconds
+
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// delayChunks bounds what one direction of a connection holds in flight:
+// delayChunks reads of at most delayChunkSize bytes (16 MiB), enough for
+// 160 MiB/s per connection at 100 ms.
+const (
+	delayChunks    = 256
+	delayChunkSize = 64 << 10
+)
+
+// newDelayLink listens on a free 127.0.0.1 port and forwards each
+// connection to target (host:port), with no delay until setDelay.
+func newDelayLink(target string) (*delayLink, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	l := &delayLink{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	l.wg.Add(1)
+	go l.serve()
+	return l, nil
+}
+
+// addr is the address clients connect to.
+func (l *delayLink) addr() string { return l.ln.Addr().String() }
+
+// setDelay sets the one-way delay of bytes sent from now on.
+func (l *delayLink) setDelay(d time.Duration) { l.delay.Store(int64(d)) }
+
+// close stops accepting and cuts every connection.
+func (l *delayLink) close() {
+	l.mu.Lock()
+	l.closed = true
+	for c := range l.conns {
+		_ = c.Close()
+	}
+	l.mu.Unlock()
+	_ = l.ln.Close()
+	l.wg.Wait()
+}
+
+// track records c as open (false once the link is closed).
+func (l *delayLink) track(c net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false
+	}
+	l.conns[c] = struct{}{}
+	return true
+}
+
+func (l *delayLink) untrack(cs ...net.Conn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range cs {
+		delete(l.conns, c)
+		_ = c.Close()
+	}
+}
+
+func (l *delayLink) serve() {
+	defer l.wg.Done()
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			return
+		}
+		l.wg.Add(1)
+		go l.handle(c)
+	}
+}
+
+// handle forwards one connection both ways until both sides are done.
+func (l *delayLink) handle(client net.Conn) {
+	defer l.wg.Done()
+	accepted := time.Now()
+	if !l.track(client) {
+		_ = client.Close()
+		return
+	}
+	server, err := net.Dial("tcp", l.target)
+	if err != nil || !l.track(server) {
+		if server != nil {
+			_ = server.Close()
+		}
+		l.untrack(client)
+		return
+	}
+	// The handshake: SYN and SYN-ACK cost a round trip before the
+	// client's first bytes leave, which then take the one-way delay.
+	first := accepted.Add(3 * time.Duration(l.delay.Load()))
+	var both sync.WaitGroup
+	both.Add(2)
+	go func() { defer both.Done(); l.pipe(server, client, first) }()
+	go func() { defer both.Done(); l.pipe(client, server, time.Time{}) }()
+	both.Wait()
+	l.untrack(client, server)
+}
+
+// chunk is bytes read from one side, to be written to the other at due;
+// a nil b is the end of the stream.
+type chunk struct {
+	due time.Time
+	b   []byte
+}
+
+// pipe copies src to dst, each chunk written at its arrival plus the
+// delay (and not before notBefore): a reader queues chunks as they come,
+// a writer sleeps until each is due. At src's end dst's write side is
+// closed; if dst fails, both are closed.
+func (l *delayLink) pipe(dst, src net.Conn, notBefore time.Time) {
+	ch := make(chan chunk, delayChunks)
+	go func() {
+		defer close(ch)
+		buf := make([]byte, delayChunkSize)
+		for {
+			n, err := src.Read(buf)
+			due := time.Now().Add(time.Duration(l.delay.Load()))
+			if due.Before(notBefore) {
+				due = notBefore
+			}
+			if n > 0 {
+				ch <- chunk{due: due, b: append([]byte(nil), buf[:n]...)}
+			}
+			if err != nil {
+				ch <- chunk{due: due}
+				return
+			}
+		}
+	}()
+	failed := false
+	for c := range ch {
+		if failed {
+			continue
+		}
+		if d := time.Until(c.due); d > 0 {
+			time.Sleep(d)
+		}
+		if c.b == nil {
+			if tc, ok := dst.(*net.TCPConn); ok {
+				_ = tc.CloseWrite()
+			}
+			continue
+		}
+		if _, err := dst.Write(c.b); err != nil {
+			failed = true
+			_ = src.Close()
+			_ = dst.Close()
+		}
+	}
+}

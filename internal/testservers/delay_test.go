@@ -1,0 +1,163 @@
+package testservers
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+)
+
+// echoServer answers GET /n with n bytes and PUT with the length of the
+// body it read.
+func echoServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			n, _ := io.Copy(io.Discard, r.Body)
+			_, _ = fmt.Fprint(w, n)
+			return
+		}
+		var n int64
+		_, _ = fmt.Sscan(r.URL.Path[1:], &n)
+		_, _ = io.CopyN(w, zeros{}, n)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type zeros struct{}
+
+func (zeros) Read(b []byte) (int, error) { clear(b); return len(b), nil }
+
+// timed runs fn and returns how long it took.
+func timed(t *testing.T, fn func() error) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if err := fn(); err != nil {
+		t.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+func get(c *http.Client, url string) error {
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
+// The lower bounds below are what the delay must cost; the upper ones are
+// loose (a loaded machine) but far below what a delay paid per chunk, or
+// per request in turn, would cost.
+func TestDelayCostsARoundTripPerRequest(t *testing.T) {
+	srv := echoServer(t)
+	p := StartFaultProxy(t, srv.URL)
+	const d = 50 * time.Millisecond
+	p.SetDelay(d)
+	c := &http.Client{Transport: &http.Transport{}}
+	defer c.CloseIdleConnections()
+
+	// A new connection: the handshake's round trip, then the request's.
+	first := timed(t, func() error { return get(c, p.URL+"/10") })
+	if first < 4*d {
+		t.Errorf("a request on a new connection took %v, want at least 4 × %v", first, d)
+	}
+	// The same connection again: one round trip.
+	again := timed(t, func() error { return get(c, p.URL+"/10") })
+	if again < 2*d || again > 2*d+d {
+		t.Errorf("a request on an open connection took %v, want about 2 × %v", again, d)
+	}
+
+	// 32 MiB each way: one delay more than loopback, not one per chunk
+	// (512 chunks of 64 KiB would be 25 s).
+	big := timed(t, func() error { return get(c, p.URL+"/"+fmt.Sprint(32<<20)) })
+	if big < 2*d || big > 2*d+3*time.Second {
+		t.Errorf("a 32 MiB download took %v, want about 2 × %v", big, d)
+	}
+	body := make([]byte, 32<<20)
+	_, _ = rand.Read(body)
+	up := timed(t, func() error {
+		req, err := http.NewRequest(http.MethodPut, p.URL+"/up", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		got, err := io.ReadAll(resp.Body)
+		if err == nil && string(got) != fmt.Sprint(len(body)) {
+			err = fmt.Errorf("the server read %s bytes of %d", got, len(body))
+		}
+		return err
+	})
+	if up < 2*d || up > 2*d+3*time.Second {
+		t.Errorf("a 32 MiB upload took %v, want about 2 × %v", up, d)
+	}
+
+	// No delay: as fast as loopback again.
+	p.SetDelay(0)
+	if fast := timed(t, func() error { return get(c, p.URL+"/10") }); fast >= 2*d {
+		t.Errorf("with the delay removed a request took %v", fast)
+	}
+}
+
+func TestTraceCountsSequentialRoundTrips(t *testing.T) {
+	srv := echoServer(t)
+	p := StartFaultProxy(t, srv.URL)
+	const d = 40 * time.Millisecond
+	p.SetDelay(d)
+	var tr Trace
+	p.SetTrace(&tr)
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	defer c.CloseIdleConnections()
+
+	// Three requests one after the other, then eight at once, then one.
+	for range 3 {
+		if err := get(c, p.URL+"/1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() { errs <- get(c, p.URL+"/1") })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := get(c, p.URL+"/1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(tr.Spans()); n != 12 {
+		t.Errorf("trace has %d requests, want 12", n)
+	}
+	if r := tr.Rounds(); r != 5 {
+		t.Errorf("Rounds = %d, want 5 (3 in turn, 8 together, 1)", r)
+	}
+	tr.Reset()
+	if r := tr.Rounds(); r != 0 || len(tr.Ops()) != 0 {
+		t.Errorf("after Reset: %d rounds, ops %v", r, tr.Ops())
+	}
+}
+
+func TestOperationNamesDynamoDBTargets(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	r.Header.Set("X-Amz-Target", "DynamoDB_20120810.GetItem")
+	if op := Operation(r); op != "GetItem" {
+		t.Errorf("Operation = %q, want GetItem", op)
+	}
+}
