@@ -74,6 +74,7 @@ type KeyMap struct {
 	DecideCancel       key.Binding // overwrite dialog: cancel the job
 
 	Search key.Binding // search the names of the whole repository
+	GoTo   key.Binding // go to ACCOUNT/REPO/PATH, typed with completion
 }
 
 // action ties a config-file name to a binding of a KeyMap and its help
@@ -152,6 +153,7 @@ func actions() []action {
 		{name: "skip_all", desc: "skip all", keys: []string{"S"}, get: func(k *KeyMap) *key.Binding { return &k.DecideSkipAll }, mode: modeDialog},
 		{name: "cancel_transfer", desc: "cancel job", keys: []string{"c"}, get: func(k *KeyMap) *key.Binding { return &k.DecideCancel }, mode: modeDialog},
 		{name: "search", desc: "search repository", keys: []string{"S"}, get: func(k *KeyMap) *key.Binding { return &k.Search }},
+		{name: "goto", desc: "go to path", keys: []string{":"}, get: func(k *KeyMap) *key.Binding { return &k.GoTo }},
 	}
 }
 

@@ -81,7 +81,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return tea.Batch(cmds...)
 	case transferMsg:
 		return m.onTransfer(msg)
-	case countMsg, completeMsg, pathMsg, searchMsg:
+	case countMsg, completeMsg, pathMsg, searchMsg, gotoCompleteMsg, gotoDoneMsg:
 		var cmds []tea.Cmd
 		for _, o := range m.overlays {
 			cmds = append(cmds, o.Update(msg))
@@ -138,6 +138,8 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.fail("Not available here", errNoTransfers)
 	case key.Matches(msg, k.Transfers):
 		m.open(newPanel(m.c, m.xfer))
+	case key.Matches(msg, k.GoTo):
+		m.openGoto()
 	case key.Matches(msg, k.Help):
 		m.open(&helpBox{c: m.c})
 	case key.Matches(msg, k.Preview):
