@@ -61,3 +61,32 @@ func alignRight(s string, w int) string {
 	}
 	return strings.Repeat(" ", w-sw) + s
 }
+
+// cutMiddle shortens terminal-safe s to at most w cells by taking out
+// its middle, marked "…": the start and the end of a path (account,
+// repository, file name) are what tell it apart.
+func cutMiddle(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	if sw <= w {
+		return s
+	}
+	if w <= 1 {
+		return ansi.Truncate(s, max(w, 0), "")
+	}
+	head := (w - 1) / 2
+	tail := w - 1 - head
+	return ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, sw-tail, "")
+}
+
+// cutStart shortens terminal-safe s to at most w cells by taking out its
+// start, marked "…": for a location or a destination, the end says most.
+func cutStart(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	if sw <= w {
+		return s
+	}
+	if w <= 1 {
+		return ansi.TruncateLeft(s, sw-max(w, 0), "")
+	}
+	return "…" + ansi.TruncateLeft(s, sw-(w-1), "")
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
+	"github.com/coopterm/coop/themes"
 )
 
 // metaState is what the session has read of one repository's
@@ -151,24 +152,7 @@ func (v *treePage) previewAll(width int) []string {
 	s := &v.c.Styles
 	var lines []string
 	add := func(line string) { lines = append(lines, line) }
-	field := func(label, value string) {
-		lw := 10
-		prefix := s.Label.Render(fit(label, lw)) + " "
-		vw := width - lw - 1
-		if vw < 8 {
-			add(s.Label.Render(fit(label, width)))
-			for _, l := range wrap(value, width) {
-				add(s.Value.Render(l))
-			}
-			return
-		}
-		for i, l := range wrap(value, vw) {
-			if i > 0 {
-				prefix = strings.Repeat(" ", lw+1)
-			}
-			add(prefix + s.Value.Render(l))
-		}
-	}
+	field := func(label, value string) { fieldLines(s, width, 10, label, value, add) }
 	e := v.selected()
 	if e == nil {
 		return []string{s.Muted.Render(fit("nothing selected", width))}
@@ -247,8 +231,19 @@ func (v *treePage) metaFields(e *entry, width int, add func(string), field func(
 	}
 	add(s.Accent.Render(fit("metadata", width)))
 	field("id", orDash(safe.Text(om.ID)))
-	field("type", orDash(safe.Text(string(om.Type))))
-	field("size", humanize.Size(om.Size))
+	// The listing's type and size are above; the entry's are shown only
+	// where they say something more: a type that disagrees with the
+	// listing, a folder size that is not 0.
+	listed := backend.TypeFile
+	if e.dir {
+		listed = backend.TypeDirectory
+	}
+	if om.Type != "" && om.Type != listed {
+		field("type", safe.Text(string(om.Type)))
+	}
+	if !e.dir || om.Size != 0 {
+		field("size", humanize.Size(om.Size))
+	}
 	field("mime type", orDash(safe.Text(om.MimeType)))
 	field("checksum", orDash(safe.Text(om.Checksum)))
 	if om.CRC32C != "" {
@@ -266,8 +261,41 @@ func (v *treePage) metaFields(e *entry, width int, add func(string), field func(
 	}
 	sort.Strings(keys)
 	add(s.Accent.Render(fit("custom metadata", width)))
+	// Keys get the width of the longest, up to 40 % of the pane; a longer
+	// one has a line of its own, the value under it.
+	most, kw := max(10, width*2/5), 10
 	for _, k := range keys {
-		field(safe.Text(k), safe.Text(valueText(om.Metadata[k])))
+		if w := ansi.StringWidth(safe.Text(k)); w <= most {
+			kw = max(kw, w)
+		}
+	}
+	for _, k := range keys {
+		fieldLines(s, width, kw, safe.Text(k), safe.Text(valueText(om.Metadata[k])), add)
+	}
+}
+
+// fieldLines adds one field of the preview: its label in a column lw
+// cells wide, its value wrapped beside it. A label wider than the column,
+// or a pane too narrow for both, puts the label on its own lines and
+// the value under it, indented: nothing is cut.
+func fieldLines(s *themes.Styles, width, lw int, label, value string, add func(string)) {
+	vw := width - lw - 1
+	if ansi.StringWidth(label) <= lw && vw >= 8 {
+		prefix := s.Label.Render(fit(label, lw)) + " "
+		for i, l := range wrap(value, vw) {
+			if i > 0 {
+				prefix = strings.Repeat(" ", lw+1)
+			}
+			add(prefix + s.Value.Render(l))
+		}
+		return
+	}
+	for _, l := range wrap(label, width) {
+		add(s.Label.Render(l))
+	}
+	indent := min(2, max(0, width-8))
+	for _, l := range wrap(value, width-indent) {
+		add(strings.Repeat(" ", indent) + s.Value.Render(l))
 	}
 }
 

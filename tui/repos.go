@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/internal/safe"
@@ -183,43 +184,75 @@ func (v *reposPage) View(width, height int) string {
 	}), "\n")
 }
 
-// repoLayout splits width into title, visibility, created and description.
-func repoLayout(width int) (titleW, visW, dateW, descW int) {
+// repoLayout splits width into the id every path needs, title,
+// visibility, created and description; below 80 columns the date is left
+// out, and the description takes what is left (maybe nothing).
+func repoLayout(width int) (idW, titleW, visW, dateW, descW int) {
+	idW = min(24, max(8, width*18/100))
 	visW, dateW = 10, 10
-	titleW = max(8, width*30/100)
-	descW = max(0, width-titleW-visW-dateW-3)
+	if width < 80 {
+		dateW = 0
+	}
+	titleW = max(8, width*25/100)
+	descW = width - idW - titleW - visW - dateW - 3
+	if dateW > 0 {
+		descW--
+	}
+	if descW < 4 {
+		titleW, descW = max(1, titleW+descW+1), 0 // and the space before it
+	}
 	return
 }
 
-// row draws one repository: title, visibility, created, description.
+// repoCells joins the cells of a repository row, one space between those
+// the layout shows.
+func repoCells(cells ...string) string {
+	var b strings.Builder
+	for _, c := range cells {
+		if c == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(c)
+	}
+	return b.String()
+}
+
+// row draws one repository: id, title, visibility, created, description.
 func (v *reposPage) row(r *backend.Repository, selected bool, width int) string {
 	s := &v.c.Styles
-	tw, vw, dw, ew := repoLayout(width)
+	iw, tw, vw, dw, ew := repoLayout(width)
 	title := safe.Text(r.Title)
-	if title == "" {
-		title = safe.Text(r.ID)
-	}
-	titleStyle := s.Row
+	idStyle, titleStyle := s.Accent, s.Row
+	id := safe.Text(r.ID)
 	if len(r.Unreadable) > 0 {
-		title, titleStyle = "! "+title, s.Warning // i shows what could not be read
+		id, idStyle = "! "+id, s.Warning // i shows what could not be read
 	}
-	t, vis, d, desc := fit(title, tw), fit(safe.Text(string(r.Visibility)), vw),
+	idc, t, vis, d, desc := fit(id, iw), fit(title, tw), fit(safe.Text(string(r.Visibility)), vw),
 		fit(day(r.CreatedAt), dw), fit(safe.Text(r.Description), ew)
 	if selected {
-		return s.Selected.Render(t + " " + vis + " " + d + " " + desc)
+		return s.Selected.Render(repoCells(idc, t, vis, d, desc))
 	}
 	visStyle := s.Muted
 	if r.Visibility == backend.VisibilityPrivate {
 		visStyle = s.Warning
 	}
-	return titleStyle.Render(t) + " " + visStyle.Render(vis) + " " + s.Muted.Render(d) + " " + s.Row.Render(desc)
+	style := func(st lipgloss.Style, c string) string {
+		if c == "" {
+			return ""
+		}
+		return st.Render(c)
+	}
+	return repoCells(idStyle.Render(idc), style(titleStyle, t), style(visStyle, vis), style(s.Muted, d), style(s.Row, desc))
 }
 
 // columns is the column title line of the repositories list.
 func (v *reposPage) columns(width int) string {
-	tw, vw, dw, ew := repoLayout(width)
-	return v.c.Styles.ColumnHeader.Render(fit("TITLE", tw) + " " + fit("VISIBILITY", vw) + " " +
-		fit("CREATED", dw) + " " + fit("DESCRIPTION", ew))
+	iw, tw, vw, dw, ew := repoLayout(width)
+	return v.c.Styles.ColumnHeader.Render(repoCells(fit("ID", iw), fit("TITLE", tw), fit("VISIBILITY", vw),
+		fit("CREATED", dw), fit("DESCRIPTION", ew)))
 }
 
 func (v *reposPage) crumb() string {

@@ -66,20 +66,24 @@ func (m *Model) tooSmall() string {
 const headerTitle = " coop "
 
 // header draws the title, the page's heading (breadcrumbs or the account
-// tabs) and the store's location.
+// tabs) and the store's location. The location takes at most a third of
+// the line, cut at its start; the heading keeps a blank before it, so
+// the two never run into each other.
 func (m *Model) header() string {
 	s := &m.c.Styles
 	w := m.c.Width
-	loc := " " + safe.Text(m.location) + " "
-	locW := min(ansi.StringWidth(loc), w/3)
-	loc = ansi.TruncateLeft(loc, ansi.StringWidth(loc)-locW, "…")
-	midW := w - len(headerTitle) - ansi.StringWidth(loc)
-	return s.Title.Render(headerTitle) + m.page().heading(midW) + s.Location.Render(loc)
+	loc := safe.Text(m.location)
+	locW := min(ansi.StringWidth(loc)+2, w/3)
+	locText := " " + cutStart(loc, locW-2) + " "
+	midW := w - len(headerTitle) - ansi.StringWidth(locText)
+	return s.Title.Render(headerTitle) + m.page().heading(midW) + s.Location.Render(locText)
 }
 
-// crumbHeading draws a breadcrumb trail width cells wide.
+// crumbHeading draws a breadcrumb trail width cells wide, cut in the
+// middle when too long (the account and the last folder stay), with a
+// blank at its end.
 func crumbHeading(s *themes.Styles, crumb string, width int) string {
-	return s.Crumb.Render(fit(strings.ReplaceAll(crumb, " / ", " › "), width))
+	return s.Crumb.Render(fit(cutMiddle(strings.ReplaceAll(crumb, " / ", " › "), width-1), width))
 }
 
 // columns is the line under the header: the column titles of the page,

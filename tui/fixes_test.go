@@ -1,0 +1,110 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/memstore"
+)
+
+// The repository list shows each repository's id, which every path
+// needs, beside its title, at every width.
+func TestReposShowIDs(t *testing.T) {
+	for _, w := range []int{200, 120, 80, 40} {
+		h := newHarness(t, sampleStore(100), Options{StartAt: "acme"})
+		h.send(resize(w, 24))
+		h.settle()
+		h.mustShow("ID", "data", "old")
+		if w >= 80 {
+			h.mustShow("Sensor data", "Old data", "TITLE")
+		}
+		checkScreen(t, "repositories", h.view(), w, 24)
+	}
+}
+
+// A folder's preview has one type line and no "size 0 bytes" from its
+// metadata entry; a file whose entry disagrees on the type says so.
+func TestFolderPreviewOneTypeNoSize(t *testing.T) {
+	s := sampleStore(100)
+	s.SetMetadata(acme, backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{
+		"raw":      {ID: "dir-1", Type: backend.TypeDirectory},
+		"zeta.txt": {ID: "z", Type: backend.TypeDirectory, Size: 3},
+	}}, nil)
+	h := newHarness(t, s, Options{StartAt: "acme/data/raw"})
+	h.settle()
+	if h.selectedPath() != "raw" {
+		t.Fatalf("selected %q", h.selectedPath())
+	}
+	h.mustShow("id         dir-1", "type       folder")
+	v := h.view()
+	if n := strings.Count(v, "│ type "); n != 1 {
+		t.Fatalf("%d type lines:\n%s", n, v)
+	}
+	h.mustNotShow("directory", "0 bytes")
+	h.press("G")
+	h.settle()
+	h.mustShow("type       file", "type       directory", "size       3 bytes")
+}
+
+// Custom metadata keys longer than 10 characters are shown whole, in a
+// column as wide as the longest (up to 40 % of the pane), or on a line
+// of their own when longer still.
+func TestPreviewLongMetadataKeys(t *testing.T) {
+	s := sampleStore(100)
+	long := "a_very_long_metadata_key_that_goes_on_and_on_beyond_any_column"
+	s.SetMetadata(acme, backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{
+		"zeta.txt": {ID: "z", Type: backend.TypeFile, Size: 3, Metadata: map[string]any{
+			"cloud_cover": 12.5, "platform": "landsat-9", long: "v"}},
+	}}, nil)
+	h := newHarness(t, s, Options{StartAt: "acme/data/zeta.txt"})
+	h.send(resize(160, 40))
+	h.settle()
+	h.mustShow("cloud_cover 12.5", "platform    landsat-9", long, "  v")
+	h.mustNotShow("cloud_cov…")
+	for _, w := range []int{120, 80} {
+		h.send(resize(w, 40))
+		h.mustShow("cloud_cover")
+		h.mustNotShow("cloud_cov…")
+		checkScreen(t, "preview", h.view(), w, 40)
+	}
+}
+
+// The header's breadcrumb and the store's location never run into each
+// other: each is cut where it is too long, the cut marked "…", with a
+// blank between them.
+func TestHeaderCrumbAndLocationApart(t *testing.T) {
+	mem := memstore.New(memstore.WithLocation("local:///home/someone/projects/coop/demo"))
+	s := &testStore{Faults: memstore.WithFaults(mem), mem: mem}
+	s.AddAccount("earth-lab", backend.AccountOrganization, "Earth Lab")
+	s.AddRepo(backend.Repository{ID: "landsat-scenes", AccountID: "earth-lab", Title: "Landsat"})
+	s.AddFile(backend.RepoRef{AccountID: "earth-lab", RepositoryID: "landsat-scenes"},
+		"LC09_L2SP_034032_20240612_20240613_02_T1/bands/B4.TIF", 10)
+	h := newHarness(t, s, Options{StartAt: "earth-lab/landsat-scenes/LC09_L2SP_034032_20240612_20240613_02_T1/bands/B4.TIF"})
+	for _, w := range []int{200, 120, 100, 80, 60, 40} {
+		h.send(resize(w, 20))
+		h.settle()
+		head := strings.Split(h.view(), "\n")[0]
+		if ansi.StringWidth(head) != w {
+			t.Fatalf("at %d columns the header is %d wide: %q", w, ansi.StringWidth(head), head)
+		}
+		if !strings.HasPrefix(head, " coop earth-lab") {
+			t.Errorf("at %d: header %q does not start with the account", w, head)
+		}
+		if !strings.HasSuffix(head, "coop/demo ") {
+			t.Errorf("at %d: header %q does not end with the location", w, head)
+		}
+		locAt := strings.LastIndex(head, " local:///")
+		if i := strings.LastIndex(head, " …"); locAt < 0 && i >= 0 {
+			locAt = i
+		}
+		if locAt < 1 || head[locAt-1] != ' ' {
+			t.Errorf("at %d: breadcrumb and location meet: %q", w, head)
+		}
+		if w < 120 && !strings.Contains(head[:locAt], "…") {
+			t.Errorf("at %d: breadcrumb cut without a mark: %q", w, head)
+		}
+	}
+}
