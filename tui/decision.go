@@ -68,7 +68,7 @@ func (q *question) View(width, height int) string {
 	for _, l := range wrap(where, w) {
 		lines = append(lines, s.Row.Render(l))
 	}
-	lines = append(lines, "", s.Muted.Render(fit(fmt.Sprintf("job %d: %s", j.ID, jobWhat(j)), w)), "")
+	lines = append(lines, "", s.Muted.Render(fit(fmt.Sprintf("job %d: %s", j.ID, jobWhatIn(j, w-len(fmt.Sprintf("job %d: ", j.ID)))), w)), "")
 	lines = append(lines, q.c.shortHelp(q.c.Keys.DecisionHelp()))
 	return centre(s.HelpBox.Render(strings.Join(lines, "\n")), width, height)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/memstore"
+	"github.com/coopterm/coop/backend/transfer"
 )
 
 // The repository list shows each repository's id, which every path
@@ -106,5 +107,45 @@ func TestHeaderCrumbAndLocationApart(t *testing.T) {
 		if w < 120 && !strings.Contains(head[:locAt], "…") {
 			t.Errorf("at %d: breadcrumb cut without a mark: %q", w, head)
 		}
+	}
+}
+
+// Transfer rows and the upload prompt cut long paths in the middle: the
+// start of each and its file name stay, both sides of the arrow.
+func TestTransferRowsCutPathsInTheMiddle(t *testing.T) {
+	h, _, _ := xferHarness(t)
+	local := "/home/someone/very/deep/folder/of/scenes/LC09_L2SP_034032_20240612/B4.TIF"
+	remote := "imagery/landsat/collection-2/level-2/LC09_L2SP_034032_20240612/B4.TIF"
+	h.update(transfer.Update{Jobs: []transfer.Job{{ID: 1, Kind: transfer.UploadFile, Repo: acme, Local: local, Remote: remote,
+		State: transfer.Running, TotalBytes: 10, TotalFiles: 1}}})
+	h.press("t")
+	for _, w := range []int{120, 80, 60} {
+		h.send(resize(w, 24))
+		row := ""
+		for _, l := range strings.Split(h.view(), "\n") {
+			if strings.Contains(l, "upload") && strings.Contains(l, "→") {
+				row = l
+			}
+		}
+		if row == "" {
+			t.Fatalf("at %d: no job row:\n%s", w, h.view())
+		}
+		if !strings.Contains(row, "/home/") || !strings.Contains(row, "B4.TIF → acme/") || !strings.Contains(row, "/B4.TIF ") ||
+			!strings.Contains(row, "…") {
+			t.Errorf("at %d: row %q does not keep both ends of both paths", w, row)
+		}
+	}
+	h.press("t")
+	h.send(resize(40, 12))
+	s := sampleStore(100)
+	s.AddFile(acme, "imagery/landsat/collection-2/level-2/LC09_L2SP_034032_20240612/B4.TIF", 1)
+	h2 := newHarness(t, s, Options{StartAt: "acme/data/imagery/landsat/collection-2/level-2/LC09_L2SP_034032_20240612/B4.TIF",
+		Transfers: &fakeTransfers{}})
+	h2.send(resize(40, 12))
+	h2.settle()
+	h2.press("u")
+	v := h2.view()
+	if !strings.Contains(v, "Upload into acme/") || !strings.Contains(v, "…") || !strings.Contains(v, "20240612/ ") {
+		t.Fatalf("upload prompt does not cut the destination in the middle:\n%s", v)
 	}
 }

@@ -215,7 +215,7 @@ func (p *panel) jobLines(j transfer.Job, selected bool, w int) (string, string) 
 	}
 	const stateW = 17
 	head := " " + fit(j.Kind.String(), 9)
-	what := fit(jobWhat(j), max(1, w-len(head)-stateW-1))
+	what := fit(jobWhatIn(j, max(1, w-len(head)-stateW-1)), max(1, w-len(head)-stateW-1))
 	done := j.State == transfer.Done
 	bw := min(24, max(10, w/5))
 	b := p.c.bar(j.Bytes, j.TotalBytes, j.Files, j.TotalFiles, done, selected, bw)
@@ -250,18 +250,34 @@ func (p *panel) jobLines(j transfer.Job, selected bool, w int) (string, string) 
 }
 
 // jobWhat names what a job moves, every name made safe.
-func jobWhat(j transfer.Job) string {
+func jobWhat(j transfer.Job) string { return jobWhatIn(j, 1<<30) }
+
+// jobWhatIn names what a job moves in at most w cells: where a name does
+// not fit, the source and the destination are each cut in the middle,
+// so both ends of both paths (the account, the file name) stay.
+func jobWhatIn(j transfer.Job, w int) string {
 	remote := safe.Text(j.Repo.String())
 	if j.Remote != "" {
 		remote += "/" + safe.Text(j.Remote)
 	}
+	from, to := remote, ""
 	switch j.Kind {
 	case transfer.UploadFile, transfer.UploadTree:
-		return safe.Text(j.Local) + " → " + remote
+		from, to = safe.Text(j.Local), remote
 	case transfer.DownloadFile, transfer.DownloadTree:
-		return remote + " → " + safe.Text(j.Local)
+		to = safe.Text(j.Local)
 	}
-	return remote
+	if to == "" {
+		return cutMiddle(from, w)
+	}
+	const arrow = " → "
+	fw, tw := ansi.StringWidth(from), ansi.StringWidth(to)
+	if room := w - len([]rune(arrow)); fw+tw > room {
+		// The destination gets at least half, or what it needs.
+		tw = min(tw, max(room/2, room-fw))
+		fw = max(0, room-tw)
+	}
+	return cutMiddle(from, fw) + arrow + cutMiddle(to, tw)
 }
 
 // percent is how far a job (or the queue) is: by bytes when it moves

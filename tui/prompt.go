@@ -358,13 +358,13 @@ func (p *prompt) View(width, height int) string {
 		if p.folder != "" {
 			dest += safe.Text(p.folder) + "/"
 		}
-		title, ask = "Upload into "+dest, "Local file or folder (a folder keeps its name):"
+		title, ask = "Upload into "+cutMiddle(dest, w-len("Upload into ")), "Local file or folder (a folder keeps its name):"
 	case promptDownload:
 		what := safe.Text(p.targets[0].path)
 		if len(p.targets) > 1 {
 			what = plural(len(p.targets), "entry", "entries")
 		}
-		title, ask = "Download "+what, "Into the local folder (created if missing):"
+		title, ask = "Download "+cutMiddle(what, w-len("Download ")), "Into the local folder (created if missing):"
 	}
 	lines := []string{s.Accent.Render(fit(title, w)), "", s.Row.Render(fit(ask, w)), viewInput(p.input, s, w, true)}
 	for _, o := range p.options {
