@@ -249,10 +249,8 @@ func (p *panel) jobLines(j transfer.Job, selected bool, w int) (string, string) 
 		pad + b + s.Muted.Render(info) + s.Error.Render(fit(errText, rest))
 }
 
-// jobWhat names what a job moves, every name made safe.
-func jobWhat(j transfer.Job) string { return jobWhatIn(j, 1<<30) }
-
-// jobWhatIn names what a job moves in at most w cells: where a name does
+// jobWhatIn names what a job moves, every name made safe, in at most w
+// cells: where a name does
 // not fit, the source and the destination are each cut in the middle,
 // so both ends of both paths (the account, the file name) stay.
 func jobWhatIn(j transfer.Job, w int) string {
