@@ -101,6 +101,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdRm(ctx, rest)
 	case "serve":
 		return a.cmdServe(ctx, rest)
+	case "migrate":
+		return a.cmdMigrate(ctx, rest)
 	case "version":
 		_, err := fmt.Fprintf(a.stdout, "coop %s (commit %s, built %s)\n", version, commit, date)
 		return err
@@ -146,6 +148,11 @@ Usage:
   coop serve [--listen ADDR] [--host-key PATH] [--anonymous read|none]
              [--max-sessions N] [--idle-timeout D] [--max-session D] [--rate R] [--burst N]
                                             serve the browser, sftp and scp over SSH
+  coop migrate [ACCOUNT[/REPO]...] --to-backend local|aws [--to-storage DIR | --to-bucket B ...]
+              [--dry-run] [--verify] [--overwrite | --skip-existing] [--workers N] [--json]
+                                            copy accounts, repositories, objects and metadata to
+                                            another store (each store flag has a --to- twin and a
+                                            COOP_TO_ variable); safe to run again
   coop version
 
 Store flags (each also read from the environment, e.g. COOP_STORAGE):

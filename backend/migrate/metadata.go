@@ -1,0 +1,191 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/coopterm/coop/audit"
+	"github.com/coopterm/coop/backend"
+)
+
+// metadata copies the entries of repository ref's metadata file as they
+// were written, after its objects: in batches of raw entries, each batch
+// one write of the destination's document. An entry is checked against
+// the object that arrived (size and SHA-256); a difference is a note, and
+// the entry is copied as it was all the same. The entry of an object that
+// was not copied (a conflict, a failure) is left for a later run.
+func (m *migration) metadata(ctx context.Context, ref backend.RepoRef, rr *RepoReport, arr *arrivals) error {
+	m.progress(func(p *Progress) { p.Repository, p.Phase = rr.Repository, "metadata" })
+	dstHas, err := m.destinationHasDocument(ctx, ref)
+	if err != nil {
+		m.rep.failed("metadata", rr.Repository, "destination: "+err.Error())
+		return ctx.Err() //nolint:nilerr // reported; the other repositories go on
+	}
+	w := &metaWriter{m: m, ref: ref, rr: rr}
+	w.reset()
+	_, err = m.src.ReadMetadata(ctx, ref, "", func(page []backend.MetadataEntry) error {
+		for _, e := range page {
+			if err := w.entry(ctx, e, arr, dstHas); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, backend.ErrMetadataMissing):
+		rr.NoMetadata = true
+		m.rep.note("metadata", rr.Repository, "no metadata file at the source")
+		return nil
+	case err == nil:
+		err = w.flush(ctx)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		m.rep.failed("metadata", rr.Repository, err.Error())
+	}
+	return nil
+}
+
+// destinationHasDocument reports whether the destination holds a metadata
+// file for ref; without one, no entry needs looking up.
+func (m *migration) destinationHasDocument(ctx context.Context, ref backend.RepoRef) (bool, error) {
+	if !m.dstInitialized {
+		return false, nil
+	}
+	_, err := m.dst.ReadFolderMetadata(ctx, ref, "", backend.PageRequest{Limit: 1})
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, backend.ErrMetadataMissing), errors.Is(err, backend.ErrNotFound):
+		return false, nil
+	}
+	return false, err
+}
+
+// metaWriter gathers the entries to write into batches.
+type metaWriter struct {
+	m     *migration
+	ref   backend.RepoRef
+	rr    *RepoReport
+	batch *backend.MetadataBatch
+	a, b  []byte // encodings compared
+}
+
+func (w *metaWriter) reset() { w.batch = backend.NewMetadataBatch(time.Time{}) }
+
+// entry decides about one source entry.
+func (w *metaWriter) entry(ctx context.Context, e backend.MetadataEntry, arr *arrivals, dstHas bool) error {
+	m, target := w.m, w.ref.String()+"/"+e.Path
+	if o, ok := arr.failed[e.Path]; ok {
+		w.count(o)
+		return nil
+	}
+	w.check(e, arr, target)
+	res := outcomeCopied
+	if dstHas {
+		have, err := m.dst.ReadObjectMetadata(ctx, w.ref, e.Path)
+		switch {
+		case errors.Is(err, backend.ErrNotFound):
+		case err != nil:
+			return fmt.Errorf("read the destination's entry of %s: %w", e.Path, err)
+		case m.opts.SkipExisting:
+			res = outcomeSkipped
+		default:
+			same, err := w.same(&have, &e.Meta)
+			if err != nil {
+				return err
+			}
+			switch {
+			case same:
+				res = outcomeSkipped
+			case m.opts.Overwrite:
+				res = outcomeOverwritten
+			default:
+				res = outcomeConflict
+				m.rep.conflict("metadata", target, "the destination's entry differs")
+			}
+		}
+	}
+	w.count(res)
+	if (res == outcomeCopied || res == outcomeOverwritten) && !m.opts.DryRun {
+		w.batch.Set(e.Path, cloneMeta(e.Meta))
+		if w.batch.Len() >= m.opts.Batch {
+			return w.flush(ctx)
+		}
+	}
+	return nil
+}
+
+// check compares an entry with the object that arrived.
+func (w *metaWriter) check(e backend.MetadataEntry, arr *arrivals, target string) {
+	if e.Meta.Type != backend.TypeFile || e.Meta.Problem != "" {
+		return
+	}
+	size, ok := arr.size[e.Path]
+	if !ok {
+		w.m.rep.note("metadata", target, "an entry with no object at the source; copied as it was")
+		return
+	}
+	if e.Meta.Size != size {
+		w.m.rep.note("metadata", target, fmt.Sprintf("the entry says %d bytes, the object has %d; copied as it was", e.Meta.Size, size))
+	}
+	sha, known := arr.sha[e.Path]
+	if rec, ok := backend.SHA256Hex(e.Meta.Checksum); ok && known && rec != sha {
+		w.m.rep.note("metadata", target, "the entry's checksum differs from the object's content; copied as it was")
+	}
+}
+
+// same reports whether two entries encode alike.
+func (w *metaWriter) same(a, b *backend.ObjectMeta) (bool, error) {
+	var err error
+	if w.a, err = a.AppendJSON(w.a[:0]); err != nil {
+		return false, err
+	}
+	if w.b, err = b.AppendJSON(w.b[:0]); err != nil {
+		return false, err
+	}
+	return bytes.Equal(w.a, w.b), nil
+}
+
+func (w *metaWriter) count(o outcome) {
+	w.m.rep.mu.Lock()
+	w.rr.Metadata.add(o)
+	w.m.rep.mu.Unlock()
+}
+
+// flush writes the batch gathered so far.
+func (w *metaWriter) flush(ctx context.Context) error {
+	if w.batch.Empty() {
+		return nil
+	}
+	n := w.batch.Len()
+	_, err := w.m.dst.UpdateMetadata(ctx, w.ref, w.batch)
+	w.m.record(audit.ActionMetadataUpdate, w.rr.Repository, 0, fmt.Sprintf("%d entries", n), err)
+	w.reset()
+	if err != nil {
+		return fmt.Errorf("write %d entries at the destination: %w", n, err)
+	}
+	return nil
+}
+
+// cloneMeta copies an entry out of the page it came in, which the store
+// may reuse.
+func cloneMeta(m backend.ObjectMeta) backend.ObjectMeta {
+	m.Metadata = maps.Clone(m.Metadata)
+	if m.Extra != nil {
+		extra := make(map[string]json.RawMessage, len(m.Extra))
+		for k, v := range m.Extra {
+			extra[k] = bytes.Clone(v)
+		}
+		m.Extra = extra
+	}
+	m.Raw = bytes.Clone(m.Raw)
+	return m
+}
