@@ -3,6 +3,7 @@ package migrate
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -128,16 +129,15 @@ func (w *metaWriter) check(e backend.MetadataEntry, arr *arrivals, target string
 	if e.Meta.Type != backend.TypeFile || e.Meta.Problem != "" {
 		return
 	}
-	size, ok := arr.size[e.Path]
+	got, ok := arr.got[e.Path]
 	if !ok {
 		w.m.rep.note("metadata", target, "an entry with no object at the source; copied as it was")
 		return
 	}
-	if e.Meta.Size != size {
-		w.m.rep.note("metadata", target, fmt.Sprintf("the entry says %d bytes, the object has %d; copied as it was", e.Meta.Size, size))
+	if e.Meta.Size != got.size {
+		w.m.rep.note("metadata", target, fmt.Sprintf("the entry says %d bytes, the object has %d; copied as it was", e.Meta.Size, got.size))
 	}
-	sha, known := arr.sha[e.Path]
-	if rec, ok := backend.SHA256Hex(e.Meta.Checksum); ok && known && rec != sha {
+	if rec, ok := backend.SHA256Hex(e.Meta.Checksum); ok && got.hasSHA && rec != hex.EncodeToString(got.sha[:]) {
 		w.m.rep.note("metadata", target, "the entry's checksum differs from the object's content; copied as it was")
 	}
 }

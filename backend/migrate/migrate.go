@@ -276,11 +276,37 @@ func (m *migration) repository(ctx context.Context, r backend.Repository) error 
 	if res == outcomeConflict || res == outcomeFailed {
 		return nil
 	}
-	arrived, err := m.objects(ctx, r.Ref(), rr)
+	fresh, err := m.freshPrefix(ctx, r.Ref(), res)
+	if err != nil {
+		return err
+	}
+	arrived, err := m.objects(ctx, r.Ref(), rr, fresh)
 	if err != nil {
 		return err
 	}
 	return m.metadata(ctx, r.Ref(), rr, arrived)
+}
+
+// freshPrefix reports whether the destination holds no object of
+// repository ref, so that no object needs looking up there: true when the
+// repository was new at the destination (res) and one listing finds
+// nothing under it. A repository already there (from a run that was
+// stopped, say) has each object looked up.
+func (m *migration) freshPrefix(ctx context.Context, ref backend.RepoRef, res outcome) (bool, error) {
+	if !m.dstInitialized {
+		return true, nil
+	}
+	if res != outcomeCopied {
+		return false, nil
+	}
+	page, err := m.dst.ListObjects(ctx, ref, "", backend.PageRequest{Limit: 1})
+	switch {
+	case errors.Is(err, backend.ErrNotFound):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("list %s at the destination: %w", ref, err)
+	}
+	return len(page.Items) == 0, nil
 }
 
 // progress updates the shared progress and tells Options.Progress.

@@ -259,3 +259,35 @@ func (r *recorder) Record(ev audit.Event) {
 	defer r.mu.Unlock()
 	r.events = append(r.events, ev)
 }
+
+// TestEntriesCheckedAgainstArrivedBytes copies an entry whose checksum
+// and size do not match its object as it was written, with a note.
+func TestEntriesCheckedAgainstArrivedBytes(t *testing.T) {
+	ctx := context.Background()
+	src, dst := newLocal(t, true), newLocal(t, false)
+	migratetest.Populate(t, src)
+	ref := backend.RepoRef{AccountID: "alice", RepositoryID: "field-notes"}
+	m, err := src.ReadObjectMetadata(ctx, ref, "README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Checksum = "sha256:" + strings.Repeat("ab", 32)
+	m.Size++
+	if err := src.UpdateObjectMetadata(ctx, ref, "README.md", &m); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, src, dst, migrate.Options{})
+	var notes []string
+	for _, n := range rep.Notes {
+		if n.Target == "alice/field-notes/README.md" {
+			notes = append(notes, n.Reason)
+		}
+	}
+	if len(notes) != 2 || !strings.Contains(notes[0]+notes[1], "checksum differs") || !strings.Contains(notes[0]+notes[1], "says 15 bytes") {
+		t.Errorf("notes: %q", notes)
+	}
+	got, err := dst.ReadObjectMetadata(ctx, ref, "README.md")
+	if err != nil || got.Checksum != m.Checksum || got.Size != m.Size || got.ID != m.ID {
+		t.Errorf("entry at the destination: %+v, %v; want it as it was", got, err)
+	}
+}

@@ -17,22 +17,31 @@ import (
 const auditEvery = 1000
 
 // arrivals is what each object of a repository holds at the destination
-// after the copy: the SHA-256 of its content (hex), or that it failed.
-// The repository's metadata entries are checked against it.
+// after the copy: its size and the SHA-256 of its content, or that it
+// was not copied. The repository's metadata entries are checked against
+// it. It holds one small record per object (about 100 bytes with its
+// path), the one thing of a migration that grows with a repository.
 type arrivals struct {
 	mu     sync.Mutex
-	sha    map[string]string
-	size   map[string]int64
+	got    map[string]arrival
 	failed map[string]outcome // objects not copied: conflicts and failures
 }
 
+type arrival struct {
+	size   int64
+	sha    [sha256.Size]byte
+	hasSHA bool
+}
+
 func (a *arrivals) set(path, sha string, size int64) {
+	v := arrival{size: size}
+	if b, err := hex.DecodeString(sha); err == nil && len(b) == sha256.Size {
+		copy(v.sha[:], b)
+		v.hasSHA = true
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.size[path] = size
-	if sha != "" {
-		a.sha[path] = sha
-	}
+	a.got[path] = v
 }
 
 func (a *arrivals) fail(path string, o outcome) {
@@ -57,8 +66,8 @@ type batchLog struct {
 }
 
 // objects copies every object of repository ref, workers at a time.
-func (m *migration) objects(ctx context.Context, ref backend.RepoRef, rr *RepoReport) (*arrivals, error) {
-	arr := &arrivals{sha: map[string]string{}, size: map[string]int64{}, failed: map[string]outcome{}}
+func (m *migration) objects(ctx context.Context, ref backend.RepoRef, rr *RepoReport, fresh bool) (*arrivals, error) {
+	arr := &arrivals{got: map[string]arrival{}, failed: map[string]outcome{}}
 	m.progress(func(p *Progress) { *p = Progress{Repository: rr.Repository, Phase: "objects"} })
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -68,7 +77,7 @@ func (m *migration) objects(ctx context.Context, ref backend.RepoRef, rr *RepoRe
 	for range m.opts.Workers {
 		wg.Go(func() {
 			for e := range jobs {
-				m.object(ctx, ref, rr, e, arr, log)
+				m.object(ctx, ref, rr, e, arr, log, fresh)
 			}
 		})
 	}
@@ -98,9 +107,9 @@ func (m *migration) objects(ctx context.Context, ref backend.RepoRef, rr *RepoRe
 }
 
 // object copies one object and records what happened.
-func (m *migration) object(ctx context.Context, ref backend.RepoRef, rr *RepoReport, e backend.Entry, arr *arrivals, log *batchLog) {
+func (m *migration) object(ctx context.Context, ref backend.RepoRef, rr *RepoReport, e backend.Entry, arr *arrivals, log *batchLog, fresh bool) {
 	target := ref.String() + "/" + e.Path
-	r, err := m.copyObject(ctx, ref, e)
+	r, err := m.copyObject(ctx, ref, e, fresh)
 	if err != nil {
 		if ctx.Err() != nil {
 			return
@@ -142,11 +151,12 @@ func (m *migration) object(ctx context.Context, ref backend.RepoRef, rr *RepoRep
 	m.progress(func(p *Progress) { p.Objects++; p.Bytes += r.copied })
 }
 
-// copyObject decides about one object and copies it if it must. For a
-// conflict, sha holds the reason.
-func (m *migration) copyObject(ctx context.Context, ref backend.RepoRef, e backend.Entry) (objectResult, error) {
+// copyObject decides about one object and copies it if it must (fresh:
+// the destination holds nothing of the repository). For a conflict, sha
+// holds the reason.
+func (m *migration) copyObject(ctx context.Context, ref backend.RepoRef, e backend.Entry, fresh bool) (objectResult, error) {
 	var r objectResult
-	if m.dstInitialized {
+	if !fresh {
 		have, err := m.dst.StatObject(ctx, ref, e.Path)
 		switch {
 		case errors.Is(err, backend.ErrNotFound):

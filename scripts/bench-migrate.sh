@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# bench-migrate.sh — `coop migrate` of the demo store (the embedded local
+# store, ≈100,000 small files and the rest) to versitygw + DynamoDB Local,
+# against `s5cmd cp` of the same folder tree to the same server, in the
+# same run: the time of each, their ratio (coop / s5cmd; the issue's goal
+# is ≤ 1.25 though coop also writes the catalog and the metadata files),
+# and coop's peak RSS.
+#
+# Each round copies into fresh buckets and tables, the two tools in turn
+# (one round coop first, the next s5cmd first); medians are reported.
+# coop streams every object with its SHA-256 and writes each repository's
+# metadata entries; s5cmd copies bytes and checks nothing.
+#
+# Environment: ROUNDS (default 1), WORKERS (coop's --workers, default 32;
+# s5cmd runs with its default 256), BENCH_DIR (where the data goes),
+# DEMO_STORE (a demo store already made, to skip making one: the folder
+# `coop --demo` uses, e.g. ~/.local/share/coop/demo). Needs the test
+# servers (scripts/test-servers.sh install) and Go; builds coop, and s5cmd
+# v2.3.0 from the Go module proxy into .cache/bin.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="$REPO/.cache"
+ROUNDS="${ROUNDS:-1}"
+WORKERS="${WORKERS:-32}"
+S5CMD_VERSION="v2.3.0"
+ACCESS_KEY=benchkey
+SECRET_KEY=benchsecret
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+WORK="$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/coop-bench-migrate.XXXXXX")"
+PIDS=()
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# ---- tools -----------------------------------------------------------------
+say "building coop"
+(cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop)
+S5CMD="$CACHE/bin/s5cmd"
+if [[ ! -x "$S5CMD" ]]; then
+	say "building s5cmd $S5CMD_VERSION from the Go module proxy"
+	dir="$(cd "$WORK" && go mod download -json "github.com/peak/s5cmd/v2@$S5CMD_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+	[[ -d "$dir" ]] || die "go mod download of s5cmd failed"
+	cp -r "$dir" "$WORK/s5src" && chmod -R u+w "$WORK/s5src"
+	mkdir -p "$CACHE/bin"
+	(cd "$WORK/s5src" && go build -mod=mod -o "$S5CMD" .)
+	rm -rf "$WORK/s5src"
+fi
+
+# ---- servers ---------------------------------------------------------------
+eval "$("$REPO/scripts/test-servers.sh" paths)"
+[[ -x "${versitygw:-}" && -n "${dynamodb_lib:-}" ]] || die "test servers not installed: run scripts/test-servers.sh install"
+free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+	done
+	die "no free port"
+}
+wait_port() { # wait_port PORT LOG
+	for _ in $(seq 1 300); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	tail -n 20 "$2" >&2
+	die "nothing listens on $1 (log above)"
+}
+SPORT="$(free_port)"
+DPORT="$(free_port)"
+mkdir -p "$WORK/s3data"
+"$versitygw" --access "$ACCESS_KEY" --secret "$SECRET_KEY" --port "127.0.0.1:$SPORT" --quiet --keep-alive posix "$WORK/s3data" >"$WORK/versitygw.log" 2>&1 &
+PIDS+=($!)
+(cd "$dynamodb_lib" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -port "$DPORT") >"$WORK/dynamodb.log" 2>&1 &
+PIDS+=($!)
+wait_port "$SPORT" "$WORK/versitygw.log"
+wait_port "$DPORT" "$WORK/dynamodb.log"
+S3="http://127.0.0.1:$SPORT"
+export AWS_ACCESS_KEY_ID="$ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$SECRET_KEY" AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+export XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data"
+s5() { "$S5CMD" --endpoint-url "$S3" "$@"; }
+
+# ---- the source ------------------------------------------------------------
+if [[ -n "${DEMO_STORE:-}" ]]; then
+	SRC="$DEMO_STORE"
+else
+	say "making the demo store (first run of coop --demo)"
+	"$WORK/coop" --demo ls >"$WORK/demo.out" 2>&1 || { cat "$WORK/demo.out" >&2; die "making the demo store failed"; }
+	SRC="$XDG_DATA_HOME/coop/demo"
+fi
+[[ -d "$SRC/.coop" ]] || die "$SRC is not a coop store"
+FILES="$(find "$SRC" -path "$SRC/.coop" -prune -o -type f -print | wc -l)"
+BYTES="$(find "$SRC" -path "$SRC/.coop" -prune -o -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
+say "source: $FILES files, $BYTES bytes (metadata files included) in $SRC"
+
+# ---- timing ----------------------------------------------------------------
+now() { date +%s.%N; }
+timed() { # timed NAME CMD...: appends the seconds to $WORK/times.NAME
+	local name=$1 t0 t1
+	shift
+	sync
+	t0="$(now)"
+	"$@" >"$WORK/last.out" 2>&1 || { tail -n 30 "$WORK/last.out" >&2; die "$name failed"; }
+	t1="$(now)"
+	echo "$t1 - $t0" | bc -l >>"$WORK/times.$name"
+}
+median() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+run_coop() { # run_coop ROUND
+	/usr/bin/time -f '%M' -o "$WORK/rss.$1" "$WORK/coop" --storage "$SRC" migrate --workers "$WORKERS" \
+		--to-backend aws --to-bucket "coop-$1" --to-endpoint-url "$S3" --to-path-style \
+		--to-dynamodb-endpoint "http://127.0.0.1:$DPORT" --to-accounts-table "Accounts$1" --to-repositories-table "Repositories$1" \
+		--to-audit-log "$WORK/audit.log"
+}
+run_s5cmd() { s5 cp --exclude '.coop/*' "$SRC/*" "s3://s5-$1/"; }
+
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+	s5 mb "s3://coop-$ROUND" >/dev/null
+	s5 mb "s3://s5-$ROUND" >/dev/null
+	say "round $ROUND of $ROUNDS (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	if ((ROUND % 2)); then
+		timed coop run_coop "$ROUND"
+		cp "$WORK/last.out" "$WORK/coop.out"
+		timed s5cmd run_s5cmd "$ROUND"
+	else
+		timed s5cmd run_s5cmd "$ROUND"
+		timed coop run_coop "$ROUND"
+		cp "$WORK/last.out" "$WORK/coop.out"
+	fi
+	cat "$WORK/rss.$ROUND" >>"$WORK/times.rss"
+	coop_n="$(s5 ls "s3://coop-$ROUND/*" | wc -l)"
+	s5_n="$(s5 ls "s3://s5-$ROUND/*" | wc -l)"
+	say "objects in the buckets: coop $coop_n, s5cmd $s5_n"
+	[[ "$coop_n" == "$s5_n" ]] || say "warning: the buckets differ in their number of objects"
+	rm -rf "$WORK/s3data/coop-$ROUND" "$WORK/s3data/s5-$ROUND"
+done
+
+tail -n 1 "$WORK/coop.out" >&2
+c="$(median "$WORK/times.coop")"
+s="$(median "$WORK/times.s5cmd")"
+rss="$(median "$WORK/times.rss")"
+printf '\n%-34s %10s %10s %8s\n' "demo store → versitygw ($FILES files)" coop s5cmd "coop/s5"
+printf '%-34s %9.1fs %9.1fs %8.2f\n' "time (median of $ROUNDS)" "$c" "$s" "$(echo "$c / $s" | bc -l)"
+printf '%-34s %9.0fMB\n' "coop peak RSS" "$(echo "$rss / 1024" | bc -l)"
+printf 'load average at the end: %s; %d cores\n' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
