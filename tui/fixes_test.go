@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -147,5 +148,39 @@ func TestTransferRowsCutPathsInTheMiddle(t *testing.T) {
 	v := h2.view()
 	if !strings.Contains(v, "Upload into acme/") || !strings.Contains(v, "…") || !strings.Contains(v, "20240612/ ") {
 		t.Fatalf("upload prompt does not cut the destination in the middle:\n%s", v)
+	}
+}
+
+// After a delete the cursor goes to the row that followed the deleted
+// one (or, for the last row of a folder, the one before it), not to the
+// folder above.
+func TestCursorAfterDeleteGoesToNextRow(t *testing.T) {
+	h, _, s := xferHarness(t)
+	h.press("down", "enter") // expand raw/
+	h.settle()
+	h.press("down")
+	if h.selectedPath() != "raw/a.csv" {
+		t.Fatalf("selected %q", h.selectedPath())
+	}
+	id := transfer.JobID(0)
+	deleted := func(path string, folder string) {
+		t.Helper()
+		mustDo(s.mem.DeleteObject(context.Background(), acme, path))
+		id++
+		job := transfer.Job{ID: id, Kind: transfer.DeleteFile, Repo: acme, Remote: path, State: transfer.Done, Files: 1, TotalFiles: 1}
+		h.update(transfer.Update{Jobs: []transfer.Job{job}, Totals: transfer.Totals{Done: 1},
+			Affected: []transfer.Affected{{Repo: acme, Folder: folder}}})
+	}
+	deleted("raw/a.csv", "raw")
+	if h.selectedPath() != "raw/b.csv" {
+		t.Fatalf("after deleting raw/a.csv the cursor is on %q, want raw/b.csv", h.selectedPath())
+	}
+	h.press("G")
+	if h.selectedPath() != "zeta.txt" {
+		t.Fatalf("selected %q", h.selectedPath())
+	}
+	deleted("zeta.txt", "")
+	if h.selectedPath() != "raw" {
+		t.Fatalf("after deleting the last row the cursor is on %q, want raw (the row before)", h.selectedPath())
 	}
 }

@@ -23,6 +23,10 @@ type treePage struct {
 	t       *tree
 	pending map[string]bool // folders to expand when their rows appear
 	restore string          // path to select when its row appears
+	// instead are the rows to select, the first still listed, should
+	// restore's folder be listed whole without it (it was deleted): the
+	// rows after it in its folder, then those before it.
+	instead []string
 	marks   map[string]mark // entries marked for a delete or download, by path
 	sect    *section        // the content section of the selected entry
 	scroll  int             // the first line of the preview on screen
@@ -63,7 +67,7 @@ func (v *treePage) pane() *listPane { return &v.listPane }
 
 // moved forgets a pending "select this path when it loads": the user
 // chose another row.
-func (v *treePage) moved() { v.restore = "" }
+func (v *treePage) moved() { v.restore, v.instead = "", nil }
 
 // count is the number of rows shown (matches while filtering).
 func (v *treePage) count() int {
@@ -167,7 +171,56 @@ func (v *treePage) onListPage(msg listPageMsg) tea.Cmd {
 	if !l.done {
 		cmds = append(cmds, fetchPage(v.c, v.ctx, msg.repo, l))
 	}
-	return tea.Batch(append(cmds, v.syncListing(msg.folder))...)
+	cmds = append(cmds, v.syncListing(msg.folder))
+	if l.done {
+		v.restoreInstead(msg.folder)
+	}
+	return tea.Batch(cmds...)
+}
+
+// siblings are the paths of the rows of row i's folder after it, then
+// of those before it, nearest first (at most 64 each way).
+func (v *treePage) siblings(i int) []string {
+	if v.filter.filtered() || i < 0 || i >= len(v.t.rows) {
+		return nil
+	}
+	d := v.t.rows[i].depth
+	var out []string
+	for j, n := i+1, 0; j < len(v.t.rows) && n < 64 && v.t.rows[j].depth >= d; j++ {
+		if v.t.rows[j].depth == d {
+			out, n = append(out, v.t.rowEntry(j).path), n+1
+		}
+	}
+	for j, n := i-1, 0; j >= 0 && n < 64 && v.t.rows[j].depth >= d; j-- {
+		if v.t.rows[j].depth == d {
+			out, n = append(out, v.t.rowEntry(j).path), n+1
+		}
+	}
+	return out
+}
+
+// restoreInstead selects the first of the rows noted instead of the one
+// to restore, once the folder that held it is listed whole without it:
+// after a delete the cursor goes to the next row, as in a file manager,
+// not to the folder above.
+func (v *treePage) restoreInstead(folder string) {
+	if v.restore == "" || len(v.instead) == 0 || backend.ParentFolder(v.restore) != folder {
+		return
+	}
+	want := make(map[string]int, len(v.instead))
+	for k, p := range v.instead {
+		want[p] = k
+	}
+	best, at := len(v.instead), -1
+	for i := range v.t.rows {
+		if k, ok := want[v.t.rowEntry(i).path]; ok && k < best {
+			best, at = k, i
+		}
+	}
+	v.restore, v.instead = "", nil
+	if at >= 0 && !v.filter.filtered() {
+		v.nav.center(at, len(v.t.rows), v.c.bodyHeight())
+	}
 }
 
 // syncListing shows rows for new entries of folder if it is open.
@@ -198,7 +251,7 @@ func (v *treePage) afterInsert(at, n int) tea.Cmd {
 		e := v.t.rowEntry(i)
 		if e.path == v.restore && !v.filter.filtered() {
 			v.nav.center(i, len(v.t.rows), v.c.bodyHeight())
-			v.restore = ""
+			v.restore, v.instead = "", nil
 		}
 		if e.dir && v.pending[e.path] && !v.t.rows[i].open {
 			open = append(open, i)
@@ -280,7 +333,7 @@ func (v *treePage) reloadFolder(folder string) tea.Cmd {
 		v.pending[p] = true // reopened from their cached listings
 	}
 	if e := v.selected(); e != nil && v.restore == "" && within(e.path, folder) && e.path != folder {
-		v.restore = e.path
+		v.restore, v.instead = e.path, v.siblings(v.nav.cursor)
 	}
 	l, cmd := v.ensureListing(folder)
 	before := len(v.t.rows)
