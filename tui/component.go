@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/transfer"
 )
 
 // component is one part of the screen: a page (a level of the browser) or
@@ -129,6 +130,9 @@ type shell interface {
 	fail(title string, err error)
 	// say shows a one-line note in the status line until the next key.
 	say(note string)
+	// sayJob shows a note about job id (0: the jobs running) until the
+	// next key, or until that job (all of them) ends.
+	sayJob(note string, id transfer.JobID)
 	// openAccount shows an account's repositories.
 	openAccount(id string) tea.Cmd
 	// openRepo shows a repository's tree, selecting path once it loads.

@@ -204,7 +204,7 @@ func (d *deleteDialog) submit() tea.Cmd {
 		d.c.shell.fail("Could not delete", errors.Join(errs...))
 		return nil
 	}
-	d.c.shell.say("deleting " + d.summary() + " (" + keyName(d.c.Keys.Transfers) + " shows transfers)")
+	d.c.shell.sayJob("deleting "+d.summary()+" ("+keyName(d.c.Keys.Transfers)+" shows transfers)", 0)
 	return nil
 }
 

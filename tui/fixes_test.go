@@ -184,3 +184,28 @@ func TestCursorAfterDeleteGoesToNextRow(t *testing.T) {
 		t.Fatalf("after deleting the last row the cursor is on %q, want raw (the row before)", h.selectedPath())
 	}
 }
+
+// "cancelling job 9" and "retrying job 9" go from the status line once
+// the job has ended, without waiting for a key.
+func TestJobNotesGoWhenTheJobEnds(t *testing.T) {
+	h, _, _ := xferHarness(t)
+	job := transfer.Job{ID: 9, Kind: transfer.UploadTree, Repo: acme, Local: "/tmp/up", Remote: "up", State: transfer.Running, TotalFiles: 5}
+	h.update(transfer.Update{Jobs: []transfer.Job{job}, Totals: transfer.Totals{Running: 1}})
+	h.press("t", "x")
+	h.mustShow("cancelling job 9")
+	h.update(transfer.Update{Jobs: []transfer.Job{job}, Totals: transfer.Totals{Running: 1}})
+	h.mustShow("cancelling job 9") // still running
+	job.State = transfer.Cancelled
+	h.update(transfer.Update{Jobs: []transfer.Job{job}, Totals: transfer.Totals{Cancelled: 1}})
+	h.mustNotShow("cancelling job 9")
+	h.press("R")
+	h.mustShow("retrying job 9")
+	h.update(transfer.Update{Jobs: []transfer.Job{job}, Totals: transfer.Totals{Cancelled: 1}}) // built before the retry
+	h.mustShow("retrying job 9")
+	job.State = transfer.Running
+	h.update(transfer.Update{Jobs: []transfer.Job{job}, Totals: transfer.Totals{Running: 1}})
+	h.mustShow("retrying job 9")
+	job.State = transfer.Done
+	h.update(transfer.Update{Jobs: []transfer.Job{job}, Totals: transfer.Totals{Done: 1}})
+	h.mustNotShow("retrying job 9")
+}

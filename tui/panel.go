@@ -92,7 +92,7 @@ func (p *panel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		x.q.Cancel(j.ID)
-		p.c.shell.say(fmt.Sprintf("cancelling job %d", j.ID))
+		p.c.shell.sayJob(fmt.Sprintf("cancelling job %d", j.ID), j.ID)
 	case key.Matches(msg, k.CancelAll):
 		live := x.active()
 		if live == 0 {
@@ -100,7 +100,7 @@ func (p *panel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		x.q.CancelAll()
-		p.c.shell.say(fmt.Sprintf("cancelling %s · R retries one, keeping what is done", plural(live, "job", "jobs")))
+		p.c.shell.sayJob(fmt.Sprintf("cancelling %s · R retries one, keeping what is done", plural(live, "job", "jobs")), 0)
 	case key.Matches(msg, k.RetryJob):
 		j := x.jobs[p.nav.cursor]
 		if j.State != transfer.Failed && j.State != transfer.Cancelled {
@@ -111,7 +111,7 @@ func (p *panel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			p.c.shell.fail("Could not retry", err)
 			return nil
 		}
-		p.c.shell.say(fmt.Sprintf("retrying job %d", j.ID))
+		p.c.shell.sayJob(fmt.Sprintf("retrying job %d", j.ID), j.ID)
 	case key.Matches(msg, k.Open):
 		p.showJobErrors(x.jobs[p.nav.cursor])
 	}

@@ -339,7 +339,7 @@ func (p *prompt) onPath(msg pathMsg) tea.Cmd {
 	if p.kind == promptDownload {
 		verb = "downloading " + plural(len(specs), "entry", "entries") + " to " + safe.Text(msg.abs)
 	}
-	p.c.shell.say(verb + " (" + keyName(p.c.Keys.Transfers) + " shows transfers)")
+	p.c.shell.sayJob(verb+" ("+keyName(p.c.Keys.Transfers)+" shows transfers)", 0)
 	if len(errs) > 0 {
 		p.c.shell.fail("Some transfers could not start", errors.Join(errs...))
 	}

@@ -46,6 +46,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/transfer"
 	"github.com/coopterm/coop/keymap"
 	"github.com/coopterm/coop/themes"
 )
@@ -128,6 +129,7 @@ type Model struct {
 	overlays stack
 	xfer     *transfers // nil: transfers are switched off
 	note     string     // a one-line message until the next key
+	noteJob  jobNote    // the job the note is about, if any
 }
 
 // New returns the browser for src. ctx bounds the session: when it ends
@@ -216,7 +218,41 @@ func (m *Model) close(o overlay) { m.overlays.remove(o) }
 func (m *Model) fail(title string, err error) { m.open(&errorBox{c: m.c, title: title, err: err}) }
 
 // say implements shell.
-func (m *Model) say(note string) { m.note = note }
+func (m *Model) say(note string) { m.note, m.noteJob = note, jobNote{} }
+
+// sayJob implements shell.
+func (m *Model) sayJob(note string, id transfer.JobID) {
+	m.note, m.noteJob = note, jobNote{id: id, on: true}
+	m.settleNote()
+}
+
+// jobNote ties the note to a job (id 0: to the jobs running), so that
+// "cancelling job 9" goes once job 9 has ended.
+type jobNote struct {
+	id   transfer.JobID
+	on   bool // the note is about jobs
+	live bool // the job was seen unfinished since the note
+}
+
+// settleNote drops the note about a job once the job, seen unfinished
+// since the note, has ended.
+func (m *Model) settleNote() {
+	if !m.noteJob.on || m.xfer == nil {
+		return
+	}
+	live := false
+	if m.noteJob.id == 0 {
+		live = m.xfer.active() > 0
+	} else if i, ok := m.xfer.at[m.noteJob.id]; ok {
+		live = !m.xfer.jobs[i].State.Final()
+	}
+	switch {
+	case live:
+		m.noteJob.live = true
+	case m.noteJob.live:
+		m.note, m.noteJob = "", jobNote{}
+	}
+}
 
 // openAccount implements shell.
 func (m *Model) openAccount(id string) tea.Cmd {

@@ -115,7 +115,7 @@ func (m *Model) each(fn func(component)) {
 // rest to the top overlay or the page.
 func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := &m.c.Keys
-	m.note = ""
+	m.note, m.noteJob = "", jobNote{}
 	// A quit key that cannot be typed (ctrl+c) quits from anywhere; with
 	// transfers unfinished it asks first, and a second press quits.
 	if msg.Text == "" && key.Matches(msg, k.Quit) {
@@ -188,6 +188,7 @@ func (m *Model) onTransfer(msg transferMsg) tea.Cmd {
 	if x.note(msg.u) {
 		cmds = append(cmds, m.reloadStale())
 	}
+	m.settleNote()
 	for _, o := range m.overlays {
 		cmds = append(cmds, o.Update(msg))
 	}
