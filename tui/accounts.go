@@ -191,7 +191,8 @@ const openRepoFirst = "open a repository first: uploads, downloads and deletes a
 func (v *accountsPage) View(width, height int) string {
 	if v.count() == 0 {
 		l := v.list()
-		return strings.Join(emptyLines(v.c, l == nil || l.loading, l.failure(), "no accounts", width, height), "\n")
+		note, loading := v.noRows("no accounts", l == nil || l.loading)
+		return strings.Join(emptyLines(v.c, loading, l.failure(), note, width, height), "\n")
 	}
 	return strings.Join(listLines(v.nav, v.count(), height, width, func(i int, sel bool) string {
 		return v.row(v.at(i), sel, width)

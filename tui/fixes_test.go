@@ -209,3 +209,16 @@ func TestJobNotesGoWhenTheJobEnds(t *testing.T) {
 	h.update(transfer.Update{Jobs: []transfer.Job{job}, Totals: transfer.Totals{Done: 1}})
 	h.mustNotShow("retrying job 9")
 }
+
+// A filter that matches nothing says so, not that the list is empty.
+func TestFilterWithNoMatchSaysSo(t *testing.T) {
+	for _, start := range []string{"", "acme", "acme/data"} {
+		h := newHarness(t, sampleStore(100), Options{StartAt: start})
+		h.settle()
+		h.press("/")
+		h.typeText("zzzq")
+		h.settle()
+		h.mustShow("no match for “zzzq”")
+		h.mustNotShow("  empty", "no accounts", "no repositories")
+	}
+}

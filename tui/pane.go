@@ -277,6 +277,20 @@ func filterHelp(c *Common) []key.Binding { return c.Keys.FilterHelp() }
 
 // emptyLines fills a body of an empty list with a note: loading, the
 // error that stopped it, or that it is empty.
+// noRows is what an empty list says: that the filter matches nothing
+// (so far, while the list still loads), else nothing (the list is empty).
+// The bool is whether to say "loading…" instead.
+func (pn *listPane) noRows(nothing string, loading bool) (string, bool) {
+	if !pn.filter.filtered() {
+		return nothing, loading
+	}
+	note := "no match for “" + safe.Text(pn.filter.query) + "”"
+	if loading {
+		note += " yet (loading…)"
+	}
+	return note, false
+}
+
 func emptyLines(c *Common, loading bool, err error, empty string, width, height int) []string {
 	note, style := empty, c.Styles.Muted
 	switch {

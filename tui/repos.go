@@ -177,7 +177,8 @@ func (v *reposPage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 // View draws the repositories on screen.
 func (v *reposPage) View(width, height int) string {
 	if v.count() == 0 {
-		return strings.Join(emptyLines(v.c, v.list == nil || v.list.loading, v.list.failure(), "no repositories", width, height), "\n")
+		note, loading := v.noRows("no repositories", v.list == nil || v.list.loading)
+		return strings.Join(emptyLines(v.c, loading, v.list.failure(), note, width, height), "\n")
 	}
 	return strings.Join(listLines(v.nav, v.count(), height, width, func(i int, sel bool) string {
 		return v.row(v.at(i), sel, width)

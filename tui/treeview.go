@@ -36,7 +36,8 @@ func (v *treePage) View(width, height int) string {
 	var lines []string
 	if v.count() == 0 {
 		root := v.t.lists[0].l
-		lines = emptyLines(v.c, root.loading, root.err, "empty", width, height)
+		note, loading := v.noRows("empty", root.loading)
+		lines = emptyLines(v.c, loading, root.err, note, width, height)
 		for i := range lines {
 			lines[i] = fit(ansi.Truncate(lines[i], lw, ""), lw) // cut the padding, not the note
 		}
