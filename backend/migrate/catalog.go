@@ -19,12 +19,12 @@ func (m *migration) copyAccount(ctx context.Context, a backend.Account) (outcome
 		if ctx.Err() != nil {
 			return outcomeFailed, ctx.Err()
 		}
-		m.rep.failed("account", a.ID, err.Error())
+		m.failed("account", a.ID, err.Error())
 		res = outcomeFailed
 	}
-	m.rep.mu.Lock()
+	m.repMu.Lock()
 	m.rep.Accounts.add(res)
-	m.rep.mu.Unlock()
+	m.repMu.Unlock()
 	return res, nil
 }
 
@@ -41,7 +41,7 @@ func (m *migration) copyAccountItem(ctx context.Context, a backend.Account) (out
 		case err != nil:
 			return outcomeFailed, fmt.Errorf("read from the destination: %w", err)
 		case d.Type != a.Type:
-			m.rep.conflict("account", a.ID, fmt.Sprintf("a %s at the destination, a %s at the source", d.Type, a.Type))
+			m.conflict("account", a.ID, fmt.Sprintf("a %s at the destination, a %s at the source", d.Type, a.Type))
 			return outcomeConflict, nil
 		default:
 			if have, err = m.dstItems.AccountItem(ctx, a.ID, a.Type); err != nil {
@@ -52,7 +52,7 @@ func (m *migration) copyAccountItem(ctx context.Context, a backend.Account) (out
 	res, why := m.decide(have, item)
 	switch res {
 	case outcomeConflict:
-		m.rep.conflict("account", a.ID, why)
+		m.conflict("account", a.ID, why)
 		return res, nil
 	case outcomeSkipped:
 		return res, nil
@@ -77,7 +77,7 @@ func (m *migration) copyRepository(ctx context.Context, r backend.Repository, rr
 		if ctx.Err() != nil {
 			return outcomeFailed, ctx.Err()
 		}
-		m.rep.failed("repository", rr.Repository, err.Error())
+		m.failed("repository", rr.Repository, err.Error())
 		res = outcomeFailed
 	}
 	rr.Item = res.String()
@@ -99,7 +99,7 @@ func (m *migration) copyRepositoryItem(ctx context.Context, r backend.Repository
 	res, why := m.decide(have, item)
 	switch res {
 	case outcomeConflict:
-		m.rep.conflict("repository", rr.Repository, why)
+		m.conflict("repository", rr.Repository, why)
 		return res, nil
 	case outcomeSkipped:
 		return res, nil

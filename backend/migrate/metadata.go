@@ -24,7 +24,7 @@ func (m *migration) metadata(ctx context.Context, ref backend.RepoRef, rr *RepoR
 	m.progress(func(p *Progress) { p.Repository, p.Phase = rr.Repository, "metadata" })
 	dstHas, err := m.destinationHasDocument(ctx, ref)
 	if err != nil {
-		m.rep.failed("metadata", rr.Repository, "destination: "+err.Error())
+		m.failed("metadata", rr.Repository, "destination: "+err.Error())
 		return ctx.Err() //nolint:nilerr // reported; the other repositories go on
 	}
 	w := &metaWriter{m: m, ref: ref, rr: rr}
@@ -40,7 +40,7 @@ func (m *migration) metadata(ctx context.Context, ref backend.RepoRef, rr *RepoR
 	switch {
 	case errors.Is(err, backend.ErrMetadataMissing):
 		rr.NoMetadata = true
-		m.rep.note("metadata", rr.Repository, "no metadata file at the source")
+		m.note("metadata", rr.Repository, "no metadata file at the source")
 		return nil
 	case err == nil:
 		err = w.flush(ctx)
@@ -49,7 +49,7 @@ func (m *migration) metadata(ctx context.Context, ref backend.RepoRef, rr *RepoR
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		m.rep.failed("metadata", rr.Repository, err.Error())
+		m.failed("metadata", rr.Repository, err.Error())
 	}
 	return nil
 }
@@ -110,7 +110,7 @@ func (w *metaWriter) entry(ctx context.Context, e backend.MetadataEntry, arr *ar
 				res = outcomeOverwritten
 			default:
 				res = outcomeConflict
-				m.rep.conflict("metadata", target, "the destination's entry differs")
+				m.conflict("metadata", target, "the destination's entry differs")
 			}
 		}
 	}
@@ -131,14 +131,14 @@ func (w *metaWriter) check(e backend.MetadataEntry, arr *arrivals, target string
 	}
 	got, ok := arr.got[e.Path]
 	if !ok {
-		w.m.rep.note("metadata", target, "an entry with no object at the source; copied as it was")
+		w.m.note("metadata", target, "an entry with no object at the source; copied as it was")
 		return
 	}
 	if e.Meta.Size != got.size {
-		w.m.rep.note("metadata", target, fmt.Sprintf("the entry says %d bytes, the object has %d; copied as it was", e.Meta.Size, got.size))
+		w.m.note("metadata", target, fmt.Sprintf("the entry says %d bytes, the object has %d; copied as it was", e.Meta.Size, got.size))
 	}
 	if rec, ok := backend.SHA256Hex(e.Meta.Checksum); ok && got.hasSHA && rec != hex.EncodeToString(got.sha[:]) {
-		w.m.rep.note("metadata", target, "the entry's checksum differs from the object's content; copied as it was")
+		w.m.note("metadata", target, "the entry's checksum differs from the object's content; copied as it was")
 	}
 }
 
@@ -155,9 +155,9 @@ func (w *metaWriter) same(a, b *backend.ObjectMeta) (bool, error) {
 }
 
 func (w *metaWriter) count(o outcome) {
-	w.m.rep.mu.Lock()
+	w.m.repMu.Lock()
 	w.rr.Metadata.add(o)
-	w.m.rep.mu.Unlock()
+	w.m.repMu.Unlock()
 }
 
 // flush writes the batch gathered so far.

@@ -109,7 +109,8 @@ type migration struct {
 	dstItems       backend.ItemCatalog
 	opts           Options
 	rep            *Report
-	mu             sync.Mutex // rep and progress
+	repMu          sync.Mutex // rep
+	mu             sync.Mutex // progress
 	prog           Progress
 	dstInitialized bool
 }
@@ -268,7 +269,7 @@ func (m *migration) account(ctx context.Context, a backend.Account, only []strin
 // repository copies one repository: its item, its objects, then its
 // metadata entries.
 func (m *migration) repository(ctx context.Context, r backend.Repository) error {
-	rr := m.rep.repo(r.Ref().String())
+	rr := m.newRepo(r.Ref().String())
 	res, err := m.copyRepository(ctx, r, rr)
 	if err != nil {
 		return err
@@ -330,4 +331,36 @@ func (m *migration) record(action, target string, bytes int64, detail string, er
 		ev.Result, ev.Error = audit.ResultError, err.Error()
 	}
 	m.opts.Audit.Record(ev)
+}
+
+// Report changes, one goroutine at a time.
+
+func (m *migration) newRepo(name string) *RepoReport {
+	m.repMu.Lock()
+	defer m.repMu.Unlock()
+	return m.rep.repo(name)
+}
+
+func (m *migration) conflict(kind, target, reason string) {
+	m.repMu.Lock()
+	defer m.repMu.Unlock()
+	m.rep.conflict(kind, target, reason)
+}
+
+func (m *migration) mismatch(kind, target, reason string) {
+	m.repMu.Lock()
+	defer m.repMu.Unlock()
+	m.rep.mismatch(kind, target, reason)
+}
+
+func (m *migration) failed(kind, target, reason string) {
+	m.repMu.Lock()
+	defer m.repMu.Unlock()
+	m.rep.failed(kind, target, reason)
+}
+
+func (m *migration) note(kind, target, reason string) {
+	m.repMu.Lock()
+	defer m.repMu.Unlock()
+	m.rep.note(kind, target, reason)
 }

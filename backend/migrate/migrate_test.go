@@ -55,6 +55,13 @@ func TestRoundTripThroughAWS(t *testing.T) {
 		t.Errorf("notes: %v, want one: bob/empty has no metadata file", rep.Notes)
 	}
 
+	// aws → aws: another bucket and other tables.
+	other := newAWS(t)
+	if rep := run(t, remote, other, migrate.Options{}); !rep.OK() || rep.Objects.Copied != int64(len(migratetest.Objects)) {
+		t.Fatalf("aws → aws: objects %+v issues %v %v", rep.Objects, rep.Conflicts, rep.Failed)
+	}
+	migratetest.Equal(t, want, migratetest.Take(t, other))
+
 	// Run again: everything is there already.
 	rep = run(t, back, remote, migrate.Options{})
 	if !rep.OK() || rep.Objects.Copied != 0 || rep.Metadata.Copied != 0 || rep.Accounts.Skipped != 3 || rep.Objects.Skipped != int64(len(migratetest.Objects)) {

@@ -114,25 +114,25 @@ func (m *migration) object(ctx context.Context, ref backend.RepoRef, rr *RepoRep
 		if ctx.Err() != nil {
 			return
 		}
-		m.rep.failed("object", target, err.Error())
+		m.failed("object", target, err.Error())
 		r.res = outcomeFailed
 		arr.fail(e.Path, outcomeFailed)
 	}
 	if r.res == outcomeConflict {
-		m.rep.conflict("object", target, r.sha)
+		m.conflict("object", target, r.sha)
 		r.sha = ""
 		arr.fail(e.Path, outcomeConflict) // its entry is not written over either
 	}
 	if m.opts.Verify && !m.opts.DryRun && r.res != outcomeFailed {
 		if ok, why := m.verify(ctx, ref, e, &r); !ok {
-			m.rep.mismatch("object", target, why)
-			m.rep.mu.Lock()
+			m.mismatch("object", target, why)
+			m.repMu.Lock()
 			rr.Mismatches++
-			m.rep.mu.Unlock()
+			m.repMu.Unlock()
 		}
 	}
 	arr.set(e.Path, r.sha, e.Size)
-	m.rep.mu.Lock()
+	m.repMu.Lock()
 	rr.Objects.add(r.res)
 	switch r.res {
 	case outcomeCopied, outcomeOverwritten:
@@ -144,7 +144,7 @@ func (m *migration) object(ctx context.Context, ref backend.RepoRef, rr *RepoRep
 		rr.Verified++
 		rr.VerifiedBytes += e.Size
 	}
-	m.rep.mu.Unlock()
+	m.repMu.Unlock()
 	if r.copied > 0 || r.res == outcomeCopied || r.res == outcomeOverwritten {
 		log.add(m, rr.Repository, r.copied)
 	}

@@ -1,7 +1,5 @@
 package migrate
 
-import "sync"
-
 // outcome is what happened to one account, repository, object or entry.
 type outcome int
 
@@ -84,8 +82,6 @@ type Report struct {
 	// checksum differs from the object's content, say.
 	Notes   []Issue `json:"notes"`
 	Seconds float64 `json:"seconds"`
-
-	mu sync.Mutex
 }
 
 // OK reports whether the migration left nothing to look at: no
@@ -95,16 +91,12 @@ func (r *Report) OK() bool {
 }
 
 func (r *Report) repo(name string) *RepoReport {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	rr := &RepoReport{Repository: name}
 	r.Repositories = append(r.Repositories, rr)
 	return rr
 }
 
 func (r *Report) issue(list *[]Issue, kind, target, reason string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	*list = append(*list, Issue{Kind: kind, Target: target, Reason: reason})
 }
 
