@@ -10,26 +10,29 @@ import (
 
 // ListObjects lists a folder of a repository the caller may read.
 func (s *Store) ListObjects(ctx context.Context, repo backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.Entry], error) {
-	if err := s.need(ctx, repo, ReadOnly, "list"); err != nil {
-		return backend.Page[backend.Entry]{}, err
-	}
-	return s.base.ListObjects(ctx, repo, folder, req)
+	return readWhileChecking(ctx, s, repo, "list", func() (backend.Page[backend.Entry], error) {
+		return s.base.ListObjects(ctx, repo, folder, req)
+	}, nil)
 }
 
 // StatObject describes an object of a repository the caller may read.
 func (s *Store) StatObject(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectInfo, error) {
-	if err := s.need(ctx, repo, ReadOnly, "stat"); err != nil {
-		return backend.ObjectInfo{}, err
-	}
-	return s.base.StatObject(ctx, repo, path)
+	return readWhileChecking(ctx, s, repo, "stat", func() (backend.ObjectInfo, error) {
+		return s.base.StatObject(ctx, repo, path)
+	}, nil)
 }
 
 // GetObject opens an object of a repository the caller may read.
 func (s *Store) GetObject(ctx context.Context, repo backend.RepoRef, path string) (io.ReadCloser, backend.ObjectInfo, error) {
-	if err := s.need(ctx, repo, ReadOnly, "read"); err != nil {
-		return nil, backend.ObjectInfo{}, err
+	type opened struct {
+		body io.ReadCloser
+		info backend.ObjectInfo
 	}
-	return s.base.GetObject(ctx, repo, path)
+	o, err := readWhileChecking(ctx, s, repo, "read", func() (opened, error) {
+		body, info, err := s.base.GetObject(ctx, repo, path)
+		return opened{body, info}, err
+	}, func(o opened) { _ = o.body.Close() })
+	return o.body, o.info, err
 }
 
 // PutObject stores an object in a repository the caller may write to, and
@@ -81,19 +84,17 @@ func (s *Store) ReadMetadata(ctx context.Context, repo backend.RepoRef, folder s
 // ReadObjectMetadata reads one entry of the metadata of a repository the
 // caller may read.
 func (s *Store) ReadObjectMetadata(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectMeta, error) {
-	if err := s.need(ctx, repo, ReadOnly, "read metadata of"); err != nil {
-		return backend.ObjectMeta{}, err
-	}
-	return s.base.ReadObjectMetadata(ctx, repo, path)
+	return readWhileChecking(ctx, s, repo, "read metadata of", func() (backend.ObjectMeta, error) {
+		return s.base.ReadObjectMetadata(ctx, repo, path)
+	}, nil)
 }
 
 // ReadFolderMetadata reads one folder's entries of the metadata of a
 // repository the caller may read.
 func (s *Store) ReadFolderMetadata(ctx context.Context, repo backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error) {
-	if err := s.need(ctx, repo, ReadOnly, "read metadata of"); err != nil {
-		return backend.Page[backend.MetadataEntry]{}, err
-	}
-	return s.base.ReadFolderMetadata(ctx, repo, folder, req)
+	return readWhileChecking(ctx, s, repo, "read metadata of", func() (backend.Page[backend.MetadataEntry], error) {
+		return s.base.ReadFolderMetadata(ctx, repo, folder, req)
+	}, nil)
 }
 
 // UpdateMetadata updates the metadata file of a repository the caller may

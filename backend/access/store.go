@@ -32,7 +32,10 @@ type Store struct {
 
 	mu    sync.Mutex
 	repos map[backend.RepoRef]repoDecision
-	roles map[string]roleDecision
+	// looking are the repository lookups under way, which concurrent
+	// callers wait for instead of asking again.
+	looking map[backend.RepoRef]*repoLookup
+	roles   map[string]roleDecision
 	// owned holds the members of the organizations the caller owns, until
 	// ownedExpires (see ownedOrgs).
 	owned        map[string]map[string]Role
@@ -44,6 +47,13 @@ type repoDecision struct {
 	level   Level
 	err     error
 	expires time.Time
+}
+
+// repoLookup is one repository lookup under way; d is set when done is
+// closed.
+type repoLookup struct {
+	done chan struct{}
+	d    repoDecision
 }
 
 type roleDecision struct {
@@ -79,6 +89,7 @@ func New(base backend.Store, who Principal, opts ...Option) *Store {
 		rec:      audit.Discard{},
 		now:      time.Now,
 		repos:    map[backend.RepoRef]repoDecision{},
+		looking:  map[backend.RepoRef]*repoLookup{},
 		roles:    map[string]roleDecision{},
 	}
 	for _, o := range opts {
@@ -193,16 +204,50 @@ func (s *Store) Level(ctx context.Context, ref backend.RepoRef) (Level, error) {
 }
 
 // repo reads the repository ref and what the caller may do with it,
-// answering ErrNotFound for repositories it may not read.
+// answering ErrNotFound for repositories it may not read. Callers asking
+// at once share one lookup.
 func (s *Store) repo(ctx context.Context, ref backend.RepoRef) (backend.Repository, Level, error) {
 	now := s.now()
 	s.mu.Lock()
-	d, ok := s.repos[ref]
-	s.mu.Unlock()
-	if ok && now.Before(d.expires) {
+	if d, ok := s.repos[ref]; ok && now.Before(d.expires) {
+		s.mu.Unlock()
 		return d.repo, d.level, d.err
 	}
-	d = repoDecision{expires: now.Add(decisionTTL)}
+	if l, ok := s.looking[ref]; ok {
+		s.mu.Unlock()
+		select {
+		case <-l.done:
+			return l.d.repo, l.d.level, l.d.err
+		case <-ctx.Done():
+			return backend.Repository{}, NoAccess, ctx.Err()
+		}
+	}
+	l := &repoLookup{done: make(chan struct{})}
+	s.looking[ref] = l
+	s.mu.Unlock()
+	l.d = s.lookUp(ctx, ref, now)
+	s.mu.Lock()
+	delete(s.looking, ref)
+	if l.d.err == nil || errors.Is(l.d.err, backend.ErrNotFound) {
+		s.repos[ref] = l.d
+	} // else not remembered: may be passing
+	s.mu.Unlock()
+	close(l.done)
+	return l.d.repo, l.d.level, l.d.err
+}
+
+// known reports whether what the caller may do with ref is remembered,
+// so that asking costs no request.
+func (s *Store) known(ref backend.RepoRef) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.repos[ref]
+	return ok && s.now().Before(d.expires)
+}
+
+// lookUp reads the repository ref and decides what the caller may do.
+func (s *Store) lookUp(ctx context.Context, ref backend.RepoRef, now time.Time) repoDecision {
+	d := repoDecision{expires: now.Add(decisionTTL)}
 	d.repo, d.err = s.base.GetRepository(ctx, ref.AccountID, ref.RepositoryID)
 	switch {
 	case d.err == nil:
@@ -224,12 +269,9 @@ func (s *Store) repo(ctx context.Context, ref backend.RepoRef) (backend.Reposito
 		d.err = fmt.Errorf("repository %s: %w", ref, backend.ErrNotFound)
 	}
 	if d.err != nil && !errors.Is(d.err, backend.ErrNotFound) {
-		return backend.Repository{}, NoAccess, d.err // not remembered: may be passing
+		d.repo, d.level = backend.Repository{}, NoAccess
 	}
-	s.mu.Lock()
-	s.repos[ref] = d
-	s.mu.Unlock()
-	return d.repo, d.level, d.err
+	return d
 }
 
 // need checks that the caller may act on ref at level want. A repository

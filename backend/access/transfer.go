@@ -123,10 +123,9 @@ type ranger struct {
 // GetObjectRange reads part of an object of a repository the caller may
 // read.
 func (r ranger) GetObjectRange(ctx context.Context, repo backend.RepoRef, path string, offset, length int64, etag string) (io.ReadCloser, error) {
-	if err := r.s.need(ctx, repo, ReadOnly, "read"); err != nil {
-		return nil, err
-	}
-	return r.base.GetObjectRange(ctx, repo, path, offset, length, etag)
+	return readWhileChecking(ctx, r.s, repo, "read", func() (io.ReadCloser, error) {
+		return r.base.GetObjectRange(ctx, repo, path, offset, length, etag)
+	}, func(body io.ReadCloser) { _ = body.Close() })
 }
 
 type rebuilder struct {

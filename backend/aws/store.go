@@ -84,6 +84,11 @@ type Config struct {
 	// each, sorted, and its block table), shared by the processes of the
 	// machine; empty uses coop/metaindex in the user's cache folder.
 	CacheDir string
+	// LazyBucketCheck skips Open's check of the bucket, a round trip
+	// before any work: the bucket is listed only when a request fails in
+	// a way it may be the cause of, and that request's error then says
+	// what is wrong with the bucket, as Open's would have.
+	LazyBucketCheck bool
 }
 
 // Store is a backend.Store on DynamoDB and S3. Its methods are safe for
@@ -93,6 +98,8 @@ type Store struct {
 	ddb      *dynamodb.Client
 	s3       *s3.Client
 	uploader *transfermanager.Client
+	// bucket is what is known of the bucket (LazyBucketCheck).
+	bucket bucketCheck
 	// uploading counts this Store's multipart uploads per key.
 	uploading keySet
 	// versions keeps the index of each repository's metadata document
@@ -203,6 +210,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// download of many small files a fifth of its time.
 		o.ResponseChecksumValidation = sdkaws.ResponseChecksumValidationWhenRequired
 		o.APIOptions = append(o.APIOptions, wholeObjectChecksumsOnly)
+		if cfg.LazyBucketCheck {
+			o.APIOptions = append(o.APIOptions, s.lazyBucketCheck)
+		}
 	})
 	s.uploader = transfermanager.New(s.s3, func(o *transfermanager.Options) {
 		o.PartSizeBytes = partSize
@@ -214,6 +224,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	})
 	s.s3Where = endpointName(cfg.EndpointURL, "S3 ("+cfg.Region+")")
 	s.ddbWhere = endpointName(cfg.DynamoDBEndpoint, "DynamoDB ("+cfg.Region+")")
+	if cfg.LazyBucketCheck {
+		return s, nil
+	}
 	if err := s.checkBucket(ctx); err != nil {
 		return nil, err
 	}

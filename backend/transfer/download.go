@@ -20,10 +20,21 @@ import (
 var ErrChecksum = errors.New("checksum mismatch")
 
 // produceDownload finds the objects of a download job and queues them,
-// each with the checksum the repository's metadata records for it.
+// each with the checksum the repository's metadata records for it. The
+// metadata is read while the objects are looked up, and a folder's files
+// are queued page by page as the listing comes, not after it.
 func (q *Queue) produceDownload(j *job) error {
 	spec := j.spec
-	sums := q.checksums(j)
+	read := make(chan map[string]digest, 1)
+	go func() { read <- q.checksums(j) }()
+	var sums map[string]digest
+	checksums := func() map[string]digest {
+		if sums == nil {
+			sums = <-read
+		}
+		return sums
+	}
+	defer checksums() // the reader is done before the job is
 	if spec.Kind == DownloadFile {
 		info, err := q.store.StatObject(j.ctx, spec.Repo, spec.Remote)
 		if err != nil {
@@ -36,11 +47,11 @@ func (q *Queue) produceDownload(j *job) error {
 			j.itemDone(spec.Remote, false)
 			return nil
 		}
-		_ = q.add(&task{job: j, op: opDownload, local: spec.Local, remote: spec.Remote, size: info.Size, want: sums[spec.Remote]})
+		_ = q.add(&task{job: j, op: opDownload, local: spec.Local, remote: spec.Remote, size: info.Size, want: checksums()[spec.Remote]})
 		return nil
 	}
-	var items []*task
 	err := q.walkRemote(j.ctx, spec.Repo, spec.Remote, func(page []backend.Entry) error {
+		var items []*task
 		for _, e := range page {
 			rel := strings.TrimPrefix(e.Path, spec.Remote+"/")
 			if spec.Remote == "" {
@@ -58,7 +69,17 @@ func (q *Queue) produceDownload(j *job) error {
 				continue
 			}
 			j.addTotal(e.Size)
-			items = append(items, &task{job: j, op: opDownload, local: local, remote: e.Path, size: e.Size, want: sums[e.Path]})
+			items = append(items, &task{job: j, op: opDownload, local: local, remote: e.Path, size: e.Size, want: checksums()[e.Path]})
+		}
+		for _, t := range items {
+			if j.isDone(t.remote) {
+				j.addBytes(t.size)
+				j.itemDone(t.remote, false)
+				continue
+			}
+			if err := q.add(t); err != nil {
+				return err // cancelled: not a failure, see job.itemFailed
+			}
 		}
 		return nil
 	})
@@ -66,16 +87,6 @@ func (q *Queue) produceDownload(j *job) error {
 		return err
 	}
 	j.counted()
-	for _, t := range items {
-		if j.isDone(t.remote) {
-			j.addBytes(t.size)
-			j.itemDone(t.remote, false)
-			continue
-		}
-		if err := q.add(t); err != nil {
-			return err // cancelled: not a failure, see job.itemFailed
-		}
-	}
 	return nil
 }
 
@@ -106,7 +117,7 @@ func (q *Queue) checksums(j *job) map[string]digest {
 		return nil
 	})
 	if err != nil {
-		return nil
+		return map[string]digest{}
 	}
 	return sums
 }

@@ -50,7 +50,7 @@ func (q *Queue) produceUpload(j *job) error {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("%w: not a regular file", backend.ErrInvalid)
 		}
-		q.cleanOnce(j.ctx, spec.Repo, backend.ParentFolder(spec.Remote), false)
+		q.cleanBehind(j, backend.ParentFolder(spec.Remote), false)
 		return q.queueUploads(j, []uploadItem{{local: spec.Local, remote: spec.Remote, size: fi.Size()}})
 	}
 	if !fi.IsDir() {
@@ -61,7 +61,7 @@ func (q *Queue) produceUpload(j *job) error {
 		return err
 	}
 	j.counted()
-	q.cleanOnce(j.ctx, spec.Repo, spec.Remote, true)
+	q.cleanBehind(j, spec.Remote, true)
 	return q.queueUploads(j, items)
 }
 

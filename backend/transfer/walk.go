@@ -31,6 +31,17 @@ func (q *Queue) cleanOnce(ctx context.Context, repo backend.RepoRef, folder stri
 	_, _ = backend.CleanIncomplete(ctx, q.store, repo, folder, recursive, q.opts.StaleUploadAge)
 }
 
+// cleanBehind runs cleanOnce beside j's transfers rather than before
+// them (a round trip saved): it removes only uploads older than
+// StaleUploadAge, never the job's own, and j does not finish before it.
+func (q *Queue) cleanBehind(j *job, folder string, recursive bool) {
+	j.tasks.Add(1)
+	go func() {
+		defer j.tasks.Done()
+		q.cleanOnce(j.ctx, j.spec.Repo, folder, recursive)
+	}()
+}
+
 // cleanLocalOnce removes abandoned download part files from dir, once
 // per job and folder.
 func (q *Queue) cleanLocalOnce(j *job, dir string) {

@@ -63,9 +63,8 @@ func (a *app) cmdLs(ctx context.Context, args []string) error {
 			return err
 		}
 	default:
-		if _, err := store.GetRepository(ctx, t.account, t.repo); err != nil {
-			return err
-		}
+		// The listing checks the repository while it lists (see
+		// access.Store): one round trip, not two.
 		err = eachPage(ctx, func(req backend.PageRequest) (backend.Page[backend.Entry], error) {
 			return store.ListObjects(ctx, t.ref(), t.path, req)
 		}, func(e backend.Entry) error {

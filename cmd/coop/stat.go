@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -71,18 +72,36 @@ func (a *app) cmdStat(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.GetRepository(ctx, t.account, t.repo); err != nil {
-		return backend.WithSubject("repository "+t.ref().String(), err)
-	}
+	// The repository, the object and its entry are asked for at once,
+	// and a file's content as soon as the object is known: two round
+	// trips at most, not four.
+	var (
+		repoErr, statErr error
+		info             backend.ObjectInfo
+		m                backend.ObjectMeta
+		previewed        bool
+		wg               sync.WaitGroup
+	)
 	res := statResult{Path: t.path}
-	info, statErr := store.StatObject(ctx, t.ref(), t.path)
+	wg.Go(func() { _, repoErr = store.GetRepository(ctx, t.account, t.repo) })
+	wg.Go(func() {
+		info, statErr = store.StatObject(ctx, t.ref(), t.path)
+		if statErr == nil && info.Path != "" && info.ContentType != backend.DirectoryContentType {
+			res.Content, res.ContentError = a.preview(ctx, store, t.ref(), t.path, info, nil)
+			previewed = true
+		}
+	})
+	wg.Go(func() { m, err = store.ReadObjectMetadata(ctx, t.ref(), t.path) })
+	wg.Wait()
+	if repoErr != nil {
+		return backend.WithSubject("repository "+t.ref().String(), repoErr)
+	}
 	switch {
 	case statErr == nil:
 		res.Object = &info
 	case !errors.Is(statErr, backend.ErrNotFound):
 		return statErr
 	}
-	m, err := store.ReadObjectMetadata(ctx, t.ref(), t.path)
 	switch {
 	case errors.Is(err, backend.ErrNotFound):
 		res.MetadataError = "no entry for this path in " + backend.MetadataFileName
@@ -97,7 +116,7 @@ func (a *app) cmdStat(ctx context.Context, args []string) error {
 	var verify bool
 	res.Problems, verify = disagreements(res.Entry, res.Object)
 	res.Notes = notes(res.Entry, res.Object)
-	if res.Object != nil || res.Entry != nil && res.Entry.Type == backend.TypeDirectory {
+	if !previewed && (res.Object != nil || res.Entry != nil && res.Entry.Type == backend.TypeDirectory) {
 		res.Content, res.ContentError = a.preview(ctx, store, t.ref(), t.path, info, res.Entry)
 	}
 	if *asJSON {

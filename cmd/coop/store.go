@@ -17,17 +17,25 @@ import (
 // openStore opens the store the flags name, behind the access layer (see
 // guard). With --demo it first fills the demo store, once. write says the
 // command is about to change the store, which needs an initialised one.
+// A command's store checks its bucket only when a request fails (a round
+// trip saved on every command); the server's checks it at start.
 func (a *app) openStore(ctx context.Context, write bool) (*access.Store, error) {
-	store, err := a.openBase(ctx, write)
+	store, err := a.open(ctx, write, true)
 	if err != nil {
 		return nil, err
 	}
 	return a.guard(ctx, store)
 }
 
-// openBase opens the store itself, for openStore and for the SSH server
-// (which puts each session behind its own access layer).
+// openBase opens the store itself, for the SSH server (which puts each
+// session behind its own access layer).
 func (a *app) openBase(ctx context.Context, write bool) (backend.Store, error) {
+	return a.open(ctx, write, false)
+}
+
+// open opens the store the flags name; lazy defers the bucket check of
+// an AWS store to the first failure.
+func (a *app) open(ctx context.Context, write, lazy bool) (backend.Store, error) {
 	var (
 		store backend.Store
 		err   error
@@ -59,6 +67,7 @@ func (a *app) openBase(ctx context.Context, write bool) (backend.Store, error) {
 			AccountsTable:     a.opts.accountsTable,
 			RepositoriesTable: a.opts.repositoriesTable,
 			SSE:               a.opts.sse,
+			LazyBucketCheck:   lazy,
 		})
 	default:
 		return nil, usagef("--backend must be local or aws, not %q", a.opts.backend)

@@ -94,9 +94,12 @@ func (a *app) cmdUpload(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.GetRepository(ctx, t.account, t.repo); err != nil {
-		return err
-	}
+	// The repository is looked up while the target is: one round trip.
+	repoErr := make(chan error, 1)
+	go func() {
+		_, err := store.GetRepository(ctx, t.account, t.repo)
+		repoErr <- err
+	}()
 	var specs []transfer.Spec
 	var pre []string // failures found before any job starts
 	for _, src := range sources {
@@ -119,6 +122,9 @@ func (a *app) cmdUpload(ctx context.Context, args []string) error {
 			spec.Remote = backend.JoinPath(t.path, name)
 		}
 		specs = append(specs, spec)
+	}
+	if err := <-repoErr; err != nil {
+		return err
 	}
 	return a.runTransfers(ctx, store, tf.workers, specs, pre)
 }
@@ -185,10 +191,13 @@ func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p 
 		}
 		return folderKind, nil
 	}
-	if isFolder(ctx, store, repo, p) {
+	// Both questions at once: one round trip.
+	folder := make(chan bool, 1)
+	go func() { folder <- isFolder(ctx, store, repo, p) }()
+	info, err := store.StatObject(ctx, repo, p)
+	if <-folder {
 		return folderKind, nil
 	}
-	info, err := store.StatObject(ctx, repo, p)
 	if err != nil {
 		return 0, err
 	}

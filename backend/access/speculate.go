@@ -1,0 +1,38 @@
+package access
+
+import (
+	"context"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// readWhileChecking runs a read while checking that the caller may read
+// ref, and returns the read's answer only if the check passes. A read
+// changes nothing, so starting it before the answer costs nothing when
+// the caller is refused (its answer is dropped, and closed by drop) and
+// saves the check's round trip otherwise. A repository that is missing
+// and one that is hidden still cost the same: the check and the read.
+// When the decision is remembered the check costs nothing, and the read
+// runs after it.
+func readWhileChecking[T any](ctx context.Context, s *Store, ref backend.RepoRef, what string, read func() (T, error), drop func(T)) (T, error) {
+	var zero T
+	if err := backend.ValidateRef(ref); err != nil {
+		return zero, err
+	}
+	if s.known(ref) {
+		if err := s.need(ctx, ref, ReadOnly, what); err != nil {
+			return zero, err
+		}
+		return read()
+	}
+	checked := make(chan error, 1)
+	go func() { checked <- s.need(ctx, ref, ReadOnly, what) }()
+	v, err := read()
+	if cerr := <-checked; cerr != nil {
+		if err == nil && drop != nil {
+			drop(v)
+		}
+		return zero, cerr
+	}
+	return v, err
+}
