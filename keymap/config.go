@@ -24,6 +24,18 @@ type Config struct {
 	// PreviewBytes is [preview] max_bytes: the most one content preview
 	// reads from the store; 0 leaves the default (1 MiB).
 	PreviewBytes int64
+	// Sort is the [sort] table: how the browser sorts folders at first.
+	Sort Sort
+}
+
+// Sort is how the browser sorts the entries of a folder: By "name"
+// (natural order, the default), "size" (largest first) or "modified"
+// (newest first), Reverse to turn that round, FoldersFirst to put the
+// folders before the files.
+type Sort struct {
+	By           string
+	Reverse      bool
+	FoldersFirst bool
 }
 
 // Bounds of [preview] max_bytes: less than 64 KiB could not hold the
@@ -80,6 +92,11 @@ type configFile struct {
 	Preview struct {
 		MaxBytes toml.Primitive `toml:"max_bytes"`
 	} `toml:"preview"`
+	Sort struct {
+		By           toml.Primitive `toml:"by"`
+		Reverse      toml.Primitive `toml:"reverse"`
+		FoldersFirst toml.Primitive `toml:"folders_first"`
+	} `toml:"sort"`
 }
 
 // failWith is decoded in place of a value to turn err into a TOML error
@@ -126,6 +143,10 @@ func ParseConfig(name string, data []byte) (Config, error) {
 			return Config{}, fail(f.Preview.MaxBytes, fmt.Errorf("preview.max_bytes %d: want %d (64 KiB) to %d (1 GiB)", n, MinPreviewBytes, MaxPreviewBytes))
 		}
 		cfg.PreviewBytes = n
+	}
+
+	if cfg.Sort, err = parseSort(&f, md, fail); err != nil {
+		return Config{}, err
 	}
 
 	byName := map[string]action{}
@@ -215,4 +236,40 @@ func positioned(file string, data []byte, err error, prefix string) error {
 		return fmt.Errorf("%s:%d: %s%s", file, line, prefix, pe.Message)
 	}
 	return fmt.Errorf("%s: %w", file, err)
+}
+
+// parseSort reads the [sort] table: by = "name" | "size" | "modified",
+// reverse and folders_first booleans.
+func parseSort(f *configFile, md toml.MetaData, fail func(toml.Primitive, error) error) (Sort, error) {
+	var out Sort
+	if md.IsDefined("sort", "by") {
+		var by any
+		_ = md.PrimitiveDecode(f.Sort.By, &by)
+		switch by {
+		case "name", "size", "modified":
+			out.By = by.(string)
+		default:
+			return Sort{}, fail(f.Sort.By, fmt.Errorf("sort.by: want \"name\", \"size\" or \"modified\", not %v", by))
+		}
+	}
+	flag := func(p toml.Primitive, name string, defined bool) (bool, error) {
+		if !defined {
+			return false, nil
+		}
+		var v any
+		_ = md.PrimitiveDecode(p, &v)
+		b, ok := v.(bool)
+		if !ok {
+			return false, fail(p, fmt.Errorf("sort.%s: want true or false, not %v", name, v))
+		}
+		return b, nil
+	}
+	var err error
+	if out.Reverse, err = flag(f.Sort.Reverse, "reverse", md.IsDefined("sort", "reverse")); err != nil {
+		return Sort{}, err
+	}
+	if out.FoldersFirst, err = flag(f.Sort.FoldersFirst, "folders_first", md.IsDefined("sort", "folders_first")); err != nil {
+		return Sort{}, err
+	}
+	return out, nil
 }

@@ -22,6 +22,7 @@ func groupOf() []struct {
 		{"Move", []string{"up", "down", "page_up", "page_down", "top", "bottom"}},
 		{"Open and go back", []string{"open", "collapse", "back", "next_tab", "prev_tab", "details"}},
 		{"Find", []string{"filter", "accept_filter", "clear_filter", "search", "goto", "refresh"}},
+		{"Sort", []string{"sort", "sort_reverse", "folders_first"}},
 		{"Preview", []string{"preview", "preview_down", "preview_up", "pager"}},
 		{"Transfers", []string{"mark", "upload", "download", "delete", "transfers"}},
 		{"Transfers panel", []string{"cancel_job", "cancel_all", "retry_job", "clear_jobs"}},

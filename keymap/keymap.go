@@ -75,6 +75,10 @@ type KeyMap struct {
 
 	Search key.Binding // search the names of the whole repository
 	GoTo   key.Binding // go to ACCOUNT/REPO/PATH, typed with completion
+
+	Sort         key.Binding // sort folders by the next key: name, size, modified
+	SortReverse  key.Binding // reverse the order of folders
+	FoldersFirst key.Binding // show folders first, or among the files
 }
 
 // action ties a config-file name to a binding of a KeyMap and its help
@@ -154,6 +158,9 @@ func actions() []action {
 		{name: "cancel_transfer", desc: "cancel job", keys: []string{"c"}, get: func(k *KeyMap) *key.Binding { return &k.DecideCancel }, mode: modeDialog},
 		{name: "search", desc: "search repository", keys: []string{"S"}, get: func(k *KeyMap) *key.Binding { return &k.Search }},
 		{name: "goto", desc: "go to path", keys: []string{":"}, get: func(k *KeyMap) *key.Binding { return &k.GoTo }},
+		{name: "sort", desc: "sort by name/size/modified", keys: []string{"s"}, get: func(k *KeyMap) *key.Binding { return &k.Sort }},
+		{name: "sort_reverse", desc: "reverse order", keys: []string{"z"}, get: func(k *KeyMap) *key.Binding { return &k.SortReverse }},
+		{name: "folders_first", desc: "folders first or mixed", keys: []string{"F"}, get: func(k *KeyMap) *key.Binding { return &k.FoldersFirst }},
 	}
 }
 

@@ -56,10 +56,11 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	keys := keymap.Default()
 	theme := s.cfg.Theme
 	var previewBytes int64
+	var order keymap.Sort
 	if len(s.cfg.KeyConfig) > 0 {
 		// Each session parses its own copy: nothing is shared.
 		if cfg, err := keymap.ParseConfig(s.cfg.KeyConfigName, s.cfg.KeyConfig); err == nil {
-			keys, previewBytes = cfg.Keys, cfg.PreviewBytes
+			keys, previewBytes, order = cfg.Keys, cfg.PreviewBytes, cfg.Sort
 		}
 	}
 	if t := getenv("COOP_THEME"); t != "" {
@@ -75,6 +76,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		Theme:    theme,
 		NoColor:  getenv("NO_COLOR") != "",
 		KeyMap:   keys,
+		Sort:     order,
 		StartAt:  start,
 		PageSize: s.cfg.PageSize,
 		// Content previews read through the session's own access layer,

@@ -38,7 +38,8 @@ type Common struct {
 	// previewHidden is the user's choice to hide the preview pane; it
 	// holds for every repository of the session.
 	previewHidden bool
-	shell         shell // the root, for overlays and levels
+	sort          sortOrder // how folders are sorted, for every repository of the session
+	shell         shell     // the root, for overlays and levels
 	help          help.Model
 	progress      progress.Model    // drawn with ViewAs: no animation
 	bars          map[barKey]string // progress bars drawn, by fill (see bar)

@@ -47,6 +47,11 @@ type listing struct {
 	loading bool   // a page request is under way
 	req     uint64 // id of that request; other results are stale
 	err     error  // the last page request failed
+
+	sorted    bool      // entries are in order (sort.go), not the store's
+	order     sortOrder // the order they are in, if sorted
+	sortReq   uint64    // a sort under way in a command, or 0
+	sortOrder sortOrder // the order it sorts into
 }
 
 // cacheKey names one folder of one repository.

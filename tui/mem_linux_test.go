@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // residentMB reads the process's resident set size from /proc.
@@ -21,4 +23,13 @@ func residentMB() float64 {
 		}
 	}
 	return 0
+}
+
+// cpuTime is the processor time the process has used, all threads.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

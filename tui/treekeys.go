@@ -48,6 +48,8 @@ func (v *treePage) Update(msg tea.Msg) tea.Cmd {
 		v.onContent(msg)
 	case pagerReadyMsg:
 		return v.onPagerReady(msg)
+	case sortedMsg:
+		return v.onSorted(msg)
 	case pagerDoneMsg:
 		if msg.err != nil {
 			v.c.shell.fail("The pager failed", msg.err)
@@ -73,6 +75,18 @@ func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return v.openPager()
 	case key.Matches(msg, k.Search):
 		return v.openSearch()
+	case key.Matches(msg, k.Sort):
+		o := v.c.sort
+		o.by = (o.by + 1) % 3
+		return v.setSort(o)
+	case key.Matches(msg, k.SortReverse):
+		o := v.c.sort
+		o.reverse = !o.reverse
+		return v.setSort(o)
+	case key.Matches(msg, k.FoldersFirst):
+		o := v.c.sort
+		o.first = !o.first
+		return v.setSort(o)
 	case key.Matches(msg, k.Mark):
 		v.toggleMark()
 	case key.Matches(msg, k.Upload):

@@ -167,7 +167,7 @@ func (v *treePage) onListPage(msg listPageMsg) tea.Cmd {
 		return nil
 	}
 	l.addPage(msg.page)
-	var cmds []tea.Cmd
+	cmds := []tea.Cmd{v.ordered(msg.folder, l)}
 	if !l.done {
 		cmds = append(cmds, fetchPage(v.c, v.ctx, msg.repo, l))
 	}
@@ -273,6 +273,7 @@ func (v *treePage) expandRow(i int) tea.Cmd {
 		return nil
 	}
 	l, cmd := v.ensureListing(e.path)
+	cmd = tea.Batch(cmd, v.ordered(e.path, l))
 	before := len(v.t.rows)
 	_, at, n := v.t.expand(i, l)
 	v.nav.shift(at, n, before)

@@ -155,7 +155,7 @@ func (v *treePage) status(width int) string {
 
 // busy reports whether a listing, the metadata or the filter is loading.
 func (v *treePage) busy() bool {
-	if v.filter.running || v.metaLoading() || v.sect.loading() {
+	if v.filter.running || v.metaLoading() || v.sect.loading() || v.sorting() {
 		return true
 	}
 	for _, tl := range v.t.lists {

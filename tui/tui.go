@@ -82,6 +82,9 @@ type Options struct {
 	StartAt string
 	// PageSize is the Limit of each list request; 0 lets the store choose.
 	PageSize int
+	// Sort is how folders are sorted at first (the config file's [sort]
+	// table); the zero value is folders first, names in natural order.
+	Sort keymap.Sort
 	// Content previews what is inside the selected file, or Zarr folder,
 	// below its metadata (a *content.Previewer over the session's store);
 	// nil leaves the section out.
@@ -147,6 +150,7 @@ func New(ctx context.Context, src Source, opts Options) *Model {
 	}
 	m := &Model{c: c, cancel: cancel, noColor: opts.NoColor, location: src.Location(), cache: newCache()}
 	c.shell = m
+	c.sort = sortOrderOf(opts.Sort)
 	theme, err := themes.Get(opts.Theme)
 	m.autoTheme = themes.IsAuto(opts.Theme) || err != nil
 	if err != nil {

@@ -43,6 +43,7 @@ func (a *app) browse(ctx context.Context) error {
 		Theme:     theme,
 		NoColor:   a.getenv("NO_COLOR") != "",
 		KeyMap:    cfg.Keys,
+		Sort:      cfg.Sort,
 		Transfers: tui.FromQueue(queue),
 		Content:   content.New(store, content.Options{MaxBytes: cfg.PreviewBytes}),
 		Pager: &tui.Pager{Command: tui.PagerCommand(a.getenv("PAGER")),
