@@ -15,17 +15,27 @@ import (
 )
 
 // metadata copies the entries of repository ref's metadata file as they
-// were written, after its objects: in batches of raw entries, each batch
-// one write of the destination's document. An entry is checked against
-// the object that arrived (size and SHA-256); a difference is a note, and
-// the entry is copied as it was all the same. The entry of an object that
-// was not copied (a conflict, a failure) is left for a later run.
+// were written, after its objects. Where the destination has no document
+// yet, the source's entries stream into one write of a whole new one (see
+// wholeDocument); else each entry is looked up there and those missing
+// (or to overwrite) are written in batches, each one write of the
+// document. An entry is checked against the object that arrived (size
+// and SHA-256); a difference is a note, and the entry is copied as it was
+// all the same. The entry of an object that was not copied (a conflict, a
+// failure) is left for a later run.
 func (m *migration) metadata(ctx context.Context, ref backend.RepoRef, rr *RepoReport, arr *arrivals) error {
 	m.progress(func(p *Progress) { p.Repository, p.Phase = rr.Repository, "metadata" })
 	dstHas, err := m.destinationHasDocument(ctx, ref)
 	if err != nil {
 		m.failed("metadata", rr.Repository, "destination: "+err.Error())
 		return ctx.Err() //nolint:nilerr // reported; the other repositories go on
+	}
+	if !dstHas && !m.opts.DryRun {
+		done, err := m.wholeDocument(ctx, ref, rr, arr)
+		if err != nil || done {
+			return err
+		}
+		dstHas = true // another writer made one meanwhile: entry by entry
 	}
 	w := &metaWriter{m: m, ref: ref, rr: rr}
 	w.reset()
@@ -52,6 +62,65 @@ func (m *migration) metadata(ctx context.Context, ref backend.RepoRef, rr *RepoR
 		m.failed("metadata", rr.Repository, err.Error())
 	}
 	return nil
+}
+
+// wholeDocument writes the destination's document, which does not exist,
+// in one write whose entries stream from the source's (the batch's base):
+// memory does not grow with the repository, and the document appears
+// whole or not at all. done is false when another writer made a document
+// first, and nothing was written.
+func (m *migration) wholeDocument(ctx context.Context, ref backend.RepoRef, rr *RepoReport, arr *arrivals) (done bool, err error) {
+	_, err = m.src.ReadFolderMetadata(ctx, ref, "", backend.PageRequest{Limit: 1})
+	switch {
+	case errors.Is(err, backend.ErrMetadataMissing):
+		rr.NoMetadata = true
+		m.note("metadata", rr.Repository, "no metadata file at the source")
+		return true, nil
+	case err != nil:
+		m.failed("metadata", rr.Repository, "source: "+err.Error())
+		return true, ctx.Err()
+	}
+	var (
+		counts Counts
+		notes  []Issue
+	)
+	batch := backend.NewMetadataBatch(time.Time{})
+	batch.SetBase(func(ctx context.Context, emit func(backend.MetadataEntry) error) error {
+		counts, notes = Counts{}, nil // a store may start again
+		_, err := m.src.ReadMetadata(ctx, ref, "", func(page []backend.MetadataEntry) error {
+			for _, e := range page {
+				if o, ok := arr.failed[e.Path]; ok {
+					counts.add(o)
+					continue
+				}
+				notes = append(notes, checkEntry(e, arr, ref.String()+"/"+e.Path)...)
+				counts.Copied++
+				if err := emit(backend.MetadataEntry{Path: e.Path, Meta: cloneMeta(e.Meta)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return err
+	})
+	// The stores skip a batch with no change before they look for a base:
+	// this one change, which no document holds an entry for (the metadata
+	// file is never an object), has them write the base.
+	batch.Delete(backend.MetadataFileName)
+	res, err := m.dst.UpdateMetadata(ctx, ref, batch)
+	if err == nil && !res.Written {
+		return false, nil
+	}
+	m.record(audit.ActionMetadataUpdate, rr.Repository, 0, fmt.Sprintf("%d entries", counts.Copied), err)
+	if err != nil {
+		m.failed("metadata", rr.Repository, "write at the destination: "+err.Error())
+		return true, ctx.Err()
+	}
+	m.repMu.Lock()
+	defer m.repMu.Unlock()
+	addCounts(&rr.Metadata, counts)
+	m.rep.Notes = append(m.rep.Notes, notes...)
+	return true, nil
 }
 
 // destinationHasDocument reports whether the destination holds a metadata
@@ -88,7 +157,9 @@ func (w *metaWriter) entry(ctx context.Context, e backend.MetadataEntry, arr *ar
 		w.count(o)
 		return nil
 	}
-	w.check(e, arr, target)
+	for _, n := range checkEntry(e, arr, target) {
+		m.note(n.Kind, n.Target, n.Reason)
+	}
 	res := outcomeCopied
 	if dstHas {
 		have, err := m.dst.ReadObjectMetadata(ctx, w.ref, e.Path)
@@ -124,22 +195,25 @@ func (w *metaWriter) entry(ctx context.Context, e backend.MetadataEntry, arr *ar
 	return nil
 }
 
-// check compares an entry with the object that arrived.
-func (w *metaWriter) check(e backend.MetadataEntry, arr *arrivals, target string) {
+// checkEntry compares an entry with the object that arrived, and says
+// how they differ.
+func checkEntry(e backend.MetadataEntry, arr *arrivals, target string) []Issue {
 	if e.Meta.Type != backend.TypeFile || e.Meta.Problem != "" {
-		return
+		return nil
 	}
+	note := func(reason string) Issue { return Issue{Kind: "metadata", Target: target, Reason: reason} }
 	got, ok := arr.got[e.Path]
 	if !ok {
-		w.m.note("metadata", target, "an entry with no object at the source; copied as it was")
-		return
+		return []Issue{note("an entry with no object at the source; copied as it was")}
 	}
+	var out []Issue
 	if e.Meta.Size != got.size {
-		w.m.note("metadata", target, fmt.Sprintf("the entry says %d bytes, the object has %d; copied as it was", e.Meta.Size, got.size))
+		out = append(out, note(fmt.Sprintf("the entry says %d bytes, the object has %d; copied as it was", e.Meta.Size, got.size)))
 	}
 	if rec, ok := backend.SHA256Hex(e.Meta.Checksum); ok && got.hasSHA && rec != hex.EncodeToString(got.sha[:]) {
-		w.m.note("metadata", target, "the entry's checksum differs from the object's content; copied as it was")
+		out = append(out, note("the entry's checksum differs from the object's content; copied as it was"))
 	}
+	return out
 }
 
 // same reports whether two entries encode alike.
