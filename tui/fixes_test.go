@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -221,4 +222,24 @@ func TestFilterWithNoMatchSaysSo(t *testing.T) {
 		h.mustShow("no match for “zzzq”")
 		h.mustNotShow("  empty", "no accounts", "no repositories")
 	}
+}
+
+// The upload target is the selected folder whether or not it is
+// expanded (the folder of the selected file otherwise), and "folder/"
+// uploads the folder's contents there, as `coop upload folder/` does.
+func TestUploadTargetAndTrailingSlash(t *testing.T) {
+	h, f, _ := xferHarness(t)
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "photos", "ridge.png"), "png")
+	h.press("down") // raw/, collapsed
+	h.press("u")
+	h.mustShow("Upload into acme/data/raw/")
+	h.press("esc", "enter") // expanded
+	h.settle()
+	h.press("u")
+	h.mustShow("Upload into acme/data/raw/")
+	h.typeText(dir + "/photos/")
+	h.press("enter")
+	h.settle()
+	wantSpecs(t, f, "upload-tree acme/data raw "+filepath.Join(dir, "photos")+" 0")
 }

@@ -61,10 +61,11 @@ type completeMsg struct {
 
 // pathMsg is a prompt's path, checked on disk.
 type pathMsg struct {
-	req uint64
-	abs string
-	dir bool
-	err error
+	req      uint64
+	abs      string
+	dir      bool
+	contents bool // a folder named with a trailing slash: its contents
+	err      error
 }
 
 // newUploadPrompt asks for a local file or folder to upload into folder.
@@ -276,8 +277,34 @@ func checkPath(req uint64, input, home string, download bool) tea.Cmd {
 		if download && !fi.IsDir() {
 			return pathMsg{req: req, err: fmt.Errorf("%s is not a folder", abs)}
 		}
-		return pathMsg{req: req, abs: abs, dir: fi.IsDir()}
+		return pathMsg{req: req, abs: abs, dir: fi.IsDir(), contents: fi.IsDir() && trailingSlash(input)}
 	}
+}
+
+// trailingSlash reports whether a typed path ends with a separator: for
+// a folder, as in rsync and coop upload, it means the folder's contents.
+func trailingSlash(input string) bool {
+	in := strings.TrimSpace(input)
+	return len(in) > 1 && (strings.HasSuffix(in, "/") || strings.HasSuffix(in, string(filepath.Separator)))
+}
+
+// uploadHint says where the typed path will go, as the CLI would put it:
+// "photos/" puts the contents of photos in the folder, "photos" the
+// folder itself (or the file).
+func (p *prompt) uploadHint() string {
+	in := strings.TrimSpace(p.value())
+	if in == "" {
+		return ""
+	}
+	dest := safe.Text(p.repo.String()) + "/"
+	if p.folder != "" {
+		dest += safe.Text(p.folder) + "/"
+	}
+	name := safe.Text(filepath.Base(strings.TrimRight(in, "/"+string(filepath.Separator))))
+	if trailingSlash(in) {
+		return "→ the contents of " + name + "/ go into " + dest
+	}
+	return "→ " + name + " goes into " + dest + name
 }
 
 // localError words a local file error without Go's "stat" prefix.
@@ -311,7 +338,11 @@ func (p *prompt) onPath(msg pathMsg) tea.Cmd {
 		if msg.dir {
 			kind = transfer.UploadTree
 		}
-		specs = append(specs, transfer.Spec{Kind: kind, Repo: p.repo, Local: msg.abs, Remote: backend.JoinPath(p.folder, name), Policy: transfer.Ask})
+		remote := backend.JoinPath(p.folder, name)
+		if msg.contents {
+			remote = p.folder
+		}
+		specs = append(specs, transfer.Spec{Kind: kind, Repo: p.repo, Local: msg.abs, Remote: remote, Policy: transfer.Ask})
 	case promptDownload:
 		for _, t := range p.targets {
 			kind := transfer.DownloadFile
@@ -358,7 +389,7 @@ func (p *prompt) View(width, height int) string {
 		if p.folder != "" {
 			dest += safe.Text(p.folder) + "/"
 		}
-		title, ask = "Upload into "+cutMiddle(dest, w-len("Upload into ")), "Local file or folder (a folder keeps its name):"
+		title, ask = "Upload into "+cutMiddle(dest, w-len("Upload into ")), "Local file or folder (folder/ uploads its contents):"
 	case promptDownload:
 		what := safe.Text(p.targets[0].path)
 		if len(p.targets) > 1 {
@@ -367,6 +398,11 @@ func (p *prompt) View(width, height int) string {
 		title, ask = "Download "+cutMiddle(what, w-len("Download ")), "Into the local folder (created if missing):"
 	}
 	lines := []string{s.Accent.Render(fit(title, w)), "", s.Row.Render(fit(ask, w)), viewInput(p.input, s, w, true)}
+	if hint := ""; p.kind == promptUpload {
+		if hint = p.uploadHint(); hint != "" {
+			lines = append(lines, s.Muted.Render(fit(cutMiddle(hint, w), w)))
+		}
+	}
 	for _, o := range p.options {
 		lines = append(lines, s.Muted.Render(fit("  "+safe.Text(o), w)))
 	}

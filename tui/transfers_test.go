@@ -514,7 +514,12 @@ func TestUploadPromptCompletesAndSubmits(t *testing.T) {
 		t.Fatalf("input %q after tab", h.prompt().value())
 	}
 	h.mustShow("photos/", "photos-old/")
+	// As in rsync and coop upload, a trailing slash means the folder's
+	// contents; the prompt says where either goes.
 	h.typeText("/")
+	h.mustShow("→ the contents of photos/ go into acme/data/raw/")
+	h.press("backspace")
+	h.mustShow("→ photos goes into acme/data/raw/photos")
 	h.press("enter")
 	h.settle()
 	wantSpecs(t, f, "upload-tree acme/data raw/photos "+filepath.Join(dir, "photos")+" 0")

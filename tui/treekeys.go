@@ -258,14 +258,15 @@ func (v *treePage) targets() []target {
 	return out
 }
 
-// currentFolder is where an upload goes: the selected folder if it is
-// expanded, else the folder holding the selected entry.
+// currentFolder is where an upload goes: the selected folder, or the
+// folder holding the selected file — whether a folder is expanded does
+// not matter, so the target is the same wherever the tree stands.
 func (v *treePage) currentFolder() string {
 	e := v.selected()
 	if e == nil {
 		return ""
 	}
-	if e.dir && !v.filter.filtered() && v.t.rows[v.nav.cursor].open {
+	if e.dir {
 		return e.path
 	}
 	return backend.ParentFolder(e.path)
