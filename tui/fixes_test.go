@@ -2,9 +2,11 @@ package tui
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -242,4 +244,23 @@ func TestUploadTargetAndTrailingSlash(t *testing.T) {
 	h.press("enter")
 	h.settle()
 	wantSpecs(t, f, "upload-tree acme/data raw "+filepath.Join(dir, "photos")+" 0")
+}
+
+// The overwrite question shows the size and date of both files: the one
+// there now and the one that would replace it.
+func TestOverwriteQuestionShowsBothFiles(t *testing.T) {
+	h, _, _ := xferHarness(t)
+	local := filepath.Join(t.TempDir(), "a.csv")
+	writeTestFile(t, local, "twelve bytes")
+	when := time.Date(2024, 6, 12, 10, 30, 0, 0, time.UTC)
+	mustDo(os.Chtimes(local, when, when))
+	h.update(transfer.Update{Jobs: []transfer.Job{{ID: 7, Kind: transfer.UploadTree, Repo: acme, Local: filepath.Dir(local), Remote: "raw",
+		State: transfer.NeedsDecision, Conflict: "raw/a.csv", ConflictWith: local, Attempt: 1}}, Totals: transfer.Totals{NeedsDecision: 1}})
+	h.mustShow("Already exists in the repository", "acme/data/raw/a.csv",
+		"there now: 1.5 MiB (1,572,864 bytes) · 2025-03-04 05:06 UTC", "yours:     12 bytes · 2024-06-12 10:30 UTC")
+	// A download asks about the local file, and shows the repository's.
+	h.update(transfer.Update{Jobs: []transfer.Job{{ID: 7, Kind: transfer.UploadTree, Repo: acme, State: transfer.Done},
+		{ID: 8, Kind: transfer.DownloadFile, Repo: acme, Local: local, Remote: "README.md",
+			State: transfer.NeedsDecision, Conflict: local, ConflictWith: "README.md", Attempt: 1}}, Totals: transfer.Totals{NeedsDecision: 1}})
+	h.mustShow("Already exists on this computer", "yours:             12 bytes · 2024-06-12 10:30 UTC", "in the repository: 1.2 KiB")
 }

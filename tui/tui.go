@@ -62,6 +62,9 @@ type Source interface {
 	ListRepositories(ctx context.Context, accountID string, req backend.PageRequest) (backend.Page[backend.Repository], error)
 	FindAccount(ctx context.Context, id string) (backend.Account, error)
 	ReadObjectMetadata(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectMeta, error)
+	// StatObject tells the overwrite question the size and date of the
+	// object an upload would replace, or a download would bring.
+	StatObject(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectInfo, error)
 	ReadFolderMetadata(ctx context.Context, repo backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error)
 	Location() string
 }

@@ -22,6 +22,11 @@ var errNoTransfers = errors.New("uploads, downloads and deletes are switched off
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.route(msg)
 	m.syncQuestion()
+	if q, ok := find[*question](m.overlays); ok {
+		if want := q.want(); want != nil {
+			cmd = tea.Batch(cmd, want)
+		}
+	}
 	if m.tree != nil && m.level == levelTree {
 		if want := m.tree.wantMeta(); want != nil {
 			cmd = tea.Batch(cmd, want)
@@ -81,7 +86,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return tea.Batch(cmds...)
 	case transferMsg:
 		return m.onTransfer(msg)
-	case countMsg, completeMsg, pathMsg, searchMsg, gotoCompleteMsg, gotoDoneMsg:
+	case countMsg, completeMsg, pathMsg, clashInfoMsg, searchMsg, gotoCompleteMsg, gotoDoneMsg:
 		var cmds []tea.Cmd
 		for _, o := range m.overlays {
 			cmds = append(cmds, o.Update(msg))

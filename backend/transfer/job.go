@@ -276,7 +276,7 @@ func (j *job) snapshot() Job {
 		Submitted: j.submitted, Started: j.started, Finished: j.finished,
 	}
 	if !j.state.Final() && len(j.parked) > 0 {
-		s.State, s.Conflict = NeedsDecision, j.parked[0].conflictPath()
+		s.State, s.Conflict, s.ConflictWith = NeedsDecision, j.parked[0].conflictPath(), j.parked[0].conflictWith()
 	}
 	j.mu.Unlock()
 	s.Bytes, s.TotalBytes = j.bytes.Load(), j.totalBytes.Load()

@@ -45,6 +45,14 @@ func (t *task) conflictPath() string {
 	return t.remote
 }
 
+// conflictWith is the file that would replace conflictPath.
+func (t *task) conflictWith() string {
+	if t.op == opDownload {
+		return t.remote
+	}
+	return t.local
+}
+
 // drive runs one run of j: produces its tasks, waits for them, and
 // settles the job's state.
 func (q *Queue) drive(j *job) {

@@ -100,8 +100,8 @@ func TestOverwritePolicies(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitFor(t, q, id, func(j Job) bool { return j.State == NeedsDecision })
-		if j, _ := q.Job(id); j.Conflict != "f.txt" {
-			t.Errorf("conflict path %q", j.Conflict)
+		if j, _ := q.Job(id); j.Conflict != "f.txt" || j.ConflictWith != file {
+			t.Errorf("conflict path %q, with %q", j.Conflict, j.ConflictWith)
 		}
 		if err := q.Decide(id, DecideOverwrite); err != nil {
 			t.Fatal(err)
@@ -129,6 +129,9 @@ func TestOverwritePolicies(t *testing.T) {
 		}
 		id, _ = q.Submit(Spec{Kind: DownloadFile, Repo: testRepo, Local: dst, Remote: "f.txt", Policy: Ask})
 		waitFor(t, q, id, func(j Job) bool { return j.State == NeedsDecision })
+		if j, _ := q.Job(id); j.Conflict != dst || j.ConflictWith != "f.txt" {
+			t.Errorf("download conflict path %q, with %q", j.Conflict, j.ConflictWith)
+		}
 		_ = q.Decide(id, DecideSkipAll)
 		waitFor(t, q, id, func(j Job) bool { return j.State == Done && j.Skipped == 1 })
 		wantState(t, q, run(t, q, Spec{Kind: DownloadFile, Repo: testRepo, Local: dst, Remote: "f.txt", Policy: Overwrite})[0], Done)

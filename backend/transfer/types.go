@@ -173,6 +173,9 @@ type Job struct {
 	// Conflict is the path (in the repository for uploads, on this
 	// machine for downloads) waiting for a Decision.
 	Conflict string
+	// ConflictWith is the file that would replace Conflict: on this
+	// machine for uploads, in the repository for downloads.
+	ConflictWith string
 	// Attempt counts runs: 1, then one more per Retry.
 	Attempt                      int
 	Submitted, Started, Finished time.Time
