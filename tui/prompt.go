@@ -300,7 +300,7 @@ func (p *prompt) uploadHint() string {
 	if p.folder != "" {
 		dest += safe.Text(p.folder) + "/"
 	}
-	name := safe.Text(filepath.Base(strings.TrimRight(in, "/"+string(filepath.Separator))))
+	name := safe.Text(filepath.Base(strings.TrimRight(filepath.ToSlash(in), "/")))
 	if trailingSlash(in) {
 		return "→ the contents of " + name + "/ go into " + dest
 	}
