@@ -53,7 +53,7 @@ func checkContent(t *testing.T, env []string, pagerOut string) {
 	// enter: the preview at full height (the first enter leaves the
 	// filter's matches for the tree); the arrows scroll it; esc back.
 	tm.send("Enter")
-	tm.waitFor(5*time.Second, "7 rows shown")
+	tm.waitFor(5*time.Second, " of 7 · ")
 	tm.send("Enter")
 	tm.waitFor(5*time.Second, "PREVIEW", "── 1–")
 	tm.send("Down", "Down")

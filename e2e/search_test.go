@@ -24,5 +24,5 @@ func searchDemo(t *testing.T, tm *term) {
 		first.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	tm.send("Down", "Down", "Down", "Enter")
 	tm.waitGone(10*time.Second, "SEARCH earth-lab/sensor-archive")
-	tm.waitFor(30*time.Second, "sensor-archive › readings/reading-099993.json", "100,003 rows shown", "  reading-099993.json")
+	tm.waitFor(30*time.Second, "sensor-archive › readings/reading-099993.json", "of 100,003 · ", "  reading-099993.json")
 }

@@ -24,7 +24,7 @@ func groupOf() []struct {
 		{"Find", []string{"filter", "accept_filter", "clear_filter", "search", "goto", "refresh"}},
 		{"Sort", []string{"sort", "sort_reverse", "folders_first"}},
 		{"Preview", []string{"preview", "preview_down", "preview_up", "pager"}},
-		{"Transfers", []string{"mark", "upload", "download", "delete", "transfers"}},
+		{"Transfers", []string{"mark", "mark_all", "invert_marks", "mark_range", "upload", "download", "delete", "transfers"}},
 		{"Transfers panel", []string{"cancel_job", "cancel_all", "retry_job", "clear_jobs"}},
 		{"Path prompt", []string{"complete", "submit", "cancel"}},
 		{"Dialogs", []string{"confirm", "overwrite", "skip", "overwrite_all", "skip_all", "cancel_transfer"}},

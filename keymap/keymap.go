@@ -79,6 +79,10 @@ type KeyMap struct {
 	Sort         key.Binding // sort folders by the next key: name, size, modified
 	SortReverse  key.Binding // reverse the order of folders
 	FoldersFirst key.Binding // show folders first, or among the files
+
+	MarkAll     key.Binding // mark every row shown (the filter's matches while filtering)
+	InvertMarks key.Binding // mark the rows shown that are not marked, unmark the others
+	MarkRange   key.Binding // mark the rows from the last one marked to the selected one
 }
 
 // action ties a config-file name to a binding of a KeyMap and its help
@@ -161,6 +165,9 @@ func actions() []action {
 		{name: "sort", desc: "sort by name/size/modified", keys: []string{"s"}, get: func(k *KeyMap) *key.Binding { return &k.Sort }},
 		{name: "sort_reverse", desc: "reverse order", keys: []string{"z"}, get: func(k *KeyMap) *key.Binding { return &k.SortReverse }},
 		{name: "folders_first", desc: "folders first or mixed", keys: []string{"F"}, get: func(k *KeyMap) *key.Binding { return &k.FoldersFirst }},
+		{name: "mark_all", desc: "mark all shown", keys: []string{"A"}, get: func(k *KeyMap) *key.Binding { return &k.MarkAll }},
+		{name: "invert_marks", desc: "invert marks", keys: []string{"I"}, get: func(k *KeyMap) *key.Binding { return &k.InvertMarks }},
+		{name: "mark_range", desc: "mark range", keys: []string{"V"}, get: func(k *KeyMap) *key.Binding { return &k.MarkRange }},
 	}
 }
 

@@ -87,6 +87,12 @@ func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		o := v.c.sort
 		o.first = !o.first
 		return v.setSort(o)
+	case key.Matches(msg, k.MarkAll):
+		v.markAll()
+	case key.Matches(msg, k.InvertMarks):
+		v.invertMarks()
+	case key.Matches(msg, k.MarkRange):
+		v.markRange()
 	case key.Matches(msg, k.Mark):
 		v.toggleMark()
 	case key.Matches(msg, k.Upload):
@@ -227,6 +233,7 @@ func (v *treePage) toggleMark() {
 	} else {
 		v.marks[e.path] = mark{size: e.size, dir: e.dir}
 	}
+	v.anchor = e.path
 	moveBy(v, 1)
 }
 

@@ -28,6 +28,7 @@ type treePage struct {
 	// rows after it in its folder, then those before it.
 	instead []string
 	marks   map[string]mark // entries marked for a delete or download, by path
+	anchor  string          // the entry last marked with the mark key: a range starts there
 	sect    *section        // the content section of the selected entry
 	scroll  int             // the first line of the preview on screen
 	full    bool            // the preview takes the whole body

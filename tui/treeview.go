@@ -145,8 +145,7 @@ func (v *treePage) status(width int) string {
 	}
 	s := &v.c.Styles
 	root := v.t.lists[0].l
-	text := s.Status.Render(loadedText(len(root.entries), root.done, "entry", "entries") + " at top level · " +
-		plural(len(v.t.rows), "row", "rows") + " shown")
+	text := s.Status.Render(v.position() + " · " + loadedText(len(root.entries), root.done, "entry", "entries") + " at top level")
 	if mk := v.markText(); mk != "" {
 		text += s.Muted.Render(" · ") + s.Accent.Render(mk)
 	}

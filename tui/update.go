@@ -139,7 +139,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.askQuit()
-	case m.xfer == nil && key.Matches(msg, k.Mark, k.Upload, k.Download, k.Delete, k.Transfers):
+	case m.xfer == nil && key.Matches(msg, k.Mark, k.Upload, k.Download, k.Delete, k.Transfers, k.MarkAll, k.InvertMarks, k.MarkRange):
 		m.fail("Not available here", errNoTransfers)
 	case key.Matches(msg, k.Transfers):
 		m.open(newPanel(m.c, m.xfer))
