@@ -15,6 +15,9 @@ test: tools vet lint unit fuzz
 
 tools: $(GOLANGCI) servers
 	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux)
+	@# The completion test loads coop's script in bash as users have it; the man page test renders it.
+	@test -f /usr/share/bash-completion/bash_completion && command -v man >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bash-completion man-db)
 	@# The interop tests (e2e/interop) write and read with the platform's other tools.
 	@test -x /usr/bin/aws && /usr/bin/python3 -c 'import boto3' 2>/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli python3-boto3)

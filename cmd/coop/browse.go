@@ -17,8 +17,9 @@ import (
 	"github.com/coopterm/coop/tui"
 )
 
-// browse opens the browser on the store the flags name.
-func (a *app) browse(ctx context.Context) error {
+// browse opens the browser on the store the flags name, at start
+// ("account", "account/repo" or "account/repo/path") if it is not empty.
+func (a *app) browse(ctx context.Context, start string) error {
 	cfg, err := keymap.LoadConfig(a.configPath())
 	if err != nil {
 		return usageError{err.Error()}
@@ -44,6 +45,7 @@ func (a *app) browse(ctx context.Context) error {
 		NoColor:   a.getenv("NO_COLOR") != "",
 		KeyMap:    cfg.Keys,
 		Sort:      cfg.Sort,
+		StartAt:   start,
 		Transfers: tui.FromQueue(queue),
 		Content:   content.New(store, content.Options{MaxBytes: cfg.PreviewBytes}),
 		Pager: &tui.Pager{Command: tui.PagerCommand(a.getenv("PAGER")),

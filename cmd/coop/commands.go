@@ -7,14 +7,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/coopterm/coop/backend"
 )
 
-func (a *app) cmdInit(ctx context.Context, args []string) error {
-	pos, err := parse(a.flags("init"), args)
-	if err != nil {
-		return err
-	}
+func (a *app) initCommand() *cobra.Command {
+	return leaf("init", "Create the store layout (local) or tables (aws) if missing", "", a.cmdInit)
+}
+
+func (a *app) cmdInit(ctx context.Context, pos []string) error {
 	if len(pos) != 0 {
 		return usagef("init takes no arguments")
 	}
@@ -30,37 +32,56 @@ func (a *app) cmdInit(ctx context.Context, args []string) error {
 	return err
 }
 
-func (a *app) cmdAccount(ctx context.Context, args []string) error {
-	const subs = "create, keys, add-key, remove-key, add-member or remove-member"
-	if len(args) == 0 {
-		return usagef("account needs a subcommand: %s", subs)
-	}
-	switch args[0] {
-	case "create":
-		return a.accountCreate(ctx, args[1:])
-	case "add-key":
-		return a.accountAddKey(ctx, args[1:])
-	case "keys":
-		return a.accountKeys(ctx, args[1:])
-	case "remove-key":
-		return a.accountRemoveKey(ctx, args[1:])
-	case "add-member":
-		return a.accountAddMember(ctx, args[1:])
-	case "remove-member":
-		return a.accountRemoveMember(ctx, args[1:])
-	}
-	return usagef("unknown account subcommand %q (%s)", args[0], subs)
+// group makes a command that only holds subcommands (see needSubcommand).
+func group(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short}
+	cmd.AddCommand(subs...)
+	return cmd
 }
 
-func (a *app) accountCreate(ctx context.Context, args []string) error {
-	fs := a.flags("account create")
-	typ := fs.String("type", "", "user or organization")
-	name := fs.String("name", "", "display name")
-	email := fs.String("email", "", "contact email")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+// needSubcommand makes a command that only holds subcommands refuse to run
+// alone or with an unknown one, with a usage error naming them.
+func needSubcommand(cmd *cobra.Command) {
+	var names []string
+	for _, s := range cmd.Commands() {
+		if s.IsAvailableCommand() {
+			names = append(names, s.Name())
+		}
 	}
+	list := strings.Join(names, ", ")
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usagef("%s needs a subcommand: %s", cmd.Name(), list)
+		}
+		return usagef("unknown %s subcommand %q (%s)", cmd.Name(), args[0], list)
+	}
+}
+
+func (a *app) accountCommand() *cobra.Command {
+	return group("account", "Create accounts; manage their SSH keys and organization members",
+		a.accountCreateCommand(), a.accountKeysCommand(), a.accountAddKeyCommand(),
+		a.accountRemoveKeyCommand(), a.accountAddMemberCommand(), a.accountRemoveMemberCommand())
+}
+
+// accountFlags are account create's flags.
+type accountFlags struct{ typ, name, email string }
+
+func (a *app) accountCreateCommand() *cobra.Command {
+	var f accountFlags
+	cmd := leaf("create ID --type user|organization", "Create a user or organization account", "",
+		func(ctx context.Context, pos []string) error { return a.accountCreate(ctx, pos, f) })
+	fs := flagsOf(cmd)
+	fs.StringVar(&f.typ, "type", "", "user or organization (required)")
+	fs.StringVar(&f.name, "name", "", "display name (default the ID)")
+	fs.StringVar(&f.email, "email", "", "contact email")
+	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"user", "organization"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.ValidArgsFunction = cobra.NoFileCompletions
+	return cmd
+}
+
+func (a *app) accountCreate(ctx context.Context, pos []string, f accountFlags) error {
+	typ, name, email := &f.typ, &f.name, &f.email
 	if len(pos) != 1 {
 		return usagef("usage: coop account create ID --type user|organization [--name N] [--email E]")
 	}
@@ -96,28 +117,29 @@ func (a *app) accountCreate(ctx context.Context, args []string) error {
 	return err
 }
 
-func (a *app) cmdRepo(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usagef("repo needs a subcommand: create or repair")
-	}
-	switch args[0] {
-	case "create":
-		return a.repoCreate(ctx, args[1:])
-	case "repair":
-		return a.repoRepair(ctx, args[1:])
-	}
-	return usagef("unknown repo subcommand %q (create or repair)", args[0])
+func (a *app) repoCommand() *cobra.Command {
+	return group("repo", "Create repositories; repair their metadata file",
+		a.repoCreateCommand(), a.repoRepairCommand())
 }
 
-func (a *app) repoCreate(ctx context.Context, args []string) error {
-	fs := a.flags("repo create")
-	title := fs.String("title", "", "title")
-	desc := fs.String("description", "", "description")
-	vis := fs.String("visibility", string(backend.VisibilityPrivate), "public or private")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
+// repoFlags are repo create's flags.
+type repoFlags struct{ title, desc, vis string }
+
+func (a *app) repoCreateCommand() *cobra.Command {
+	var f repoFlags
+	cmd := leaf("create ACCOUNT/REPO", "Create a repository in an account", "",
+		func(ctx context.Context, pos []string) error { return a.repoCreate(ctx, pos, f) })
+	fs := flagsOf(cmd)
+	fs.StringVar(&f.title, "title", "", "title (default the repository id)")
+	fs.StringVar(&f.desc, "description", "", "description")
+	fs.StringVar(&f.vis, "visibility", string(backend.VisibilityPrivate), "public or private")
+	_ = cmd.RegisterFlagCompletionFunc("visibility", cobra.FixedCompletions([]string{"public", "private"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.ValidArgsFunction = a.completeStore(completeAccounts, 1)
+	return cmd
+}
+
+func (a *app) repoCreate(ctx context.Context, pos []string, f repoFlags) error {
+	title, desc, vis := &f.title, &f.desc, &f.vis
 	if len(pos) != 1 {
 		return usagef("usage: coop repo create ACCOUNT/REPO [--title T] [--description D] [--visibility public|private]")
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/charmbracelet/x/term"
 
+	"github.com/spf13/cobra"
+
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/content"
 	"github.com/coopterm/coop/backend/content/render"
@@ -18,16 +20,21 @@ import (
 	"github.com/coopterm/coop/keymap"
 )
 
+func (a *app) catCommand() *cobra.Command {
+	var rng string
+	cmd := leaf("cat ACCOUNT/REPO/PATH", "Write an object, or a range of its bytes, to stdout", `The exact bytes go to a pipe or a file; on a terminal, control characters
+and invalid UTF-8 are shown escaped, so that a file cannot drive the
+terminal.`, func(ctx context.Context, pos []string) error { return a.cmdCat(ctx, pos, rng) })
+	flagsOf(cmd).StringVar(&rng, "range", "", "bytes START-END (inclusive, as HTTP ranges), START- or -LAST")
+	cmd.ValidArgsFunction = a.completeStore(completeAll, 1)
+	return cmd
+}
+
 // cmdCat streams an object, or a range of it, to stdout: the exact bytes
 // to a pipe or a file; to a terminal, with control characters and invalid
 // UTF-8 shown escaped, so that a file cannot drive the terminal.
-func (a *app) cmdCat(ctx context.Context, args []string) error {
-	fs := a.flags("cat")
-	rng := fs.String("range", "", "bytes START-END (inclusive, as HTTP ranges), START- or -LAST")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
+func (a *app) cmdCat(ctx context.Context, pos []string, rangeFlag string) error {
+	rng := &rangeFlag
 	if len(pos) != 1 {
 		return usagef("usage: coop cat ACCOUNT/REPO/PATH [--range START-END]")
 	}

@@ -1,25 +1,13 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
+
+	"github.com/spf13/pflag"
 )
-
-// errHelp is returned when the user asked for help; it exits 0.
-var errHelp = errors.New("help requested")
-
-// usageError marks a mistake in how coop was called; it exits 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 // options are the flags shared by every command: where the store is and
 // how the browser looks. Each has a COOP_ environment twin.
@@ -79,24 +67,25 @@ func defaultOptions(getenv env) options {
 	}
 }
 
-// register adds the shared flags to fs, keeping values already parsed.
-func (o *options) register(fs *flag.FlagSet) {
-	fs.BoolVar(&o.demo, "demo", o.demo, "use (and create if needed) the demo store")
-	fs.StringVar(&o.backend, "backend", o.backend, "store backend: local or aws")
-	fs.StringVar(&o.storage, "storage", o.storage, "local storage root")
-	fs.StringVar(&o.bucket, "bucket", o.bucket, "S3 bucket (aws backend)")
-	fs.StringVar(&o.region, "region", o.region, "AWS region")
-	fs.StringVar(&o.profile, "profile", o.profile, "AWS shared-config profile")
-	fs.StringVar(&o.endpointURL, "endpoint-url", o.endpointURL, "S3 endpoint URL")
-	fs.StringVar(&o.dynamoEndpoint, "dynamodb-endpoint", o.dynamoEndpoint, "DynamoDB endpoint URL")
-	fs.BoolVar(&o.pathStyle, "path-style", o.pathStyle, "use path-style S3 addressing")
-	fs.StringVar(&o.accountsTable, "accounts-table", o.accountsTable, "DynamoDB accounts table")
-	fs.StringVar(&o.repositoriesTable, "repositories-table", o.repositoriesTable, "DynamoDB repositories table")
-	fs.StringVar(&o.sse, "sse", o.sse, "S3 server-side encryption: AES256 or aws:kms")
-	fs.StringVar(&o.theme, "theme", o.theme, "colour theme: auto, dark, light or high-contrast")
-	fs.StringVar(&o.config, "config", o.config, "config file (default $XDG_CONFIG_HOME/coop/config.toml)")
-	fs.StringVar(&o.as, "as", o.as, "act as this account (or anonymous) instead of the machine's owner")
-	fs.StringVar(&o.auditLog, "audit-log", o.auditLog, "audit log file (default in the data folder)")
+// register adds the shared flags to fs, keeping values already parsed (the
+// environment's); each says its environment twin.
+func (o *options) register(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.demo, "demo", o.demo, "use (and create if needed) the demo store [COOP_DEMO]")
+	fs.StringVar(&o.backend, "backend", o.backend, "store backend: local or aws [COOP_BACKEND]")
+	fs.StringVar(&o.storage, "storage", o.storage, "local storage root (default $XDG_DATA_HOME/coop/store) [COOP_STORAGE]")
+	fs.StringVar(&o.bucket, "bucket", o.bucket, "S3 bucket (aws backend) [COOP_BUCKET]")
+	fs.StringVar(&o.region, "region", o.region, "the AWS region [COOP_REGION]")
+	fs.StringVar(&o.profile, "profile", o.profile, "the AWS shared-config profile [COOP_PROFILE]")
+	fs.StringVar(&o.endpointURL, "endpoint-url", o.endpointURL, "S3 endpoint URL [COOP_ENDPOINT_URL]")
+	fs.StringVar(&o.dynamoEndpoint, "dynamodb-endpoint", o.dynamoEndpoint, "the DynamoDB endpoint URL [COOP_DYNAMODB_ENDPOINT]")
+	fs.BoolVar(&o.pathStyle, "path-style", o.pathStyle, "use path-style S3 addressing [COOP_PATH_STYLE]")
+	fs.StringVar(&o.accountsTable, "accounts-table", o.accountsTable, "the DynamoDB accounts table [COOP_ACCOUNTS_TABLE]")
+	fs.StringVar(&o.repositoriesTable, "repositories-table", o.repositoriesTable, "the DynamoDB repositories table [COOP_REPOSITORIES_TABLE]")
+	fs.StringVar(&o.sse, "sse", o.sse, "S3 server-side encryption: AES256 or aws:kms [COOP_SSE]")
+	fs.StringVar(&o.as, "as", o.as, "act as this account (or anonymous) instead of the machine's owner [COOP_AS]")
+	fs.StringVar(&o.auditLog, "audit-log", o.auditLog, "audit log file (default .coop/audit.log in the storage root) [COOP_AUDIT_LOG]")
+	fs.StringVar(&o.theme, "theme", o.theme, "browser colour theme: auto, dark, light or high-contrast [COOP_THEME]")
+	fs.StringVar(&o.config, "config", o.config, "config file (default $XDG_CONFIG_HOME/coop/config.toml) [COOP_CONFIG]")
 }
 
 // storageRoot is the local storage root: --storage, or a folder under the
@@ -117,28 +106,4 @@ func (o options) storageRoot(getenv env) (string, error) {
 		return filepath.Join(base, "coop", "demo"), nil
 	}
 	return filepath.Join(base, "coop", "store"), nil
-}
-
-// parse parses flags anywhere among args (`coop ls x --json` as well as
-// `coop --json ls x`) and returns the positional arguments in order.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, errHelp
-			}
-			return nil, usageError{strings.TrimSpace(err.Error())}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
 }

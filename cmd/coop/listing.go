@@ -10,17 +10,23 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/internal/safe"
 )
 
-func (a *app) cmdLs(ctx context.Context, args []string) error {
-	fs := a.flags("ls")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
+func (a *app) lsCommand() *cobra.Command {
+	var asJSON bool
+	cmd := leaf("ls [ACCOUNT[/REPO[/PATH]]]", "List accounts, an account's repositories, or a folder", "",
+		func(ctx context.Context, pos []string) error { return a.cmdLs(ctx, pos, asJSON) })
+	flagsOf(cmd).BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.ValidArgsFunction = a.completeStore(completeAll, 1)
+	return cmd
+}
+
+func (a *app) cmdLs(ctx context.Context, pos []string, asJSON bool) error {
+	var err error
 	if len(pos) > 1 {
 		return usagef("usage: coop ls [ACCOUNT[/REPO[/PATH]]] [--json]")
 	}
@@ -35,7 +41,7 @@ func (a *app) cmdLs(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	out := newLister(a.stdout, *asJSON)
+	out := newLister(a.stdout, asJSON)
 	defer out.warn(a.stderr)
 	switch {
 	case t.account == "":
@@ -50,7 +56,7 @@ func (a *app) cmdLs(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if !*asJSON && !acct.Type.Valid() {
+		if !asJSON && !acct.Type.Valid() {
 			fmt.Fprintf(a.stderr, "coop: account %s is of type %q\n", safe.Text(acct.ID), safe.Text(string(acct.Type)))
 		}
 		err = eachPage(ctx, func(req backend.PageRequest) (backend.Page[backend.Repository], error) {

@@ -100,7 +100,7 @@ func TestBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--no-such-flag"}, 2, "flag provided but not defined"},
+		{[]string{"--no-such-flag"}, 2, "unknown flag: --no-such-flag"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"account", "create", "Bad_ID", "--type", "user"}, 2, "invalid account id"},
 		{[]string{"account", "create", "bob"}, 2, "--type must be"},

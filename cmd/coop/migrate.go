@@ -3,13 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/coopterm/coop/audit"
 	"github.com/coopterm/coop/backend/access"
@@ -18,22 +20,38 @@ import (
 	"github.com/coopterm/coop/internal/safe"
 )
 
+// migrateFlags are migrate's flags: the destination store's and the run's.
+type migrateFlags struct {
+	to                                      options
+	dryRun, verify, overwrite, skip, asJSON bool
+	workers                                 int
+}
+
+func (a *app) migrateCommand() *cobra.Command {
+	f := &migrateFlags{to: defaultOptions(func(name string) string { return a.getenv("COOP_TO_" + strings.TrimPrefix(name, "COOP_")) })}
+	cmd := leaf("migrate [ACCOUNT[/REPO]...]", "Copy accounts, repositories, objects and metadata to another store",
+		`The source is the store the usual flags name; the destination is the one
+the --to- flags name (each store flag has a --to- twin and a COOP_TO_
+variable). With ACCOUNT or ACCOUNT/REPO arguments, only those. What is
+identical is skipped and what differs is a conflict left alone unless
+--overwrite, so it is safe to run again.`,
+		func(ctx context.Context, pos []string) error { return a.cmdMigrate(ctx, pos, f) })
+	fs := flagsOf(cmd)
+	f.to.registerDestination(fs)
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan, change nothing")
+	fs.BoolVar(&f.verify, "verify", false, "read back every object copied and compare its SHA-256")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "replace what differs at the destination")
+	fs.BoolVar(&f.skip, "skip-existing", false, "skip what the destination holds without comparing")
+	fs.IntVar(&f.workers, "workers", migrate.DefaultWorkers, "objects copied at once")
+	fs.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
+	cmd.ValidArgsFunction = a.completeStore(completeRepos, -1)
+	return cmd
+}
+
 // cmdMigrate copies the store the usual flags name to the one the --to-
 // flags (or COOP_TO_ variables) name; see package migrate.
-func (a *app) cmdMigrate(ctx context.Context, args []string) error {
-	fs := a.flags("migrate")
-	to := defaultOptions(func(name string) string { return a.getenv("COOP_TO_" + strings.TrimPrefix(name, "COOP_")) })
-	to.registerDestination(fs)
-	dryRun := fs.Bool("dry-run", false, "print the plan, change nothing")
-	verify := fs.Bool("verify", false, "read back every object copied and compare its SHA-256")
-	overwrite := fs.Bool("overwrite", false, "replace what differs at the destination")
-	skip := fs.Bool("skip-existing", false, "skip what the destination holds without comparing")
-	workers := fs.Int("workers", migrate.DefaultWorkers, "objects copied at once")
-	asJSON := fs.Bool("json", false, "print the summary as JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
+func (a *app) cmdMigrate(ctx context.Context, pos []string, f *migrateFlags) error {
+	to, dryRun, verify, overwrite, skip, workers, asJSON := f.to, &f.dryRun, &f.verify, &f.overwrite, &f.skip, &f.workers, &f.asJSON
 	if err := checkWorkers(*workers); err != nil {
 		return err
 	}
@@ -94,7 +112,7 @@ func (a *app) cmdMigrate(ctx context.Context, args []string) error {
 }
 
 // registerDestination adds the --to- twin of each store flag.
-func (o *options) registerDestination(fs *flag.FlagSet) {
+func (o *options) registerDestination(fs *pflag.FlagSet) {
 	fs.StringVar(&o.backend, "to-backend", o.backend, "destination backend: local or aws")
 	fs.StringVar(&o.storage, "to-storage", o.storage, "destination local storage root")
 	fs.StringVar(&o.bucket, "to-bucket", o.bucket, "destination S3 bucket")

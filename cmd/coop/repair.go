@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/coopterm/coop/audit"
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/access"
@@ -21,19 +23,33 @@ import (
 
 const repairUsage = "usage: coop repo repair ACCOUNT/REPO [--dry-run] [--verify] [--rebuild] [--json] [--workers N]"
 
+// repairFlags are repo repair's flags.
+type repairFlags struct {
+	dryRun, verify, rebuild, asJSON bool
+	workers                         int
+}
+
+func (a *app) repoRepairCommand() *cobra.Command {
+	var f repairFlags
+	cmd := leaf("repair ACCOUNT/REPO", "Make .source-metadata.json match the objects",
+		`Adds missing entries, drops stale ones and fixes sizes; --verify reads every
+object and fixes checksums too; --rebuild replaces an unreadable metadata
+file, keeping it as .source-metadata.corrupt-STAMP.json.`,
+		func(ctx context.Context, pos []string) error { return a.repoRepair(ctx, pos, f) })
+	fs := flagsOf(cmd)
+	fs.BoolVar(&f.dryRun, "dry-run", false, "report what would change, write nothing")
+	fs.BoolVar(&f.verify, "verify", false, "read every object and fix wrong or missing checksums")
+	fs.BoolVar(&f.rebuild, "rebuild", false, "replace an unreadable metadata file, keeping its bytes beside it")
+	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
+	fs.IntVar(&f.workers, "workers", repair.DefaultWorkers, "objects read at once")
+	cmd.ValidArgsFunction = a.completeStore(completeRepos, 1)
+	return cmd
+}
+
 // repoRepair makes a repository's metadata file match its objects (see
 // package repair) and reports each change and a summary line.
-func (a *app) repoRepair(ctx context.Context, args []string) error {
-	fs := a.flags("repo repair")
-	dryRun := fs.Bool("dry-run", false, "report what would change, write nothing")
-	verify := fs.Bool("verify", false, "read every object and fix wrong or missing checksums")
-	rebuild := fs.Bool("rebuild", false, "replace an unreadable metadata file, keeping its bytes beside it")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	workers := fs.Int("workers", repair.DefaultWorkers, "objects read at once")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
+func (a *app) repoRepair(ctx context.Context, pos []string, f repairFlags) error {
+	dryRun, verify, rebuild, asJSON, workers := &f.dryRun, &f.verify, &f.rebuild, &f.asJSON, &f.workers
 	if len(pos) != 1 {
 		return usagef(repairUsage)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/transfer"
 	"github.com/coopterm/coop/internal/humanize"
@@ -14,21 +16,33 @@ import (
 
 const rmUsage = "usage: coop rm [-r [--all]] [--yes] [--workers N] ACCOUNT/REPO/PATH..."
 
+// rmFlags are rm's flags.
+type rmFlags struct {
+	transferFlags
+	recursive, all, yes bool
+}
+
+func (a *app) rmCommand() *cobra.Command {
+	var f rmFlags
+	cmd := leaf("rm ACCOUNT/REPO/PATH...", "Delete objects; -r deletes folders and all they hold",
+		`A folder needs -r, and then --yes, or, on a terminal, a yes to a question
+that says how many objects and bytes go. ACCOUNT/REPO itself needs -r --all.`, func(ctx context.Context, pos []string) error { return a.cmdRm(ctx, pos, f) })
+	fs := flagsOf(cmd)
+	fs.BoolVarP(&f.recursive, "recursive", "r", false, "delete folders and everything in them")
+	fs.BoolVar(&f.all, "all", false, "with -r, allow ACCOUNT/REPO: every object of the repository")
+	fs.BoolVar(&f.yes, "yes", false, "do not ask before deleting a folder")
+	f.register(fs, false)
+	cmd.ValidArgsFunction = a.completeStore(completeAll, -1)
+	return cmd
+}
+
 // cmdRm deletes objects, and folders with -r. Deletes cannot surprise: a
 // repository's root needs --all as well as -r; a folder needs --yes, or,
 // when stdin is a terminal, a yes to a question that says how many
 // objects and bytes go (and then only the objects counted are deleted).
 // Declining deletes nothing and is no failure.
-func (a *app) cmdRm(ctx context.Context, args []string) error {
-	var tf transferFlags
-	fs := a.transferFlagSet("rm", &tf, false)
-	recursive := fs.Bool("r", false, "delete folders and everything in them")
-	all := fs.Bool("all", false, "with -r, allow ACCOUNT/REPO: every object of the repository")
-	yes := fs.Bool("yes", false, "do not ask before deleting a folder")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
+func (a *app) cmdRm(ctx context.Context, pos []string, f rmFlags) error {
+	tf, recursive, all, yes := f.transferFlags, &f.recursive, &f.all, &f.yes
 	if _, err := tf.check(); err != nil {
 		return err
 	}

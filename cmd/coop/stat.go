@@ -12,6 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/content"
 	"github.com/coopterm/coop/internal/humanize"
@@ -46,17 +48,21 @@ type statResult struct {
 // written before its objects were uploaded is older than they are.
 const writtenAfter = 15 * time.Minute
 
+func (a *app) statCommand() *cobra.Command {
+	var asJSON bool
+	cmd := leaf("stat ACCOUNT/REPO/PATH", "Show an object's metadata entry, checked against the object, and what is inside it", `The entry in the repository's .source-metadata.json is checked against the
+object itself: an entry whose object is gone, or whose size or checksum the
+object contradicts, is reported (exit 1; coop repo repair fixes it).`, func(ctx context.Context, pos []string) error { return a.cmdStat(ctx, pos, asJSON) })
+	flagsOf(cmd).BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.ValidArgsFunction = a.completeStore(completeAll, 1)
+	return cmd
+}
+
 // cmdStat shows an object's entry, checked against the object itself: an
 // entry whose object is gone, or whose size or checksum the object
 // contradicts, is reported, with `repo repair` suggested, and exits 1; an
 // object written long after its entry is noted.
-func (a *app) cmdStat(ctx context.Context, args []string) error {
-	fs := a.flags("stat")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
+func (a *app) cmdStat(ctx context.Context, pos []string, asJSON bool) error {
 	if len(pos) != 1 {
 		return usagef("usage: coop stat ACCOUNT/REPO/PATH [--json]")
 	}
@@ -119,7 +125,7 @@ func (a *app) cmdStat(ctx context.Context, args []string) error {
 	if !previewed && (res.Object != nil || res.Entry != nil && res.Entry.Type == backend.TypeDirectory) {
 		res.Content, res.ContentError = a.preview(ctx, store, t.ref(), t.path, info, res.Entry)
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(safe.JSONWriter(a.stdout))
 		enc.SetIndent("", "  ")
 		err = enc.Encode(res)

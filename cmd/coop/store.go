@@ -75,7 +75,7 @@ func (a *app) open(ctx context.Context, write, lazy bool) (backend.Store, error)
 	if err != nil {
 		return nil, err
 	}
-	if a.opts.demo {
+	if a.opts.demo && !a.completing {
 		if err := a.ensureDemo(ctx, store); err != nil {
 			store.Close()
 			return nil, fmt.Errorf("demo store: %w", err)

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/transfer"
@@ -26,14 +28,26 @@ type transferFlags struct {
 	skipExisting bool
 }
 
-func (a *app) transferFlagSet(name string, tf *transferFlags, conflicts bool) *flag.FlagSet {
-	fs := a.flags(name)
-	fs.IntVar(&tf.workers, "workers", transfer.DefaultWorkers, "files transferred at once")
+// register adds the transfer flags to fs; conflicts adds the two that say
+// what happens to a file that exists.
+func (tf *transferFlags) register(fs *pflag.FlagSet, conflicts bool) {
+	fs.IntVar(&tf.workers, "workers", transfer.DefaultWorkers, "files moved at once (large files also move parts in parallel)")
 	if conflicts {
-		fs.BoolVar(&tf.overwrite, "overwrite", false, "replace files that exist")
+		fs.BoolVar(&tf.overwrite, "overwrite", false, "replace files that exist (by default such a file fails, nothing is replaced)")
 		fs.BoolVar(&tf.skipExisting, "skip-existing", false, "leave files that exist and skip them")
 	}
-	return fs
+}
+
+// transferCommand makes upload or download, with the transfer flags.
+func transferCommand(use, short, long string, run func(context.Context, []string, transferFlags) error) *cobra.Command {
+	var tf transferFlags
+	cmd := leaf(use, short, long+`
+
+Progress goes to stderr (a bar on a terminal), one line per finished job and
+a summary to stdout; the exit code is 1 if any file failed.`,
+		func(ctx context.Context, pos []string) error { return run(ctx, pos, tf) })
+	tf.register(flagsOf(cmd), true)
+	return cmd
 }
 
 // checkWorkers refuses a --workers outside 1…maxWorkers.
@@ -64,16 +78,21 @@ const (
 	downloadUsage = "usage: coop download [--overwrite|--skip-existing] [--workers N] ACCOUNT/REPO[/PATH] LOCAL"
 )
 
+func (a *app) uploadCommand() *cobra.Command {
+	cmd := transferCommand("upload LOCAL... ACCOUNT/REPO/PATH", "Upload files and folders",
+		`PATH may be left out: the repository's top. A file goes to PATH/NAME (or to
+PATH itself, when one file goes to a PATH that is not a folder); a folder to
+PATH/NAME/…; a folder given with a trailing slash, "DIR/", puts DIR's
+contents straight into PATH.`, a.cmdUpload)
+	cmd.ValidArgsFunction = a.completeUpload
+	return cmd
+}
+
 // cmdUpload uploads files and folders: a file as PATH/NAME (or as PATH
 // itself, when one file goes to a PATH that is not a folder), a folder as
 // PATH/NAME/…, and a folder given with a trailing slash as its contents
 // directly under PATH.
-func (a *app) cmdUpload(ctx context.Context, args []string) error {
-	var tf transferFlags
-	pos, err := parse(a.transferFlagSet("upload", &tf, true), args)
-	if err != nil {
-		return err
-	}
+func (a *app) cmdUpload(ctx context.Context, pos []string, tf transferFlags) error {
 	policy, err := tf.check()
 	if err != nil {
 		return err
@@ -129,14 +148,17 @@ func (a *app) cmdUpload(ctx context.Context, args []string) error {
 	return a.runTransfers(ctx, store, tf.workers, specs, pre)
 }
 
+func (a *app) downloadCommand() *cobra.Command {
+	cmd := transferCommand("download ACCOUNT/REPO/PATH LOCAL", "Download a file or a folder",
+		`PATH may be left out: the whole repository. LOCAL names the copy, unless it
+is an existing folder (or ends with a slash): then the copy goes in it.`, a.cmdDownload)
+	cmd.ValidArgsFunction = a.completeStore(completeAll, 1)
+	return cmd
+}
+
 // cmdDownload downloads a file or a folder. LOCAL names the copy, unless
 // it is an existing folder (or ends with a slash): then the copy goes in it.
-func (a *app) cmdDownload(ctx context.Context, args []string) error {
-	var tf transferFlags
-	pos, err := parse(a.transferFlagSet("download", &tf, true), args)
-	if err != nil {
-		return err
-	}
+func (a *app) cmdDownload(ctx context.Context, pos []string, tf transferFlags) error {
 	policy, err := tf.check()
 	if err != nil {
 		return err
