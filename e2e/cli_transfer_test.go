@@ -157,7 +157,7 @@ func TestCLITransfers(t *testing.T) {
 		}
 
 		dst := filepath.Join(t.TempDir(), "copy")
-		wantRun(t, env, 0, "download", "acme/data/in/tree", dst)
+		wantRun(t, env, 0, "download", "acme/data/in/tree/", dst) // the folder's contents into dst
 		for rel, want := range map[string]string{"a.txt": "new a\n", "sub/b.txt": "bb\n"} {
 			if b, err := os.ReadFile(filepath.Join(dst, rel)); err != nil || string(b) != want {
 				t.Errorf("downloaded %s: %q, %v", rel, b, err)

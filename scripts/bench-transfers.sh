@@ -197,7 +197,7 @@ for RTT in $RTTS; do
 		rm -rf "$D" && mkdir -p "$D/s5-small"
 		pair "$N_UP@$RTT" coop upload "$WORK/small/" "bench/$R/small" -- s5 cp "$WORK/small/*" "s3://$BUCKET/s5/$R/small/"
 		pair "$N_BIGUP@$RTT" coop upload "$WORK/big.bin" "bench/$R/big.bin" -- s5 cp "$WORK/big.bin" "s3://$BUCKET/s5/$R/big.bin"
-		pair "$N_DOWN@$RTT" coop download "bench/$R/small" "$D/coop-small" -- s5 cp "s3://$BUCKET/s5/$R/small/*" "$D/s5-small/"
+		pair "$N_DOWN@$RTT" coop download "bench/$R/small/" "$D/coop-small" -- s5 cp "s3://$BUCKET/s5/$R/small/*" "$D/s5-small/"
 		pair "$N_BIGDOWN@$RTT" coop download "bench/$R/big.bin" "$D/coop-big.bin" -- s5 cp "s3://$BUCKET/s5/$R/big.bin" "$D/s5-big.bin"
 		pair "$N_LS@$RTT" coop ls "bench/$R/small" -- s5 ls "s3://$BUCKET/s5/$R/small/*"
 		timed "$N_STAT@$RTT" coop coop stat "bench/$R/small/f0000"

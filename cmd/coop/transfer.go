@@ -73,10 +73,7 @@ func (tf transferFlags) check() (transfer.Policy, error) {
 	return transfer.Fail, nil
 }
 
-const (
-	uploadUsage   = "usage: coop upload [--overwrite|--skip-existing] [--workers N] LOCAL... ACCOUNT/REPO[/PATH]"
-	downloadUsage = "usage: coop download [--overwrite|--skip-existing] [--workers N] ACCOUNT/REPO[/PATH] LOCAL"
-)
+const uploadUsage = "usage: coop upload [--overwrite|--skip-existing] [--workers N] LOCAL... ACCOUNT/REPO[/PATH]"
 
 func (a *app) uploadCommand() *cobra.Command {
 	cmd := transferCommand("upload LOCAL... ACCOUNT/REPO/PATH", "Upload files and folders",
@@ -146,55 +143,6 @@ func (a *app) cmdUpload(ctx context.Context, pos []string, tf transferFlags) err
 		return err
 	}
 	return a.runTransfers(ctx, store, tf.workers, specs, pre)
-}
-
-func (a *app) downloadCommand() *cobra.Command {
-	cmd := transferCommand("download ACCOUNT/REPO/PATH LOCAL", "Download a file or a folder",
-		`PATH may be left out: the whole repository. LOCAL names the copy, unless it
-is an existing folder (or ends with a slash): then the copy goes in it.`, a.cmdDownload)
-	cmd.ValidArgsFunction = a.completeStore(completeAll, 1)
-	return cmd
-}
-
-// cmdDownload downloads a file or a folder. LOCAL names the copy, unless
-// it is an existing folder (or ends with a slash): then the copy goes in it.
-func (a *app) cmdDownload(ctx context.Context, pos []string, tf transferFlags) error {
-	policy, err := tf.check()
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return usagef(downloadUsage)
-	}
-	t, err := parseTarget(pos[0])
-	if err != nil {
-		return err
-	}
-	if t.repo == "" {
-		return usagef("download needs ACCOUNT/REPO[/PATH], not %q", pos[0])
-	}
-	store, err := a.openStore(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	kind, err := classify(ctx, store, t.ref(), t.path)
-	if err != nil {
-		return err
-	}
-	dest := pos[1]
-	name := t.repo
-	if t.path != "" {
-		name = t.path[strings.LastIndexByte(t.path, '/')+1:]
-	}
-	if fi, err := os.Stat(dest); (err == nil && fi.IsDir()) || strings.HasSuffix(dest, string(filepath.Separator)) || strings.HasSuffix(dest, "/") {
-		dest = filepath.Join(dest, name)
-	}
-	spec := transfer.Spec{Kind: transfer.DownloadFile, Repo: t.ref(), Local: dest, Remote: t.path, Policy: policy}
-	if kind == folderKind {
-		spec.Kind = transfer.DownloadTree
-	}
-	return a.runTransfers(ctx, store, tf.workers, []transfer.Spec{spec}, nil)
 }
 
 // pathKind is what a repository path names.

@@ -205,7 +205,7 @@ func (s *seeded) statChecks(t *testing.T) {
 // says so; a multipart object's composite checksum is not the content's.
 func (s *seeded) checksumsDownload(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "data")
-	r := s.coop(t, 0, "download", "NASA_Earth/v2.0/data", dst)
+	r := s.coop(t, 0, "download", "NASA_Earth/v2.0/data/", dst)
 	if !strings.Contains(r.out, "1 file not checkable by coop") {
 		t.Errorf("download did not say what it could not check:\n%s", r.out)
 	}
