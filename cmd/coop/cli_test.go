@@ -61,6 +61,9 @@ func TestEveryCommandHelp(t *testing.T) {
 		if code, out2, _ := runCLI(t, root, append([]string{"help"}, words...)...); code != 0 || out2 != out {
 			t.Errorf("coop help %s (exit %d) differs from coop %s --help", name, code, name)
 		}
+		if name == "ls" {
+			continue // ls -h is --human-readable, as in ls(1)
+		}
 		if code, out2, _ := runCLI(t, root, append(words, "-h")...); code != 0 || out2 != out {
 			t.Errorf("coop %s -h (exit %d) differs from --help", name, code)
 		}
@@ -182,5 +185,39 @@ func writeTree(t *testing.T, root, repo string, files map[string]string) {
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// ls -h gives sizes in binary units, -R every file below the folder by
+// its path from it (and JSON entries with --json), -l the long listing.
+func TestLsFlags(t *testing.T) {
+	root := downloadStore(t)
+	writeTree(t, root, "earth-lab/scenes", map[string]string{"big.bin": strings.Repeat("x", 1536)})
+	out := mustRun(t, root, "ls", "-h", "earth-lab/scenes")
+	if !strings.Contains(out, "1.5 KiB") || strings.Contains(out, "1536") {
+		t.Errorf("ls -h:\n%s", out)
+	}
+	if out := mustRun(t, root, "ls", "earth-lab/scenes"); !strings.Contains(out, "1536") {
+		t.Errorf("ls without -h has no size in bytes:\n%s", out)
+	}
+	if long, plain := mustRun(t, root, "ls", "-l", "earth-lab/scenes"), mustRun(t, root, "ls", "earth-lab/scenes"); long != plain {
+		t.Errorf("ls -l:\n%s\nls:\n%s", long, plain)
+	}
+	out = mustRun(t, root, "ls", "-R", "earth-lab/scenes/2024")
+	var names []string
+	for line := range strings.Lines(out) {
+		f := strings.Fields(line)
+		names = append(names, f[len(f)-1])
+	}
+	slices.Sort(names)
+	if strings.Join(names, " ") != "b.csv sub/c.txt" {
+		t.Errorf("ls -R listed %q:\n%s", names, out)
+	}
+	out = mustRun(t, root, "ls", "-lhR", "--json", "earth-lab/scenes")
+	if strings.Count(out, `"path"`) != 4 || !strings.Contains(out, `"2024/sub/c.txt"`) {
+		t.Errorf("ls -lhR --json:\n%s", out)
+	}
+	if code, _, errs := runCLI(t, root, "ls", "-R", "earth-lab"); code != 2 || !strings.Contains(errs, "ls -R lists the files below a folder") {
+		t.Errorf("ls -R of an account: exit %d, %q", code, errs)
 	}
 }

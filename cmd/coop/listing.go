@@ -13,22 +13,40 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
 )
 
+// lsFlags are ls's flags.
+type lsFlags struct {
+	asJSON, long, human, recursive bool
+}
+
 func (a *app) lsCommand() *cobra.Command {
-	var asJSON bool
-	cmd := leaf("ls [ACCOUNT[/REPO[/PATH]]]", "List accounts, an account's repositories, or a folder", "",
-		func(ctx context.Context, pos []string) error { return a.cmdLs(ctx, pos, asJSON) })
-	flagsOf(cmd).BoolVar(&asJSON, "json", false, "print JSON")
+	var f lsFlags
+	cmd := leaf("ls [ACCOUNT[/REPO[/PATH]]]", "List accounts, an account's repositories, or a folder",
+		`With no argument, the accounts; with ACCOUNT, its repositories; with
+ACCOUNT/REPO[/PATH], the folder: one line per entry with its type, size in
+bytes (-h: 1.5 KiB), modification time (UTC) and name, folders ending in a
+slash. -R lists every file below the folder instead, by its path from it.
+Names that do not print as they are, or that coop cannot address, are
+quoted and marked !, with one warning on stderr.`,
+		func(ctx context.Context, pos []string) error { return a.cmdLs(ctx, pos, f) })
+	fs := flagsOf(cmd)
+	fs.BoolVarP(&f.long, "long", "l", false, "the long listing: type, size, modified, name (the default; for habit)")
+	fs.BoolVarP(&f.human, "human-readable", "h", false, "sizes in KiB, MiB, GiB… instead of bytes")
+	fs.BoolVarP(&f.recursive, "recursive", "R", false, "every file below the folder, by its path from it")
+	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
+	fs.Bool("help", false, "help for ls") // --help only: -h is --human-readable
 	cmd.ValidArgsFunction = a.completeStore(completeAll, 1)
 	return cmd
 }
 
-func (a *app) cmdLs(ctx context.Context, pos []string, asJSON bool) error {
+func (a *app) cmdLs(ctx context.Context, pos []string, f lsFlags) error {
 	var err error
+	asJSON := f.asJSON
 	if len(pos) > 1 {
-		return usagef("usage: coop ls [ACCOUNT[/REPO[/PATH]]] [--json]")
+		return usagef("usage: coop ls [-l] [-h] [-R] [ACCOUNT[/REPO[/PATH]]] [--json]")
 	}
 	var t target
 	if len(pos) == 1 {
@@ -43,6 +61,9 @@ func (a *app) cmdLs(ctx context.Context, pos []string, asJSON bool) error {
 	defer store.Close()
 	out := newLister(a.stdout, asJSON)
 	defer out.warn(a.stderr)
+	if f.recursive && t.repo == "" {
+		return usagef("ls -R lists the files below a folder: give ACCOUNT/REPO[/PATH], not %q", strings.Join(pos, ""))
+	}
 	switch {
 	case t.account == "":
 		err = eachPage(ctx, func(req backend.PageRequest) (backend.Page[backend.Account], error) {
@@ -71,29 +92,55 @@ func (a *app) cmdLs(ctx context.Context, pos []string, asJSON bool) error {
 	default:
 		// The listing checks the repository while it lists (see
 		// access.Store): one round trip, not two.
+		row := func(e backend.Entry, name string) error {
+			return out.row(e, entryColumns(out, e, name, f.human)...)
+		}
+		if f.recursive {
+			if _, err := store.GetRepository(ctx, t.account, t.repo); err != nil {
+				return err
+			}
+			err = backend.Walk(ctx, store, t.ref(), t.path, func(page []backend.Entry) error {
+				for _, e := range page {
+					if err := row(e, strings.TrimPrefix(e.Path[len(t.path):], "/")); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			break
+		}
 		err = eachPage(ctx, func(req backend.PageRequest) (backend.Page[backend.Entry], error) {
 			return store.ListObjects(ctx, t.ref(), t.path, req)
-		}, func(e backend.Entry) error {
-			name, size, mark := safe.Text(e.Name), strconv.FormatInt(e.Size, 10), ""
-			if e.Odd != "" {
-				// Quoted, so that an empty name or its spaces show.
-				name, mark = safe.Text(strconv.Quote(e.Name)), "! "+e.Odd
-				out.odd(e.Path, e.Odd)
-			}
-			if e.IsDir() {
-				name, size = name+"/", "-"
-			}
-			mod := "-"
-			if !e.ModTime.IsZero() {
-				mod = e.ModTime.UTC().Format(time.DateTime)
-			}
-			return out.row(e, string(e.Type), size, mod, name, mark)
-		})
+		}, func(e backend.Entry) error { return row(e, e.Name) })
 	}
 	if err != nil {
 		return err
 	}
 	return out.close()
+}
+
+// entryColumns are a folder entry's columns: type, size (bytes, or human),
+// modification time, name (as given: the entry's name, or its path from the
+// folder listed), and the mark of an odd name, which out notes.
+func entryColumns(out *lister, e backend.Entry, name string, human bool) []string {
+	size, mark := strconv.FormatInt(e.Size, 10), ""
+	if human {
+		size = humanize.Bytes(e.Size)
+	}
+	if e.Odd != "" {
+		// Quoted, so that an empty name or its spaces show.
+		name, mark = strconv.Quote(name), "! "+e.Odd
+		out.odd(e.Path, e.Odd)
+	}
+	name = safe.Text(name)
+	if e.IsDir() {
+		name, size = name+"/", "-"
+	}
+	mod := "-"
+	if !e.ModTime.IsZero() {
+		mod = e.ModTime.UTC().Format(time.DateTime)
+	}
+	return []string{string(e.Type), size, mod, name, mark}
 }
 
 // eachPage walks every page of a paged listing.
