@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bashComplete loads coop's bash completion script in a real bash (with
@@ -95,4 +96,23 @@ func TestManPageRenders(t *testing.T) {
 			t.Errorf("the rendered man page lacks %q:\n%.2000s", want, out)
 		}
 	}
+}
+
+// coop ACCOUNT[/REPO[/PATH]] opens the browser there, as ssh -t host PATH
+// does: the account's repositories, or the file selected with its
+// metadata in the preview, before any key is pressed.
+func TestBrowseAtPath(t *testing.T) {
+	root, env := makeLocalStore(t)
+	tm := startTerm(t, env, bin, "--storage", root, "earth-lab")
+	s := tm.waitFor(10*time.Second, "Scenes of the Range", "Cold archive")
+	if strings.Contains(s, "Alice Nakamura") {
+		t.Errorf("coop earth-lab shows the accounts list:\n%s", s)
+	}
+	tm.send("q")
+	tm.waitExit(t, 5*time.Second)
+
+	tm = startTerm(t, env, bin, "--storage", root, "earth-lab/scenes/2024/b.csv")
+	tm.waitFor(10*time.Second, "b.csv", "station", "st-42")
+	tm.send("q")
+	tm.waitExit(t, 5*time.Second)
 }
