@@ -9,11 +9,15 @@ BIN := $(CACHE)/bin
 GOLANGCI := $(BIN)/golangci-lint-$(GOLANGCI_VERSION)
 export COOP_TESTSERVERS_DIR ?= $(CACHE)/testservers
 
-.PHONY: test tools servers vet lint unit fuzz build demo
+.PHONY: test tools modules servers vet lint unit fuzz build demo
 
 test: tools vet lint unit fuzz
 
-tools: $(GOLANGCI) servers
+# Each step says what it does on one line (say); downloads are quiet unless they fail.
+say = @printf '\nmake test: %s\n'
+
+tools: modules $(GOLANGCI) servers
+	$(say) "Debian packages the tests use (tmux; the aws CLI and boto3; bash-completion and man) — apt-get, first run only"
 	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux)
 	@# The completion test loads coop's script in bash as users have it; the man page test renders it.
 	@test -f /usr/share/bash-completion/bash_completion && command -v man >/dev/null || \
@@ -22,22 +26,31 @@ tools: $(GOLANGCI) servers
 	@test -x /usr/bin/aws && /usr/bin/python3 -c 'import boto3' 2>/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli python3-boto3)
 
+modules:
+	$(say) "Go modules (from the module proxy; first run only)"
+	@out=$$(go mod download 2>&1) || { echo "$$out"; exit 1; }
+
 $(GOLANGCI):
-	mkdir -p $(BIN)
-	GOBIN=$(BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
-	mv $(BIN)/golangci-lint $(GOLANGCI)
+	$(say) "building golangci-lint $(GOLANGCI_VERSION) into .cache/bin (first run only; a few minutes)"
+	@mkdir -p $(BIN)
+	@out=$$(GOBIN=$(BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION) 2>&1) || { echo "$$out"; exit 1; }
+	@mv $(BIN)/golangci-lint $(GOLANGCI)
 
 servers:
-	./scripts/test-servers.sh install
+	$(say) "test servers: Java and npm (apt-get) for DynamoDB Local, versitygw built with go install, into .cache/testservers (first run only)"
+	@./scripts/test-servers.sh install
 
 vet:
-	go vet ./...
+	$(say) "go vet"
+	@go vet ./...
 
 lint: $(GOLANGCI)
-	$(GOLANGCI) run ./...
+	$(say) "golangci-lint"
+	@$(GOLANGCI) run ./...
 
 unit:
-	go test -race -count=1 -timeout 30m ./...
+	$(say) "every test with the race detector — one line per package; the end-to-end and interop packages take several minutes each"
+	@go test -race -count=1 -timeout 30m ./...
 
 # FUZZTIME is how long each fuzz target runs; longer locally with
 # `make fuzz FUZZTIME=5m`. FUZZ_TARGETS are PACKAGE:TARGET; each target's
@@ -47,6 +60,7 @@ FUZZ_TARGETS := $(addprefix ./backend/content/:,FuzzParquet FuzzTIFF FuzzZip Fuz
 	./server/:FuzzParseVPath ./server/:FuzzScpName ./backend/internal/metadoc/:FuzzDecodeMetadata ./backend/:FuzzParseTime
 
 fuzz:
+	$(say) "each fuzz target for $(FUZZTIME)"
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		out=$$(go test $$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s -parallel 2 2>&1) \

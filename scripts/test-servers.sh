@@ -93,7 +93,9 @@ install_versitygw() {
 	command -v go >/dev/null 2>&1 || die "go not found on PATH"
 	say "building versitygw $VERSITYGW_VERSION (about a minute the first time)"
 	mkdir -p "$DIR/bin"
-	GOBIN="$DIR/bin" GOFLAGS=-buildvcs=false go install "$VERSITYGW_MOD@$VERSITYGW_VERSION"
+	# Quiet unless it fails: the module downloads are a hundred lines.
+	local out
+	out="$(GOBIN="$DIR/bin" GOFLAGS=-buildvcs=false go install "$VERSITYGW_MOD@$VERSITYGW_VERSION" 2>&1)" || die "go install versitygw: $out"
 	printf '%s\n' "$VERSITYGW_VERSION" >"$stamp"
 	say "versitygw installed: $bin"
 }
