@@ -264,3 +264,32 @@ func TestOverwriteQuestionShowsBothFiles(t *testing.T) {
 			State: transfer.NeedsDecision, Conflict: local, ConflictWith: "README.md", Attempt: 1}}, Totals: transfer.Totals{NeedsDecision: 1}})
 	h.mustShow("Already exists on this computer", "yours:             12 bytes · 2024-06-12 10:30 UTC", "in the repository: 1.2 KiB")
 }
+
+// G while a large folder is still listed goes to the true end once the
+// listing is done, not to the last row loaded when it was pressed; a
+// move of the user's own stops following the end.
+func TestBottomWhileLoadingFollowsTheEnd(t *testing.T) {
+	s := newTestStore(1000)
+	s.AddAccount("acme", backend.AccountOrganization, "Acme")
+	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
+	s.Synthesize(acme, "big", 10_000)
+	h := newHarness(t, s, Options{StartAt: "acme/data/big"})
+	h.until("the first page of big", func() bool { return h.m.tree != nil && h.rows() > 1 && h.rows() < 5000 })
+	h.press("G")
+	if got := h.selectedPath(); got == "big/file-0009999.dat" {
+		t.Fatalf("the listing was already complete: %q", got)
+	}
+	h.settle()
+	if got := h.selectedPath(); got != "big/file-0009999.dat" {
+		t.Fatalf("after loading, G left the cursor on %q", got)
+	}
+	// Pressing G, then moving up, stays where the user went.
+	h2 := newHarness(t, s, Options{StartAt: "acme/data/big"})
+	h2.until("the first page of big", func() bool { return h2.m.tree != nil && h2.rows() > 1 && h2.rows() < 5000 })
+	h2.press("G", "up")
+	at := h2.selectedPath()
+	h2.settle()
+	if got := h2.selectedPath(); got != at {
+		t.Fatalf("the cursor moved from %q to %q after the user moved", at, got)
+	}
+}

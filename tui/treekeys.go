@@ -62,6 +62,13 @@ func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if v.full {
 		return v.fullKey(msg)
 	}
+	if key.Matches(msg, v.c.Keys.Bottom) && !v.filter.editing {
+		// While listings still load the end is not there yet: follow it
+		// until they are done or the user moves.
+		moveBy(v, v.count())
+		v.toEnd = v.endLoading()
+		return nil
+	}
 	if cmd, ok := listKey(v, msg); ok {
 		return cmd
 	}

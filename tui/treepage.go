@@ -27,6 +27,7 @@ type treePage struct {
 	// restore's folder be listed whole without it (it was deleted): the
 	// rows after it in its folder, then those before it.
 	instead []string
+	toEnd   bool // the user went to the end while listings were loading: stay there
 	marks   map[string]mark // entries marked for a delete or download, by path
 	anchor  string          // the entry last marked with the mark key: a range starts there
 	sect    *section        // the content section of the selected entry
@@ -68,7 +69,30 @@ func (v *treePage) pane() *listPane { return &v.listPane }
 
 // moved forgets a pending "select this path when it loads": the user
 // chose another row.
-func (v *treePage) moved() { v.restore, v.instead = "", nil }
+func (v *treePage) moved() { v.restore, v.instead, v.toEnd = "", nil, false }
+
+// endLoading reports whether an open folder is still being listed, so
+// that the last row may still move down.
+func (v *treePage) endLoading() bool {
+	for i := range v.t.lists {
+		if tl := &v.t.lists[i]; tl.open && tl.l != nil && !tl.l.done && tl.l.err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// followEnd keeps the cursor on the last row after new rows came in, if
+// the user went to the end while they were loading.
+func (v *treePage) followEnd() {
+	if !v.toEnd {
+		return
+	}
+	if n := v.count(); n > 0 {
+		v.nav.set(n-1, n, v.c.bodyHeight())
+	}
+	v.toEnd = v.endLoading()
+}
 
 // count is the number of rows shown (matches while filtering).
 func (v *treePage) count() int {
@@ -176,6 +200,7 @@ func (v *treePage) onListPage(msg listPageMsg) tea.Cmd {
 	if l.done {
 		v.restoreInstead(msg.folder)
 	}
+	v.followEnd()
 	return tea.Batch(cmds...)
 }
 
