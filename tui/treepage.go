@@ -27,7 +27,7 @@ type treePage struct {
 	// restore's folder be listed whole without it (it was deleted): the
 	// rows after it in its folder, then those before it.
 	instead []string
-	toEnd   bool // the user went to the end while listings were loading: stay there
+	toEnd   bool            // the user went to the end while listings were loading: stay there
 	marks   map[string]mark // entries marked for a delete or download, by path
 	anchor  string          // the entry last marked with the mark key: a range starts there
 	sect    *section        // the content section of the selected entry
