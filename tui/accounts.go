@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/internal/safe"
@@ -230,6 +231,12 @@ func (v *accountsPage) columns(width int) string {
 // heading draws the account tabs for the header, width cells wide.
 func (v *accountsPage) heading(width int) string {
 	s := &v.c.Styles
+	if tabsWidth() > width {
+		// Too narrow for every tab: the one shown, and the key to switch.
+		t := accountTabs()[v.tab]
+		label := fit(" "+t.label+" ", max(0, width-1))
+		return s.TabActive.Render(label) + s.Header.Render(strings.Repeat(" ", max(0, width-ansi.StringWidth(label))))
+	}
 	var b strings.Builder
 	for i, t := range accountTabs() {
 		label := " " + t.label + " "

@@ -49,10 +49,7 @@ func (b *errorBox) View(width, height int) string {
 		}
 	}
 	lines = append(lines, "", s.Muted.Render("press any key to dismiss"))
-	if len(lines) > height-2 {
-		lines = append(lines[:max(1, height-3)], s.Muted.Render("…"))
-	}
-	return centre(s.ErrorBox.Render(strings.Join(lines, "\n")), width, height)
+	return dialog(s.ErrorBox, lines, width, height)
 }
 
 // ShortHelp leaves the footer to what is below.
@@ -112,7 +109,7 @@ func (b *quitBox) View(width, height int) string {
 		s.Row.Render("and recorded in the metadata."), "",
 		s.Muted.Render(keyName(b.c.Keys.Confirm) + " quits · n or " + keyName(b.c.Keys.Cancel) + " stays"),
 	}
-	return centre(s.ErrorBox.Render(strings.Join(lines, "\n")), width, height)
+	return dialog(s.ErrorBox, lines, width, height)
 }
 
 // ShortHelp is empty: the box names its keys.

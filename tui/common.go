@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/coopterm/coop/keymap"
 	"github.com/coopterm/coop/themes"
@@ -109,6 +110,31 @@ func (c *Common) bodyHeight() int {
 // centre places a dialog box in the middle of an area of w×h cells.
 func centre(box string, w, h int) string {
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
+}
+
+// dialog draws lines in a bordered box (style: ErrorBox or HelpBox, a
+// border and one cell of padding) centred in an area of w×h cells, made
+// to fit it whole: each line is cut to the box (marked …), and when the
+// lines are more than the height holds, blank ones go first, then the
+// lines before the last (the answers or keys), the cut marked with "…".
+func dialog(style lipgloss.Style, lines []string, w, h int) string {
+	iw := max(1, w-4)
+	for i, l := range lines {
+		if ansi.StringWidth(l) > iw {
+			lines[i] = ansi.Truncate(l, iw, "…")
+		}
+	}
+	room := max(1, h-2)
+	for i := len(lines) - 2; len(lines) > room && i > 0; i-- {
+		if strings.TrimSpace(ansi.Strip(lines[i])) == "" {
+			lines = append(lines[:i], lines[i+1:]...)
+		}
+	}
+	if len(lines) > room {
+		last := lines[len(lines)-1]
+		lines = append(lines[:max(0, room-2)], "…", last)[max(0, 2-room):]
+	}
+	return centre(style.Render(strings.Join(lines, "\n")), w, h)
 }
 
 // boxWidth is the width of a dialog's text on a screen w cells wide.

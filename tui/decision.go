@@ -161,7 +161,7 @@ func (q *question) View(width, height int) string {
 		s.Label.Render(fit(incoming, lw))+s.Value.Render(fit(q.facts(q.info.incoming, known), w-lw)))
 	lines = append(lines, "", s.Muted.Render(fit(fmt.Sprintf("job %d: %s", j.ID, jobWhatIn(j, w-len(fmt.Sprintf("job %d: ", j.ID)))), w)), "")
 	lines = append(lines, q.c.shortHelp(q.c.Keys.DecisionHelp()))
-	return centre(s.HelpBox.Render(strings.Join(lines, "\n")), width, height)
+	return dialog(s.HelpBox, lines, width, height)
 }
 
 // ShortHelp is empty: the box names its keys.

@@ -290,7 +290,7 @@ func (d *deleteDialog) View(width, height int) string {
 		}
 		lines = append(lines, s.Muted.Render(keyName(d.c.Keys.Confirm)+" "+next+" · n or "+keyName(d.c.Keys.Cancel)+" keeps them"))
 	}
-	return centre(s.ErrorBox.Render(strings.Join(lines, "\n")), width, height)
+	return dialog(s.ErrorBox, lines, width, height)
 }
 
 // ShortHelp is the prompt's keys at the second question, else nothing:

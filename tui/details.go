@@ -156,7 +156,7 @@ func (b *detailsBox) View(width, height int) string {
 	}
 	lines := append([]string{s.Accent.Bold(true).Render(ansi.Truncate(safe.Text(b.title), w, "…")), ""}, shown...)
 	lines = append(lines, "", s.Muted.Render(hint))
-	return centre(s.HelpBox.Render(strings.Join(lines, "\n")), width, height)
+	return dialog(s.HelpBox, lines, width, height)
 }
 
 // ShortHelp leaves the footer to what is below.

@@ -300,7 +300,7 @@ func (p *gotoPrompt) View(width, height int) string {
 		}
 	}
 	lines = append(lines, "", p.c.shortHelp(p.c.Keys.PromptHelp()))
-	return centre(s.HelpBox.Render(strings.Join(lines, "\n")), width, height)
+	return dialog(s.HelpBox, lines, width, height)
 }
 
 // ShortHelp is the prompt's keys that cannot be typed.

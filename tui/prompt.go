@@ -418,7 +418,7 @@ func (p *prompt) View(width, height int) string {
 		}
 	}
 	lines = append(lines, "", p.c.shortHelp(p.c.Keys.PromptHelp()), s.Muted.Render("~ is your home folder"))
-	return centre(s.HelpBox.Render(strings.Join(lines, "\n")), width, height)
+	return dialog(s.HelpBox, lines, width, height)
 }
 
 // ShortHelp is the prompt's keys that cannot be typed.
