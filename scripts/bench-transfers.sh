@@ -25,6 +25,7 @@
 #
 # Environment: ROUNDS, RTTS, BENCH_DIR (where the data goes, default $TMPDIR),
 # SMALL_FILES, BIG_MIB and DELETE_FILES (the sizes, for a short run),
+# COOP_BIN (a coop binary to time instead of the one built here),
 # KEEP_ALIVE=0 to run versitygw without --keep-alive (its default; real S3
 # keeps connections), SKIP_META=1 to skip the 100,000-entry measurement.
 # Needs the test servers (scripts/test-servers.sh install) and Go; builds
@@ -62,6 +63,7 @@ trap cleanup EXIT
 # ---- tools -----------------------------------------------------------------
 say "building coop and the counting proxy"
 (cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/countproxy" ./internal/testservers/countproxy)
+if [[ -n "${COOP_BIN:-}" ]]; then cp "$COOP_BIN" "$WORK/coop"; fi # another build of coop, to compare
 S5CMD="$CACHE/bin/s5cmd"
 if [[ ! -x "$S5CMD" ]]; then
 	say "building s5cmd $S5CMD_VERSION from the Go module proxy"

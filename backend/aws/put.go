@@ -24,11 +24,14 @@ import (
 // Upload tuning. An object of known size up to singlePutMax goes up in
 // one PUT carrying its SHA-256; larger ones, or ones of unknown size, go
 // up in parts of partSize, uploadConcurrency at a time, so that one
-// upload holds at most (uploadConcurrency+1)×partSize in memory.
+// upload holds at most (uploadConcurrency+1)×partSize in memory (72 MiB;
+// the queue moves at most 4 large files at once). Eight parts in flight,
+// not four, because each part waits a round trip: at 100 ms, a 1 GiB file
+// spends 1.6 s on them at four, 0.8 s at eight.
 const (
 	singlePutMax      = 16 << 20
 	partSize          = 8 << 20
-	uploadConcurrency = 4
+	uploadConcurrency = 8
 )
 
 // PutObject stores r under path. The SHA-256 of the content is computed

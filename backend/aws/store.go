@@ -167,7 +167,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		WithTransportOptions(func(t *http.Transport) {
 			t.ResponseHeaderTimeout = cfg.Timeout
 			t.TLSHandshakeTimeout = cfg.Timeout
-			t.MaxIdleConnsPerHost = 64
+			// As many kept connections as requests in flight (up to
+			// 1,024 transfers and their parts): a connection closed
+			// and opened again costs a handshake's round trip.
+			t.MaxIdleConns = 0
+			t.MaxIdleConnsPerHost = 1100
 		})
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(httpc),

@@ -13,11 +13,13 @@ import (
 
 // Defaults an Options falls back to.
 const (
-	// DefaultWorkers is how many files move at once: enough to hide the
-	// latency of small files (requests to S3, file creation on a slow
-	// disk); large files move at most bigAtOnce at a time, each with its
-	// parts in parallel.
-	DefaultWorkers = 64
+	// DefaultWorkers is how many files may move at once: enough to hide
+	// the latency of small files on a long network path (requests to
+	// S3, file creation on a slow disk), as s5cmd's 256 do. The queue
+	// starts at 64 and grows toward it while the store keeps up (see
+	// limiter); large files move at most bigAtOnce at a time, each with
+	// its parts in parallel.
+	DefaultWorkers = 256
 	// DefaultMetadataInterval bounds how long a finished file waits for
 	// its metadata entry to be written.
 	DefaultMetadataInterval = time.Second
@@ -111,6 +113,9 @@ type Queue struct {
 
 	// bigSlots bounds the large files moving at once.
 	bigSlots chan struct{}
+	// limit admits transfers under the adaptive limit and the memory
+	// budget (see limiter).
+	limit *limiter
 
 	busy  atomic.Int64  // producers running, tasks queued or running
 	seq   atomic.Uint64 // bumped on every change a Subscription may report
@@ -134,6 +139,7 @@ func New(ctx context.Context, store backend.Store, opts Options) *Queue {
 		cleaned: map[Affected]bool{},
 
 		bigSlots: make(chan struct{}, bigAtOnce),
+		limit:    newLimiter(opts.Workers, DefaultMemory),
 	}
 	for range opts.Workers {
 		q.workers.Go(q.worker)

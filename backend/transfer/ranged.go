@@ -20,10 +20,11 @@ import (
 // ranges' CRCs are combined in order; with only a SHA-256, which cannot
 // be split, each range, once complete, is read back from the page cache
 // and hashed, in order. So a download holds only a few small buffers,
-// however large.
+// however large, and twelve ranges in flight cost little: enough that the
+// round trip each waits for is hidden on a long network path.
 const (
 	rangePart        = 16 << 20
-	rangeConcurrency = 6
+	rangeConcurrency = 12
 	rangeRetries     = 3
 	streamPiece      = 256 << 10
 	// copyBuffer is the buffer of a one-stream download.

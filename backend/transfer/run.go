@@ -90,6 +90,12 @@ func (q *Queue) worker() {
 			q.complete(t)
 			continue
 		}
+		tk, err := q.limit.acquire(j.ctx, memoryOf(t))
+		if err != nil {
+			q.release(t)
+			q.complete(t)
+			continue
+		}
 		j.running()
 		switch t.op {
 		case opUpload:
@@ -101,7 +107,24 @@ func (q *Queue) worker() {
 		case opDeleteBatch:
 			q.deleteBatch(t)
 		}
+		q.limit.done(tk)
 	}
+}
+
+// memoryOf is what a task holds in memory while it runs, for the
+// limiter's budget: a small upload is read whole (its checksum goes with
+// it), a small download holds a copy buffer; large files are bounded by
+// bigAtOnce instead, and deletes hold little.
+func memoryOf(t *task) int64 {
+	switch {
+	case t.size >= bigSize:
+		return 0
+	case t.op == opUpload:
+		return max(t.size, 0)
+	case t.op == opDownload:
+		return min(copyBuffer, max(t.size, 0)+1)
+	}
+	return 0
 }
 
 // Large files (bigSize and up) move at most bigAtOnce at a time: each
@@ -191,6 +214,9 @@ func (q *Queue) failLocal(t *task, err error) { q.failAt(t, t.local, true, err) 
 
 func (q *Queue) failAt(t *task, path string, local bool, err error) {
 	j := t.job
+	if errors.Is(err, backend.ErrUnavailable) {
+		q.limit.throttled() // the store is overloaded or failing: slow down
+	}
 	if transient(err) && t.tries < q.opts.Retries && j.ctx.Err() == nil {
 		t.tries++
 		q.sendAfter(t, backoff(q.opts.RetryBase, t.tries)) // still counted busy
