@@ -26,6 +26,7 @@ type Capabilities struct {
 	CleanIncomplete IncompleteCleaner
 	RangeGet        RangeGetter
 	RebuildMetadata MetadataRebuilder
+	Presign         Presigner
 }
 
 // Capable is a store that reports its optional capabilities instead of
@@ -48,6 +49,7 @@ func CapabilitiesOf(s any) Capabilities {
 	c.CleanIncomplete, _ = s.(IncompleteCleaner)
 	c.RangeGet, _ = s.(RangeGetter)
 	c.RebuildMetadata, _ = s.(MetadataRebuilder)
+	c.Presign, _ = s.(Presigner)
 	return c
 }
 
@@ -101,6 +103,29 @@ type IncompleteCleaner interface {
 	// started more than olderThan ago are removed. It returns how many it
 	// removed.
 	CleanIncomplete(ctx context.Context, repo RepoRef, folder string, recursive bool, olderThan time.Duration) (int, error)
+}
+
+// MaxPresignExpiry is the longest a presigned URL can last: seven days,
+// the most an S3 signature (SigV4) allows.
+const MaxPresignExpiry = 7 * 24 * time.Hour
+
+// Presigner makes HTTPS links to one object that anyone holding them can
+// open, without credentials, until they expire: S3's presigned GET URLs.
+// A local store has none (its files are not served over HTTP).
+type Presigner interface {
+	// PresignGetObject returns a URL that reads the object at path for
+	// expiry (a second to MaxPresignExpiry; ErrInvalid otherwise). An
+	// object that is not there is ErrNotFound: no link is made to it.
+	PresignGetObject(ctx context.Context, repo RepoRef, path string, expiry time.Duration) (string, error)
+}
+
+// PresignGetObject makes a link to the object at path on a Presigner;
+// other stores cannot make one (errors.ErrUnsupported).
+func PresignGetObject(ctx context.Context, s any, repo RepoRef, path string, expiry time.Duration) (string, error) {
+	if p := CapabilitiesOf(s).Presign; p != nil {
+		return p.PresignGetObject(ctx, repo, path, expiry)
+	}
+	return "", fmt.Errorf("link to %s/%s: this store cannot make links anyone can open: %w", repo, path, errors.ErrUnsupported)
 }
 
 // PutObjectIfAbsent stores r under path unless an object is already

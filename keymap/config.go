@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"github.com/BurntSushi/toml"
@@ -26,7 +27,14 @@ type Config struct {
 	PreviewBytes int64
 	// Sort is the [sort] table: how the browser sorts folders at first.
 	Sort Sort
+	// LinkExpiry is [links] expiry: how long a presigned URL the browser
+	// copies stays valid; 0 leaves the default (DefaultLinkExpiry).
+	LinkExpiry time.Duration
 }
+
+// DefaultLinkExpiry is how long a copied presigned URL lasts unless the
+// config file says otherwise; links last at most seven days (S3's limit).
+const DefaultLinkExpiry = time.Hour
 
 // Sort is how the browser sorts the entries of a folder: By "name"
 // (natural order, the default), "size" (largest first) or "modified"
@@ -92,6 +100,9 @@ type configFile struct {
 	Preview struct {
 		MaxBytes toml.Primitive `toml:"max_bytes"`
 	} `toml:"preview"`
+	Links struct {
+		Expiry toml.Primitive `toml:"expiry"`
+	} `toml:"links"`
 	Sort struct {
 		By           toml.Primitive `toml:"by"`
 		Reverse      toml.Primitive `toml:"reverse"`
@@ -147,6 +158,16 @@ func ParseConfig(name string, data []byte) (Config, error) {
 
 	if cfg.Sort, err = parseSort(&f, md, fail); err != nil {
 		return Config{}, err
+	}
+	if md.IsDefined("links", "expiry") {
+		var v any
+		_ = md.PrimitiveDecode(f.Links.Expiry, &v)
+		str, _ := v.(string)
+		d, perr := time.ParseDuration(str)
+		if perr != nil || d < time.Second || d > 7*24*time.Hour {
+			return Config{}, fail(f.Links.Expiry, fmt.Errorf("links.expiry: want a duration from \"1s\" to \"168h\" (7 days), like \"1h\"; got %v", v))
+		}
+		cfg.LinkExpiry = d
 	}
 
 	byName := map[string]action{}

@@ -23,6 +23,7 @@ func groupOf() []struct {
 		{"Open and go back", []string{"open", "collapse", "back", "next_tab", "prev_tab", "details"}},
 		{"Find", []string{"filter", "accept_filter", "clear_filter", "search", "goto", "refresh"}},
 		{"Sort", []string{"sort", "sort_reverse", "folders_first"}},
+		{"Copy", []string{"copy_path", "copy_uri", "copy_link"}},
 		{"Preview", []string{"preview", "preview_down", "preview_up", "pager"}},
 		{"Transfers", []string{"mark", "mark_all", "invert_marks", "mark_range", "upload", "download", "delete", "transfers"}},
 		{"Transfers panel", []string{"cancel_job", "cancel_all", "retry_job", "clear_jobs"}},

@@ -83,6 +83,10 @@ type KeyMap struct {
 	MarkAll     key.Binding // mark every row shown (the filter's matches while filtering)
 	InvertMarks key.Binding // mark the rows shown that are not marked, unmark the others
 	MarkRange   key.Binding // mark the rows from the last one marked to the selected one
+
+	CopyPath key.Binding // copy ACCOUNT/REPO/PATH of the marked or selected entries
+	CopyURI  key.Binding // copy their s3:// URI (file:// on a local store)
+	CopyLink key.Binding // copy a presigned HTTPS URL of the marked or selected files (S3 only)
 }
 
 // action ties a config-file name to a binding of a KeyMap and its help
@@ -168,6 +172,9 @@ func actions() []action {
 		{name: "mark_all", desc: "mark all shown", keys: []string{"A"}, get: func(k *KeyMap) *key.Binding { return &k.MarkAll }},
 		{name: "invert_marks", desc: "invert marks", keys: []string{"I"}, get: func(k *KeyMap) *key.Binding { return &k.InvertMarks }},
 		{name: "mark_range", desc: "mark range", keys: []string{"V"}, get: func(k *KeyMap) *key.Binding { return &k.MarkRange }},
+		{name: "copy_path", desc: "copy path", keys: []string{"y"}, get: func(k *KeyMap) *key.Binding { return &k.CopyPath }},
+		{name: "copy_uri", desc: "copy URI", keys: []string{"Y"}, get: func(k *KeyMap) *key.Binding { return &k.CopyURI }},
+		{name: "copy_link", desc: "copy link (S3)", keys: []string{"U"}, get: func(k *KeyMap) *key.Binding { return &k.CopyLink }},
 	}
 }
 

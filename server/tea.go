@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
@@ -57,10 +58,11 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	theme := s.cfg.Theme
 	var previewBytes int64
 	var order keymap.Sort
+	var expiry time.Duration
 	if len(s.cfg.KeyConfig) > 0 {
 		// Each session parses its own copy: nothing is shared.
 		if cfg, err := keymap.ParseConfig(s.cfg.KeyConfigName, s.cfg.KeyConfig); err == nil {
-			keys, previewBytes, order = cfg.Keys, cfg.PreviewBytes, cfg.Sort
+			keys, previewBytes, order, expiry = cfg.Keys, cfg.PreviewBytes, cfg.Sort, cfg.LinkExpiry
 		}
 	}
 	if t := getenv("COOP_THEME"); t != "" {
@@ -73,12 +75,13 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		start = cmd[0]
 	}
 	model := tui.New(se.ctx, se.store, tui.Options{
-		Theme:    theme,
-		NoColor:  getenv("NO_COLOR") != "",
-		KeyMap:   keys,
-		Sort:     order,
-		StartAt:  start,
-		PageSize: s.cfg.PageSize,
+		Theme:      theme,
+		NoColor:    getenv("NO_COLOR") != "",
+		KeyMap:     keys,
+		Sort:       order,
+		LinkExpiry: expiry,
+		StartAt:    start,
+		PageSize:   s.cfg.PageSize,
 		// Content previews read through the session's own access layer,
 		// with a small cache of the session's own (a shared one would
 		// show one user what another may read).

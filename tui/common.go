@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -39,8 +40,9 @@ type Common struct {
 	// previewHidden is the user's choice to hide the preview pane; it
 	// holds for every repository of the session.
 	previewHidden bool
-	sort          sortOrder // how folders are sorted, for every repository of the session
-	shell         shell     // the root, for overlays and levels
+	sort          sortOrder     // how folders are sorted, for every repository of the session
+	linkExpiry    time.Duration // how long a copied presigned URL lasts
+	shell         shell         // the root, for overlays and levels
 	help          help.Model
 	progress      progress.Model    // drawn with ViewAs: no animation
 	bars          map[barKey]string // progress bars drawn, by fill (see bar)

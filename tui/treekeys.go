@@ -50,6 +50,8 @@ func (v *treePage) Update(msg tea.Msg) tea.Cmd {
 		return v.onPagerReady(msg)
 	case sortedMsg:
 		return v.onSorted(msg)
+	case copyLinkMsg:
+		return v.onCopyLink(msg)
 	case pagerDoneMsg:
 		if msg.err != nil {
 			v.c.shell.fail("The pager failed", msg.err)
@@ -94,6 +96,12 @@ func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		o := v.c.sort
 		o.first = !o.first
 		return v.setSort(o)
+	case key.Matches(msg, k.CopyPath):
+		return v.copyPaths()
+	case key.Matches(msg, k.CopyURI):
+		return v.copyURIs()
+	case key.Matches(msg, k.CopyLink):
+		return v.copyLinks()
 	case key.Matches(msg, k.MarkAll):
 		v.markAll()
 	case key.Matches(msg, k.InvertMarks):

@@ -40,6 +40,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/spinner"
@@ -88,6 +89,9 @@ type Options struct {
 	// Sort is how folders are sorted at first (the config file's [sort]
 	// table); the zero value is folders first, names in natural order.
 	Sort keymap.Sort
+	// LinkExpiry is how long a copied presigned URL lasts (on a store that
+	// makes them); 0 means keymap.DefaultLinkExpiry.
+	LinkExpiry time.Duration
 	// Content previews what is inside the selected file, or Zarr folder,
 	// below its metadata (a *content.Previewer over the session's store);
 	// nil leaves the section out.
@@ -154,6 +158,9 @@ func New(ctx context.Context, src Source, opts Options) *Model {
 	m := &Model{c: c, cancel: cancel, noColor: opts.NoColor, location: src.Location(), cache: newCache()}
 	c.shell = m
 	c.sort = sortOrderOf(opts.Sort)
+	if c.linkExpiry = opts.LinkExpiry; c.linkExpiry <= 0 {
+		c.linkExpiry = keymap.DefaultLinkExpiry
+	}
 	theme, err := themes.Get(opts.Theme)
 	m.autoTheme = themes.IsAuto(opts.Theme) || err != nil
 	if err != nil {

@@ -40,6 +40,9 @@ func (s *Store) Capabilities() backend.Capabilities {
 	if b.RebuildMetadata != nil {
 		c.RebuildMetadata = rebuilder{s, b.RebuildMetadata}
 	}
+	if b.Presign != nil {
+		c.Presign = presigner{s, b.Presign}
+	}
 	return c
 }
 
@@ -149,4 +152,19 @@ func (r rebuilder) RebuildMetadata(ctx context.Context, repo backend.RepoRef, ba
 	}
 	r.s.record(audit.ActionMetadataUpdate, repo.String(), m.Size, detail, err)
 	return m, err
+}
+
+type presigner struct {
+	s    *Store
+	base backend.Presigner
+}
+
+// PresignGetObject makes a link to an object of a repository the caller
+// may read: the link reads with the store's credentials, so it is made
+// only for what the caller could read through the Store.
+func (p presigner) PresignGetObject(ctx context.Context, repo backend.RepoRef, path string, expiry time.Duration) (string, error) {
+	if err := p.s.need(ctx, repo, ReadOnly, "link to"); err != nil {
+		return "", err
+	}
+	return p.base.PresignGetObject(ctx, repo, path, expiry)
 }

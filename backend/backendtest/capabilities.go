@@ -3,6 +3,7 @@ package backendtest
 import (
 	"errors"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -23,11 +24,12 @@ const (
 	CleanIncomplete Capability = "CleanIncomplete"
 	RangeGet        Capability = "RangeGet"
 	RebuildMetadata Capability = "RebuildMetadata"
+	Presign         Capability = "Presign"
 )
 
 // AllCapabilities lists every optional capability.
 func AllCapabilities() []Capability {
-	return []Capability{ConditionalPut, BatchDelete, Walk, CleanIncomplete, RangeGet, RebuildMetadata}
+	return []Capability{ConditionalPut, BatchDelete, Walk, CleanIncomplete, RangeGet, RebuildMetadata, Presign}
 }
 
 // Offered lists the capabilities backend.CapabilitiesOf(s) reports.
@@ -38,7 +40,7 @@ func Offered(s any) []Capability {
 		name Capability
 		has  bool
 	}{{ConditionalPut, c.ConditionalPut != nil}, {BatchDelete, c.BatchDelete != nil}, {Walk, c.Walk != nil},
-		{CleanIncomplete, c.CleanIncomplete != nil}, {RangeGet, c.RangeGet != nil}, {RebuildMetadata, c.RebuildMetadata != nil}} {
+		{CleanIncomplete, c.CleanIncomplete != nil}, {RangeGet, c.RangeGet != nil}, {RebuildMetadata, c.RebuildMetadata != nil}, {Presign, c.Presign != nil}} {
 		if x.has {
 			out = append(out, x.name)
 		}
@@ -73,6 +75,7 @@ func RunCapabilities(t *testing.T, newStore func(t *testing.T) backend.Store, wa
 	checks := map[Capability]func(*testing.T, backend.Store, bool, Hooks){
 		ConditionalPut: checkConditionalPut, BatchDelete: checkBatchDelete, Walk: checkWalk,
 		CleanIncomplete: checkCleanIncomplete, RangeGet: checkRangeGet, RebuildMetadata: checkRebuild,
+		Presign: checkPresign,
 	}
 	for _, c := range AllCapabilities() {
 		t.Run(string(c), func(t *testing.T) {
@@ -182,6 +185,37 @@ func checkCleanIncomplete(t *testing.T, s backend.Store, _ bool, _ Hooks) {
 	}
 	if got := read(t, s, ref, "d/kept.txt"); got != "kept" {
 		t.Errorf("a stored object was touched: %q", got)
+	}
+}
+
+// checkPresign fetches a presigned URL with a plain HTTP client, with no
+// credentials; a missing object gets no link, nor does a bad expiry. The
+// fallback refuses (errors.ErrUnsupported).
+func checkPresign(t *testing.T, s backend.Store, native bool, _ Hooks) {
+	ref := newRepo(t, s)
+	put(t, s, ref, "dir/linked.txt", "read me by link")
+	u, err := backend.PresignGetObject(ctx(t), s, ref, "dir/linked.txt", time.Minute)
+	if !native {
+		if !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("fallback PresignGetObject = %q, %v; want ErrUnsupported", u, err)
+		}
+		return
+	}
+	must(t, err)
+	resp, err := http.Get(u)
+	must(t, err)
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || string(body) != "read me by link" {
+		t.Errorf("GET %s: %s %q %v", u, resp.Status, body, err)
+	}
+	if _, err := backend.PresignGetObject(ctx(t), s, ref, "dir/none.txt", time.Minute); !errors.Is(err, backend.ErrNotFound) {
+		t.Errorf("link to a missing object: %v; want ErrNotFound", err)
+	}
+	for _, d := range []time.Duration{0, backend.MaxPresignExpiry + time.Second} {
+		if _, err := backend.PresignGetObject(ctx(t), s, ref, "dir/linked.txt", d); !errors.Is(err, backend.ErrInvalid) {
+			t.Errorf("link for %s: %v; want ErrInvalid", d, err)
+		}
 	}
 }
 

@@ -41,13 +41,14 @@ func (a *app) browse(ctx context.Context, start string) error {
 	// with jobs running) and writes the metadata of what was done.
 	queue := transfer.New(ctx, store, transfer.Options{})
 	model := tui.New(ctx, store, tui.Options{
-		Theme:     theme,
-		NoColor:   a.getenv("NO_COLOR") != "",
-		KeyMap:    cfg.Keys,
-		Sort:      cfg.Sort,
-		StartAt:   start,
-		Transfers: tui.FromQueue(queue),
-		Content:   content.New(store, content.Options{MaxBytes: cfg.PreviewBytes}),
+		Theme:      theme,
+		NoColor:    a.getenv("NO_COLOR") != "",
+		KeyMap:     cfg.Keys,
+		Sort:       cfg.Sort,
+		LinkExpiry: cfg.LinkExpiry,
+		StartAt:    start,
+		Transfers:  tui.FromQueue(queue),
+		Content:    content.New(store, content.Options{MaxBytes: cfg.PreviewBytes}),
 		Pager: &tui.Pager{Command: tui.PagerCommand(a.getenv("PAGER")),
 			Open: func(ctx context.Context, repo backend.RepoRef, p string) (io.ReadCloser, error) {
 				rc, _, err := store.GetObject(ctx, repo, p)
