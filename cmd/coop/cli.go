@@ -220,7 +220,10 @@ func (a *app) manCommand() *cobra.Command {
 		Short: "Print coop's manual page (roff): coop man > coop.1; man ./coop.1",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			page, err := mcobra.NewManPage(1, cmd.Root())
+			// A fresh tree: in the running one each command's flag set has
+			// the shared flags merged in, which would list them under every
+			// command; here they are listed once, as the root's.
+			page, err := mcobra.NewManPage(1, a.rootCommand())
 			if err != nil {
 				return err
 			}

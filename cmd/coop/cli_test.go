@@ -109,16 +109,21 @@ func TestVersionAndGroups(t *testing.T) {
 	}
 }
 
-// coop man is a roff manual page naming every command and flag.
+// coop man is a roff manual page naming every command and flag, the
+// shared flags once.
 func TestManPage(t *testing.T) {
 	out := mustRun(t, t.TempDir(), "man")
 	if !strings.HasPrefix(out, ".TH COOP 1") {
 		t.Fatalf("coop man does not start a man page: %.80q", out)
 	}
-	for _, want := range []string{".SH NAME", ".SH OPTIONS", "add-key", "download", "serve", "--storage", "--max-sessions", "Exit codes"} {
+	for _, want := range []string{".SH NAME", ".SH OPTIONS", "add-key", "download", "serve", "--storage", "--max-sessions", "--workers", "--to-backend", "Exit codes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("coop man lacks %q", want)
 		}
+	}
+	// The shared flags are described once, not again under each command.
+	if n := strings.Count(out, "[COOP_STORAGE]"); n != 1 {
+		t.Errorf("--storage is described %d times in coop man", n)
 	}
 }
 
