@@ -104,10 +104,11 @@ func (v *treePage) row(i int, selected bool, width int) string {
 	}
 	indent := min(depth*2, width/2)
 	infoW := 12
-	nameW := max(1, width-indent-2-infoW-1)
+	extra := safe.Text(extraCells(e, width))
+	nameW := max(1, width-indent-2-infoW-1-ansi.StringWidth(extra))
 	pad, name, info := strings.Repeat(" ", indent), fit(label, nameW), alignRight(info, infoW)
 	if selected {
-		return s.Selected.Render(pad + marker + name + " " + info)
+		return s.Selected.Render(pad + marker + name + extra + " " + info)
 	}
 	nameStyle := s.Row
 	switch {
@@ -116,7 +117,7 @@ func (v *treePage) row(i int, selected bool, width int) string {
 	case e.dir:
 		nameStyle = s.Directory
 	}
-	return pad + s.Muted.Render(marker) + nameStyle.Render(name) + " " + s.Muted.Render(info)
+	return pad + s.Muted.Render(marker) + nameStyle.Render(name) + s.Muted.Render(extra) + " " + s.Muted.Render(info)
 }
 
 // columns is the column title line over the list.
@@ -124,7 +125,10 @@ func (v *treePage) columns(width int) string {
 	if v.full {
 		return fit(v.c.Styles.ColumnHeader.Render(fit("PREVIEW", width)), width)
 	}
-	return fit(v.c.Styles.ColumnHeader.Render(fit("NAME", v.listWidth())), width)
+	lw := v.listWidth()
+	extra := extraTitles(lw)
+	titles := fit("NAME", max(1, lw-sizeCells-1-ansi.StringWidth(extra))) + extra + " " + alignRight("SIZE", sizeCells)
+	return fit(v.c.Styles.ColumnHeader.Render(fit(titles, lw)), width)
 }
 
 // crumb is account / repository / selected path.
