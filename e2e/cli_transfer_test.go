@@ -130,8 +130,8 @@ func TestCLITransfers(t *testing.T) {
 
 		// The same files again: already there, nothing to do.
 		out, _ = wantRun(t, env, 0, "upload", tree, "acme/data/in")
-		if !strings.Contains(out, "2 skipped") {
-			t.Errorf("upload of identical files: %s", out)
+		if !strings.Contains(out, "2 skipped") || !strings.Contains(out, "done: 0 files in ") {
+			t.Errorf("upload of identical files (skipped files are not transferred bytes): %s", out)
 		}
 		// A changed file is not replaced unless asked.
 		writeFile(t, filepath.Join(tree, "a.txt"), "new a\n")

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -292,4 +293,22 @@ func TestBottomWhileLoadingFollowsTheEnd(t *testing.T) {
 	if got := h2.selectedPath(); got != at {
 		t.Fatalf("the cursor moved from %q to %q after the user moved", at, got)
 	}
+}
+
+// Totals count failed files, and a job whose files failed is not shown
+// as 100 %; a finished job shows no rate, and the status line's rate is
+// the running rows' own.
+func TestTransferTotalsHonest(t *testing.T) {
+	h, _, _ := xferHarness(t)
+	h.update(transfer.Update{Jobs: []transfer.Job{
+		{ID: 1, Kind: transfer.UploadTree, Repo: acme, Local: "/tmp/up", Remote: "up", State: transfer.Failed,
+			Bytes: 100, TotalBytes: 100, Files: 1, TotalFiles: 1, Failed: 2, Err: errors.New("up/x: unreadable")},
+		{ID: 2, Kind: transfer.DownloadFile, Repo: acme, Local: "/tmp/r", Remote: "README.md", State: transfer.Running,
+			Bytes: 1 << 20, TotalBytes: 4 << 20, Files: 0, TotalFiles: 1, Rate: 2 << 20},
+	}, Totals: transfer.Totals{Running: 1, Failed: 1, Bytes: 1<<20 + 100, TotalBytes: 4<<20 + 100, Files: 1, TotalFiles: 2, Rate: 91 << 20}})
+	h.mustShow("2.0 MiB/s")
+	h.mustNotShow("91.0 MiB/s")
+	h.press("t")
+	h.mustShow(" 33% 100 B of 100 B · 1 of 3 files · 2 failed", "4.0 MiB · 1 of 3 files · 2 fail")
+	h.mustNotShow("100% 100 B", "1 of 1 file")
 }

@@ -168,7 +168,7 @@ func (p *panel) View(w, bh int) string {
 	if t.TotalBytes > 0 || t.TotalFiles > 0 {
 		overall += "  " + p.c.bar(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles, false, false, 20) + " " +
 			s.Row.Render(fmt.Sprintf("%3d%% ", percent(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles, false))+
-				progressText(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles)+dotted(rateText(t.Rate, t.ETA)))
+				progressText(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles, x.failedFiles())+dotted(rateText(x.rate())))
 	}
 	blank := strings.Repeat(" ", w)
 	lines := make([]string, 0, bh)
@@ -219,7 +219,7 @@ func (p *panel) jobLines(j transfer.Job, selected bool, w int) (string, string) 
 	done := j.State == transfer.Done
 	bw := min(24, max(10, w/5))
 	b := p.c.bar(j.Bytes, j.TotalBytes, j.Files, j.TotalFiles, done, selected, bw)
-	info := fmt.Sprintf(" %3d%% ", percent(j.Bytes, j.TotalBytes, j.Files, j.TotalFiles, done)) + progressText(j.Bytes, j.TotalBytes, j.Files, j.TotalFiles)
+	info := fmt.Sprintf(" %3d%% ", percent(j.Bytes, j.TotalBytes, j.Files, j.TotalFiles, done, j.Failed)) + progressText(j.Bytes, j.TotalBytes, j.Files, j.TotalFiles, j.Failed)
 	if j.Counting && !j.State.Final() {
 		info += " (counting)"
 	}
@@ -280,8 +280,11 @@ func jobWhatIn(j transfer.Job, w int) string {
 
 // percent is how far a job (or the queue) is: by bytes when it moves
 // bytes, else by files.
-func percent(b, tb, f, tf int64, done bool) int {
+func percent(b, tb, f, tf int64, done bool, failed ...int64) int {
 	switch {
+	case len(failed) > 0 && failed[0] > 0:
+		// Files failed: what is done of every file, failed ones too.
+		return int(min(f*100/max(1, tf, f+failed[0]), 100))
 	case done:
 		return 100
 	case tb > 0:
@@ -337,8 +340,13 @@ type barKey struct {
 
 // progressText is "1.2 MiB of 3.4 MiB · 2 of 5 files", bytes left out
 // when none move (deletes).
-func progressText(b, tb, f, tf int64) string {
-	files := humanize.Count(f) + " of " + plural(int(tf), "file", "files")
+// Failed files count toward the total (some fail before they are
+// counted: an unreadable file of a folder).
+func progressText(b, tb, f, tf, failed int64) string {
+	files := humanize.Count(f) + " of " + plural(int(max(tf, f+failed)), "file", "files")
+	if failed > 0 {
+		files += " · " + humanize.Count(failed) + " failed"
+	}
 	if tb == 0 {
 		return files
 	}
@@ -360,6 +368,35 @@ func rateText(rate float64, eta time.Duration) string {
 	return s
 }
 
+// rate is the bytes per second of the uploads and downloads running,
+// the sum of their rows' rates (each over its own run, bytes skipped left
+// out), so that the header and the rows agree; and the time left at it.
+// Nothing runs: no rate.
+func (x *transfers) rate() (float64, time.Duration) {
+	var r float64
+	var left int64
+	for _, j := range x.jobs {
+		if j.State.Final() || j.Kind == transfer.DeleteFile || j.Kind == transfer.DeleteTree {
+			continue
+		}
+		r += j.Rate
+		left += max(0, j.TotalBytes-j.Bytes)
+	}
+	if r <= 0 {
+		return 0, 0
+	}
+	return r, time.Duration(float64(left) / r * float64(time.Second))
+}
+
+// failedFiles counts the files failed in the jobs shown.
+func (x *transfers) failedFiles() int64 {
+	var n int64
+	for _, j := range x.jobs {
+		n += j.Failed
+	}
+	return n
+}
+
 // transferStatus is the queue's summary for the status line.
 func (x *transfers) status(c *Common) string {
 	if x == nil || len(x.jobs) == 0 {
@@ -372,8 +409,8 @@ func (x *transfers) status(c *Common) string {
 	}
 	if n := t.Running + t.Queued; n > 0 {
 		parts = append(parts, fmt.Sprintf("%s %d%%", plural(n, "transfer", "transfers"), percent(t.Bytes, t.TotalBytes, t.Files, t.TotalFiles, false)))
-		if r := rateText(t.Rate, 0); r != "" {
-			parts = append(parts, r)
+		if r, _ := x.rate(); r > 0 {
+			parts = append(parts, rateText(r, 0))
 		}
 	}
 	if t.Failed > 0 {

@@ -43,7 +43,7 @@ func (q *Queue) produceDownload(j *job) error {
 		q.cleanLocalOnce(j, filepath.Dir(spec.Local))
 		j.addTotal(info.Size)
 		if j.isDone(spec.Remote) {
-			j.addBytes(info.Size)
+			j.addUnmoved(info.Size)
 			j.itemDone(spec.Remote, false)
 			return nil
 		}
@@ -73,7 +73,7 @@ func (q *Queue) produceDownload(j *job) error {
 		}
 		for _, t := range items {
 			if j.isDone(t.remote) {
-				j.addBytes(t.size)
+				j.addUnmoved(t.size)
 				j.itemDone(t.remote, false)
 				continue
 			}

@@ -38,6 +38,7 @@ type job struct {
 	files, totalFiles atomic.Int64
 	skipped, failed   atomic.Int64
 	unchecked         atomic.Int64  // downloads whose recorded checksum coop cannot check
+	unmoved           atomic.Int64  // bytes counted done without being moved (see Job.Unmoved)
 	seq               atomic.Uint64 // q.seq at the job's last change
 }
 
@@ -61,7 +62,7 @@ func (j *job) resetLocked() {
 	j.started, j.finished = time.Time{}, time.Time{}
 	j.err, j.errs, j.parked = nil, nil, nil
 	j.counting, j.cancelled = true, false
-	for _, c := range []*atomic.Int64{&j.bytes, &j.totalBytes, &j.files, &j.totalFiles, &j.skipped, &j.failed} {
+	for _, c := range []*atomic.Int64{&j.bytes, &j.totalBytes, &j.files, &j.totalFiles, &j.skipped, &j.failed, &j.unmoved} {
 		c.Store(0)
 	}
 	j.touch()
@@ -121,6 +122,15 @@ func (j *job) addTotal(size int64) {
 func (j *job) addBytes(n int64) {
 	j.bytes.Add(n)
 	j.q.moved.Add(n)
+	j.touch()
+}
+
+// addUnmoved counts n bytes done that this run did not move: a file
+// skipped as identical, or done by an earlier run. They count toward the
+// job's progress, never toward a rate.
+func (j *job) addUnmoved(n int64) {
+	j.bytes.Add(n)
+	j.unmoved.Add(n)
 	j.touch()
 }
 
@@ -282,14 +292,14 @@ func (j *job) snapshot() Job {
 	s.Bytes, s.TotalBytes = j.bytes.Load(), j.totalBytes.Load()
 	s.Files, s.TotalFiles = j.files.Load(), j.totalFiles.Load()
 	s.Skipped, s.Failed = j.skipped.Load(), j.failed.Load()
-	s.Unchecked = j.unchecked.Load()
-	if !s.Started.IsZero() {
+	s.Unchecked, s.Unmoved = j.unchecked.Load(), j.unmoved.Load()
+	if !s.Started.IsZero() && !s.State.Final() {
 		end := s.Finished
 		if end.IsZero() {
 			end = time.Now()
 		}
 		if secs := end.Sub(s.Started).Seconds(); secs > 0.2 {
-			done, total := float64(s.Bytes), float64(s.TotalBytes)
+			done, total := float64(s.Bytes-s.Unmoved), float64(s.TotalBytes-s.Unmoved)
 			if s.Kind == DeleteFile || s.Kind == DeleteTree {
 				done, total = float64(s.Files), float64(s.TotalFiles)
 			}

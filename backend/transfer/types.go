@@ -160,11 +160,16 @@ type Job struct {
 	// of an algorithm or form coop cannot check ("md5:…"), and for which
 	// the store kept no SHA-256 either: they were not checked.
 	Unchecked int64
+	// Unmoved is the part of Bytes this run did not move: files skipped
+	// as identical to what is there, or done by an earlier run. Rates and
+	// "transferred" totals leave it out.
+	Unmoved int64
 	// Counting is true while a tree job is still finding its files, so
 	// its totals may grow.
 	Counting bool
-	// Rate is bytes (files, for deletes) per second since the job
-	// started; ETA is the time left at that rate, 0 if unknown.
+	// Rate is bytes moved (files, for deletes) per second since the job
+	// started, Unmoved left out; ETA is the time left at that rate, 0 if
+	// unknown. Both are 0 once the job has finished.
 	Rate float64
 	ETA  time.Duration
 	// Err says why the job failed: its first failure, with a count of

@@ -137,7 +137,7 @@ func (q *Queue) queueUploads(j *job, items []uploadItem) error {
 			j.addTotal(it.size)
 		}
 		if j.isDone(it.remote) {
-			j.addBytes(it.size)
+			j.addUnmoved(it.size)
 			j.itemDone(it.remote, false)
 			continue
 		}
@@ -229,7 +229,7 @@ func (q *Queue) landed(t *task) bool {
 func (q *Queue) conflict(t *task, policy Policy) {
 	j := t.job
 	if info, same := q.identical(j.ctx, j.spec.Repo, t); same {
-		j.addBytes(info.Size)
+		j.addUnmoved(info.Size)
 		q.record(t, t.remote, &info, true)
 		return
 	}

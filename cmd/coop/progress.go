@@ -78,12 +78,16 @@ func (a *app) runTransfers(ctx context.Context, store backend.Store, workers int
 	for _, j := range q.Jobs() {
 		r.jobDone(j)
 	}
-	var files, skipped, bytes int64
+	// Transferred files and bytes leave out what was skipped (or done by
+	// an earlier run): the rate is of bytes moved. Failed files count
+	// toward the total even when they failed before they were counted.
+	var files, skipped, bytes, total int64
 	for _, j := range q.Jobs() {
 		files += j.Files - j.Skipped
 		skipped += j.Skipped
 		failed += j.Failed
-		bytes += j.Bytes
+		bytes += j.Bytes - j.Unmoved
+		total += max(j.TotalFiles, j.Files+j.Failed)
 	}
 	took := time.Since(start)
 	line := countOf(files, "file")
@@ -103,7 +107,7 @@ func (a *app) runTransfers(ctx context.Context, store backend.Store, workers int
 	case interrupted:
 		return errors.New("interrupted; files already transferred are kept and recorded")
 	case failed > 0:
-		return fmt.Errorf("%s of %s files failed", humanize.Count(failed), humanize.Count(max(last.TotalFiles, failed)))
+		return fmt.Errorf("%s of %s files failed", humanize.Count(failed), humanize.Count(max(last.TotalFiles, total, failed)))
 	}
 	return nil
 }
@@ -172,8 +176,8 @@ func (r *reporter) jobDone(j transfer.Job) {
 		what = "delete " + remoteName(j.Repo, j.Remote)
 	}
 	res := countOf(j.Files-j.Skipped, "file")
-	if j.Bytes > 0 {
-		res += " (" + humanize.Bytes(j.Bytes) + ")"
+	if moved := j.Bytes - j.Unmoved; moved > 0 {
+		res += " (" + humanize.Bytes(moved) + ")"
 	}
 	if j.Skipped > 0 {
 		res += fmt.Sprintf(", %s skipped", humanize.Count(j.Skipped))
