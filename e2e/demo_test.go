@@ -33,4 +33,5 @@ func TestDemo(t *testing.T) {
 	searchDemo(t, tm)
 	tm.send("q")
 	tm.waitExit(t, 5*time.Second)
+	browserDemo(t, env)
 }
