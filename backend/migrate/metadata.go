@@ -202,7 +202,7 @@ func checkEntry(e backend.MetadataEntry, arr *arrivals, target string) []Issue {
 		return nil
 	}
 	note := func(reason string) Issue { return Issue{Kind: "metadata", Target: target, Reason: reason} }
-	got, ok := arr.got[e.Path]
+	got, ok := arr.get(e.Path)
 	if !ok {
 		return []Issue{note("an entry with no object at the source; copied as it was")}
 	}
@@ -210,7 +210,7 @@ func checkEntry(e backend.MetadataEntry, arr *arrivals, target string) []Issue {
 	if e.Meta.Size != got.size {
 		out = append(out, note(fmt.Sprintf("the entry says %d bytes, the object has %d; copied as it was", e.Meta.Size, got.size)))
 	}
-	if rec, ok := backend.SHA256Hex(e.Meta.Checksum); ok && got.hasSHA && rec != hex.EncodeToString(got.sha[:]) {
+	if rec, ok := backend.SHA256Hex(e.Meta.Checksum); ok && got.hasSHA() && rec != hex.EncodeToString(got.sha[:]) {
 		out = append(out, note("the entry's checksum differs from the object's content; copied as it was"))
 	}
 	return out

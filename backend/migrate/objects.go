@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"sync"
 
@@ -19,30 +20,49 @@ const auditEvery = 1000
 // arrivals is what each object of a repository holds at the destination
 // after the copy: its size and the SHA-256 of its content, or that it
 // was not copied. The repository's metadata entries are checked against
-// it. It holds one small record per object (about 100 bytes with its
-// path), the one thing of a migration that grows with a repository.
+// it. It holds one small record per object, keyed by a 64-bit hash of
+// its path (a collision among a million paths has odds of about 1 in
+// 10^7, and would only mistake one entry's check), since it is the one
+// thing of a migration that grows with a repository.
 type arrivals struct {
 	mu     sync.Mutex
-	got    map[string]arrival
+	seed   maphash.Seed
+	got    map[uint64]arrival
 	failed map[string]outcome // objects not copied: conflicts and failures
 }
 
+func newArrivals() *arrivals {
+	return &arrivals{seed: maphash.MakeSeed(), got: map[uint64]arrival{}, failed: map[string]outcome{}}
+}
+
+func (a *arrivals) key(path string) uint64 { return maphash.String(a.seed, path) }
+
+// get returns what arrived for path.
+func (a *arrivals) get(path string) (arrival, bool) {
+	v, ok := a.got[a.key(path)]
+	return v, ok
+}
+
+// arrival is an object's size and SHA-256, all zero when it was not
+// read (skipped without comparing).
 type arrival struct {
-	size   int64
-	sha    [sha256.Size]byte
-	hasSHA bool
+	size int64
+	sha  [sha256.Size]byte
 }
 
 func (a *arrivals) set(path, sha string, size int64) {
 	v := arrival{size: size}
 	if b, err := hex.DecodeString(sha); err == nil && len(b) == sha256.Size {
 		copy(v.sha[:], b)
-		v.hasSHA = true
 	}
+	k := a.key(path)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.got[path] = v
+	a.got[k] = v
 }
+
+// hasSHA reports whether the object's SHA-256 is known.
+func (v arrival) hasSHA() bool { return v.sha != [sha256.Size]byte{} }
 
 func (a *arrivals) fail(path string, o outcome) {
 	a.mu.Lock()
@@ -67,7 +87,7 @@ type batchLog struct {
 
 // objects copies every object of repository ref, workers at a time.
 func (m *migration) objects(ctx context.Context, ref backend.RepoRef, rr *RepoReport, fresh bool) (*arrivals, error) {
-	arr := &arrivals{got: map[string]arrival{}, failed: map[string]outcome{}}
+	arr := newArrivals()
 	m.progress(func(p *Progress) { *p = Progress{Repository: rr.Repository, Phase: "objects"} })
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
