@@ -53,6 +53,8 @@ func TestCopyReachesTmuxClipboard(t *testing.T) {
 	if strings.Contains(tm.buffer(0, ""), "http") {
 		t.Error("a link was copied from the local store")
 	}
-	tm.send("Escape", "q")
+	tm.send("Enter") // any key dismisses the error (esc then q could read as alt+q)
+	tm.waitGone(5*time.Second, "Cannot copy a link")
+	tm.send("q")
 	tm.waitExit(t, 5*time.Second)
 }
