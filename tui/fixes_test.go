@@ -312,3 +312,19 @@ func TestTransferTotalsHonest(t *testing.T) {
 	h.mustShow(" 33% 100 B of 100 B · 1 of 3 files · 2 failed", "4.0 MiB · 1 of 3 files · 2 fail")
 	h.mustNotShow("100% 100 B", "1 of 1 file")
 }
+
+// A location longer than a third of the line stays whole while the
+// heading leaves room for it (the accounts page's tabs are short).
+func TestLocationTakesTheRoomTheHeadingLeaves(t *testing.T) {
+	loc := "local:///tmp/TestBrowseLocalStore4008607559/001"
+	mem := memstore.New(memstore.WithLocation(loc))
+	s := &testStore{Faults: memstore.WithFaults(mem), mem: mem}
+	s.AddAccount("earth-lab", backend.AccountOrganization, "Earth Lab")
+	h := newHarness(t, s, Options{})
+	h.send(resize(120, 20))
+	h.settle()
+	head := strings.Split(h.view(), "\n")[0]
+	if !strings.HasSuffix(head, " "+loc+" ") {
+		t.Errorf("the header cuts a location it has room for: %q", head)
+	}
+}

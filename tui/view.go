@@ -66,14 +66,16 @@ func (m *Model) tooSmall() string {
 const headerTitle = " coop "
 
 // header draws the title, the page's heading (breadcrumbs or the account
-// tabs) and the store's location. The location takes at most a third of
-// the line, cut at its start; the heading keeps a blank before it, so
-// the two never run into each other.
+// tabs) and the store's location. The location takes the room the heading
+// leaves, and at least a third of the line, cut at its start; the heading
+// keeps a blank before it, so the two never run into each other.
 func (m *Model) header() string {
 	s := &m.c.Styles
 	w := m.c.Width
 	loc := safe.Text(m.location)
-	locW := min(ansi.StringWidth(loc)+2, w/3)
+	full := w - len(headerTitle)
+	need := ansi.StringWidth(strings.TrimRight(ansi.Strip(m.page().heading(full)), " ")) + 1
+	locW := min(ansi.StringWidth(loc)+2, max(w/3, full-need))
 	locText := " " + cutStart(loc, locW-2) + " "
 	midW := w - len(headerTitle) - ansi.StringWidth(locText)
 	return s.Title.Render(headerTitle) + m.page().heading(midW) + s.Location.Render(locText)
