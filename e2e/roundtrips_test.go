@@ -13,7 +13,7 @@ import (
 // oneWay is the delay each way of the network in the round-trip tests:
 // long enough that requests sent together are told from requests sent in
 // turn on a loaded machine, short enough to keep the tests quick.
-const oneWay = 50 * time.Millisecond
+const oneWay = 100 * time.Millisecond
 
 // distantStore is an AWS store whose S3 and DynamoDB are both behind a
 // delaying, counting proxy, with acme/data holding a.csv and its entry.

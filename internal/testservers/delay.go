@@ -17,6 +17,11 @@ type delayLink struct {
 	ln     net.Listener
 	target string
 	delay  atomic.Int64 // one-way, in nanoseconds
+	opened atomic.Int64 // connections accepted
+
+	// sent holds, by the address the link dials from, when each
+	// connection's first bytes left the client (see firstSent).
+	sent sync.Map
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -90,6 +95,7 @@ func (l *delayLink) serve() {
 		if err != nil {
 			return
 		}
+		l.opened.Add(1)
 		l.wg.Add(1)
 		go l.handle(c)
 	}
@@ -114,12 +120,29 @@ func (l *delayLink) handle(client net.Conn) {
 	// The handshake: SYN and SYN-ACK cost a round trip before the
 	// client's first bytes leave, which then take the one-way delay.
 	first := accepted.Add(3 * time.Duration(l.delay.Load()))
+	key := server.LocalAddr().String()
+	sent := new(atomic.Int64)
+	l.sent.Store(key, sent)
+	defer l.sent.Delete(key)
 	var both sync.WaitGroup
 	both.Add(2)
-	go func() { defer both.Done(); l.pipe(server, client, first) }()
-	go func() { defer both.Done(); l.pipe(client, server, time.Time{}) }()
+	go func() { defer both.Done(); l.pipe(server, client, first, sent) }()
+	go func() { defer both.Done(); l.pipe(client, server, time.Time{}, nil) }()
 	both.Wait()
 	l.untrack(client, server)
+}
+
+// firstSent returns when the client sent the first bytes of the
+// connection the link dialed from addr (the proxy sees it as the remote
+// address), if it has: the first request on a connection waits for the
+// handshake, so its arrival does not tell when it was sent.
+func (l *delayLink) firstSent(addr string) (time.Time, bool) {
+	v, ok := l.sent.Load(addr)
+	if !ok {
+		return time.Time{}, false
+	}
+	ns := v.(*atomic.Int64).Load()
+	return time.Unix(0, ns), ns != 0
 }
 
 // chunk is bytes read from one side, to be written to the other at due;
@@ -133,14 +156,18 @@ type chunk struct {
 // delay (and not before notBefore): a reader queues chunks as they come,
 // a writer sleeps until each is due. At src's end dst's write side is
 // closed; if dst fails, both are closed.
-func (l *delayLink) pipe(dst, src net.Conn, notBefore time.Time) {
+func (l *delayLink) pipe(dst, src net.Conn, notBefore time.Time, firstRead *atomic.Int64) {
 	ch := make(chan chunk, delayChunks)
 	go func() {
 		defer close(ch)
 		buf := make([]byte, delayChunkSize)
 		for {
 			n, err := src.Read(buf)
-			due := time.Now().Add(time.Duration(l.delay.Load()))
+			now := time.Now()
+			if firstRead != nil && n > 0 {
+				firstRead.CompareAndSwap(0, now.UnixNano())
+			}
+			due := now.Add(time.Duration(l.delay.Load()))
 			if due.Before(notBefore) {
 				due = notBefore
 			}

@@ -89,8 +89,8 @@ func NewFaultProxy(target string) (*FaultProxy, error) {
 		tr: &http.Transport{MaxIdleConnsPerHost: 1024, DisableCompression: true},
 	}
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second,
-		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
-			return context.WithValue(ctx, connKey{}, new(atomic.Int64))
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, &connInfo{from: c.RemoteAddr().String()})
 		}}
 	go func() { _ = p.srv.Serve(ln) }()
 	return p, nil
@@ -102,6 +102,10 @@ func NewFaultProxy(target string) (*FaultProxy, error) {
 // many are in flight, so bandwidth is not limited; a new connection costs
 // a round trip more, for the handshake. 0 removes the delay.
 func (p *FaultProxy) SetDelay(d time.Duration) { p.link.setDelay(d) }
+
+// Connections returns how many connections clients have opened to the
+// proxy.
+func (p *FaultProxy) Connections() int { return int(p.link.opened.Load()) }
 
 // SetTrace records every request from now on in t (nil stops).
 func (p *FaultProxy) SetTrace(t *Trace) { p.trace.Store(t) }
@@ -345,17 +349,29 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 }
 
-// connKey keys the number of requests a connection has carried.
+// connKey keys a connection's connInfo in its requests' contexts.
 type connKey struct{}
 
+// connInfo is what the trace needs of a connection: where the link
+// dialed it from, and how many requests it has carried.
+type connInfo struct {
+	from     string
+	requests atomic.Int64
+}
+
 // record adds a finished request to t, in the client's time: sent one
-// delay before it arrived (three on a new connection, whose handshake
-// came first), answered one delay after it ended here.
+// delay before it arrived (the first on a connection when the client
+// sent its bytes, before the handshake held them), answered one delay
+// after it ended here.
 func (p *FaultProxy) record(t *Trace, r *http.Request, op string, arrived time.Time) {
 	d := time.Duration(p.link.delay.Load())
 	sent := arrived.Add(-d)
-	if n, ok := r.Context().Value(connKey{}).(*atomic.Int64); ok && n.Add(1) == 1 {
-		sent = sent.Add(-2 * d)
+	if ci, ok := r.Context().Value(connKey{}).(*connInfo); ok && ci.requests.Add(1) == 1 {
+		if at, ok := p.link.firstSent(ci.from); ok {
+			sent = at
+		} else {
+			sent = sent.Add(-2 * d)
+		}
 	}
 	t.add(Span{Op: op, Start: sent, End: time.Now().Add(d), Delay: d})
 }
