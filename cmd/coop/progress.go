@@ -38,6 +38,10 @@ func (a *app) runTransfers(ctx context.Context, store backend.Store, workers int
 	debug.SetGCPercent(200)
 	q := transfer.New(ctx, store, transfer.Options{Workers: workers})
 	defer func() { _ = q.Close() }() // closed below on the normal path
+	// Subscribed before anything is submitted: a job that fails at once
+	// (a download target in the way) must not fail unseen.
+	sub := q.Subscribe()
+	defer sub.Close()
 	for _, s := range specs {
 		if _, err := q.Submit(s); err != nil {
 			fmt.Fprintf(a.stderr, "coop: %s\n", safe.Text(err.Error()))
@@ -48,8 +52,6 @@ func (a *app) runTransfers(ctx context.Context, store backend.Store, workers int
 	if f, ok := a.stderr.(*os.File); ok && isTerminalFile(f) {
 		r.bar, r.width = true, terminalWidth(f)
 	}
-	sub := q.Subscribe()
-	defer sub.Close()
 	var last transfer.Totals
 	interrupted := false
 	for len(specs) > 0 {
