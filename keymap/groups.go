@@ -27,7 +27,7 @@ func groupOf() []struct {
 		{"Preview", []string{"preview", "preview_down", "preview_up", "pager"}},
 		{"Transfers", []string{"mark", "mark_all", "invert_marks", "mark_range", "upload", "download", "delete", "transfers"}},
 		{"Transfers panel", []string{"cancel_job", "cancel_all", "retry_job", "clear_jobs"}},
-		{"Path prompt", []string{"complete", "submit", "cancel"}},
+		{"Path prompt", []string{"complete", "submit", "cancel", "target_up"}},
 		{"Dialogs", []string{"confirm", "overwrite", "skip", "overwrite_all", "skip_all", "cancel_transfer"}},
 		{"Editing text", []string{"cursor_left", "cursor_right", "word_left", "word_right", "line_start", "line_end",
 			"delete_back", "delete_forward", "delete_word_back", "delete_word_forward", "delete_to_start", "delete_to_end"}},

@@ -50,6 +50,7 @@ type KeyMap struct {
 	ClearJobs key.Binding // transfers panel: forget finished jobs
 
 	Complete key.Binding // path prompt: complete the local path
+	TargetUp key.Binding // upload prompt: upload into the folder above the target
 	Submit   key.Binding // path prompt: accept the path
 	Cancel   key.Binding // path prompt or dialog: cancel
 
@@ -146,6 +147,7 @@ func actions() []action {
 		{name: "complete", desc: "complete path", keys: []string{"tab"}, get: func(k *KeyMap) *key.Binding { return &k.Complete }, mode: modeInput},
 		{name: "submit", desc: "ok", keys: []string{"enter"}, get: func(k *KeyMap) *key.Binding { return &k.Submit }, mode: modeInput},
 		{name: "cancel", desc: "cancel", keys: []string{"esc"}, get: func(k *KeyMap) *key.Binding { return &k.Cancel }, mode: modeInput},
+		{name: "target_up", desc: "upload one folder up", keys: []string{"ctrl+t"}, get: func(k *KeyMap) *key.Binding { return &k.TargetUp }, mode: modeInput},
 		{name: "cursor_left", desc: "cursor left", keys: []string{"left"}, get: func(k *KeyMap) *key.Binding { return &k.CursorLeft }, mode: modeEdit},
 		{name: "cursor_right", desc: "cursor right", keys: []string{"right"}, get: func(k *KeyMap) *key.Binding { return &k.CursorRight }, mode: modeEdit},
 		{name: "word_left", desc: "word left", keys: []string{"alt+left", "ctrl+left", "alt+b"}, get: func(k *KeyMap) *key.Binding { return &k.WordLeft }, mode: modeEdit},

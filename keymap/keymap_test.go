@@ -55,7 +55,7 @@ func TestDefaults(t *testing.T) {
 	if fh := k.FilterHelp(); fh[2].Help().Key != "↑" || fh[3].Help().Key != "↓" {
 		t.Errorf("filter help shows typable keys: %+v %+v", fh[2].Help(), fh[3].Help())
 	}
-	if len(k.ShortHelp()) == 0 || len(Actions()) != 63 {
+	if len(k.ShortHelp()) == 0 || len(Actions()) != 64 {
 		t.Errorf("short help %d, actions %d", len(k.ShortHelp()), len(Actions()))
 	}
 }

@@ -328,3 +328,21 @@ func TestLocationTakesTheRoomTheHeadingLeaves(t *testing.T) {
 		t.Errorf("the header cuts a location it has room for: %q", head)
 	}
 }
+
+// With a folder selected the upload goes into it; ctrl+t moves the
+// target up, so a repository root holding only folders can be reached.
+func TestUploadTargetMovesUp(t *testing.T) {
+	h, f, _ := xferHarness(t)
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "ridge.png"), "png")
+	h.press("down") // raw/
+	h.press("u")
+	h.mustShow("Upload into acme/data/raw/", "ctrl+t")
+	h.press("ctrl+t")
+	h.mustShow("Upload into acme/data/")
+	h.mustNotShow("acme/data/raw/", "ctrl+t")
+	h.typeText(filepath.Join(dir, "ridge.png"))
+	h.press("enter")
+	h.settle()
+	wantSpecs(t, f, "upload-file acme/data ridge.png "+filepath.Join(dir, "ridge.png")+" 0")
+}

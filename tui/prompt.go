@@ -157,6 +157,13 @@ func (p *prompt) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		p.req, p.checking, p.note = p.c.nextID(), true, ""
 		return tea.Batch(p.c.spin(), checkPath(p.req, p.value(), p.x.home, dirsOnly))
+	case p.kind == promptUpload && key.Matches(msg, k.TargetUp):
+		// A folder selected is the target; this reaches the folders
+		// above it, up to the repository's root.
+		if p.folder != "" {
+			p.folder = backend.ParentFolder(p.folder)
+		}
+		return nil
 	case key.Matches(msg, k.Complete):
 		p.req = p.c.nextID()
 		return completePath(p.req, p.value(), p.x.home, dirsOnly)
@@ -422,7 +429,13 @@ func (p *prompt) View(width, height int) string {
 }
 
 // ShortHelp is the prompt's keys that cannot be typed.
-func (p *prompt) ShortHelp() []key.Binding { return p.c.Keys.PromptHelp()[1:] }
+func (p *prompt) ShortHelp() []key.Binding {
+	keys := p.c.Keys.PromptHelp()[1:]
+	if p.kind == promptUpload && p.folder != "" {
+		keys = append(keys, p.c.Keys.TargetUp)
+	}
+	return keys
+}
 
 // FullHelp is the prompt's keys.
 func (p *prompt) FullHelp() [][]key.Binding { return [][]key.Binding{p.c.Keys.PromptHelp()} }
