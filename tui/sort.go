@@ -92,6 +92,11 @@ func newSorter(ents []entry, o sortOrder) *sorter {
 			}
 		}
 	}
+	n := 0
+	for i := range ents {
+		n += len(ents[i].name())
+	}
+	s.keys = make([]byte, 0, n+n/4) // a digit run's key is 2 bytes longer
 	for i := range ents {
 		s.keys = natKey(s.keys, ents[i].name())
 		s.at[i+1] = uint32(len(s.keys))
@@ -194,14 +199,44 @@ func sortEntries(ents []entry, o sortOrder) []entry {
 	if inOrder {
 		return nil
 	}
-	idx := make([]int32, len(ents))
-	for i := range idx {
-		idx[i] = int32(i)
+	// Sort small items holding what most comparisons need, so that they
+	// seldom reach into the entries or the keys.
+	type item struct {
+		num int64  // size or time, 0 when sorting by name
+		pre uint64 // the key's first bytes after the shared prefix
+		i   int32
+		dir bool
 	}
-	slices.SortFunc(idx, s.compare)
+	items := make([]item, len(ents))
+	for i := range items {
+		it := item{pre: s.pre[i], i: int32(i), dir: ents[i].dir}
+		if s.num != nil {
+			it.num = s.num[i]
+		}
+		items[i] = it
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		if o.first && a.dir != b.dir {
+			if a.dir {
+				return -1
+			}
+			return 1
+		}
+		c := cmp.Compare(b.num, a.num)
+		if c == 0 {
+			c = cmp.Compare(a.pre, b.pre)
+		}
+		if c == 0 {
+			return s.compare(a.i, b.i)
+		}
+		if o.reverse {
+			return -c
+		}
+		return c
+	})
 	out := make([]entry, len(ents))
-	for i, j := range idx {
-		out[i] = ents[j]
+	for k := range items {
+		out[k] = ents[items[k].i]
 	}
 	return out
 }
