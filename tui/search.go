@@ -283,14 +283,18 @@ func (f *searchFeed) walk(ctx context.Context, src Source, repo backend.RepoRef,
 	return func() tea.Msg {
 		match := matcher(q)
 		seen := map[string]bool{} // folders already matched
+		last := ""                // the folder of the entry before: most share it
 		err := backend.Walk(ctx, src, repo, "", func(page []backend.Entry) error {
 			var found []searchHit
 			for i := range page {
 				e := &page[i]
-				for dir := backend.ParentFolder(e.Path); dir != "" && !seen[dir]; dir = backend.ParentFolder(dir) {
-					seen[dir] = true
-					if match(baseName(dir)) {
-						found = append(found, searchHit{path: dir, dir: true})
+				if parent := backend.ParentFolder(e.Path); parent != last {
+					last = parent
+					for dir := parent; dir != "" && !seen[dir]; dir = backend.ParentFolder(dir) {
+						seen[dir] = true
+						if match(baseName(dir)) {
+							found = append(found, searchHit{path: dir, dir: true})
+						}
 					}
 				}
 				if e.IsDir() {
