@@ -31,6 +31,7 @@ type limiter struct {
 	mu       sync.Mutex
 	wake     chan struct{} // closed and replaced when room may have come
 	limit    int
+	lowest   int // the lowest limit so far
 	max      int
 	inFlight int
 	bytes    int64 // held by transfers in flight
@@ -56,6 +57,7 @@ func newLimiter(maxInFlight int, budget int64) *limiter {
 	return &limiter{
 		wake:    make(chan struct{}),
 		limit:   min(startLimit, maxInFlight),
+		lowest:  min(startLimit, maxInFlight),
 		max:     maxInFlight,
 		budget:  budget,
 		started: time.Now(),
@@ -124,6 +126,7 @@ func (l *limiter) throttled() {
 	}
 	l.cutAt = now
 	l.limit = max(minLimit, l.limit/2)
+	l.lowest = min(l.lowest, l.limit)
 	l.window, l.started, l.lastRate, l.saturated = 0, now, 0, false
 }
 
