@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -162,4 +163,45 @@ func LoadMetadata(ctx context.Context, c MetadataClient, repo RepoRef) (SourceMe
 // document of repo has no entry for: it wraps ErrNotFound.
 func NoEntry(repo RepoRef, path string) error {
 	return fmt.Errorf("%s/%s: %w: no entry in %s", repo, path, ErrNotFound, MetadataFileName)
+}
+
+// ViewOf is repo's document as a MetadataView read through c, one call
+// per question: for plans that are worked out but not written (a dry
+// run). A repository with no document is an empty one.
+func ViewOf(ctx context.Context, c MetadataClient, repo RepoRef) MetadataView {
+	return clientView{ctx: ctx, c: c, repo: repo}
+}
+
+type clientView struct {
+	ctx  context.Context
+	c    MetadataClient
+	repo RepoRef
+}
+
+func (v clientView) Entry(path string) (ObjectMeta, bool, error) {
+	m, err := v.c.ReadObjectMetadata(v.ctx, v.repo, path)
+	switch {
+	case errors.Is(err, ErrNotFound) || errors.Is(err, ErrMetadataMissing):
+		return ObjectMeta{}, false, nil
+	case err != nil:
+		return ObjectMeta{}, false, err
+	}
+	return m, true, nil
+}
+
+var errEnough = errors.New("enough")
+
+func (v clientView) Under(folder string, fn func(string, EntryType) bool) error {
+	_, err := v.c.ReadMetadata(v.ctx, v.repo, folder, func(page []MetadataEntry) error {
+		for _, e := range page {
+			if e.Path != folder && !fn(e.Path, e.Meta.Type) {
+				return errEnough
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errEnough) || errors.Is(err, ErrMetadataMissing) {
+		return nil
+	}
+	return err
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -88,7 +90,8 @@ type ObjectWalker interface {
 	// WalkObjects calls fn with successive pages of the objects under
 	// folder ("" for the whole repository), files as TypeFile entries and
 	// folder markers (stores that keep them) as TypeDirectory entries, in
-	// no particular order across pages. The metadata file is never
+	// byte order of their keys (a marker is where "name/" sorts), as
+	// ListObjectsV2 gives them. The metadata file is never
 	// listed. A folder with nothing under it is ErrNotFound. An error from
 	// fn stops the walk and is returned.
 	WalkObjects(ctx context.Context, repo RepoRef, folder string, fn func(page []Entry) error) error
@@ -179,7 +182,9 @@ type ObjectLister interface {
 // Walk calls fn with pages of every object under folder: with one listing
 // of the whole prefix on an ObjectWalker, else folder by folder with
 // ListObjects (files only; links to folders, links that are not followed,
-// and folders whose path would be too long to address are not entered).
+// and folders whose path would be too long to address are not entered),
+// a folder's files before its subfolders', so that what is near comes
+// first. WalkSorted gives them in byte order of paths.
 func Walk(ctx context.Context, s ObjectLister, repo RepoRef, folder string, fn func([]Entry) error) error {
 	if w := CapabilitiesOf(s).Walk; w != nil {
 		return w.WalkObjects(ctx, repo, folder, fn)
@@ -187,28 +192,66 @@ func Walk(ctx context.Context, s ObjectLister, repo RepoRef, folder string, fn f
 	return walkFolders(ctx, s, repo, folder, fn)
 }
 
-func walkFolders(ctx context.Context, s ObjectLister, repo RepoRef, folder string, fn func([]Entry) error) error {
-	var subs []string
+// WalkSorted is Walk in byte order of paths (an ObjectWalker's folder
+// markers come where "name/" sorts), as a walk beside a sorted document
+// (repair) needs.
+func WalkSorted(ctx context.Context, s ObjectLister, repo RepoRef, folder string, fn func([]Entry) error) error {
+	if w := CapabilitiesOf(s).Walk; w != nil {
+		return w.WalkObjects(ctx, repo, folder, fn)
+	}
+	return walkFoldersSorted(ctx, s, repo, folder, fn)
+}
+
+// walkFoldersSorted walks folder by folder, in byte order of paths: a child
+// folder's files come after the names of its folder that sort between it
+// and its contents ("a", "a.txt", then "a/b"), which ListObjects, sorting
+// by name, gives before them.
+func walkFoldersSorted(ctx context.Context, s ObjectLister, repo RepoRef, folder string, fn func([]Entry) error) error {
+	var (
+		files    []Entry
+		deferred []string // child folders, by path+"/"
+	)
+	emit := func() error {
+		if len(files) == 0 {
+			return nil
+		}
+		err := fn(files)
+		files = nil
+		return err
+	}
+	// enter walks the deferred folders whose contents sort before upto
+	// ("" for all of them).
+	enter := func(upto string) error {
+		for len(deferred) > 0 && (upto == "" || deferred[0]+"/" < upto) {
+			sub := deferred[0]
+			deferred = deferred[1:]
+			if err := emit(); err != nil {
+				return err
+			}
+			if err := walkFoldersSorted(ctx, s, repo, sub, fn); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	req := PageRequest{}
 	for {
 		page, err := s.ListObjects(ctx, repo, folder, req)
 		if err != nil {
 			return err
 		}
-		files := make([]Entry, 0, len(page.Items))
 		for _, e := range page.Items {
 			switch {
 			case e.IsLink() || !e.Addressable():
 				// not an object coop can copy, delete or record
 			case !e.IsDir():
+				if err := enter(e.Path); err != nil {
+					return err
+				}
 				files = append(files, e)
 			case !e.Link && len(e.Path)+2 < MaxPathBytes:
-				subs = append(subs, e.Path)
-			}
-		}
-		if len(files) > 0 {
-			if err := fn(files); err != nil {
-				return err
+				i, _ := slices.BinarySearchFunc(deferred, e.Path, func(d, p string) int { return strings.Compare(d+"/", p+"/") })
+				deferred = slices.Insert(deferred, i, e.Path)
 			}
 		}
 		if page.Next == "" {
@@ -216,12 +259,10 @@ func walkFolders(ctx context.Context, s ObjectLister, repo RepoRef, folder strin
 		}
 		req.Cursor = page.Next
 	}
-	for _, sub := range subs {
-		if err := walkFolders(ctx, s, repo, sub, fn); err != nil {
-			return err
-		}
+	if err := enter(""); err != nil {
+		return err
 	}
-	return nil
+	return emit()
 }
 
 // CleanIncomplete removes what interrupted writes left under folder, on
@@ -317,4 +358,41 @@ func RebuildMetadata(ctx context.Context, s StorageClient, repo RepoRef, backup 
 		return rb.RebuildMetadata(ctx, repo, backup, build)
 	}
 	return ObjectMeta{}, fmt.Errorf("rebuild metadata of %s: %w: this store cannot rebuild a metadata file", repo, errors.ErrUnsupported)
+}
+
+func walkFolders(ctx context.Context, s ObjectLister, repo RepoRef, folder string, fn func([]Entry) error) error {
+	var subs []string
+	req := PageRequest{}
+	for {
+		page, err := s.ListObjects(ctx, repo, folder, req)
+		if err != nil {
+			return err
+		}
+		files := make([]Entry, 0, len(page.Items))
+		for _, e := range page.Items {
+			switch {
+			case e.IsLink() || !e.Addressable():
+				// not an object coop can copy, delete or record
+			case !e.IsDir():
+				files = append(files, e)
+			case !e.Link && len(e.Path)+2 < MaxPathBytes:
+				subs = append(subs, e.Path)
+			}
+		}
+		if len(files) > 0 {
+			if err := fn(files); err != nil {
+				return err
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		req.Cursor = page.Next
+	}
+	for _, sub := range subs {
+		if err := walkFolders(ctx, s, repo, sub, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -42,23 +42,7 @@ type result struct {
 // call for and the objects that could not be read. Only the fixes are
 // kept, never the contents. It fails only if ctx ends.
 func (r *reader) readAll(ctx context.Context, items []readItem) ([]fix, []Failure, error) {
-	if len(items) == 0 {
-		return nil, nil, ctx.Err()
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	todo := make(chan readItem)
-	results := make(chan result, r.workers)
-	var wg sync.WaitGroup
-	for range min(r.workers, len(items)) {
-		wg.Go(func() {
-			buf := make([]byte, readBuffer)
-			head := make([]byte, 0, backend.SniffLen)
-			for it := range todo {
-				results <- r.one(ctx, it, buf, head)
-			}
-		})
-	}
 	go func() {
 		defer close(todo)
 		for _, it := range items {
@@ -69,6 +53,31 @@ func (r *reader) readAll(ctx context.Context, items []readItem) ([]fix, []Failur
 			}
 		}
 	}()
+	total := func() int { return len(items) }
+	return r.run(ctx, todo, total)
+}
+
+// run reads the items sent on todo, workers at a time, until todo is
+// closed, and returns the fixes they call for and the objects that could
+// not be read. total says how many items there are, as far as known. It
+// fails only if ctx ends (the sender must then stop sending).
+func (r *reader) run(ctx context.Context, todo <-chan readItem, total func() int) ([]fix, []Failure, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan result, r.workers)
+	var wg sync.WaitGroup
+	for range r.workers {
+		wg.Go(func() {
+			buf := make([]byte, readBuffer)
+			head := make([]byte, 0, backend.SniffLen)
+			for it := range todo {
+				if ctx.Err() != nil {
+					continue // drain: the sender stops on its own
+				}
+				results <- r.one(ctx, it, buf, head)
+			}
+		})
+	}
 	go func() {
 		wg.Wait()
 		close(results)
@@ -88,9 +97,9 @@ func (r *reader) readAll(ctx context.Context, items []readItem) ([]fix, []Failur
 		case res.ok:
 			fixes = append(fixes, res.fix)
 		}
-		if now := time.Now(); now.Sub(last) >= progressEvery || r.read == len(items) {
+		if now := time.Now(); now.Sub(last) >= progressEvery || r.read == total() {
 			last = now
-			r.progress(Progress{Phase: "read", Done: r.read, Total: len(items), Bytes: r.bytes})
+			r.progress(Progress{Phase: "read", Done: r.read, Total: total(), Bytes: r.bytes})
 		}
 	}
 	if err := ctx.Err(); err != nil {

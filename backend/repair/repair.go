@@ -5,11 +5,15 @@
 // afterwards, in batches, so a process killed in between, or another tool
 // writing to the bucket, leaves the two apart until repaired.
 //
-// Run reads the metadata first and lists the objects second, so an entry
-// without an object really had none when the listing passed. It reads the
-// objects that need it in parallel (a bounded number at once, each streamed
-// through backend.ContentHash, never held whole in memory), then applies
-// its changes in one store.UpdateMetadata, against the document as it is
+// Run walks the document (one version of it, taken before the objects
+// are listed, so that an entry whose object the listing misses was stale
+// when the listing passed) and the objects side by side, both in byte
+// order of paths, keeping only what calls for work: memory grows with the
+// repairs, not with the repository (see join.go). It reads the objects
+// that need it in parallel as they are found (a bounded number at once,
+// each streamed through backend.ContentHash, never held whole in memory),
+// then applies its changes in one store.UpdateMetadata, as a
+// backend.MetadataBatch of Fix changes, against the document as it is
 // then: an entry another writer changed in the meantime wins, unless
 // Verify found its checksum wrong. Folder entries are never removed (an
 // empty folder can be meant); missing ones above any entry are added.
@@ -140,12 +144,11 @@ func Run(ctx context.Context, store Store, repo backend.RepoRef, opts Options) (
 	if _, err := store.GetRepository(ctx, repo.AccountID, repo.RepositoryID); err != nil {
 		return rep, err
 	}
-	// The metadata before the listing: an entry whose object the listing
-	// then misses was stale when the listing passed.
-	snap, err := backend.LoadMetadata(ctx, store, repo)
+	j, err := join(ctx, store, repo, opts)
+	if errors.Is(err, errDisorder) {
+		j, err = joinWhole(ctx, store, repo, opts)
+	}
 	switch {
-	case errors.Is(err, backend.ErrMetadataMissing):
-		snap = backend.SourceMetadata{Objects: map[string]backend.ObjectMeta{}}
 	case errors.Is(err, backend.ErrMetadataCorrupt) && opts.Rebuild:
 		return rebuild(ctx, store, repo, opts, rep)
 	case errors.Is(err, backend.ErrMetadataCorrupt):
@@ -154,35 +157,20 @@ func Run(ctx context.Context, store Store, repo backend.RepoRef, opts Options) (
 	case err != nil:
 		return rep, err
 	}
-	if snap.Objects == nil {
-		snap.Objects = map[string]backend.ObjectMeta{}
-	}
-	rep.Entries = len(snap.Objects)
-
-	l, err := list(ctx, store, repo, opts.Progress)
-	if err != nil {
-		return rep, err
-	}
-	rep.Objects, rep.Folders = len(l.files), len(l.markers)
-	p := plan(snap, l, opts.Verify)
-	l.files = nil // the listing is no longer needed
-
-	r := &reader{store: store, repo: repo, workers: opts.Workers, progress: opts.Progress}
-	fixes, failed, err := r.readAll(ctx, p.reads)
-	if err != nil {
-		return rep, err
-	}
-	rep.Read, rep.ReadBytes, rep.Failed = r.read, r.bytes, failed
-	fixes = append(fixes, p.removals...)
+	rep.Entries, rep.Objects, rep.Folders = j.entries, j.objects, j.markerCount
+	rep.Read, rep.ReadBytes, rep.Failed = j.read, j.readBytes, j.failed
+	fixes := append(j.fixes, j.removals...)
 	slices.SortFunc(fixes, func(a, b fix) int { return cmp.Compare(a.path, b.path) })
 
-	b := batch(fixes, p.markers, snap.MissingFolders(), opts.Verify, opts.Now().UTC())
+	b := batch(fixes, j.markers, j.missing, opts.Verify, opts.Now().UTC())
 	var res backend.MetadataResult
 	switch {
+	case b.Empty():
 	case opts.DryRun:
-		res, err = snap.Apply(repo, b)
-	case !b.Empty():
-		snap = backend.SourceMetadata{} // the store reads the document afresh
+		var plan backend.MetadataPlan
+		plan, err = b.Plan(repo, backend.ViewOf(ctx, store, repo))
+		res = plan.Result
+	default:
 		res, err = store.UpdateMetadata(ctx, repo, b)
 	}
 	if err != nil {
@@ -191,7 +179,7 @@ func Run(ctx context.Context, store Store, repo backend.RepoRef, opts Options) (
 	rep.Written = res.Written && !opts.DryRun
 	rep.setChanges(split(res))
 	if len(rep.Failed) > 0 {
-		return rep, fmt.Errorf("repair %s: %d of %d objects: %w", repo, len(rep.Failed), len(p.reads), ErrIncomplete)
+		return rep, fmt.Errorf("repair %s: %d of %d objects: %w", repo, len(rep.Failed), j.reads, ErrIncomplete)
 	}
 	return rep, nil
 }

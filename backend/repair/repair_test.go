@@ -309,3 +309,51 @@ func TestVerifyReadsChecksumsOtherToolsRecord(t *testing.T) {
 		}
 	})
 }
+
+// reversedWalk is a store whose object walk is not in byte order, as a
+// store coop does not know might list.
+type reversedWalk struct{ backend.Store }
+
+func (r reversedWalk) Capabilities() backend.Capabilities {
+	c := backend.CapabilitiesOf(r.Store)
+	c.Walk = r
+	return c
+}
+
+func (r reversedWalk) WalkObjects(ctx context.Context, repo backend.RepoRef, folder string, fn func([]backend.Entry) error) error {
+	var all []backend.Entry
+	err := backend.Walk(ctx, r.Store, repo, folder, func(page []backend.Entry) error {
+		all = append(all, page...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.Reverse(all)
+	return fn(all)
+}
+
+// A listing out of byte order is compared in memory instead, with the
+// same result as the streaming comparison.
+func TestRepairWithUnorderedListing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.scene(t)
+		want, err := Run(context.Background(), e.store, testRepo, Options{DryRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Run(context.Background(), reversedWalk{e.store}, testRepo, Options{DryRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(summary(got.Changes), summary(want.Changes)) || got.Objects != want.Objects || got.Entries != want.Entries {
+			t.Errorf("unordered listing: %q (%d objects, %d entries), ordered: %q (%d, %d)",
+				summary(got.Changes), got.Objects, got.Entries, summary(want.Changes), want.Objects, want.Entries)
+		}
+		rep, err := Run(context.Background(), reversedWalk{e.store}, testRepo, Options{Verify: true})
+		if err != nil || !rep.Written {
+			t.Fatalf("repair through the unordered listing: %v %+v", err, rep)
+		}
+		checkMatches(t, e)
+	})
+}
