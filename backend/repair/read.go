@@ -23,6 +23,9 @@ type reader struct {
 	repo     backend.RepoRef
 	workers  int
 	progress func(Progress)
+	// found, if set, is given each object read (for Entries, which
+	// records every object, not only those whose entry is wrong).
+	found func(backend.ObjectInfo)
 
 	// Totals, set by readAll's collector.
 	read  int
@@ -94,6 +97,8 @@ func (r *reader) run(ctx context.Context, todo <-chan readItem, total func() int
 		switch {
 		case res.fail != nil:
 			failed = append(failed, *res.fail)
+		case res.ok && r.found != nil && res.fix.info != nil:
+			r.found(*res.fix.info) // recorded at once, not kept
 		case res.ok:
 			fixes = append(fixes, res.fix)
 		}

@@ -24,10 +24,12 @@ type metaOp struct {
 }
 
 // metaWriter is the one writer of a repository's metadata in this Queue.
-// It gathers changes and writes them in one UpdateMetadata when enough
-// have piled up, when the oldest has waited the interval, or when the
-// queue has nothing else in flight. The store's UpdateMetadata guards
-// against other writers (other processes included).
+// It gathers changes and writes them in one UpdateMetadata when the
+// oldest has waited the interval, when enough have piled up, or at once
+// when the queue has nothing else in flight — so every job ends with one
+// write that makes the document match the objects. Writes are paced by
+// what they cost (see dueAt). The store's UpdateMetadata guards against
+// other writers (other processes included).
 type metaWriter struct {
 	q    *Queue
 	repo backend.RepoRef
@@ -40,15 +42,41 @@ type metaWriter struct {
 	flushing bool
 	closing  bool
 	took     time.Duration // how long the last write took
+	lastEnd  time.Time     // when it ended
+	based    bool          // the repository is known to have a document
 }
 
-// interval is how long changes may wait: the queue's metadata interval,
-// or longer for a document so large that writing it takes a while, so
-// that writing it never takes more than about a quarter of the time.
-func (w *metaWriter) interval() time.Duration {
+// Pacing of metadata writes. A rewrite of a large document costs what
+// the last one took; the next may start writeShare-1 times that after
+// it ended, so that rewriting stays within 1/writeShare of a job's time
+// however large the document. hardBatch pending changes force a write
+// anyway, so that what waits in memory stays bounded.
+const (
+	writeShare = 5
+	hardBatch  = 100_000
+)
+
+// dueAt says whether the pending changes are due now, and when they
+// will be otherwise.
+func (w *metaWriter) dueAt(now time.Time) (due bool, at time.Time) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	return max(w.q.opts.MetadataInterval, 3*w.took)
+	n, since, closing, took, lastEnd := len(w.ops), w.since, w.closing, w.took, w.lastEnd
+	w.mu.Unlock()
+	switch {
+	case n == 0:
+		return false, time.Time{}
+	case closing || n >= hardBatch || w.q.busy.Load() == 0:
+		return true, now
+	}
+	paced := lastEnd.Add(time.Duration(writeShare-1) * took)
+	at = since.Add(w.q.opts.MetadataInterval)
+	if n >= w.q.opts.MetadataBatch {
+		at = paced
+	}
+	if at.Before(paced) {
+		at = paced
+	}
+	return !now.Before(at), at
 }
 
 // writer returns the repository's writer, starting it if needed.
@@ -114,16 +142,14 @@ func (w *metaWriter) close() {
 
 func (w *metaWriter) loop() {
 	for {
-		w.mu.Lock()
-		n, since, closing := len(w.ops), w.since, w.closing
-		w.mu.Unlock()
-		interval := w.interval()
-		due := n > 0 && (closing || n >= w.q.opts.MetadataBatch || w.q.busy.Load() == 0 ||
-			time.Since(since) >= interval)
+		due, at := w.dueAt(time.Now())
 		if due {
 			w.flush()
 			continue
 		}
+		w.mu.Lock()
+		closing := w.closing
+		w.mu.Unlock()
 		if closing {
 			return
 		}
@@ -131,8 +157,8 @@ func (w *metaWriter) loop() {
 			timer *time.Timer
 			tick  <-chan time.Time
 		)
-		if n > 0 {
-			timer = time.NewTimer(time.Until(since.Add(interval)))
+		if !at.IsZero() {
+			timer = time.NewTimer(time.Until(at))
 			tick = timer.C
 		}
 		select {
@@ -162,18 +188,16 @@ func (w *metaWriter) flush() {
 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.q.ctx), metaFlushTimeout)
 	defer cancel()
-	start := time.Now()
-	defer func() {
-		w.mu.Lock()
-		w.took = time.Since(start)
-		w.mu.Unlock()
-	}()
-	b := batchOf(ops, w.q.opts.Now().UTC())
+	now := w.q.opts.Now().UTC()
+	b := batchOf(ops, now)
 	var (
 		err     error
 		changed map[string]struct{} // of the document last written
 	)
-	for try := 1; ; try++ {
+	withBase, done, err := w.withBase(ctx, b, ops, now)
+	defer done()
+	start := time.Now()
+	for try := 1; err == nil; try++ {
 		var res backend.MetadataResult
 		res, err = w.q.store.UpdateMetadata(ctx, w.repo, b)
 		changed = res.Folders
@@ -183,6 +207,10 @@ func (w *metaWriter) flush() {
 		}
 		_ = backend.Sleep(ctx, backoff(w.q.opts.RetryBase, try))
 	}
+	w.mu.Lock()
+	w.took, w.lastEnd = time.Since(start), time.Now()
+	w.based = w.based || err == nil
+	w.mu.Unlock()
 	for _, o := range ops {
 		switch {
 		case err == nil:
@@ -193,10 +221,13 @@ func (w *metaWriter) flush() {
 			o.ack(fmt.Errorf("stored, but %s was not updated: %w", backend.MetadataFileName, err))
 		}
 	}
-	if err != nil {
-		// Which folders appeared or vanished is unknown: every folder
-		// above the objects may have changed.
-		changed = map[string]struct{}{}
+	if err != nil || withBase {
+		// Which folders appeared or vanished is unknown (or, when the
+		// document came into being, every listing above the objects may
+		// differ from what was shown without it).
+		if changed == nil || err != nil {
+			changed = map[string]struct{}{}
+		}
 		for _, o := range ops {
 			for d := o.path; d != ""; {
 				d = backend.ParentFolder(d)
@@ -231,7 +262,6 @@ func batchOf(ops []metaOp, now time.Time) *backend.MetadataBatch {
 // record queues the metadata change of a finished task and settles the
 // task once it is written.
 func (q *Queue) record(t *task, path string, info *backend.ObjectInfo, skipped bool) {
-	q.release(t)
 	j := t.job
 	q.writer(j.spec.Repo).add(metaOp{path: path, info: info, ack: func(err error) {
 		if err != nil {
@@ -241,6 +271,10 @@ func (q *Queue) record(t *task, path string, info *backend.ObjectInfo, skipped b
 		}
 		q.complete(t)
 	}})
+	// Released once its change waits: the last task's release, which
+	// makes the writer write at once, finds it there, so that a job ends
+	// with one write, not one for the rest and one for its last file.
+	q.release(t)
 }
 
 // pruneAfterDelete drops the folder entries a recursive delete left

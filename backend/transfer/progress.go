@@ -3,6 +3,9 @@ package transfer
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/coopterm/coop/backend"
@@ -143,6 +146,9 @@ func (s *Subscription) build(seq uint64) Update {
 	u.Totals.Idle = q.idle()
 	q.mu.Lock()
 	jobs := append([]*job(nil), q.order...)
+	for _, n := range slices.Sorted(maps.Values(q.notes)) {
+		u.Totals.Note = strings.TrimPrefix(u.Totals.Note+"; "+n, "; ")
+	}
 	q.mu.Unlock()
 	var remaining int64
 	for _, j := range jobs {

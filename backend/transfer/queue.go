@@ -105,7 +105,8 @@ type Queue struct {
 	order   []*job // submission order; cleared jobs removed
 	nextID  JobID
 	writers map[backend.RepoRef]*metaWriter
-	cleaned map[Affected]bool // folders cleaned of leftovers: true if recursively
+	notes   map[backend.RepoRef]string // see Totals.Note
+	cleaned map[Affected]bool          // folders cleaned of leftovers: true if recursively
 	closed  bool
 
 	subMu sync.Mutex // guards subs; taken after q.mu and any job's mu
@@ -136,6 +137,7 @@ func New(ctx context.Context, store backend.Store, opts Options) *Queue {
 		jobs:    map[JobID]*job{},
 		subs:    map[*Subscription]struct{}{},
 		writers: map[backend.RepoRef]*metaWriter{},
+		notes:   map[backend.RepoRef]string{},
 		cleaned: map[Affected]bool{},
 
 		bigSlots: make(chan struct{}, bigAtOnce),

@@ -235,6 +235,10 @@ type Totals struct {
 	// Idle is true when no job is queued, running or waiting, and every
 	// metadata update has been written.
 	Idle bool
+	// Note says what the queue does besides moving files, when that
+	// takes a while (recording the files of a repository that has no
+	// metadata document yet); empty otherwise.
+	Note string
 }
 
 // Update is what a Subscription delivers: everything that changed since

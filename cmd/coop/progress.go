@@ -241,6 +241,9 @@ func progressLine(t transfer.Totals) string {
 	if t.NeedsDecision > 0 {
 		fmt.Fprintf(&b, "  %d waiting", t.NeedsDecision)
 	}
+	if t.Note != "" {
+		b.WriteString("  " + safe.Text(t.Note))
+	}
 	return strings.TrimSpace(b.String())
 }
 

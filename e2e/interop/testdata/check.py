@@ -151,6 +151,15 @@ mine = document("my_dataset")
 for path, e in mine.get("objects", {}).items():
     entry_schema("my_dataset", path, e, True)
 
+# Issue 10.3: my_dataset had objects but no document; coop's first upload
+# into it wrote a whole document, listing every object, not the new one alone.
+prefix = "NASA_Earth/my_dataset/"
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+    for o in page.get("Contents", []):
+        path = o["Key"][len(prefix):]
+        if path != ".source-metadata.json" and path not in mine.get("objects", {}):
+            fail(f"{prefix}{path}: stored before coop's first upload, but not in the document it wrote")
+
 for repo, path in uploaded:
     doc = v2 if repo == "v2.0" else mine
     if path not in doc.get("objects", {}):

@@ -1,0 +1,177 @@
+package transfer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// The first upload into a repository that has objects but no metadata
+// document writes a whole document: an entry for every object already
+// there, read as repo repair reads them, besides the new one — and the
+// queue says, while it reads them, what it is doing.
+func TestFirstWriteRecordsExistingObjects(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		for i := range 8 {
+			p := fmt.Sprintf("old/%d.txt", i)
+			if i == 7 {
+				p = "top.csv"
+			}
+			body := []byte(strings.Repeat("x", i+1))
+			if _, err := e.store.PutObject(ctx, testRepo, p, bytes.NewReader(body), int64(len(body))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.store.ReadObjectMetadata(ctx, testRepo, "top.csv"); !errors.Is(err, backend.ErrMetadataMissing) {
+			t.Fatalf("the repository has a document already: %v", err)
+		}
+		src := t.TempDir()
+		writeFiles(t, src, map[string][]byte{"new.txt": []byte("new")})
+		// The existing files are read only once the note saying so was seen.
+		gated := &gatedGets{Store: e.store, gate: make(chan struct{})}
+		e.store = gated
+		q := newQueue(t, e, Options{Workers: 4})
+		notes := watchNotes(t, q, func(note string) {
+			if strings.Contains(note, "recording the files already there") {
+				gated.open()
+			}
+		})
+		job := run(t, q, Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(src, "new.txt"), Remote: "new.txt"})[0]
+		gated.open() // for the checks below, whatever the queue did
+		wantState(t, q, job, Done)
+		objs := checkMetadata(t, e.store, testRepo)
+		if len(objs) != 9 {
+			t.Errorf("%d objects, want 9", len(objs))
+		}
+		if got := notes(); !strings.Contains(got, "recording the files already there") {
+			t.Errorf("no progress note while the existing files were read: %q", got)
+		}
+	})
+}
+
+// gatedGets holds every read of an object until open is called.
+type gatedGets struct {
+	backend.Store
+	gate chan struct{}
+	once sync.Once
+}
+
+func (g *gatedGets) open() { g.once.Do(func() { close(g.gate) }) }
+
+func (g *gatedGets) GetObject(ctx context.Context, repo backend.RepoRef, p string) (io.ReadCloser, backend.ObjectInfo, error) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return nil, backend.ObjectInfo{}, ctx.Err()
+	}
+	return g.Store.GetObject(ctx, repo, p)
+}
+
+// watchNotes collects the notes of q's updates, telling seen of each; the
+// function it returns gives them all once the job is over.
+func watchNotes(t *testing.T, q *Queue, seen func(string)) func() string {
+	sub := q.Subscribe()
+	var (
+		mu    sync.Mutex
+		notes []string
+	)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			u, err := sub.Next(context.Background())
+			if err != nil {
+				return
+			}
+			if u.Totals.Note != "" {
+				seen(u.Totals.Note)
+				mu.Lock()
+				notes = append(notes, u.Totals.Note)
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() string {
+		sub.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(notes, "\n")
+	}
+}
+
+// slowMeta makes every metadata write take at least d, as rewriting a
+// document of millions of entries does, and records when each ran.
+type slowMeta struct {
+	backend.Store
+	d     time.Duration
+	mu    sync.Mutex
+	spans [][2]time.Time // start, end
+}
+
+func (s *slowMeta) UpdateMetadata(ctx context.Context, repo backend.RepoRef, b *backend.MetadataBatch) (backend.MetadataResult, error) {
+	start := time.Now()
+	_ = backend.Sleep(ctx, s.d)
+	res, err := s.Store.UpdateMetadata(ctx, repo, b)
+	s.mu.Lock()
+	s.spans = append(s.spans, [2]time.Time{start, time.Now()})
+	s.mu.Unlock()
+	return res, err
+}
+
+// Writes of a costly document are spaced by what they cost: after each
+// write, the next waits at least four times as long as it took, so that
+// rewriting takes at most a fifth of a long job's time — far fewer writes
+// than the batch size alone would make — and the job still ends with one
+// write (the only one not paced) that makes the document complete.
+func TestMetadataWritesArePacedByTheirCost(t *testing.T) {
+	e := newLocal(t)
+	slow := &slowMeta{Store: e.store, d: 40 * time.Millisecond}
+	e.store = slow
+	src := t.TempDir()
+	const n, batch = 1500, 20
+	files := map[string][]byte{}
+	for i := range n {
+		files[fmt.Sprintf("f%04d", i)] = []byte{byte(i)}
+	}
+	writeFiles(t, src, files)
+	// One worker, so that the job lasts many write times and finished
+	// files keep coming, with a short interval and a small batch that
+	// pacing overrides (a write for every 20 files would take about half
+	// the job's time here).
+	q := newQueue(t, e, Options{Workers: 1, MetadataInterval: 10 * time.Millisecond, MetadataBatch: batch})
+	start := time.Now()
+	job := run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "p", Policy: Overwrite})
+	took := time.Since(start)
+	wantState(t, q, job[0], Done)
+	if objs := checkMetadata(t, slow, testRepo); len(objs) != n {
+		t.Errorf("%d objects recorded, want %d", len(objs), n)
+	}
+	slow.mu.Lock()
+	spans := slow.spans
+	slow.mu.Unlock()
+	var spent time.Duration
+	for i, s := range spans {
+		spent += s[1].Sub(s[0])
+		if i+2 >= len(spans) {
+			continue // the last write is made when the job ends
+		}
+		if gap, cost := spans[i+1][0].Sub(s[1]), s[1].Sub(s[0]); gap < 4*cost {
+			t.Errorf("write %d started %v after write %d ended, which took %v: want at least 4 times that", i+2, gap, i+1, cost)
+		}
+	}
+	if len(spans) < 3 || len(spans) >= n/batch/2 {
+		t.Errorf("%d writes for %d files, want more than 2 (paced, not all at the end) and far fewer than one per %d files", len(spans), n, batch)
+	}
+	t.Logf("%d writes, %v of %v", len(spans), spent, took)
+}
