@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# bench-metadata.sh — what coop costs on a repository whose metadata
+# document holds ENTRIES file entries (default 1,000,000; 10,000,000 is
+# the large case, about 3 GiB of document: not for CI), on the local store
+# and on the AWS store (versitygw + DynamoDB Local, started here):
+#
+#   coop stat of one object, cold (no index of the document yet: the
+#     first read after another tool wrote it) and warm (indexed)
+#   coop ls of one folder of 1,000 files, warm
+#   coop upload of 1,000 files of 4 KiB into the repository
+#   coop repo repair with nothing to fix (every object has its entry)
+#
+# each with its wall time and the peak resident memory of the coop
+# process (/usr/bin/time -v). The document comes from internal/genmeta
+# (sorted as coop writes them; SHUFFLED=1 adds a cold stat of the same
+# document in random order, as other tools may write it). Its objects are
+# empty files made straight in the store's folders (versitygw's posix
+# folder for S3): making 1,000,000 objects through PUTs would take hours.
+#
+# Environment: ENTRIES, STORES ("local aws"), SHUFFLED=1, BENCH_DIR (where
+# the data goes, default $TMPDIR; about 1 GiB per million entries and
+# store, and a million inodes). Needs the test servers
+# (scripts/test-servers.sh install), Go, /usr/bin/time and the aws CLI.
+# Everything is removed at the end.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ENTRIES="${ENTRIES:-1000000}"
+STORES="${STORES:-local aws}"
+ACCESS_KEY=benchkey
+SECRET_KEY=benchsecret
+BUCKET=bench
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is needed (Debian package time)"
+
+WORK="$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/coop-bench-meta.XXXXXX")"
+PIDS=()
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+say "building coop and genmeta"
+(cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/genmeta" ./internal/genmeta)
+coop() { "$WORK/coop" "$@"; }
+# quiet CMD... runs an untimed step, showing its output only if it fails.
+quiet() { "$@" >"$WORK/quiet.out" 2>&1 || { cat "$WORK/quiet.out" >&2; die "$* failed"; }; }
+
+mkdir -p "$WORK/up"
+for i in $(seq -w 0 999); do head -c 4096 /dev/urandom >"$WORK/up/f$i"; done
+
+RESULTS=()
+# measured STORE NAME CMD... runs CMD under /usr/bin/time -v and records
+# its wall time and peak RSS.
+measured() {
+	local store=$1 name=$2 secs rss
+	shift 2
+	/usr/bin/time -v -o "$WORK/time.out" "$@" >"$WORK/last.out" 2>&1 || { cat "$WORK/last.out" "$WORK/time.out" >&2; die "$store: $name failed"; }
+	secs="$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$WORK/time.out")"
+	rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$WORK/time.out")"
+	RESULTS+=("$(printf '%-6s %-44s %9.2f s %7s MiB' "$store" "$name" "$secs" "$rss")")
+	say "$store: $name: ${secs}s, ${rss} MiB"
+}
+
+# bench STORE INDEXDIR: the measurements on bench/big, whose document and
+# objects are in place; INDEXDIR is where coop keeps its index of it.
+bench() {
+	local store=$1 index=$2 one="data/part-00000/file-00000000.bin"
+	local mid
+	mid="$(printf 'data/part-%05d/file-%08d.bin' $((ENTRIES / 2000)) $((ENTRIES / 2000 * 1000 + 7)))"
+	rm -rf "$index"
+	measured "$store" "stat, cold (document not indexed yet)" "$WORK/coop" stat "bench/big/$mid"
+	measured "$store" "stat, warm" "$WORK/coop" stat "bench/big/$one"
+	measured "$store" "ls of a folder of 1,000 files, warm" "$WORK/coop" ls "bench/big/$(dirname "$mid")"
+	measured "$store" "upload 1,000 × 4 KiB files" "$WORK/coop" upload "$WORK/up/" bench/big/new
+	measured "$store" "stat after the upload" "$WORK/coop" stat bench/big/new/f500
+	measured "$store" "repair, nothing to fix" "$WORK/coop" repo repair bench/big
+	grep -q ' 0 entries added, 0 removed, 0 updated' "$WORK/last.out" || { cat "$WORK/last.out" >&2; die "$store: repair found something to fix"; }
+}
+
+SIZE=""
+for STORE in $STORES; do
+	case $STORE in
+	local)
+		say "local: $ENTRIES entries and their objects"
+		LOCAL="$WORK/localstore"
+		(export COOP_BACKEND=local COOP_STORAGE="$LOCAL" XDG_CONFIG_HOME="$WORK/config-local"
+			quiet coop init
+			quiet coop account create bench --type organization
+			quiet coop repo create bench/big)
+		"$WORK/genmeta" -n "$ENTRIES" -account bench -repo big -objects "$LOCAL/bench/big" -o "$LOCAL/bench/big/.source-metadata.json"
+		SIZE="$(du -h "$LOCAL/bench/big/.source-metadata.json" | cut -f1)"
+		(export COOP_BACKEND=local COOP_STORAGE="$LOCAL" XDG_CONFIG_HOME="$WORK/config-local"
+			bench local "$LOCAL/.coop/metaindex/bench/big"
+			if [[ "${SHUFFLED:-0}" == 1 ]]; then
+				quiet coop repo create bench/shuffled
+				"$WORK/genmeta" -n "$ENTRIES" -account bench -repo shuffled -shuffle -o "$LOCAL/bench/shuffled/.source-metadata.json"
+				# Its objects are not made: stat reports the entry, and that the
+				# object is missing, with exit status 1.
+				measured local "stat, cold, document in random order" \
+					sh -c '"$0" stat "$1"; test $? = 1' "$WORK/coop" bench/shuffled/data/part-00000/file-00000003.bin
+			fi
+			printf '%s\n' "${RESULTS[@]}" >"$WORK/results.local")
+		rm -rf "$LOCAL"
+		;;
+	aws)
+		eval "$("$REPO/scripts/test-servers.sh" paths)"
+		[[ -x "${versitygw:-}" && -n "${dynamodb_lib:-}" ]] || die "test servers not installed: run scripts/test-servers.sh install"
+		command -v aws >/dev/null || die "the aws CLI is needed"
+		port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+		wait_port() { # wait_port PORT LOG
+			for _ in $(seq 1 300); do
+				(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+				sleep 0.1
+			done
+			tail -n 20 "$2" >&2
+			die "nothing listens on $1 (log above)"
+		}
+		SPORT="$(port)"
+		DPORT="$(port)"
+		mkdir -p "$WORK/s3data/$BUCKET"
+		"$versitygw" --access "$ACCESS_KEY" --secret "$SECRET_KEY" --port "127.0.0.1:$SPORT" --quiet --keep-alive posix "$WORK/s3data" >"$WORK/versitygw.log" 2>&1 &
+		PIDS+=($!)
+		(cd "$dynamodb_lib" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -port "$DPORT") >"$WORK/dynamodb.log" 2>&1 &
+		PIDS+=($!)
+		wait_port "$SPORT" "$WORK/versitygw.log"
+		wait_port "$DPORT" "$WORK/dynamodb.log"
+		(export AWS_ACCESS_KEY_ID="$ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$SECRET_KEY" AWS_REGION=us-east-1
+			export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+			export COOP_BACKEND=aws COOP_BUCKET="$BUCKET" COOP_ENDPOINT_URL="http://127.0.0.1:$SPORT" COOP_PATH_STYLE=true
+			export COOP_DYNAMODB_ENDPOINT="http://127.0.0.1:$DPORT" XDG_CONFIG_HOME="$WORK/config-aws" XDG_CACHE_HOME="$WORK/cache-aws"
+			quiet coop init
+			quiet coop account create bench --type organization
+			quiet coop repo create bench/big
+			say "aws: $ENTRIES entries and their objects"
+			"$WORK/genmeta" -n "$ENTRIES" -account bench -repo big -objects "$WORK/s3data/$BUCKET/bench/big" -o "$WORK/meta.json"
+			SIZE="$(du -h "$WORK/meta.json" | cut -f1)"
+			quiet aws --endpoint-url "$COOP_ENDPOINT_URL" s3 cp "$WORK/meta.json" "s3://$BUCKET/bench/big/.source-metadata.json"
+			rm "$WORK/meta.json"
+			bench aws "$XDG_CACHE_HOME/coop/metaindex"
+			printf '%s\n' "${RESULTS[@]}" >"$WORK/results.aws")
+		;;
+	*) die "unknown store $STORE (local, aws)" ;;
+	esac
+done
+
+echo
+echo "coop on a repository of $ENTRIES file entries ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
+for STORE in $STORES; do cat "$WORK/results.$STORE"; done
