@@ -262,6 +262,7 @@ func batchOf(ops []metaOp, now time.Time) *backend.MetadataBatch {
 // record queues the metadata change of a finished task and settles the
 // task once it is written.
 func (q *Queue) record(t *task, path string, info *backend.ObjectInfo, skipped bool) {
+	q.release(t)
 	j := t.job
 	q.writer(j.spec.Repo).add(metaOp{path: path, info: info, ack: func(err error) {
 		if err != nil {
@@ -271,10 +272,6 @@ func (q *Queue) record(t *task, path string, info *backend.ObjectInfo, skipped b
 		}
 		q.complete(t)
 	}})
-	// Released once its change waits: the last task's release, which
-	// makes the writer write at once, finds it there, so that a job ends
-	// with one write, not one for the rest and one for its last file.
-	q.release(t)
 }
 
 // pruneAfterDelete drops the folder entries a recursive delete left
