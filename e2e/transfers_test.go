@@ -33,14 +33,19 @@ func TestBrowserTransfers(t *testing.T) {
 	tm.send("j", "Enter")
 	tm.waitFor(5*time.Second, "2024/", "README.md", "u upload here")
 
-	// u, a path typed in part and completed with tab, enter.
+	// u on the folder 2024/ uploads into it; ctrl+t moves the target up
+	// to the root. A path typed in part and completed with tab, enter.
 	tm.send("u")
+	tm.waitFor(5*time.Second, "Upload into earth-lab/scenes/2024/")
+	tm.send("C-t")
+	tm.waitGone(5*time.Second, "scenes/2024/")
 	tm.waitFor(5*time.Second, "Upload into earth-lab/scenes/")
 	tm.typeText(src + "/pho")
 	tm.send("Tab")
-	tm.waitFor(5*time.Second, src+"/photos/ ") // completed, the cursor after it
+	tm.waitFor(5*time.Second, src+"/photos/ ", "the contents of photos/ go into") // completed, the cursor after it
+	tm.send("BSpace") // without the slash: the folder itself, as in rsync
+	tm.waitFor(5*time.Second, "photos goes into earth-lab/scenes/photos")
 	tm.send("Enter")
-	tm.waitFor(5*time.Second, "uploading "+filepath.Join(src, "photos"))
 
 	// The transfers panel shows the job until it is done.
 	tm.send("t")
@@ -56,7 +61,8 @@ func TestBrowserTransfers(t *testing.T) {
 	for _, p := range []string{"alpha.txt", "beta.txt", "sub/gamma.txt", "sub/delta.txt"} {
 		writeFile(t, filepath.Join(src, "photos", p), "CHANGED CONTENT\n")
 	}
-	tm.send("u")
+	tm.send("u", "C-t")
+	tm.waitGone(5*time.Second, "scenes/2024/")
 	tm.waitFor(5*time.Second, "Upload into earth-lab/scenes/")
 	tm.typeText(filepath.Join(src, "photos"))
 	tm.send("Enter")
@@ -96,7 +102,8 @@ func TestBrowserTransfers(t *testing.T) {
 	tm.send("d")
 	tm.waitFor(5*time.Second, "Delete 1 file from earth-lab/scenes?", "photos/alpha.txt", "This deletes 1 object (6 B)")
 	tm.send("y")
-	tm.waitFor(5*time.Second, "deleting 1 object (6 B)")
+	// The note "deleting 1 object (6 B)" goes once the job ends.
+	tm.waitFor(5*time.Second, "no match for “alpha”")
 	tm.send("Escape") // clears the filter
 	tm.waitFor(10*time.Second, "beta.txt")
 	tm.waitGone(10*time.Second, "alpha.txt")
@@ -115,7 +122,7 @@ func TestBrowserTransfers(t *testing.T) {
 	tm.waitFor(5*time.Second, "that is not sub")
 	tm.typeText("b")
 	tm.send("Enter")
-	tm.waitFor(5*time.Second, "deleting 2 objects (12 B)")
+	tm.waitFor(5*time.Second, "no match for “sub”")
 	tm.send("Escape")
 	tm.waitFor(10*time.Second, "beta.txt")
 	tm.waitGone(10*time.Second, "sub/")
@@ -194,6 +201,7 @@ func TestBrowserQuitAsksWhileTransfersRun(t *testing.T) {
 	tm.waitFor(5*time.Second, "Scenes of the Range")
 	tm.send("j", "Enter")
 	tm.waitFor(5*time.Second, "README.md")
+	tm.send("j") // README.md: uploads go into its folder, the root
 	upload := func() {
 		tm.send("u")
 		tm.waitFor(5*time.Second, "Upload into")
