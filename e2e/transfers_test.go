@@ -43,7 +43,7 @@ func TestBrowserTransfers(t *testing.T) {
 	tm.typeText(src + "/pho")
 	tm.send("Tab")
 	tm.waitFor(5*time.Second, src+"/photos/ ", "the contents of photos/ go into") // completed, the cursor after it
-	tm.send("BSpace") // without the slash: the folder itself, as in rsync
+	tm.send("BSpace")                                                             // without the slash: the folder itself, as in rsync
 	tm.waitFor(5*time.Second, "photos goes into earth-lab/scenes/photos")
 	tm.send("Enter")
 
