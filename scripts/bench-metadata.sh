@@ -31,19 +31,10 @@ ACCESS_KEY=benchkey
 SECRET_KEY=benchsecret
 BUCKET=bench
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+source "$REPO/scripts/bench-lib.sh"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is needed (Debian package time)"
 
-WORK="$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/coop-bench-meta.XXXXXX")"
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_workdir coop-bench-meta
 
 say "building coop and genmeta"
 (cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/genmeta" ./internal/genmeta)
@@ -109,20 +100,10 @@ for STORE in $STORES; do
 		rm -rf "$LOCAL"
 		;;
 	aws)
-		eval "$("$REPO/scripts/test-servers.sh" paths)"
-		[[ -x "${versitygw:-}" && -n "${dynamodb_lib:-}" ]] || die "test servers not installed: run scripts/test-servers.sh install"
+		test_servers
 		command -v aws >/dev/null || die "the aws CLI is needed"
-		port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-		wait_port() { # wait_port PORT LOG
-			for _ in $(seq 1 300); do
-				(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-				sleep 0.1
-			done
-			tail -n 20 "$2" >&2
-			die "nothing listens on $1 (log above)"
-		}
-		SPORT="$(port)"
-		DPORT="$(port)"
+		SPORT="$(free_port)"
+		DPORT="$(free_port)"
 		mkdir -p "$WORK/s3data/$BUCKET"
 		"$versitygw" --access "$ACCESS_KEY" --secret "$SECRET_KEY" --port "127.0.0.1:$SPORT" --quiet --keep-alive posix "$WORK/s3data" >"$WORK/versitygw.log" 2>&1 &
 		PIDS+=($!)

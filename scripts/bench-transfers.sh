@@ -47,53 +47,18 @@ ACCESS_KEY=benchkey
 SECRET_KEY=benchsecret
 BUCKET=bench
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+source "$REPO/scripts/bench-lib.sh"
 
-WORK="$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/coop-bench.XXXXXX")"
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_workdir coop-bench
 
 # ---- tools -----------------------------------------------------------------
 say "building coop and the counting proxy"
 (cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/countproxy" ./internal/testservers/countproxy)
 if [[ -n "${COOP_BIN:-}" ]]; then cp "$COOP_BIN" "$WORK/coop"; fi # another build of coop, to compare
-S5CMD="$CACHE/bin/s5cmd"
-if [[ ! -x "$S5CMD" ]]; then
-	say "building s5cmd $S5CMD_VERSION from the Go module proxy"
-	dir="$(cd "$WORK" && go mod download -json "github.com/peak/s5cmd/v2@$S5CMD_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
-	[[ -d "$dir" ]] || die "go mod download of s5cmd failed"
-	cp -r "$dir" "$WORK/s5src" && chmod -R u+w "$WORK/s5src"
-	mkdir -p "$CACHE/bin"
-	(cd "$WORK/s5src" && go build -mod=mod -o "$S5CMD" .)
-	rm -rf "$WORK/s5src"
-fi
+build_s5cmd
 
 # ---- servers ---------------------------------------------------------------
-eval "$("$REPO/scripts/test-servers.sh" paths)"
-[[ -x "${versitygw:-}" && -n "${dynamodb_lib:-}" ]] || die "test servers not installed: run scripts/test-servers.sh install"
-free_port() {
-	local p
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 30000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-	done
-	die "no free port"
-}
-wait_port() { # wait_port PORT LOG
-	for _ in $(seq 1 300); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	tail -n 20 "$2" >&2
-	die "nothing listens on $1 (log above)"
-}
+test_servers
 SPORT="$(free_port)"
 DPORT="$(free_port)"
 mkdir -p "$WORK/s3data"

@@ -59,7 +59,7 @@ func BenchmarkSearchLocal100k(b *testing.B) {
 }
 
 // walkOnce times the store's full listing of the repository.
-func walkOnce(b *testing.B, s backend.Store) time.Duration {
+func walkOnce(b *testing.B, s backend.ObjectLister) time.Duration {
 	start := time.Now()
 	n := 0
 	if err := backend.Walk(context.Background(), s, acme, "", func(p []backend.Entry) error { n += len(p); return nil }); err != nil || n != 100_000 {
@@ -69,7 +69,7 @@ func walkOnce(b *testing.B, s backend.Store) time.Duration {
 }
 
 // searchOnce times the search's walk: the same listing, matched.
-func searchOnce(b *testing.B, s backend.Store) time.Duration {
+func searchOnce(b *testing.B, s Source) time.Duration {
 	start := time.Now()
 	f := &searchFeed{cancel: func() {}, wake: make(chan struct{}, 1), begun: start}
 	f.walk(context.Background(), s, acme, "7.dat")()

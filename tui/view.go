@@ -74,11 +74,17 @@ func (m *Model) header() string {
 	w := m.c.Width
 	loc := safe.Text(m.location)
 	full := w - len(headerTitle)
-	need := ansi.StringWidth(strings.TrimRight(ansi.Strip(m.page().heading(full)), " ")) + 1
+	heading := m.page().heading(full)
+	need := ansi.StringWidth(strings.TrimRight(ansi.Strip(heading), " ")) + 1
 	locW := min(ansi.StringWidth(loc)+2, max(w/3, full-need))
 	locText := " " + cutStart(loc, locW-2) + " "
-	midW := w - len(headerTitle) - ansi.StringWidth(locText)
-	return s.Title.Render(headerTitle) + m.page().heading(midW) + s.Location.Render(locText)
+	midW := full - ansi.StringWidth(locText)
+	if need > midW {
+		heading = m.page().heading(midW) // cut where the page cuts it
+	} else {
+		heading = ansi.Truncate(heading, midW, "") // only blanks go
+	}
+	return s.Title.Render(headerTitle) + heading + s.Location.Render(locText)
 }
 
 // crumbHeading draws a breadcrumb trail width cells wide, cut in the

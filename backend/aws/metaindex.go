@@ -182,18 +182,8 @@ func (s *Store) download(ctx context.Context, ref backend.RepoRef, etag, dir, id
 	return tmp, nil
 }
 
-// withVersion calls fn with the index of ref's document as it is now.
+// withVersion calls fn with the index of ref's document as it is now
+// (again on a new one if the document changed under it).
 func (s *Store) withVersion(ctx context.Context, ref backend.RepoRef, fn func(h *metaindex.Handle) error) error {
-	for attempt := 0; ; attempt++ {
-		h, err := s.version(ctx, ref)
-		if err != nil {
-			return err
-		}
-		err = fn(h)
-		h.Release()
-		if !errors.Is(err, metaindex.ErrStale) || attempt >= 2 {
-			return err
-		}
-		s.versions.Drop(s.indexDir(ref), h.Ident)
-	}
+	return s.versions.With(s.indexDir(ref), func() (*metaindex.Handle, error) { return s.version(ctx, ref) }, fn)
 }

@@ -122,23 +122,10 @@ func (s *Store) checked(h *metaindex.Handle, f *os.File, st fileStamp, dir strin
 	return h, nil
 }
 
-// withVersion calls fn with the index of ref's document as it is now.
-// If the document turns out to have changed under the index (another
-// tool writing in place), the index is dropped and fn called again on a
-// new one.
+// withVersion calls fn with the index of ref's document as it is now
+// (again on a new one if the document changed under it).
 func (s *Store) withVersion(ctx context.Context, ref backend.RepoRef, fn func(h *metaindex.Handle) error) error {
-	for attempt := 0; ; attempt++ {
-		h, err := s.version(ctx, ref)
-		if err != nil {
-			return err
-		}
-		err = fn(h)
-		h.Release()
-		if !errors.Is(err, metaindex.ErrStale) || attempt >= 2 {
-			return err
-		}
-		s.versions.Drop(s.indexDir(ref), h.Ident)
-	}
+	return s.versions.With(s.indexDir(ref), func() (*metaindex.Handle, error) { return s.version(ctx, ref) }, fn)
 }
 
 // installWritten makes the document just written to p (from the temp

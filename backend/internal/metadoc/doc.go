@@ -127,41 +127,26 @@ func (d *Doc) Walk(folder string, fn func([]backend.MetadataEntry) error) error 
 
 // FolderPage returns one page of the entries directly in folder.
 func (d *Doc) FolderPage(folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error) {
-	limit := req.Limit
-	if limit <= 0 {
-		limit = backend.DefaultMetadataPage
-	}
-	prefix := ""
-	if folder != "" {
-		prefix = folder + "/"
-	}
-	from := prefix
-	if req.Cursor != "" {
-		from = prefix + req.Cursor + "\x00"
-	}
-	var page backend.Page[backend.MetadataEntry]
+	return FolderPage(folder, req, d.scan)
+}
+
+// scan is the document's ScanFunc, over its sorted paths.
+func (d *Doc) scan(from string, fn func(path string, raw []byte) (string, bool, error)) error {
 	keys := d.sorted()
 	i, _ := slices.BinarySearch(keys, from)
-	for i < len(keys) && strings.HasPrefix(keys[i], prefix) {
-		k := keys[i]
-		name := k[len(prefix):]
-		if j := strings.IndexByte(name, '/'); j >= 0 {
-			// Below a child folder: skip past everything under it.
-			i, _ = slices.BinarySearch(keys, prefix+name[:j]+"0")
+	for i < len(keys) {
+		skip, stop, err := fn(keys[i], d.raw[keys[i]])
+		if err != nil || stop {
+			return err
+		}
+		if skip > keys[i] {
+			j, _ := slices.BinarySearch(keys[i+1:], skip)
+			i += 1 + j
 			continue
 		}
-		if len(page.Items) == limit {
-			page.Next = page.Items[len(page.Items)-1].Path[len(prefix):]
-			break
-		}
-		m, err := backend.DecodeObjectMeta(d.raw[k])
-		if err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, backend.MetadataEntry{Path: k, Meta: m})
 		i++
 	}
-	return page, nil
+	return nil
 }
 
 // EntryType reads just the type of a raw entry, "" if it has none or

@@ -303,16 +303,7 @@ func (s *Scanner) objects(entry func(Entry) error) error {
 				return err
 			}
 		}
-		start := s.base + int64(s.pos)
-		k, err := s.key()
-		if err != nil {
-			return err
-		}
-		v, err := s.value()
-		if err != nil {
-			return err
-		}
-		if err := entry(Entry{Path: k, Raw: v, Start: start, End: s.base + int64(s.pos)}); err != nil {
+		if err := s.pair(entry); err != nil {
 			return err
 		}
 	}
@@ -339,17 +330,23 @@ func (s *Scanner) entries(entry func(Entry) error) error {
 			s.pos++
 			continue
 		}
-		start := s.base + int64(s.pos)
-		k, err := s.key()
-		if err != nil {
-			return err
-		}
-		v, err := s.value()
-		if err != nil {
-			return err
-		}
-		if err := entry(Entry{Path: k, Raw: v, Start: start, End: s.base + int64(s.pos)}); err != nil {
+		if err := s.pair(entry); err != nil {
 			return err
 		}
 	}
+}
+
+// pair reads one "key": value pair of the objects map and hands it to
+// entry with its offsets.
+func (s *Scanner) pair(entry func(Entry) error) error {
+	start := s.base + int64(s.pos)
+	k, err := s.key()
+	if err != nil {
+		return err
+	}
+	v, err := s.value()
+	if err != nil {
+		return err
+	}
+	return entry(Entry{Path: k, Raw: v, Start: start, End: s.base + int64(s.pos)})
 }

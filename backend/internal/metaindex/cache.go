@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -143,6 +144,25 @@ func (c *Cache) Drop(dir, ident string) {
 	}
 	for _, n := range []string{IdxName(id), DataName(id), DocName(id)} {
 		_ = os.Remove(filepath.Join(dir, n))
+	}
+}
+
+// With calls fn with the version open gives for the repository indexed
+// in dir. If fn finds the document changed under the index (ErrStale:
+// another tool wrote it in place), that version is dropped and fn called
+// again on a new one, at most three times in all.
+func (c *Cache) With(dir string, open func() (*Handle, error), fn func(h *Handle) error) error {
+	for attempt := 0; ; attempt++ {
+		h, err := open()
+		if err != nil {
+			return err
+		}
+		err = fn(h)
+		h.Release()
+		if !errors.Is(err, ErrStale) || attempt >= 2 {
+			return err
+		}
+		c.Drop(dir, h.Ident)
 	}
 }
 

@@ -294,37 +294,5 @@ func (v *Version) Walk(folder string, fn func([]backend.MetadataEntry) error) er
 
 // FolderPage returns one page of the entries directly in folder.
 func (v *Version) FolderPage(folder string, req backend.PageRequest) (backend.Page[backend.MetadataEntry], error) {
-	limit := req.Limit
-	if limit <= 0 {
-		limit = backend.DefaultMetadataPage
-	}
-	prefix := ""
-	if folder != "" {
-		prefix = folder + "/"
-	}
-	from := prefix
-	if req.Cursor != "" {
-		from = prefix + req.Cursor + "\x00"
-	}
-	var page backend.Page[backend.MetadataEntry]
-	err := v.scan(from, func(p string, raw []byte) (string, bool, error) {
-		if !strings.HasPrefix(p, prefix) {
-			return "", true, nil
-		}
-		name := p[len(prefix):]
-		if j := strings.IndexByte(name, '/'); j >= 0 {
-			return prefix + name[:j] + "0", false, nil // below a child folder
-		}
-		if len(page.Items) == limit {
-			page.Next = page.Items[limit-1].Path[len(prefix):]
-			return "", true, nil
-		}
-		m, err := backend.DecodeObjectMeta(raw)
-		if err != nil {
-			return "", false, err
-		}
-		page.Items = append(page.Items, backend.MetadataEntry{Path: p, Meta: m})
-		return "", false, nil
-	})
-	return page, err
+	return metadoc.FolderPage(folder, req, v.scan)
 }

@@ -1,0 +1,58 @@
+# bench-lib.sh — what the benchmark scripts share. Sourced by them, not
+# run; they set REPO first (and CACHE and S5CMD_VERSION for build_s5cmd).
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# bench_workdir NAME makes WORK, a scratch folder under BENCH_DIR (or
+# TMPDIR), and removes it at exit after stopping every process in PIDS.
+bench_workdir() {
+	WORK="$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/$1.XXXXXX")"
+	PIDS=()
+	trap bench_cleanup EXIT
+}
+bench_cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$WORK"
+}
+
+# build_s5cmd sets S5CMD, building s5cmd S5CMD_VERSION from the Go module
+# proxy into CACHE/bin the first time.
+build_s5cmd() {
+	S5CMD="$CACHE/bin/s5cmd"
+	[[ -x "$S5CMD" ]] && return 0
+	say "building s5cmd $S5CMD_VERSION from the Go module proxy"
+	local dir
+	dir="$(cd "$WORK" && go mod download -json "github.com/peak/s5cmd/v2@$S5CMD_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+	[[ -d "$dir" ]] || die "go mod download of s5cmd failed"
+	cp -r "$dir" "$WORK/s5src" && chmod -R u+w "$WORK/s5src"
+	mkdir -p "$CACHE/bin"
+	(cd "$WORK/s5src" && go build -mod=mod -o "$S5CMD" .)
+	rm -rf "$WORK/s5src"
+}
+
+# test_servers sets versitygw and dynamodb_lib, the installed test servers.
+test_servers() {
+	eval "$("$REPO/scripts/test-servers.sh" paths)"
+	[[ -x "${versitygw:-}" && -n "${dynamodb_lib:-}" ]] || die "test servers not installed: run scripts/test-servers.sh install"
+}
+
+free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+	done
+	die "no free port"
+}
+
+wait_port() { # wait_port PORT LOG
+	for _ in $(seq 1 300); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	tail -n 20 "$2" >&2
+	die "nothing listens on $1 (log above)"
+}
