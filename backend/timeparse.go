@@ -55,6 +55,12 @@ func ParseTime(s string) (time.Time, error) {
 	norm := normaliseTime(in)
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, norm); err == nil {
+			// A zone offset can move a time at the edge of the years
+			// RFC 3339 spells (0000–9999) past it: it could not be
+			// written back.
+			if y := t.UTC().Year(); y < 0 || y > 9999 {
+				return time.Time{}, fmt.Errorf("%w time %q: out of range", ErrInvalid, s)
+			}
 			return t.UTC(), nil
 		}
 	}
