@@ -114,7 +114,7 @@ func (q *Queue) deleteBatch(t *task) {
 	if len(again) > 0 {
 		retry := &task{job: j, op: opDeleteBatch, remote: t.remote, entries: again, tries: t.tries + 1}
 		j.tasks.Add(1)
-		q.busy.Add(1)
+		q.busyOne(j)
 		q.sendAfter(retry, backoff(q.opts.RetryBase, retry.tries))
 	}
 	// A marker has no metadata entry: the folder holding it is told

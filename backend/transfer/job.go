@@ -33,6 +33,11 @@ type job struct {
 	counting     bool
 	cancelled    bool
 	tasks        sync.WaitGroup // tasks of the current run
+	// The run's active time leaves out the time it waited on a Decision
+	// with nothing else of it at work (see settleWaitLocked).
+	busy     int           // its driver and tasks at work: not parked, not released
+	waitFrom time.Time     // when that wait began; zero when not waiting
+	waited   time.Duration // waits of the run that have ended
 
 	bytes, totalBytes atomic.Int64
 	files, totalFiles atomic.Int64
@@ -43,7 +48,7 @@ type job struct {
 }
 
 func newJob(q *Queue, id JobID, spec Spec) *job {
-	j := &job{q: q, id: id, spec: spec, submitted: time.Now(), done: map[string]struct{}{}}
+	j := &job{q: q, id: id, spec: spec, submitted: q.opts.clock(), done: map[string]struct{}{}}
 	j.resetLocked()
 	return j
 }
@@ -62,6 +67,7 @@ func (j *job) resetLocked() {
 	j.started, j.finished = time.Time{}, time.Time{}
 	j.err, j.errs, j.parked = nil, nil, nil
 	j.counting, j.cancelled = true, false
+	j.busy, j.waitFrom, j.waited = 0, time.Time{}, 0
 	for _, c := range []*atomic.Int64{&j.bytes, &j.totalBytes, &j.files, &j.totalFiles, &j.skipped, &j.failed, &j.unmoved} {
 		c.Store(0)
 	}
@@ -84,6 +90,7 @@ func (j *job) cancel() {
 	j.stop()
 	parked := j.parked
 	j.parked = nil
+	j.settleWaitLocked()
 	j.mu.Unlock()
 	for _, t := range parked {
 		j.q.complete(t)
@@ -97,10 +104,46 @@ func (j *job) running() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.state == Queued {
-		j.state, j.started = Running, time.Now()
+		j.state, j.started = Running, j.q.opts.clock()
 		j.touch()
 		j.q.changed()
 	}
+}
+
+// working counts n more (or, negative, fewer) of the run's driver and
+// tasks at work: the queue's busy count, per job.
+func (j *job) working(n int) {
+	j.mu.Lock()
+	j.busy += n
+	j.settleWaitLocked()
+	j.mu.Unlock()
+}
+
+// settleWaitLocked starts or stops the wait clock: the run waits when a
+// file is parked for a Decision and nothing else of it is at work (its
+// other files moving, its driver still finding files, a retry pending).
+// j.mu is held.
+func (j *job) settleWaitLocked() {
+	waiting := len(j.parked) > 0 && j.busy <= 0 && !j.state.Final()
+	if waiting == !j.waitFrom.IsZero() {
+		return
+	}
+	now := j.q.opts.clock()
+	if waiting {
+		j.waitFrom = now
+		return
+	}
+	j.waited += now.Sub(j.waitFrom)
+	j.waitFrom = time.Time{}
+}
+
+// activeLocked is the run's active time up to end. j.mu is held.
+func (j *job) activeLocked(end time.Time) time.Duration {
+	d := end.Sub(j.started) - j.waited
+	if !j.waitFrom.IsZero() {
+		d -= end.Sub(j.waitFrom)
+	}
+	return max(d, 0)
 }
 
 // counted ends the counting phase: totals are now final.
@@ -181,10 +224,11 @@ func (j *job) failed1(ie ItemError) {
 func (j *job) finish(perr error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.finished = time.Now()
+	j.finished = j.q.opts.clock()
 	if j.started.IsZero() {
 		j.started = j.finished
 	}
+	j.settleWaitLocked() // j.state is not final yet: a wait still open ends now
 	j.counting = false
 	n := j.failed.Load()
 	switch {
@@ -212,6 +256,7 @@ func (j *job) park(t *task) {
 		return
 	}
 	j.parked = append(j.parked, t)
+	j.settleWaitLocked()
 	j.mu.Unlock()
 	j.touch()
 	j.q.changed()
@@ -233,6 +278,7 @@ func (j *job) decideOne(overwrite bool) {
 	}
 	t := j.parked[0]
 	j.parked = j.parked[1:]
+	j.settleWaitLocked()
 	j.mu.Unlock()
 	j.resume(t, overwrite)
 }
@@ -250,6 +296,7 @@ func (j *job) decideAll(p Policy) {
 	}
 	parked := j.parked
 	j.parked = nil
+	j.settleWaitLocked()
 	j.mu.Unlock()
 	for _, t := range parked {
 		j.resume(t, p == Overwrite)
@@ -288,17 +335,20 @@ func (j *job) snapshot() Job {
 	if !j.state.Final() && len(j.parked) > 0 {
 		s.State, s.Conflict, s.ConflictWith = NeedsDecision, j.parked[0].conflictPath(), j.parked[0].conflictWith()
 	}
+	if !j.started.IsZero() {
+		end := j.finished
+		if end.IsZero() {
+			end = j.q.opts.clock()
+		}
+		s.Active = j.activeLocked(end)
+	}
 	j.mu.Unlock()
 	s.Bytes, s.TotalBytes = j.bytes.Load(), j.totalBytes.Load()
 	s.Files, s.TotalFiles = j.files.Load(), j.totalFiles.Load()
 	s.Skipped, s.Failed = j.skipped.Load(), j.failed.Load()
 	s.Unchecked, s.Unmoved = j.unchecked.Load(), j.unmoved.Load()
 	if !s.Started.IsZero() && !s.State.Final() {
-		end := s.Finished
-		if end.IsZero() {
-			end = time.Now()
-		}
-		if secs := end.Sub(s.Started).Seconds(); secs > 0.2 {
+		if secs := s.Active.Seconds(); secs > 0.2 {
 			done, total := float64(s.Bytes-s.Unmoved), float64(s.TotalBytes-s.Unmoved)
 			if s.Kind == DeleteFile || s.Kind == DeleteTree {
 				done, total = float64(s.Files), float64(s.TotalFiles)

@@ -58,6 +58,8 @@ type Options struct {
 	StaleUploadAge time.Duration
 	// Now is the clock for metadata times; tests may fix it.
 	Now func() time.Time
+	// clock times the jobs (Started, Finished, Active); tests move it.
+	clock func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -83,6 +85,9 @@ func (o Options) withDefaults() Options {
 	defDur(&o.StaleUploadAge, DefaultStaleUploadAge)
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.clock == nil {
+		o.clock = time.Now
 	}
 	return o
 }
@@ -342,7 +347,7 @@ func (q *Queue) Close() error {
 
 // startLocked starts the driver of j's run. q.mu is held.
 func (q *Queue) startLocked(j *job) {
-	q.busy.Add(1) // the driver's own share, until it has produced its tasks
+	q.busyOne(j) // the driver's own share, until it has produced its tasks
 	q.changed()
 	q.drivers.Go(func() { q.drive(j) })
 }

@@ -73,7 +73,7 @@ func (q *Queue) drive(j *job) {
 		}
 	}
 	j.counted()
-	q.idleOne()
+	q.idleOne(j)
 	j.tasks.Wait()
 	if err == nil && j.spec.Kind == DeleteTree && j.ctx.Err() == nil {
 		q.pruneAfterDelete(j)
@@ -156,7 +156,7 @@ func (q *Queue) big(t *task, run func(*task)) {
 // job is cancelled first.
 func (q *Queue) add(t *task) error {
 	t.job.tasks.Add(1)
-	q.busy.Add(1)
+	q.busyOne(t.job)
 	return q.send(t)
 }
 
@@ -175,7 +175,7 @@ func (q *Queue) send(t *task) error {
 
 // requeue sends a parked task back, without blocking the caller.
 func (q *Queue) requeue(t *task) {
-	q.busy.Add(1)
+	q.busyOne(t.job)
 	go func() { _ = q.send(t) }()
 }
 
@@ -192,10 +192,17 @@ func (q *Queue) sendAfter(t *task, d time.Duration) {
 // release marks t's work on the store finished (it may still wait for
 // its metadata entry). When nothing else is in flight, metadata writers
 // are told to write now rather than wait for their interval.
-func (q *Queue) release(*task) { q.idleOne() }
+func (q *Queue) release(t *task) { q.idleOne(t.job) }
 
-// idleOne takes one off the busy count.
-func (q *Queue) idleOne() {
+// busyOne counts one more driver or task of j at work.
+func (q *Queue) busyOne(j *job) {
+	j.working(1)
+	q.busy.Add(1)
+}
+
+// idleOne takes one of j's off the busy count.
+func (q *Queue) idleOne(j *job) {
+	j.working(-1)
 	if q.busy.Add(-1) == 0 {
 		q.kickWriters()
 		q.changed()

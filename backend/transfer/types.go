@@ -167,9 +167,13 @@ type Job struct {
 	// Counting is true while a tree job is still finding its files, so
 	// its totals may grow.
 	Counting bool
-	// Rate is bytes moved (files, for deletes) per second since the job
-	// started, Unmoved left out; ETA is the time left at that rate, 0 if
-	// unknown. Both are 0 once the job has finished.
+	// Active is how long the run has been at work: from Started to
+	// Finished (or now), less the time it waited on a Decision with
+	// nothing else of it moving.
+	Active time.Duration
+	// Rate is bytes moved (files, for deletes) per second of Active time,
+	// Unmoved left out; ETA is the time left at that rate, 0 if unknown.
+	// Both are 0 once the job has finished.
 	Rate float64
 	ETA  time.Duration
 	// Err says why the job failed: its first failure, with a count of
