@@ -44,6 +44,7 @@ type metaWriter struct {
 	took     time.Duration // how long the last write took
 	lastEnd  time.Time     // when it ended
 	based    bool          // the repository is known to have a document
+	check    *docCheck     // whether it has one, asked beside the uploads
 }
 
 // Pacing of metadata writes. A rewrite of a large document costs what

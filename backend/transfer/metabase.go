@@ -29,10 +29,19 @@ func (w *metaWriter) withBase(ctx context.Context, b *backend.MetadataBatch, ops
 	if based || len(ops) == 0 {
 		return false, done, nil
 	}
-	_, err = w.q.store.ReadObjectMetadata(ctx, w.repo, ops[0].path)
-	if !errors.Is(err, backend.ErrMetadataMissing) {
+	c := w.startCheck(ops[0].path)
+	missing, err := c.wait(ctx)
+	if err != nil {
+		return false, done, err
+	}
+	if !missing {
 		return false, done, nil // a document (or an error the write will meet too)
 	}
+	w.mu.Lock()
+	if w.check == c {
+		w.check = nil // the next write asks again, if this one fails
+	}
+	w.mu.Unlock()
 	inBatch := make(map[string]bool, len(ops))
 	for _, o := range ops {
 		inBatch[o.path] = true
@@ -95,6 +104,56 @@ func (w *metaWriter) withBase(ctx context.Context, b *backend.MetadataBatch, ops
 		return err
 	})
 	return true, done, nil
+}
+
+// docCheck asks once whether a repository has a document; the answer
+// comes on done.
+type docCheck struct {
+	done    chan struct{}
+	missing bool
+}
+
+// checkDocument starts asking whether repo has a document, so that an
+// upload's first metadata write has the answer when the objects are
+// stored rather than asking after them: a round trip saved.
+func (q *Queue) checkDocument(repo backend.RepoRef, path string) {
+	q.writer(repo).startCheck(path)
+}
+
+// startCheck returns the question whether the repository has a document,
+// asking it (about path) unless it is asked already or known. An answer
+// "missing" is used once: the next write asks again, since the write
+// that follows makes one.
+func (w *metaWriter) startCheck(path string) *docCheck {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if c := w.check; c != nil {
+		return c
+	}
+	c := &docCheck{done: make(chan struct{})}
+	if w.based {
+		close(c.done)
+		return c
+	}
+	w.check = c
+	w.q.writersWG.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(w.q.ctx), metaFlushTimeout)
+		defer cancel()
+		_, err := w.q.store.ReadObjectMetadata(ctx, w.repo, path)
+		c.missing = errors.Is(err, backend.ErrMetadataMissing)
+		close(c.done)
+	})
+	return c
+}
+
+// wait returns the check's answer once it has come.
+func (c *docCheck) wait(ctx context.Context) (missing bool, err error) {
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	return c.missing, nil
 }
 
 // setNote sets what Totals.Note says of repo's metadata ("" clears it).

@@ -177,3 +177,78 @@ func TestMetadataWritesArePacedByTheirCost(t *testing.T) {
 	}
 	t.Logf("%d writes, %v of %v", len(spans), spent, took)
 }
+
+// checkBeside holds each object's upload until the queue has asked
+// whether the repository has a document, or until a generous timeout;
+// asked says whether it had by then.
+type checkBeside struct {
+	backend.Store
+	checked   chan struct{}
+	once      sync.Once
+	mu        sync.Mutex
+	asked     []bool
+	metaReads int
+}
+
+func (c *checkBeside) ReadObjectMetadata(ctx context.Context, repo backend.RepoRef, p string) (backend.ObjectMeta, error) {
+	c.mu.Lock()
+	c.metaReads++
+	c.mu.Unlock()
+	c.once.Do(func() { close(c.checked) })
+	return c.Store.ReadObjectMetadata(ctx, repo, p)
+}
+
+func (c *checkBeside) PutObject(ctx context.Context, repo backend.RepoRef, p string, r io.Reader, size int64) (backend.ObjectInfo, error) {
+	asked := true
+	select {
+	case <-c.checked:
+	case <-time.After(5 * time.Second):
+		asked = false
+	}
+	c.mu.Lock()
+	c.asked = append(c.asked, asked)
+	c.mu.Unlock()
+	return c.Store.PutObject(ctx, repo, p, r, size)
+}
+
+// The first write's question — has the repository a document? — is asked
+// while the objects upload, not after them, so that it costs no round
+// trip of its own; it is asked once per queue and repository, and the
+// first write still records what was there before.
+func TestDocumentCheckedBesideTheUpload(t *testing.T) {
+	for _, withDoc := range []bool{true, false} {
+		t.Run(fmt.Sprint("document=", withDoc), func(t *testing.T) {
+			e := newLocal(t)
+			ctx := t.Context()
+			if withDoc { // recorded by an earlier upload
+				dir := t.TempDir()
+				writeFiles(t, dir, map[string][]byte{"old.txt": []byte("old")})
+				q := newQueue(t, e, Options{})
+				wantState(t, q, run(t, q, Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(dir, "old.txt"), Remote: "old.txt"})[0], Done)
+			} else if _, err := e.store.PutObject(ctx, testRepo, "old.txt", strings.NewReader("old"), 3); err != nil {
+				t.Fatal(err)
+			}
+			c := &checkBeside{Store: e.store, checked: make(chan struct{})}
+			e.store = c
+			src := t.TempDir()
+			writeFiles(t, src, map[string][]byte{"a.txt": []byte("a"), "b.txt": []byte("b")})
+			q := newQueue(t, e, Options{Workers: 2})
+			jobs := run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "new", Policy: Overwrite})
+			wantState(t, q, jobs[0], Done)
+			c.mu.Lock()
+			asked, reads := c.asked, c.metaReads
+			c.mu.Unlock()
+			for i, a := range asked {
+				if !a {
+					t.Errorf("upload %d ran to its end before the document was checked", i+1)
+				}
+			}
+			if reads != 1 {
+				t.Errorf("%d metadata reads, want 1 (the check)", reads)
+			}
+			if objs := checkMetadata(t, e.store, testRepo); len(objs) != 3 {
+				t.Errorf("%d objects recorded, want 3", len(objs))
+			}
+		})
+	}
+}

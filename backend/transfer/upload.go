@@ -50,6 +50,7 @@ func (q *Queue) produceUpload(j *job) error {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("%w: not a regular file", backend.ErrInvalid)
 		}
+		q.checkDocument(spec.Repo, spec.Remote)
 		q.cleanBehind(j, backend.ParentFolder(spec.Remote), false)
 		return q.queueUploads(j, []uploadItem{{local: spec.Local, remote: spec.Remote, size: fi.Size()}})
 	}
@@ -61,6 +62,9 @@ func (q *Queue) produceUpload(j *job) error {
 		return err
 	}
 	j.counted()
+	if len(items) > 0 {
+		q.checkDocument(spec.Repo, items[0].remote)
+	}
 	q.cleanBehind(j, spec.Remote, true)
 	return q.queueUploads(j, items)
 }
