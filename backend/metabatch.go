@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ type MetadataBatch struct {
 	now  time.Time
 	ops  []metaOp
 	base MetadataBase
+	head map[string]json.RawMessage // SetHeadField; a nil value removes
 }
 
 // MetadataBase streams the entries a document should start with when a
@@ -59,11 +61,12 @@ func NewMetadataBatch(now time.Time) *MetadataBatch {
 	return &MetadataBatch{now: now}
 }
 
-// Len is the number of changes in the batch (a base not counted).
-func (b *MetadataBatch) Len() int { return len(b.ops) }
+// Len is the number of changes in the batch, top-level fields included
+// (a base not counted).
+func (b *MetadataBatch) Len() int { return len(b.ops) + len(b.head) }
 
 // Empty reports whether applying the batch can change nothing.
-func (b *MetadataBatch) Empty() bool { return len(b.ops) == 0 }
+func (b *MetadataBatch) Empty() bool { return len(b.ops) == 0 && len(b.head) == 0 }
 
 // Stored records an object just written as info describes it: a fresh
 // entry that keeps the id, creation time, custom metadata and unknown
@@ -151,6 +154,9 @@ func (b *MetadataBatch) Paths() []string {
 // must be able to drop it), but not an empty one (except to prune the
 // whole repository), one with NUL, or one longer than any object path.
 func (b *MetadataBatch) Validate() error {
+	if err := b.validateHead(); err != nil {
+		return err
+	}
 	for _, o := range b.ops {
 		switch {
 		case o.path == "" && o.kind != opPrune:

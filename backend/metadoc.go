@@ -68,7 +68,9 @@ func (d *SourceMetadata) Apply(repo RepoRef, b *MetadataBatch) (MetadataResult, 
 			d.Objects[w.Path] = *w.Meta
 		}
 	}
-	plan.Result.Written = plan.Changed()
+	head, headChanged := b.ApplyHead(d.Head())
+	d.Extra = head.Extra
+	plan.Result.Written = plan.Changed() || headChanged
 	return plan.Result, nil
 }
 

@@ -168,7 +168,8 @@ func (s *Store) updateOnce(ctx context.Context, repo backend.RepoRef, batch *bac
 	if err != nil {
 		return notWritten(fmt.Errorf("%s: %w", op, err))
 	}
-	if !plan.Changed() && !src.created {
+	head, headChanged := batch.ApplyHead(src.head)
+	if !plan.Changed() && !headChanged && !src.created {
 		return plan.Result, nil
 	}
 	dir := s.indexDir(repo)
@@ -183,7 +184,7 @@ func (s *Store) updateOnce(ctx context.Context, repo backend.RepoRef, batch *bac
 		f.Close()
 		_ = os.Remove(f.Name()) // gone once renamed
 	}()
-	b, err := metaindex.WriteDoc(f, repo, time.Now(), src.head, src.entries, plan.Writes)
+	b, err := metaindex.WriteDoc(f, repo, time.Now(), head, src.entries, plan.Writes)
 	if err != nil {
 		if errors.Is(err, metaindex.ErrStale) {
 			s.versions.Drop(dir, src.ident)

@@ -38,6 +38,7 @@ func (h Hooks) readRaw(t *testing.T, s backend.Store, ref backend.RepoRef) []byt
 func (c *suite) metadataInterop(t *testing.T) {
 	run(t, "ForeignDocumentRoundTrip", c, func(t *testing.T, s backend.Store) { testForeignRoundTrip(t, s, c.hooks) })
 	run(t, "ForeignEntriesRead", c, func(t *testing.T, s backend.Store) { testForeignEntriesRead(t, s, c.hooks) })
+	run(t, "HeadFields", c, func(t *testing.T, s backend.Store) { testHeadFields(t, s, c.hooks) })
 }
 
 // foreignDocument is a document as other tools write it: fields coop

@@ -110,7 +110,8 @@ func (s *Store) updateMetadata(ctx context.Context, ref backend.RepoRef, p strin
 	if err != nil {
 		return backend.MetadataResult{}, fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
-	if !plan.Changed() && !src.created {
+	head, headChanged := batch.ApplyHead(src.head)
+	if !plan.Changed() && !headChanged && !src.created {
 		return plan.Result, nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -118,7 +119,7 @@ func (s *Store) updateMetadata(ctx context.Context, ref backend.RepoRef, p strin
 	}
 	var b *metaindex.Builder
 	tmp, err := writeAtomic(p, func(f *os.File) (err error) {
-		b, err = metaindex.WriteDoc(f, ref, time.Now(), src.head, src.entries, plan.Writes)
+		b, err = metaindex.WriteDoc(f, ref, time.Now(), head, src.entries, plan.Writes)
 		return err
 	})
 	if err != nil {

@@ -117,11 +117,12 @@ func (s *Store) UpdateMetadata(ctx context.Context, ref backend.RepoRef, b *back
 	if err != nil {
 		return backend.MetadataResult{}, fmt.Errorf("update metadata of %s: %w", ref, err)
 	}
-	if !plan.Changed() && !created {
+	head, headChanged := b.ApplyHead(d.Head)
+	if !plan.Changed() && !headChanged && !created {
 		return plan.Result, nil
 	}
 	var out bytes.Buffer
-	w, err := metadoc.NewWriter(&out, ref, s.now(), d.Head)
+	w, err := metadoc.NewWriter(&out, ref, s.now(), head)
 	if err == nil {
 		err = metadoc.Merge(w, d.Source(), plan.Writes)
 	}
