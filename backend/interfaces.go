@@ -68,7 +68,8 @@ type MetadataClient interface {
 	// and below it ("" for every entry), in byte order of paths, each path
 	// once (the last, where a document repeats one), and returns the
 	// document's top-level fields. An error from fn stops the walk and is
-	// returned. fn must not keep the page after it returns.
+	// returned, with the top-level fields (so a walk stopped at its first
+	// page reads them cheaply). fn must not keep the page after it returns.
 	ReadMetadata(ctx context.Context, repo RepoRef, folder string, fn func(page []MetadataEntry) error) (MetadataHead, error)
 	// ReadObjectMetadata returns the entry of one path; an error wrapping
 	// ErrNotFound (see NoEntry) if the document has none.

@@ -67,6 +67,13 @@ func testHeadFields(t *testing.T, s backend.Store, h Hooks) {
 		t.Errorf("head read back: %s", head.Extra)
 	}
 
+	// The head comes back even when fn stops the walk at once.
+	stop := errors.New("stop")
+	head, err = s.ReadMetadata(ctx(t), ref, "", func([]backend.MetadataEntry) error { return stop })
+	if !errors.Is(err, stop) || !backend.SameJSON(head.Extra["schema"], []byte(schema)) {
+		t.Errorf("walk stopped by fn: %v, head %s; want fn's error and the head", err, head.Extra)
+	}
+
 	// The same values again change nothing.
 	again := backend.NewMetadataBatch(time.Time{})
 	again.SetHeadField("schema", json.RawMessage(schema))

@@ -39,7 +39,7 @@ func (m *migration) metadata(ctx context.Context, ref backend.RepoRef, rr *RepoR
 	}
 	w := &metaWriter{m: m, ref: ref, rr: rr}
 	w.reset()
-	_, err = m.src.ReadMetadata(ctx, ref, "", func(page []backend.MetadataEntry) error {
+	head, err := m.src.ReadMetadata(ctx, ref, "", func(page []backend.MetadataEntry) error {
 		for _, e := range page {
 			if err := w.entry(ctx, e, arr, dstHas); err != nil {
 				return err
@@ -53,6 +53,9 @@ func (m *migration) metadata(ctx context.Context, ref backend.RepoRef, rr *RepoR
 		m.note("metadata", rr.Repository, "no metadata file at the source")
 		return nil
 	case err == nil:
+		err = w.head(ctx, head, dstHas)
+	}
+	if err == nil {
 		err = w.flush(ctx)
 	}
 	if err != nil {
@@ -65,12 +68,14 @@ func (m *migration) metadata(ctx context.Context, ref backend.RepoRef, rr *RepoR
 }
 
 // wholeDocument writes the destination's document, which does not exist,
-// in one write whose entries stream from the source's (the batch's base):
-// memory does not grow with the repository, and the document appears
-// whole or not at all. done is false when another writer made a document
-// first, and nothing was written.
+// in one write whose entries stream from the source's (the batch's base),
+// with the source's top-level fields: memory does not grow with the
+// repository, and the document appears whole or not at all. done is
+// false when another writer made a document first, and no entry was
+// written (the top-level fields may have been: the entry-by-entry pass
+// that follows then finds them there).
 func (m *migration) wholeDocument(ctx context.Context, ref backend.RepoRef, rr *RepoReport, arr *arrivals) (done bool, err error) {
-	_, err = m.src.ReadFolderMetadata(ctx, ref, "", backend.PageRequest{Limit: 1})
+	head, err := readHead(ctx, m.src, ref)
 	switch {
 	case errors.Is(err, backend.ErrMetadataMissing):
 		rr.NoMetadata = true
@@ -85,8 +90,10 @@ func (m *migration) wholeDocument(ctx context.Context, ref backend.RepoRef, rr *
 		notes  []Issue
 	)
 	batch := backend.NewMetadataBatch(time.Time{})
+	heads := m.headFields(head.Extra, nil, batch, rr.Repository)
+	based := false
 	batch.SetBase(func(ctx context.Context, emit func(backend.MetadataEntry) error) error {
-		counts, notes = Counts{}, nil // a store may start again
+		counts, notes, based = Counts{}, nil, true // a store may start again
 		_, err := m.src.ReadMetadata(ctx, ref, "", func(page []backend.MetadataEntry) error {
 			for _, e := range page {
 				if o, ok := arr.failed[e.Path]; ok {
@@ -108,10 +115,10 @@ func (m *migration) wholeDocument(ctx context.Context, ref backend.RepoRef, rr *
 	// file is never an object), has them write the base.
 	batch.Delete(backend.MetadataFileName)
 	res, err := m.dst.UpdateMetadata(ctx, ref, batch)
-	if err == nil && !res.Written {
+	if err == nil && (!res.Written || !based) {
 		return false, nil
 	}
-	m.record(audit.ActionMetadataUpdate, rr.Repository, 0, fmt.Sprintf("%d entries", counts.Copied), err)
+	m.record(audit.ActionMetadataUpdate, rr.Repository, 0, describeWrite(counts.Copied, heads.Copied), err)
 	if err != nil {
 		m.failed("metadata", rr.Repository, "write at the destination: "+err.Error())
 		return true, ctx.Err()
@@ -119,8 +126,17 @@ func (m *migration) wholeDocument(ctx context.Context, ref backend.RepoRef, rr *
 	m.repMu.Lock()
 	defer m.repMu.Unlock()
 	addCounts(&rr.Metadata, counts)
+	addCounts(&rr.HeadFields, heads)
 	m.rep.Notes = append(m.rep.Notes, notes...)
 	return true, nil
+}
+
+// describeWrite says what one write of a document carried, for the audit.
+func describeWrite(entries, fields int64) string {
+	if fields == 0 {
+		return fmt.Sprintf("%d entries", entries)
+	}
+	return fmt.Sprintf("%d entries, %d top-level fields", entries, fields)
 }
 
 // destinationHasDocument reports whether the destination holds a metadata
@@ -141,14 +157,34 @@ func (m *migration) destinationHasDocument(ctx context.Context, ref backend.Repo
 
 // metaWriter gathers the entries to write into batches.
 type metaWriter struct {
-	m     *migration
-	ref   backend.RepoRef
-	rr    *RepoReport
-	batch *backend.MetadataBatch
-	a, b  []byte // encodings compared
+	m      *migration
+	ref    backend.RepoRef
+	rr     *RepoReport
+	batch  *backend.MetadataBatch
+	fields int64  // top-level fields in batch
+	a, b   []byte // encodings compared
 }
 
-func (w *metaWriter) reset() { w.batch = backend.NewMetadataBatch(time.Time{}) }
+func (w *metaWriter) reset() { w.batch, w.fields = backend.NewMetadataBatch(time.Time{}), 0 }
+
+// head decides about the source document's top-level fields (see
+// migration.headFields) against the destination's, if it has a
+// document; those to write go with the last batch of entries.
+func (w *metaWriter) head(ctx context.Context, src backend.MetadataHead, dstHas bool) error {
+	var dst backend.MetadataHead
+	if dstHas && len(src.Extra) > 0 {
+		var err error
+		if dst, err = readHead(ctx, w.m.dst, w.ref); err != nil {
+			return fmt.Errorf("read the destination's top-level fields: %w", err)
+		}
+	}
+	c := w.m.headFields(src.Extra, dst.Extra, w.batch, w.rr.Repository)
+	w.fields += c.Copied + c.Overwritten
+	w.m.repMu.Lock()
+	addCounts(&w.rr.HeadFields, c)
+	w.m.repMu.Unlock()
+	return nil
+}
 
 // entry decides about one source entry.
 func (w *metaWriter) entry(ctx context.Context, e backend.MetadataEntry, arr *arrivals, dstHas bool) error {
@@ -239,12 +275,13 @@ func (w *metaWriter) flush(ctx context.Context) error {
 	if w.batch.Empty() {
 		return nil
 	}
-	n := w.batch.Len()
+	fields := w.fields
+	n := int64(w.batch.Len()) - fields
 	_, err := w.m.dst.UpdateMetadata(ctx, w.ref, w.batch)
-	w.m.record(audit.ActionMetadataUpdate, w.rr.Repository, 0, fmt.Sprintf("%d entries", n), err)
+	w.m.record(audit.ActionMetadataUpdate, w.rr.Repository, 0, describeWrite(n, fields), err)
 	w.reset()
 	if err != nil {
-		return fmt.Errorf("write %d entries at the destination: %w", n, err)
+		return fmt.Errorf("write %s at the destination: %w", describeWrite(n, fields), err)
 	}
 	return nil
 }

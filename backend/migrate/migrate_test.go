@@ -2,10 +2,12 @@ package migrate_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/coopterm/coop/audit"
 	"github.com/coopterm/coop/backend"
@@ -31,7 +33,8 @@ func TestRoundTripThroughAWS(t *testing.T) {
 	migratetest.Populate(t, src)
 	want := migratetest.Take(t, src)
 	if want.Accounts["alice"]["stripe_customer"] != "cus_123" || want.Repos["geo/maps"]["doi"] == nil ||
-		!strings.Contains(want.Entries["alice/field-notes/2024/spring/site-a/obs.csv"], `"x_reviewed_by":"carol"`) {
+		!strings.Contains(want.Entries["alice/field-notes/2024/spring/site-a/obs.csv"], `"x_reviewed_by":"carol"`) ||
+		!strings.Contains(want.Heads["alice/field-notes/schema"], `"max":123456789012345678901234567890}`) {
 		t.Fatalf("the fixture lacks its foreign fields: %v", want)
 	}
 
@@ -40,8 +43,8 @@ func TestRoundTripThroughAWS(t *testing.T) {
 	if !rep.OK() {
 		t.Fatalf("local → aws: conflicts %v mismatches %v failed %v", rep.Conflicts, rep.Mismatches, rep.Failed)
 	}
-	if rep.Accounts.Copied != 3 || rep.Objects.Copied != int64(len(migratetest.Objects)) || rep.Verified != int64(len(migratetest.Objects)) {
-		t.Errorf("local → aws: accounts %+v objects %+v verified %d", rep.Accounts, rep.Objects, rep.Verified)
+	if rep.Accounts.Copied != 3 || rep.Objects.Copied != int64(len(migratetest.Objects)) || rep.Verified != int64(len(migratetest.Objects)) || rep.HeadFields.Copied != 3 {
+		t.Errorf("local → aws: accounts %+v objects %+v verified %d top-level fields %+v", rep.Accounts, rep.Objects, rep.Verified, rep.HeadFields)
 	}
 	migratetest.Equal(t, want, migratetest.Take(t, remote))
 
@@ -64,9 +67,11 @@ func TestRoundTripThroughAWS(t *testing.T) {
 
 	// Run again: everything is there already.
 	rep = run(t, back, remote, migrate.Options{})
-	if !rep.OK() || rep.Objects.Copied != 0 || rep.Metadata.Copied != 0 || rep.Accounts.Skipped != 3 || rep.Objects.Skipped != int64(len(migratetest.Objects)) {
-		t.Errorf("rerun: accounts %+v objects %+v metadata %+v issues %v %v", rep.Accounts, rep.Objects, rep.Metadata, rep.Conflicts, rep.Failed)
+	if !rep.OK() || rep.Objects.Copied != 0 || rep.Metadata.Copied != 0 || rep.Accounts.Skipped != 3 || rep.Objects.Skipped != int64(len(migratetest.Objects)) ||
+		rep.HeadFields.Skipped != 3 || rep.HeadFields.Copied != 0 {
+		t.Errorf("rerun: accounts %+v objects %+v metadata %+v top-level fields %+v issues %v %v", rep.Accounts, rep.Objects, rep.Metadata, rep.HeadFields, rep.Conflicts, rep.Failed)
 	}
+	migratetest.Equal(t, want, migratetest.Take(t, remote))
 }
 
 // TestRerunSkipsWhatIsThere copies a store twice: the second run copies
@@ -119,6 +124,14 @@ func TestConflictsAreLeftAlone(t *testing.T) {
 	if err := dst.UpdateAccount(ctx, bob); err != nil {
 		t.Fatal(err)
 	}
+	// A top-level field of the metadata file another tool changed there,
+	// and one only the destination has.
+	head := backend.NewMetadataBatch(time.Time{})
+	head.SetHeadField("schema", json.RawMessage(`{"version":4}`))
+	head.SetHeadField("x_local", json.RawMessage(`{"kept":true}`))
+	if _, err := dst.UpdateMetadata(ctx, ref, head); err != nil {
+		t.Fatal(err)
+	}
 	before := migratetest.Take(t, dst)
 
 	rep := run(t, src, dst, migrate.Options{})
@@ -126,21 +139,68 @@ func TestConflictsAreLeftAlone(t *testing.T) {
 	for _, c := range rep.Conflicts {
 		got[c.Kind+" "+c.Target] = true
 	}
-	for _, w := range []string{"object alice/field-notes/README.md", "metadata alice/field-notes/2024/autumn/summary.json", "account bob"} {
+	for _, w := range []string{"object alice/field-notes/README.md", "metadata alice/field-notes/2024/autumn/summary.json", "account bob", "metadata alice/field-notes"} {
 		if !got[w] {
 			t.Errorf("no conflict %q in %v", w, rep.Conflicts)
 		}
 	}
-	if len(rep.Conflicts) != 3 || rep.OK() {
-		t.Errorf("conflicts: %v", rep.Conflicts)
+	if len(rep.Conflicts) != 4 || rep.OK() || rep.HeadFields.Conflicts != 1 || rep.HeadFields.Skipped != 2 {
+		t.Errorf("conflicts: %v, top-level fields %+v", rep.Conflicts, rep.HeadFields)
 	}
 	if d := migratetest.Diff(before, migratetest.Take(t, dst)); len(d) > 0 {
 		t.Errorf("the destination changed on conflicts: %v", d)
 	}
 
 	rep = run(t, src, dst, migrate.Options{Overwrite: true})
-	if !rep.OK() || rep.Accounts.Overwritten != 1 || rep.Objects.Overwritten != 1 || rep.Metadata.Overwritten != 1 {
-		t.Errorf("overwrite: accounts %+v objects %+v metadata %+v issues %v", rep.Accounts, rep.Objects, rep.Metadata, rep.Conflicts)
+	if !rep.OK() || rep.Accounts.Overwritten != 1 || rep.Objects.Overwritten != 1 || rep.Metadata.Overwritten != 1 || rep.HeadFields.Overwritten != 1 {
+		t.Errorf("overwrite: accounts %+v objects %+v metadata %+v top-level fields %+v issues %v", rep.Accounts, rep.Objects, rep.Metadata, rep.HeadFields, rep.Conflicts)
+	}
+	after := migratetest.Take(t, dst)
+	if after.Heads["alice/field-notes/x_local"] != `{"kept":true}` {
+		t.Errorf("the destination's own top-level field: %q, want it kept", after.Heads["alice/field-notes/x_local"])
+	}
+	delete(after.Heads, "alice/field-notes/x_local")
+	migratetest.Equal(t, migratetest.Take(t, src), after)
+}
+
+// TestHeadFieldsIntoExistingDocument copies the top-level fields of a
+// metadata file into a destination document that lacks them, entries
+// being there already: they go with the entries' writes.
+func TestHeadFieldsIntoExistingDocument(t *testing.T) {
+	ctx := context.Background()
+	src, dst := newLocal(t, true), newLocal(t, false)
+	migratetest.Populate(t, src)
+	run(t, src, dst, migrate.Options{})
+	ref := backend.RepoRef{AccountID: "alice", RepositoryID: "field-notes"}
+	drop := backend.NewMetadataBatch(time.Time{})
+	for name := range migratetest.HeadFields[ref] {
+		drop.SetHeadField(name, nil)
+	}
+	if err := dst.UpdateObjectMetadata(ctx, ref, "README.md", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.UpdateMetadata(ctx, ref, drop); err != nil {
+		t.Fatal(err)
+	}
+	if snap := migratetest.Take(t, dst); snap.Heads["alice/field-notes/schema"] != "" {
+		t.Fatalf("the fields were not dropped: %v", snap.Heads)
+	}
+	rec := &recorder{}
+	rep := run(t, src, dst, migrate.Options{Audit: rec})
+	if !rep.OK() || rep.HeadFields.Copied != 2 || rep.HeadFields.Skipped != 1 || rep.Metadata.Copied != 1 {
+		t.Errorf("top-level fields %+v metadata %+v issues %v %v", rep.HeadFields, rep.Metadata, rep.Conflicts, rep.Failed)
+	}
+	writes := 0
+	for _, ev := range rec.events {
+		if ev.Action == audit.ActionMetadataUpdate {
+			writes++
+			if !strings.Contains(ev.Detail, "1 entries, 2 top-level fields") {
+				t.Errorf("audit of the write: %q", ev.Detail)
+			}
+		}
+	}
+	if writes != 1 {
+		t.Errorf("%d metadata writes, want the entry and the fields in one", writes)
 	}
 	migratetest.Equal(t, migratetest.Take(t, src), migratetest.Take(t, dst))
 }

@@ -48,6 +48,9 @@ type RepoReport struct {
 	Bytes        int64  `json:"bytes"`
 	SkippedBytes int64  `json:"skipped_bytes"`
 	Metadata     Counts `json:"metadata"`
+	// HeadFields are the top-level fields of the metadata file other
+	// than coop's own and its entries (fields other tools keep there).
+	HeadFields Counts `json:"head_fields"`
 	// NoMetadata is set when the source repository has no metadata file.
 	NoMetadata bool `json:"no_metadata,omitempty"`
 	// Verified and VerifiedBytes count the destination objects read back
@@ -74,6 +77,7 @@ type Report struct {
 	Objects    Counts  `json:"objects"`
 	Bytes      int64   `json:"bytes"`
 	Metadata   Counts  `json:"metadata"`
+	HeadFields Counts  `json:"head_fields"`
 	Verified   int64   `json:"verified"`
 	Conflicts  []Issue `json:"conflicts"`
 	Mismatches []Issue `json:"mismatches"`
@@ -107,10 +111,11 @@ func (r *Report) note(kind, target, reason string)     { r.issue(&r.Notes, kind,
 
 // finish adds up the totals.
 func (r *Report) finish() {
-	r.Objects, r.Metadata, r.Bytes, r.Verified = Counts{}, Counts{}, 0, 0
+	r.Objects, r.Metadata, r.HeadFields, r.Bytes, r.Verified = Counts{}, Counts{}, Counts{}, 0, 0
 	for _, rr := range r.Repositories {
 		addCounts(&r.Objects, rr.Objects)
 		addCounts(&r.Metadata, rr.Metadata)
+		addCounts(&r.HeadFields, rr.HeadFields)
 		r.Bytes += rr.Bytes
 		r.Verified += rr.Verified
 	}

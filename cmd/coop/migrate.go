@@ -149,6 +149,9 @@ func (a *app) printMigration(rep *migrate.Report, asJSON bool) error {
 		line := fmt.Sprintf("%s: %d objects %s (%s), %d skipped, %d conflicts; %d entries %s, %d skipped, %d conflicts",
 			safe.Text(r.Repository), r.Objects.Copied+r.Objects.Overwritten, verb, humanize.Bytes(r.Bytes), r.Objects.Skipped, r.Objects.Conflicts,
 			r.Metadata.Copied+r.Metadata.Overwritten, verb, r.Metadata.Skipped, r.Metadata.Conflicts)
+		if h := r.HeadFields; h != (migrate.Counts{}) {
+			line += fmt.Sprintf("; %d top-level fields %s, %d skipped, %d conflicts", h.Copied+h.Overwritten, verb, h.Skipped, h.Conflicts)
+		}
 		if rep.Verify && !rep.DryRun {
 			line += fmt.Sprintf("; %d verified, %d mismatches", r.Verified, r.Mismatches)
 		}

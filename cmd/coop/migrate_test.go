@@ -24,19 +24,32 @@ func TestMigrateCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustRun(t, src, "upload", file, "geo/maps/dir/")
+	// A top-level field another tool keeps beside the entries.
+	doc := filepath.Join(src, "geo", "maps", ".source-metadata.json")
+	raw, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = bytes.Replace(raw, []byte(`{"repository_id"`), []byte(`{"x_tool": {"n": 12345678901234567890123, "tags": ["a", null]},"repository_id"`), 1)
+	if err := os.WriteFile(doc, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{"COOP_STORAGE": src, "COOP_TO_STORAGE": dst, "HOME": t.TempDir()}
 
 	code, out, errs := runCLIEnv(t, env, "migrate", "--verify")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"geo/maps: 1 objects copied (5 B)", "1 verified, 0 mismatches", "1 accounts copied, 0 skipped; 1 repositories; 1 objects copied"} {
+	for _, want := range []string{"geo/maps: 1 objects copied (5 B)", "1 verified, 0 mismatches", "1 top-level fields copied, 0 skipped, 0 conflicts", "1 accounts copied, 0 skipped; 1 repositories; 1 objects copied"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
 	}
 	if got, err := os.ReadFile(filepath.Join(dst, "geo", "maps", "dir", "a.txt")); err != nil || string(got) != "hello" {
 		t.Errorf("the object at the destination: %q, %v", got, err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dst, "geo", "maps", ".source-metadata.json")); err != nil || !bytes.Contains(got, []byte(`"x_tool":{"n":12345678901234567890123,"tags":["a",null]}`)) {
+		t.Errorf("the destination's metadata file lacks the top-level field: %s, %v", got, err)
 	}
 	audit, err := os.ReadFile(filepath.Join(dst, ".coop", "audit.log"))
 	if err != nil || !strings.Contains(string(audit), `"action":"upload"`) || !strings.Contains(string(audit), "migrate from "+src) {
@@ -51,7 +64,7 @@ func TestMigrateCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("--json: %v: %s", err, out)
 	}
-	if rep.Accounts.Skipped != 1 || rep.Objects.Skipped != 1 || rep.Objects.Copied != 0 || len(rep.Repositories) != 1 {
+	if rep.Accounts.Skipped != 1 || rep.Objects.Skipped != 1 || rep.Objects.Copied != 0 || len(rep.Repositories) != 1 || rep.HeadFields.Skipped != 1 {
 		t.Errorf("second run: %+v", rep)
 	}
 }

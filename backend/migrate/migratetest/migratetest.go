@@ -39,6 +39,18 @@ var Objects = map[string]string{
 	"bob/empty/.keep":                              "",
 }
 
+// HeadFields are the top-level fields of the fixture's metadata files
+// other than coop's own, by repository.
+var HeadFields = map[backend.RepoRef]map[string]string{
+	{AccountID: "alice", RepositoryID: "field-notes"}: {
+		"schema":     `{"version":3,"profile":{"name":"field-counts","fields":[{"name":"site","type":"string"},{"name":"count","type":"integer","max":123456789012345678901234567890}]}}`,
+		"x_pipeline": `{"run":98765432109876543210,"ok":true,"note":null,"ratio":0.10000000000000000555,"steps":[]}`,
+	},
+	{AccountID: "geo", RepositoryID: "maps"}: {
+		"license": `"CC-BY-4.0"`,
+	},
+}
+
 // Populate fills s (initialized) with the fixture.
 func Populate(t testing.TB, s backend.Store) {
 	t.Helper()
@@ -101,6 +113,16 @@ func Populate(t testing.TB, s backend.Store) {
 		_, err := s.UpdateMetadata(ctx, ref, b)
 		must(err)
 	}
+	// Top-level fields other tools keep beside the entries: nested
+	// objects, numbers no float64 holds, nulls.
+	for ref, fields := range HeadFields {
+		b := backend.NewMetadataBatch(created)
+		for name, v := range fields {
+			b.SetHeadField(name, json.RawMessage(v))
+		}
+		_, err := s.UpdateMetadata(ctx, ref, b)
+		must(err)
+	}
 	// Custom metadata and fields other tools wrote in entries.
 	must(s.UpdateObjectMetadata(ctx, backend.RepoRef{AccountID: "alice", RepositoryID: "field-notes"}, "2024/spring/site-a/obs.csv", ptrMeta(t, s, "alice", "field-notes", "2024/spring/site-a/obs.csv", func(m *backend.ObjectMeta) {
 		m.Metadata = map[string]any{"instrument": "counter-3", "calibrated": true, "precision": json.Number("0.000000000000000000001")}
@@ -134,6 +156,9 @@ type Snapshot struct {
 	Objects  map[string]string       // SHA-256 by ACCOUNT/REPO/PATH
 	// Entries are each metadata entry's encoding by ACCOUNT/REPO/PATH.
 	Entries map[string]string
+	// Heads are the top-level fields of each metadata file other than
+	// coop's own, compacted, by ACCOUNT/REPO/FIELD.
+	Heads map[string]string
 }
 
 // Take reads everything s holds (accounts listed, repositories of each,
@@ -142,7 +167,7 @@ func Take(t testing.TB, s backend.Store) Snapshot {
 	t.Helper()
 	ctx := context.Background()
 	items := s.(backend.ItemCatalog)
-	snap := Snapshot{Accounts: map[string]backend.Item{}, Repos: map[string]backend.Item{}, Objects: map[string]string{}, Entries: map[string]string{}}
+	snap := Snapshot{Accounts: map[string]backend.Item{}, Repos: map[string]backend.Item{}, Objects: map[string]string{}, Entries: map[string]string{}, Heads: map[string]string{}}
 	page, err := s.ListAccounts(ctx, "", backend.PageRequest{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +219,7 @@ func takeRepo(t testing.TB, s backend.Store, ref backend.RepoRef, snap *Snapshot
 	if err != nil && !isNotFound(err) {
 		t.Fatalf("walk %s: %v", ref, err)
 	}
-	_, err = s.ReadMetadata(ctx, ref, "", func(page []backend.MetadataEntry) error {
+	head, err := s.ReadMetadata(ctx, ref, "", func(page []backend.MetadataEntry) error {
 		for _, e := range page {
 			b, err := e.Meta.AppendJSON(nil)
 			if err != nil {
@@ -206,6 +231,13 @@ func takeRepo(t testing.TB, s backend.Store, ref backend.RepoRef, snap *Snapshot
 	})
 	if err != nil && !isMissing(err) {
 		t.Fatalf("read metadata of %s: %v", ref, err)
+	}
+	for name, v := range head.Extra {
+		var c bytes.Buffer
+		if err := json.Compact(&c, v); err != nil {
+			t.Fatalf("top-level field %s of %s: %v", name, ref, err)
+		}
+		snap.Heads[ref.String()+"/"+name] = c.String()
 	}
 }
 
@@ -232,6 +264,13 @@ func Diff(a, b Snapshot) []string {
 			out = append(out, fmt.Sprintf("entry %s:\n  %s\n  %s", k, a.Entries[k], b.Entries[k]))
 		}
 	}
+	for _, k := range union(a.Heads, b.Heads) {
+		x, okx := a.Heads[k]
+		y, oky := b.Heads[k]
+		if okx != oky || x != y {
+			out = append(out, fmt.Sprintf("top-level field %s: %s (%v) != %s (%v)", k, x, okx, y, oky))
+		}
+	}
 	return out
 }
 
@@ -249,8 +288,8 @@ func union[V any](a, b map[string]V) []string {
 // Equal fails t with each difference between want and got.
 func Equal(t testing.TB, want, got Snapshot) {
 	t.Helper()
-	if len(want.Accounts) == 0 || len(want.Objects) == 0 || len(want.Entries) == 0 {
-		t.Fatalf("the snapshot compared against is empty: %d accounts, %d objects, %d entries", len(want.Accounts), len(want.Objects), len(want.Entries))
+	if len(want.Accounts) == 0 || len(want.Objects) == 0 || len(want.Entries) == 0 || len(want.Heads) == 0 {
+		t.Fatalf("the snapshot compared against is empty: %d accounts, %d objects, %d entries, %d top-level fields", len(want.Accounts), len(want.Objects), len(want.Entries), len(want.Heads))
 	}
 	for _, d := range Diff(want, got) {
 		t.Error(d)
