@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/coopterm/coop/backend/transfer"
 	"github.com/coopterm/coop/internal/humanize"
@@ -101,6 +102,23 @@ func (q *question) facts(f fileFacts, known bool) string {
 	return humanize.Size(f.size) + " · " + f.mod.UTC().Format("2006-01-02 15:04 UTC")
 }
 
+// shortFacts is facts in at most room cells where it can be, for a
+// narrow box: the size in binary units alone and the date without its
+// zone (UTC still), with a plain blank between them if need be.
+func (q *question) shortFacts(f fileFacts, known bool, room int) string {
+	if !known || f.err != nil || f.mod.IsZero() {
+		if known && f.err == nil {
+			return humanize.Bytes(f.size)
+		}
+		return q.facts(f, known)
+	}
+	size, date := humanize.Bytes(f.size), f.mod.UTC().Format("2006-01-02 15:04")
+	if s := size + " · " + date; ansi.StringWidth(s) <= room {
+		return s
+	}
+	return size + " " + date
+}
+
 func (q *question) layer() layer { return layerQuestion }
 
 // Update answers the clash with the decision of the key pressed; other
@@ -137,7 +155,11 @@ func (q *question) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// View draws the clash: where the file is, and which job asks.
+// View draws the clash: where the file is, both files' size and date,
+// and which job asks. Where the box cannot hold that in full, it keeps
+// both files' facts: the labels and facts get shorter to fit the width,
+// and on a short screen the path goes on one line (cut in the middle)
+// and the job's line goes first.
 func (q *question) View(width, height int) string {
 	j, ok := q.x.question()
 	if !ok {
@@ -146,22 +168,49 @@ func (q *question) View(width, height int) string {
 	s := &q.c.Styles
 	w := boxWidth(width, 72)
 	where := safe.Text(j.Repo.String()) + "/" + safe.Text(j.Conflict)
-	place, there, incoming := "in the repository", "there now:", "yours:"
+	place, labels, short := "in the repository", [2]string{"there now:", "yours:"}, [2]string{"there:", "yours:"}
 	if j.Kind == transfer.DownloadFile || j.Kind == transfer.DownloadTree {
-		where, place, there, incoming = safe.Text(j.Conflict), "on this computer", "yours:", "in the repository:"
-	}
-	lines := []string{s.Warning.Render(fit("Already exists "+place, w)), ""}
-	for _, l := range wrap(where, w) {
-		lines = append(lines, s.Row.Render(l))
+		where, place, labels, short = safe.Text(j.Conflict), "on this computer", [2]string{"yours:", "in the repository:"}, [2]string{"yours:", "repo:"}
 	}
 	known := q.info.clash == clash{j.ID, j.Conflict}
-	lw := max(len(there), len(incoming)) + 1
-	lines = append(lines, "",
-		s.Label.Render(fit(there, lw))+s.Value.Render(fit(q.facts(q.info.there, known), w-lw)),
-		s.Label.Render(fit(incoming, lw))+s.Value.Render(fit(q.facts(q.info.incoming, known), w-lw)))
-	lines = append(lines, "", s.Muted.Render(fit(fmt.Sprintf("job %d: %s", j.ID, jobWhatIn(j, w-len(fmt.Sprintf("job %d: ", j.ID)))), w)), "")
-	lines = append(lines, q.c.shortHelp(q.c.Keys.DecisionHelp()))
-	return dialog(s.HelpBox, lines, width, height)
+	facts := q.factLines(labels, [2]string{q.facts(q.info.there, known), q.facts(q.info.incoming, known)}, w, false)
+	if facts == nil {
+		room := w - max(len(short[0]), len(short[1])) - 1
+		facts = q.factLines(short, [2]string{q.shortFacts(q.info.there, known, room), q.shortFacts(q.info.incoming, known, room)}, w, true)
+	}
+	job := s.Muted.Render(fit(fmt.Sprintf("job %d: %s", j.ID, jobWhatIn(j, w-len(fmt.Sprintf("job %d: ", j.ID)))), w))
+	keys := q.c.shortHelp(q.c.Keys.DecisionHelp())
+	paths := wrap(where, w)
+	room := height - 2 // inside the box's border
+	if len(paths)+5 <= room {
+		lines := []string{s.Warning.Render(fit("Already exists "+place, w)), ""}
+		for _, l := range paths {
+			lines = append(lines, s.Row.Render(l))
+		}
+		lines = append(lines, "", facts[0], facts[1], "", job, "", keys)
+		return dialog(s.HelpBox, lines, width, height)
+	}
+	const exists = "Exists: "
+	lines := []string{s.Warning.Render(exists) + s.Row.Render(fit(cutMiddle(where, w-len(exists)), w-len(exists))), facts[0], facts[1]}
+	if room >= 5 {
+		lines = append(lines, job)
+	}
+	return dialog(s.HelpBox, append(lines, keys), width, height)
+}
+
+// factLines renders the two files' labelled facts in w cells, the labels
+// aligned; nil if either would be cut, unless cut says to cut it (…).
+func (q *question) factLines(labels, facts [2]string, w int, cut bool) []string {
+	s := &q.c.Styles
+	lw := max(len(labels[0]), len(labels[1])) + 1
+	lines := make([]string, 2)
+	for i := range lines {
+		if !cut && lw+ansi.StringWidth(facts[i]) > w {
+			return nil
+		}
+		lines[i] = s.Label.Render(fit(labels[i], lw)) + s.Value.Render(fit(facts[i], w-lw))
+	}
+	return lines
 }
 
 // ShortHelp is empty: the box names its keys.

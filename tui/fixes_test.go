@@ -266,6 +266,23 @@ func TestOverwriteQuestionShowsBothFiles(t *testing.T) {
 	h.mustShow("Already exists on this computer", "yours:             12 bytes · 2024-06-12 10:30 UTC", "in the repository: 1.2 KiB")
 }
 
+// At 40×10 the question has four lines inside its box: the path, each
+// file's size and date on a line of its own, and the keys.
+func TestOverwriteQuestionCompact(t *testing.T) {
+	h, _, _ := xferHarness(t)
+	h.send(resize(40, 10))
+	local := filepath.Join(t.TempDir(), "a-long-local-file-name.csv")
+	writeTestFile(t, local, strings.Repeat("x", 1_048_000)) // the widest size: 1023.4 KiB
+	when := time.Date(2024, 6, 12, 10, 30, 0, 0, time.UTC)
+	mustDo(os.Chtimes(local, when, when))
+	h.update(transfer.Update{Jobs: []transfer.Job{{ID: 8, Kind: transfer.DownloadFile, Repo: acme, Local: local, Remote: "README.md",
+		State: transfer.NeedsDecision, Conflict: local, ConflictWith: "README.md", Attempt: 1}}, Totals: transfer.Totals{NeedsDecision: 1}})
+	h.settle()
+	lines := checkScreen(t, "question", h.view(), 40, 10)
+	checkBox(t, "question", lines)
+	h.mustShow("yours: 1023.4 KiB 2024-06-12 10:30", "repo:  1.2 KiB · ", "name.csv", "o overwrite")
+}
+
 // G while a large folder is still listed goes to the true end once the
 // listing is done, not to the last row loaded when it was pressed; a
 // move of the user's own stops following the end.

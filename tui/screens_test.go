@@ -3,8 +3,12 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coopterm/coop/backend/transfer"
 )
@@ -44,13 +48,27 @@ func screens() []screen {
 		{name: "delete", start: "acme/data/zeta.txt", keys: []string{"d"}, want: []string{"Delete 1 file", "zeta.txt"}, box: true},
 		{name: "transfers panel", start: "acme/data", setup: func(h *harness) { h.update(running) }, keys: []string{"t"},
 			want: []string{"TRANSFERS", "upload", "running"}, wide: []string{"50%", "5 of 10 files"}},
-		{name: "overwrite question", start: "acme/data", setup: func(h *harness) { h.update(clash) },
-			want: []string{"Already exists", "raw/a.csv", "o overwrite"}, wide: []string{"there now:", "yours:"}, box: true},
+		// Both files' size and date at every size; labels in full from 80 columns.
+		{name: "overwrite question", start: "acme/data", setup: func(h *harness) { h.update(clashOverFile(h.t, clash)) },
+			want: []string{"raw/a.csv", "o overwrite", "1.5 MiB", "2025-03-04 05:06", "2.0 KiB", "2024-06-12 10:30"},
+			wide: []string{"Already exists", "there now:", "yours:"}, box: true},
 		{name: "quit question", start: "acme/data", setup: func(h *harness) { h.update(running) }, keys: []string{"q"},
 			want: []string{"Quit with 1 transfer", "quits"}, box: true},
 		{name: "search", start: "acme/data", keys: []string{"S"}, want: []string{"SEARCH"}},
 		{name: "go to", start: "acme/data", keys: []string{":"}, want: []string{"Go to"}, box: true},
 	}
+}
+
+// clashOverFile gives u's clash a local file of 2 KiB dated 2024-06-12
+// 10:30 UTC, so that the question has both files' size and date to show.
+func clashOverFile(t testing.TB, u transfer.Update) transfer.Update {
+	local := filepath.Join(t.TempDir(), "a.csv")
+	mustDo(os.WriteFile(local, make([]byte, 2048), 0o644))
+	when := time.Date(2024, 6, 12, 10, 30, 0, 0, time.UTC)
+	mustDo(os.Chtimes(local, when, when))
+	u.Jobs = slices.Clone(u.Jobs)
+	u.Jobs[0].ConflictWith = local
+	return u
 }
 
 // TestScreensAtEverySize draws every level and overlay at 200×60,
