@@ -11,6 +11,15 @@
 # coop streams every object with its SHA-256 and writes each repository's
 # metadata entries; s5cmd copies bytes and checks nothing.
 #
+# With OBJECTS=N it measures memory instead: one repository of N objects
+# (empty files made straight in a local store's folders, with their
+# metadata file, by internal/genmeta, as scripts/bench-metadata.sh does:
+# a million PUTs would take hours) is migrated local → local under
+# /usr/bin/time -v, which gives the wall time and the peak RSS (the issue's
+# goal for 1,000,000 objects: ≤ 300 MB). The destination is checked to
+# hold every object and entry. About 2 GiB and 2,000,000 inodes per
+# million objects under BENCH_DIR.
+#
 # Environment: ROUNDS (default 1), WORKERS (coop's --workers, default 32;
 # s5cmd runs with its default 256), BENCH_DIR (where the data goes),
 # DEMO_STORE (a demo store already made, to skip making one: the folder
@@ -30,6 +39,40 @@ SECRET_KEY=benchsecret
 source "$REPO/scripts/bench-lib.sh"
 
 bench_workdir coop-bench-migrate
+
+# ---- memory: OBJECTS objects, local → local ---------------------------------
+# bench_objects migrates one repository of OBJECTS objects between two
+# local stores and reports the time and peak RSS.
+bench_objects() {
+	say "building coop and genmeta"
+	(cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/genmeta" ./internal/genmeta)
+	export XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" XDG_CACHE_HOME="$WORK/cache"
+	local src="$WORK/src" dst="$WORK/dst" out="$WORK/migrate.json" secs rss files entries load0
+	say "making $OBJECTS objects and their metadata file in $src"
+	for args in init "account create bench --type organization" "repo create bench/big"; do
+		# shellcheck disable=SC2086 # the arguments are split on purpose
+		"$WORK/coop" --storage "$src" $args >"$WORK/quiet.out" 2>&1 || { cat "$WORK/quiet.out" >&2; die "coop $args failed"; }
+	done
+	"$WORK/genmeta" -n "$OBJECTS" -account bench -repo big -objects "$src/bench/big" -o "$src/bench/big/.source-metadata.json"
+	sync
+	load0="$(cut -d' ' -f1-3 /proc/loadavg)"
+	say "migrating (load average $load0)"
+	/usr/bin/time -v -o "$WORK/time.out" "$WORK/coop" --storage "$src" migrate --workers "$WORKERS" \
+		--to-backend local --to-storage "$dst" --json >"$out" 2>"$WORK/migrate.err" || { tail -n 30 "$WORK/migrate.err" "$WORK/time.out" >&2; die "coop migrate failed"; }
+	secs="$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$WORK/time.out")"
+	rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$WORK/time.out")"
+	files="$(find "$dst/bench/big" -type f ! -name .source-metadata.json | wc -l)"
+	entries="$(grep -c '"type":"file"' "$dst/bench/big/.source-metadata.json" || true)"
+	[[ "$files" == "$OBJECTS" && "$entries" == "$OBJECTS" ]] || die "the destination holds $files objects and $entries file entries, want $OBJECTS"
+	printf '\n%s objects, local → local (--workers %s)\n' "$OBJECTS" "$WORKERS"
+	printf '%-34s %9.1f s\n' "coop migrate" "$secs"
+	printf '%-34s %9s MiB\n' "coop peak RSS" "$rss"
+	printf 'load average at the start: %s; at the end: %s; %d cores\n' "$load0" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
+}
+if [[ -n "${OBJECTS:-}" ]]; then
+	bench_objects
+	exit 0
+fi
 
 # ---- tools -----------------------------------------------------------------
 say "building coop"

@@ -174,13 +174,27 @@ func (m *migration) initDestination(ctx context.Context) error {
 	return nil
 }
 
+// everyAccountLister is a store whose ListAccounts leaves some accounts
+// out, and that can list them all (see aws.Store.AllAccounts: DynamoDB's
+// type index is queried for users and organizations alone, while other
+// tools keep accounts of other types in the table).
+type everyAccountLister interface {
+	AllAccounts(ctx context.Context, req backend.PageRequest) (backend.Page[backend.Account], error)
+}
+
 // accounts calls fn for each selected account with the repositories
 // selected in it (nil for all).
 func (m *migration) accounts(ctx context.Context, fn func(backend.Account, []string) error) error {
 	if len(m.opts.Select) == 0 {
+		list := func(ctx context.Context, req backend.PageRequest) (backend.Page[backend.Account], error) {
+			return m.src.ListAccounts(ctx, "", req)
+		}
+		if all, ok := m.src.(everyAccountLister); ok {
+			list = all.AllAccounts
+		}
 		req := backend.PageRequest{}
 		for {
-			page, err := m.src.ListAccounts(ctx, "", req)
+			page, err := list(ctx, req)
 			if err != nil {
 				return fmt.Errorf("list source accounts: %w", err)
 			}

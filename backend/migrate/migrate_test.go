@@ -358,3 +358,49 @@ func TestEntriesCheckedAgainstArrivedBytes(t *testing.T) {
 		t.Errorf("entry at the destination: %+v, %v; want it as it was", got, err)
 	}
 }
+
+// TestWholeStoreFromDynamoDBFindsEveryType migrates a store on DynamoDB
+// Local holding an account of a type other tools use ("bot"), which the
+// type index is not asked for: a whole-store migration copies it and its
+// repository all the same.
+func TestWholeStoreFromDynamoDBFindsEveryType(t *testing.T) {
+	ctx := context.Background()
+	src := newAWS(t)
+	if err := src.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.CreateAccount(ctx, backend.Account{ID: "alice", Type: backend.AccountUser, Name: "Alice"}); err != nil {
+		t.Fatal(err)
+	}
+	bot := backend.Item{"account_id": "io", "type": "bot", "name": "IO bot", "created_at": "2024-05-01T00:00:00Z",
+		"updated_at": "2024-05-01T00:00:00Z", "metadata_public": map[string]any{}, "metadata_private": map[string]any{}, "x_owner": "alice"}
+	if err := src.PutAccountItem(ctx, bot); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.CreateRepository(ctx, backend.Repository{ID: "feeds", AccountID: "io", Title: "Feeds", Visibility: backend.VisibilityPublic}); err != nil {
+		t.Fatal(err)
+	}
+	ref := backend.RepoRef{AccountID: "io", RepositoryID: "feeds"}
+	if _, err := src.PutObject(ctx, ref, "feed.json", strings.NewReader("{}"), 2); err != nil {
+		t.Fatal(err)
+	}
+
+	dst := newLocal(t, false)
+	rep := run(t, src, dst, migrate.Options{})
+	if !rep.OK() || rep.Accounts.Copied != 2 || rep.Objects.Copied != 1 {
+		t.Fatalf("accounts %+v objects %+v issues %v %v", rep.Accounts, rep.Objects, rep.Conflicts, rep.Failed)
+	}
+	got, err := dst.AccountItem(ctx, "io", "bot")
+	if err != nil {
+		t.Fatalf("the bot account at the destination: %v", err)
+	}
+	if got.Str("x_owner") != "alice" || got.Str("name") != "IO bot" {
+		t.Errorf("the bot account at the destination: %v", got)
+	}
+	if _, err := dst.GetRepository(ctx, "io", "feeds"); err != nil {
+		t.Errorf("its repository at the destination: %v", err)
+	}
+	if rep := run(t, src, dst, migrate.Options{}); !rep.OK() || rep.Accounts.Skipped != 2 {
+		t.Errorf("rerun: accounts %+v", rep.Accounts)
+	}
+}
