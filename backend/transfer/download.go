@@ -1,16 +1,12 @@
 package transfer
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 
 	"github.com/coopterm/coop/backend"
 )
@@ -22,34 +18,39 @@ var ErrChecksum = errors.New("checksum mismatch")
 // produceDownload finds the objects of a download job and queues them,
 // each with the checksum the repository's metadata records for it. The
 // metadata is read while the objects are looked up, and a folder's files
-// are queued page by page as the listing comes, not after it.
+// are queued page by page as the listing comes, not after it. A file
+// whose object the caller already knows (Spec.Object) is queued at once:
+// its checksum is then read while it downloads.
 func (q *Queue) produceDownload(j *job) error {
 	spec := j.spec
-	read := make(chan map[string]digest, 1)
-	go func() { read <- q.checksums(j) }()
-	var sums map[string]digest
-	checksums := func() map[string]digest {
-		if sums == nil {
-			sums = <-read
-		}
-		return sums
-	}
-	defer checksums() // the reader is done before the job is
+	sums := &pendingSums{done: make(chan struct{})}
+	go func() {
+		defer close(sums.done)
+		sums.m = q.checksums(j)
+	}()
+	defer sums.wait() // the reader is done before the job is
 	if spec.Kind == DownloadFile {
-		info, err := q.store.StatObject(j.ctx, spec.Repo, spec.Remote)
-		if err != nil {
-			return err
+		t := &task{job: j, op: opDownload, local: spec.Local, remote: spec.Remote, known: spec.Object}
+		if t.known == nil {
+			info, err := q.store.StatObject(j.ctx, spec.Repo, spec.Remote)
+			if err != nil {
+				return err
+			}
+			t.known = &info
 		}
+		t.size = t.known.Size
 		q.cleanLocalOnce(j, filepath.Dir(spec.Local))
-		j.addTotal(info.Size)
+		j.addTotal(t.size)
 		if j.isDone(spec.Remote) {
-			j.addUnmoved(info.Size)
+			j.addUnmoved(t.size)
 			j.itemDone(spec.Remote, false)
 			return nil
 		}
-		_ = q.add(&task{job: j, op: opDownload, local: spec.Local, remote: spec.Remote, size: info.Size, want: checksums()[spec.Remote]})
+		t.sums = sums
+		_ = q.add(t)
 		return nil
 	}
+	checksums := sums.wait
 	err := q.walkRemote(j.ctx, spec.Repo, spec.Remote, func(page []backend.Entry) error {
 		var items []*task
 		for _, e := range page {
@@ -169,7 +170,10 @@ func (q *Queue) download(t *task) {
 		q.failLocal(t, localError(err))
 		return
 	}
-	rx := newReceipt(j, t.want)
+	if t.sums != nil && t.sums.ready() {
+		t.settle()
+	}
+	rx := newReceipt(j, t)
 	info, err := q.fetch(t, part.f, rx)
 	if err == nil && info.Size >= 0 && rx.n != info.Size {
 		err = fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, rx.n, info.Size)
@@ -209,7 +213,10 @@ func (q *Queue) fetch(t *task, f *os.File, rx *receipt) (backend.ObjectInfo, err
 	j := t.job
 	ranged := backend.CapabilitiesOf(q.store).RangeGet != nil
 	if ranged && t.size >= 2*rangePart {
-		info, err := q.store.StatObject(j.ctx, j.spec.Repo, t.remote)
+		// Ranges are checked as they come: the checksum must be known.
+		t.settle()
+		rx.settle(t.want)
+		info, err := q.rangeSource(t)
 		if err != nil {
 			return info, err
 		}
@@ -218,7 +225,7 @@ func (q *Queue) fetch(t *task, f *os.File, rx *receipt) (backend.ObjectInfo, err
 	var body io.ReadCloser
 	var info backend.ObjectInfo
 	var err error
-	if ranged && t.want.checkable() && t.size >= 0 {
+	if ranged && t.sums == nil && t.want.checkable() && t.size >= 0 {
 		// The metadata's checksum is checked here: no need for the
 		// store's as well (the SDK would hash the body a second time).
 		info = backend.ObjectInfo{Path: t.remote, Size: t.size}
@@ -233,6 +240,17 @@ func (q *Queue) fetch(t *task, f *os.File, rx *receipt) (backend.ObjectInfo, err
 	buf := make([]byte, min(copyBuffer, max(t.size+1, 32<<10))) // not 1 MiB for each small file
 	_, err = io.CopyBuffer(io.MultiWriter(fileWriter{f}, rx), &ctxReader{ctx: j.ctx, r: body}, buf)
 	return info, err
+}
+
+// rangeSource is the object a ranged download reads: as the job found
+// it, if that gives its version (so that every range is of the same
+// content, and the store's checksum came with it); else as the store
+// says now.
+func (q *Queue) rangeSource(t *task) (backend.ObjectInfo, error) {
+	if k := t.known; k != nil && k.ETag != "" && k.Size == t.size {
+		return *k, nil
+	}
+	return q.store.StatObject(t.job.ctx, t.job.spec.Repo, t.remote)
 }
 
 // fileWriter writes to a local file, marking its failures as local.
@@ -258,96 +276,6 @@ func (q *Queue) localConflict(t *task, policy Policy) {
 	default:
 		q.failLocal(t, ErrWouldOverwrite)
 	}
-}
-
-// digest is what a download is checked against: the checksums the
-// metadata records for the object (either may be empty). sha256 is
-// written "sha256:<hex>" whatever form the metadata used; other is a
-// recorded checksum coop cannot check (another algorithm or form).
-type digest struct{ sha256, crc32c, other string }
-
-// checkable reports whether the metadata gives something to check.
-func (d digest) checkable() bool { return d.sha256 != "" || d.crc32c != "" }
-
-// receipt checks and counts the bytes of one download. With a CRC-32C
-// recorded it checks that, which costs a twentieth of a SHA-256 and, for
-// a ranged download, is computed by each range as it arrives (see
-// backend.ContentHash); else it checks the SHA-256, of the metadata or
-// else of the store, reading the bytes in order.
-type receipt struct {
-	j    *job
-	want digest
-	sha  hash.Hash // without a CRC to check
-	crc  uint32    // of the first n bytes, with one
-	n    int64     // bytes checked, in order
-	// counted is what went into the job's progress, taken back if the
-	// download fails; ranges add to it from their own goroutines.
-	counted atomic.Int64
-	// unchecked is set by check when the metadata records a checksum
-	// coop cannot check and the store offered none either.
-	unchecked bool
-}
-
-// newReceipt prepares the check of a download.
-func newReceipt(j *job, want digest) *receipt {
-	rx := &receipt{j: j, want: want}
-	if !rx.byCRC() {
-		rx.sha = sha256.New()
-	}
-	return rx
-}
-
-// byCRC reports whether the CRC-32C is what is checked.
-func (rx *receipt) byCRC() bool { return rx.want.crc32c != "" }
-
-// Write checks and counts the next bytes, in order. It never fails.
-func (rx *receipt) Write(p []byte) (int, error) {
-	if rx.sha != nil {
-		rx.sha.Write(p)
-	} else {
-		rx.crc = backend.UpdateCRC32C(rx.crc, p)
-	}
-	rx.n += int64(len(p))
-	rx.count(int64(len(p)))
-	return len(p), nil
-}
-
-// count adds n bytes (or takes them back, n < 0) to the job's progress.
-func (rx *receipt) count(n int64) {
-	rx.counted.Add(n)
-	rx.j.addBytes(n)
-}
-
-// uncount takes back all the progress of a failed download.
-func (rx *receipt) uncount() { rx.count(-rx.counted.Load()) }
-
-// addRange appends a range, already counted, by its CRC-32C.
-func (rx *receipt) addRange(crc uint32, size int64) {
-	rx.crc = backend.CombineCRC32C(rx.crc, crc, size)
-	rx.n += size
-}
-
-// check compares what arrived with what the metadata records (or, with
-// no entry, with the SHA-256 the store keeps, in info).
-func (rx *receipt) check(info backend.ObjectInfo) error {
-	if rx.byCRC() {
-		if got := backend.FormatCRC32C(rx.crc); got != rx.want.crc32c {
-			return fmt.Errorf("%w: content has CRC-32C %s, %s says %s (nothing written)", ErrChecksum, got, backend.MetadataFileName, rx.want.crc32c)
-		}
-		return nil
-	}
-	want, from := rx.want.sha256, backend.MetadataFileName
-	if want == "" {
-		want, from = info.Checksum, "the store"
-	}
-	got := "sha256:" + hex.EncodeToString(rx.sha.Sum(nil))
-	switch backend.CompareSHA256(want, got) {
-	case backend.ChecksumDiffers:
-		return fmt.Errorf("%w: content has %s, %s says %s (nothing written)", ErrChecksum, got, from, want)
-	case backend.ChecksumNotCheckable:
-		rx.unchecked = rx.want.other != ""
-	}
-	return nil
 }
 
 // localWriteError marks a failure to write the local file (a full disk),

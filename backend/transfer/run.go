@@ -23,14 +23,19 @@ const (
 
 // task is one unit of work for a worker: one file, or one delete batch.
 type task struct {
-	job       *job
-	op        op
-	local     string          // path on this machine
-	remote    string          // path in the repository
-	size      int64           // expected size, -1 if unknown
-	entries   []backend.Entry // opDeleteBatch
-	want      digest          // opDownload: the checksums the metadata records
-	overwrite bool            // a Decision said to replace what is there
+	job     *job
+	op      op
+	local   string          // path on this machine
+	remote  string          // path in the repository
+	size    int64           // expected size, -1 if unknown
+	entries []backend.Entry // opDeleteBatch
+	want    digest          // opDownload: the checksums the metadata records
+	// sums, for an opDownload queued before the metadata was read, is
+	// that read: want is taken from it once it is done (see settle).
+	sums *pendingSums
+	// known, for an opDownload, is the object as the job found it.
+	known     *backend.ObjectInfo
+	overwrite bool // a Decision said to replace what is there
 	tries     int
 }
 

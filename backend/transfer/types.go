@@ -139,6 +139,11 @@ type Spec struct {
 	// confirmed (see Confirmed): what appeared under Remote since is
 	// left in place. Nil deletes whatever the folder holds.
 	Confirmed *Confirmed
+	// Object, if set for a DownloadFile, is the object at Remote as the
+	// caller has just found it (coop download stats it to tell a file
+	// from a folder): the job does not look it up again, a round trip
+	// saved at a distance.
+	Object *backend.ObjectInfo
 }
 
 // Job is a snapshot of one job, as a UI shows it in a row.

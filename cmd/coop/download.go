@@ -63,7 +63,7 @@ func (a *app) cmdDownload(ctx context.Context, pos []string, tf transferFlags) e
 		return err
 	}
 	defer store.Close()
-	kind, err := classify(ctx, store, t.ref(), t.path)
+	kind, info, err := classify(ctx, store, t.ref(), t.path)
 	if err != nil {
 		return err
 	}
@@ -86,6 +86,8 @@ func (a *app) cmdDownload(ctx context.Context, pos []string, tf transferFlags) e
 	spec := transfer.Spec{Kind: transfer.DownloadFile, Repo: t.ref(), Local: dest, Remote: t.path, Policy: policy}
 	if kind == folderKind {
 		spec.Kind = transfer.DownloadTree
+	} else {
+		spec.Object = &info // not looked up again
 	}
 	return a.runTransfers(ctx, store, tf.workers, []transfer.Spec{spec}, nil)
 }

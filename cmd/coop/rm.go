@@ -72,7 +72,7 @@ func (a *app) cmdRm(ctx context.Context, pos []string, f rmFlags) error {
 	var pre []string
 	for _, t := range targets {
 		where := t.ref().String() + "/" + t.path
-		kind, err := classify(ctx, store, t.ref(), t.path)
+		kind, _, err := classify(ctx, store, t.ref(), t.path)
 		switch {
 		case err != nil:
 			pre = append(pre, fmt.Sprintf("%s: %v", where, err))

@@ -153,28 +153,29 @@ const (
 	folderKind
 )
 
-// classify tells a folder from a file, or says the path names nothing.
-func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p string) (pathKind, error) {
+// classify tells a folder from a file, or says the path names nothing;
+// for a file it gives the object as the store describes it.
+func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p string) (pathKind, backend.ObjectInfo, error) {
 	if p == "" {
 		if _, err := store.GetRepository(ctx, repo.AccountID, repo.RepositoryID); err != nil {
-			return 0, err
+			return 0, backend.ObjectInfo{}, err
 		}
-		return folderKind, nil
+		return folderKind, backend.ObjectInfo{}, nil
 	}
 	// Both questions at once: one round trip.
 	folder := make(chan bool, 1)
 	go func() { folder <- isFolder(ctx, store, repo, p) }()
 	info, err := store.StatObject(ctx, repo, p)
 	if <-folder {
-		return folderKind, nil
+		return folderKind, backend.ObjectInfo{}, nil
 	}
 	if err != nil {
-		return 0, err
+		return 0, backend.ObjectInfo{}, err
 	}
 	if info.ContentType == backend.DirectoryContentType {
-		return folderKind, nil
+		return folderKind, backend.ObjectInfo{}, nil
 	}
-	return fileKind, nil
+	return fileKind, info, nil
 }
 
 // isFolder reports whether p is a folder with something in it.
