@@ -16,7 +16,8 @@ import (
 const oneWay = 100 * time.Millisecond
 
 // distantStore is an AWS store whose S3 and DynamoDB are both behind a
-// delaying, counting proxy, with acme/data holding a.csv and its entry.
+// delaying, counting proxy, with acme/data holding a.csv, sub/x.csv and
+// their entries.
 type distantStore struct {
 	env   []string
 	s3    *testservers.FaultProxy
@@ -42,6 +43,9 @@ func newDistantStore(t *testing.T) *distantStore {
 	src := filepath.Join(t.TempDir(), "a.csv")
 	writeFile(t, src, "station,value\nst-42,7\n")
 	wantRun(t, d.env, 0, "upload", src, "acme/data/a.csv")
+	dir := filepath.Join(t.TempDir(), "sub")
+	writeFile(t, filepath.Join(dir, "x.csv"), "a,b\n1,2\n")
+	wantRun(t, d.env, 0, "upload", dir, "acme/data")
 	for _, p := range []*testservers.FaultProxy{d.s3, d.dyn} {
 		p.SetDelay(oneWay)
 		p.SetTrace(d.trace)
@@ -82,6 +86,16 @@ func TestRoundTripsAtADistance(t *testing.T) {
 		// The repository and the source as a folder and a file; its
 		// entry beside the content (the object is not looked up again).
 		{[]string{"download", "acme/data/a.csv", dst}, 5, 2},
+		// A folder: the repository, the object (none) and its entry;
+		// the folder.
+		{[]string{"stat", "acme/data/sub"}, 4, 2},
+		// The repository and the source as a folder (the answer) and a
+		// file (not waited for); the listing beside the metadata; the
+		// content.
+		{[]string{"download", "acme/data/sub", t.TempDir()}, 7, 3},
+		// As the download, then the batch; the metadata's version, its
+		// write and the document's check of what the folder held.
+		{[]string{"rm", "-r", "--yes", "acme/data/sub"}, 10, 7},
 	} {
 		ops, rounds := d.measure(t, tc.args...)
 		t.Logf("coop %s: %d requests in %d round trips: %s", strings.Join(tc.args, " "), len(ops), rounds, strings.Join(ops, " "))

@@ -23,6 +23,17 @@ type bucketCheck struct {
 // middleware lets through.
 type checkingKey struct{}
 
+// followedKey marks the context of a request whose 404 the caller follows
+// with another request to the bucket (StatObject lists the folder after
+// a HEAD finds no object): that one is explained if it fails, so the 404
+// costs no check of its own, and a stat of a folder no round trip more.
+type followedKey struct{}
+
+// followed404 marks ctx as followedKey says.
+func followed404(ctx context.Context) context.Context {
+	return context.WithValue(ctx, followedKey{}, true)
+}
+
 // ok records that the bucket answered.
 func (b *bucketCheck) ok() {
 	b.mu.Lock()
@@ -94,6 +105,7 @@ func (s *Store) lazyBucketCheck(stack *middleware.Stack) error {
 			case ctx.Value(checkingKey{}) != nil:
 			case err == nil:
 				s.bucket.ok()
+			case ctx.Value(followedKey{}) != nil && isStatus(err, 404):
 			case mayBeTheBucket(err):
 				if why := s.explain(ctx); why != nil {
 					return out, md, why

@@ -170,7 +170,7 @@ func (s *Store) StatObject(ctx context.Context, repo backend.RepoRef, p string) 
 	key := repoPrefix(repo) + p
 	hctx, cancel := s.opContext(ctx)
 	defer cancel()
-	out, err := s.s3.HeadObject(hctx, &s3.HeadObjectInput{
+	out, err := s.s3.HeadObject(followed404(hctx), &s3.HeadObjectInput{
 		Bucket: &s.cfg.Bucket, Key: &key, ChecksumMode: s3types.ChecksumModeEnabled,
 	})
 	if err == nil {

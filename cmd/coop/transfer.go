@@ -162,13 +162,25 @@ func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p 
 		}
 		return folderKind, backend.ObjectInfo{}, nil
 	}
-	// Both questions at once: one round trip.
-	folder := make(chan bool, 1)
-	go func() { folder <- isFolder(ctx, store, repo, p) }()
-	info, err := store.StatObject(ctx, repo, p)
-	if <-folder {
+	// Both questions at once: one round trip. A folder is known by its
+	// listing alone; the stat, which lists it again after its HEAD finds
+	// no object, is not waited for.
+	type stat struct {
+		info backend.ObjectInfo
+		err  error
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stated := make(chan stat, 1)
+	go func() {
+		info, err := store.StatObject(sctx, repo, p)
+		stated <- stat{info, err}
+	}()
+	if isFolder(ctx, store, repo, p) {
 		return folderKind, backend.ObjectInfo{}, nil
 	}
+	st := <-stated
+	info, err := st.info, st.err
 	if err != nil {
 		return 0, backend.ObjectInfo{}, err
 	}
