@@ -29,6 +29,10 @@ const (
 	metadataBackoffMax  = 500 * time.Millisecond
 )
 
+// trustedSize is the largest document whose version held is written
+// over without a HEAD first (see current): one PUT's worth.
+const trustedSize = 8 << 20
+
 // metadataKey is the key of a repository's .source-metadata.json.
 func metadataKey(ref backend.RepoRef) string { return repoPrefix(ref) + backend.MetadataFileName }
 
@@ -121,7 +125,9 @@ func (s *Store) UpdateMetadata(ctx context.Context, repo backend.RepoRef, batch 
 	op := "update metadata of " + repo.String()
 	unsure := 0
 	for attempt := 0; ; attempt++ {
-		res, err := s.updateOnce(ctx, repo, batch)
+		// The first attempt trusts the version this process holds (no
+		// HEAD); a PUT refused for it reads the document again.
+		res, err := s.updateOnce(ctx, repo, batch, attempt == 0)
 		switch {
 		case err == nil:
 			return res, nil
@@ -154,12 +160,12 @@ var errNotWritten = errors.New("metadata not written")
 // updateOnce plans the batch against the current document and writes
 // the result. Errors from S3's PUT come back as S3 gave them, for the
 // caller to tell a lost race; the others wrap errNotWritten.
-func (s *Store) updateOnce(ctx context.Context, repo backend.RepoRef, batch *backend.MetadataBatch) (backend.MetadataResult, error) {
+func (s *Store) updateOnce(ctx context.Context, repo backend.RepoRef, batch *backend.MetadataBatch, trust bool) (backend.MetadataResult, error) {
 	op := "update metadata of " + repo.String()
 	notWritten := func(err error) (backend.MetadataResult, error) {
 		return backend.MetadataResult{}, fmt.Errorf("%w: %w", errNotWritten, err)
 	}
-	src, done, err := s.current(ctx, repo, batch)
+	src, done, err := s.current(ctx, repo, batch, trust)
 	if err != nil {
 		return notWritten(err)
 	}
@@ -269,9 +275,23 @@ type source struct {
 }
 
 // current returns the document batch is applied to, and a function that
-// releases it.
-func (s *Store) current(ctx context.Context, repo backend.RepoRef, batch *backend.MetadataBatch) (source, func(), error) {
-	h, err := s.version(ctx, repo)
+// releases it. With trust, a small document's version this process holds
+// is taken as current without asking S3: the PUT is conditional on its
+// ETag, so a version out of date costs a refused PUT, after which the
+// caller asks again without trust. A large document is asked about
+// first, since a refused PUT of it would cost far more than a HEAD.
+func (s *Store) current(ctx context.Context, repo backend.RepoRef, batch *backend.MetadataBatch, trust bool) (source, func(), error) {
+	var h *metaindex.Handle
+	if trust {
+		if h = s.versions.Current(s.indexDir(repo)); h != nil && h.Facts().DataEnd > trustedSize {
+			h.Release()
+			h = nil
+		}
+	}
+	var err error
+	if h == nil {
+		h, err = s.version(ctx, repo)
+	}
 	switch {
 	case err == nil:
 		etag := h.Ident[len(etagIdent("")):]

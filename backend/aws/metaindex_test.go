@@ -71,3 +71,55 @@ func TestMetadataIsReadOncePerVersion(t *testing.T) {
 		t.Errorf("%d entries, want 3005", len(md.Objects))
 	}
 }
+
+// A writer that has the document's version open writes with one request:
+// the PUT, conditional on the ETag it holds, with no HEAD before it. When
+// another writer got there first, the PUT fails its condition and the
+// write reads the new version and applies its batch again: nothing is
+// lost.
+func TestMetadataWriteTrustsTheVersionItHolds(t *testing.T) {
+	cfg := testConfig(t)
+	proxy := testservers.StartFaultProxy(t, cfg.EndpointURL)
+	cfg.EndpointURL = proxy.URL
+	s1 := openStore(t, cfg)
+	elsewhere := cfg
+	elsewhere.CacheDir = t.TempDir()
+	s2 := openStore(t, elsewhere) // another machine
+	if err := s1.Init(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ref := newRepo(t, s1)
+	add := func(s *Store, p string) {
+		t.Helper()
+		b := backend.NewMetadataBatch(time.Time{})
+		b.Set(p, backend.ObjectMeta{ID: p, Type: backend.TypeFile, Checksum: "sha256:" + p, Metadata: map[string]any{}})
+		if _, err := s.UpdateMetadata(t.Context(), ref, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const suffix = "/" + backend.MetadataFileName
+	add(s1, "a")
+	for _, op := range []string{"HeadObject", "PutObject", "GetObject"} {
+		proxy.WatchSuffix(op, suffix)
+	}
+	count := func(when string, heads, puts, gets int) {
+		t.Helper()
+		h, p, g := proxy.CountSuffix("HeadObject", suffix), proxy.CountSuffix("PutObject", suffix), proxy.CountSuffix("GetObject", suffix)
+		if h != heads || p != puts || g != gets {
+			t.Errorf("%s: %d HEADs, %d PUTs, %d GETs of the document; want %d, %d, %d", when, h, p, g, heads, puts, gets)
+		}
+	}
+	add(s1, "b")
+	count("the writer writing again", 0, 1, 0)
+	add(s2, "c") // s2 has no version yet: HEAD (none held), GET, PUT
+	count("another machine", 1, 2, 1)
+	add(s1, "d") // s1's version is out of date: PUT refused, HEAD, GET, PUT
+	count("the writer after a write from elsewhere", 2, 4, 2)
+	md, err := backend.LoadMetadata(t.Context(), s2, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(md.Objects) != 4 {
+		t.Errorf("entries %v, want a, b, c and d", md.Objects)
+	}
+}

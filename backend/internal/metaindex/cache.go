@@ -64,6 +64,20 @@ func (c *Cache) Get(dir, ident string) *Handle {
 	return nil
 }
 
+// Current returns dir's version last installed, held, or nil. It may be
+// out of date: a caller that writes over it makes its write conditional
+// on it.
+func (c *Cache) Current(dir string) *Handle {
+	s := c.slot(dir)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h := s.cur; h != nil {
+		h.refs++
+		return h
+	}
+	return nil
+}
+
 // Lock takes dir's build lock, so that one caller builds a version while
 // the others wait for it; it gives up when ctx ends.
 func (c *Cache) Lock(ctx context.Context, dir string) (unlock func(), err error) {
