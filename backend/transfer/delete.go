@@ -120,15 +120,17 @@ func (q *Queue) deleteBatch(t *task) {
 	// A marker has no metadata entry: the folder holding it is told
 	// here that a folder may have vanished from it.
 	q.affect(j.spec.Repo, markers)
-	q.release(t)
 	if len(removed) == 0 {
+		q.release(t)
 		q.complete(t)
 		return
 	}
 	left := atomic.Int64{}
 	left.Store(int64(len(removed)))
 	w := q.writer(j.spec.Repo)
-	for _, e := range removed {
+	w.expect() // see record
+	q.release(t)
+	for i, e := range removed {
 		w.add(metaOp{path: e.Path, ack: func(err error) {
 			if err != nil {
 				j.itemFailed(e.Path, err)
@@ -138,6 +140,6 @@ func (q *Queue) deleteBatch(t *task) {
 			if left.Add(-1) == 0 {
 				q.complete(t)
 			}
-		}})
+		}}, i == len(removed)-1)
 	}
 }

@@ -45,6 +45,7 @@ type metaWriter struct {
 	lastEnd  time.Time     // when it ended
 	based    bool          // the repository is known to have a document
 	check    *docCheck     // whether it has one, asked beside the uploads
+	arriving int           // changes of released tasks not added yet
 }
 
 // Pacing of metadata writes. A rewrite of a large document costs what
@@ -61,12 +62,12 @@ const (
 // will be otherwise.
 func (w *metaWriter) dueAt(now time.Time) (due bool, at time.Time) {
 	w.mu.Lock()
-	n, since, closing, took, lastEnd := len(w.ops), w.since, w.closing, w.took, w.lastEnd
+	n, since, closing, took, lastEnd, arriving := len(w.ops), w.since, w.closing, w.took, w.lastEnd, w.arriving
 	w.mu.Unlock()
 	switch {
 	case n == 0:
 		return false, time.Time{}
-	case closing || n >= hardBatch || w.q.busy.Load() == 0:
+	case closing || n >= hardBatch || (w.q.busy.Load() == 0 && arriving == 0):
 		return true, now
 	}
 	paced := lastEnd.Add(time.Duration(writeShare-1) * took)
@@ -109,9 +110,22 @@ func (w *metaWriter) poke() {
 	}
 }
 
-// add queues a change; ack is called once it is written (or not).
-func (w *metaWriter) add(o metaOp) {
+// expect announces a change that add will bring: until it does, the
+// queue going idle does not make the writer write, so that the last
+// task's change joins what waited in one write instead of following it.
+func (w *metaWriter) expect() {
 	w.mu.Lock()
+	w.arriving++
+	w.mu.Unlock()
+}
+
+// add queues a change; ack is called once it is written (or not).
+// expected says whether expect announced it.
+func (w *metaWriter) add(o metaOp, expected bool) {
+	w.mu.Lock()
+	if expected {
+		w.arriving--
+	}
 	first := len(w.ops) == 0
 	if first {
 		w.since = time.Now()
@@ -263,23 +277,28 @@ func batchOf(ops []metaOp, now time.Time) *backend.MetadataBatch {
 // record queues the metadata change of a finished task and settles the
 // task once it is written.
 func (q *Queue) record(t *task, path string, info *backend.ObjectInfo, skipped bool) {
-	q.release(t)
 	j := t.job
-	q.writer(j.spec.Repo).add(metaOp{path: path, info: info, ack: func(err error) {
+	w := q.writer(j.spec.Repo)
+	// Released before its change is queued (a failure must not wait on
+	// the writer), but announced first, so that the release of the last
+	// task does not make the writer write what waited without it.
+	w.expect()
+	q.release(t)
+	w.add(metaOp{path: path, info: info, ack: func(err error) {
 		if err != nil {
 			j.itemFailed(path, err)
 		} else {
 			j.itemDone(path, skipped)
 		}
 		q.complete(t)
-	}})
+	}}, true)
 }
 
 // pruneAfterDelete drops the folder entries a recursive delete left
 // without files, and waits until that is written.
 func (q *Queue) pruneAfterDelete(j *job) {
 	done := make(chan error, 1)
-	q.writer(j.spec.Repo).add(metaOp{path: j.spec.Remote, prune: true, ack: func(err error) { done <- err }})
+	q.writer(j.spec.Repo).add(metaOp{path: j.spec.Remote, prune: true, ack: func(err error) { done <- err }}, false)
 	q.kickWriters()
 	if err := <-done; err != nil {
 		j.itemFailed(j.spec.Remote, err)

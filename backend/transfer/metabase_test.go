@@ -133,7 +133,7 @@ func (s *slowMeta) UpdateMetadata(ctx context.Context, repo backend.RepoRef, b *
 // write, the next waits at least four times as long as it took, so that
 // rewriting takes at most a fifth of a long job's time — far fewer writes
 // than the batch size alone would make — and the job still ends with the
-// document complete (the end's one or two writes are not paced).
+// document complete (the end's one write is not paced).
 func TestMetadataWritesArePacedByTheirCost(t *testing.T) {
 	e := newLocal(t)
 	slow := &slowMeta{Store: e.store, d: 40 * time.Millisecond}
@@ -163,9 +163,8 @@ func TestMetadataWritesArePacedByTheirCost(t *testing.T) {
 	var spent time.Duration
 	for i, s := range spans {
 		spent += s[1].Sub(s[0])
-		if i+3 >= len(spans) {
-			// The job's end writes at once: what waited, and the last
-			// file's change if it came just after the queue went idle.
+		if i+2 >= len(spans) {
+			// The job's end writes at once, in one write.
 			continue
 		}
 		if gap, cost := spans[i+1][0].Sub(s[1]), s[1].Sub(s[0]); gap < 4*cost {
@@ -250,5 +249,38 @@ func TestDocumentCheckedBesideTheUpload(t *testing.T) {
 				t.Errorf("%d objects recorded, want 3", len(objs))
 			}
 		})
+	}
+}
+
+// A job ends with exactly one metadata write, which makes the document
+// match the objects: the last file's change joins what waited, rather
+// than following it in a write of its own.
+func TestJobEndsWithOneWrite(t *testing.T) {
+	e := newLocal(t)
+	counted := &slowMeta{Store: e.store}
+	e.store = counted
+	// Writes wait for the job's end: a long interval and a large batch.
+	q := newQueue(t, e, Options{Workers: 4, MetadataInterval: time.Hour, MetadataBatch: 1000})
+	const jobs, files = 50, 4
+	for i := range jobs {
+		src := t.TempDir()
+		fs := map[string][]byte{}
+		for f := range files {
+			fs[fmt.Sprintf("f%d.txt", f)] = []byte(fmt.Sprint(i, f))
+		}
+		writeFiles(t, src, fs)
+		counted.mu.Lock()
+		before := len(counted.spans)
+		counted.mu.Unlock()
+		wantState(t, q, run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: fmt.Sprintf("j%02d", i)})[0], Done)
+		counted.mu.Lock()
+		writes := len(counted.spans) - before
+		counted.mu.Unlock()
+		if writes != 1 {
+			t.Errorf("job %d: %d metadata writes, want exactly 1", i+1, writes)
+		}
+	}
+	if objs := checkMetadata(t, e.store, testRepo); len(objs) != jobs*files {
+		t.Errorf("%d objects recorded, want %d", len(objs), jobs*files)
 	}
 }
