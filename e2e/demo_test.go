@@ -31,6 +31,7 @@ func TestDemo(t *testing.T) {
 	tm.waitFor(10*time.Second, "reading-099999.json", "1 of")
 	tm.send("Escape")
 	searchDemo(t, tm)
+	gotoDemo(t, tm)
 	tm.send("q")
 	tm.waitExit(t, 5*time.Second)
 	browserDemo(t, env)
