@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -135,7 +134,7 @@ func (b *searchBox) onKey(msg tea.KeyPressMsg) tea.Cmd {
 func (b *searchBox) start(q string) tea.Cmd {
 	b.stop()
 	ctx, cancel := context.WithCancel(b.c.Ctx)
-	f := &searchFeed{id: b.c.nextID(), cancel: cancel, wake: make(chan struct{}, 1), begun: time.Now()}
+	f := newSearchFeed(b.c.nextID(), cancel)
 	b.run, b.query = f, q
 	b.hits, b.scanned, b.matched, b.err, b.took = nil, 0, 0, nil, 0
 	b.running, b.stopped = true, false
@@ -245,119 +244,4 @@ func untypedKey(b key.Binding, desc string) key.Binding {
 		h = h[:i] // "↑/k": k would be typed
 	}
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(h, desc))
-}
-
-// searchFeed carries one search's matches from the walk to the browser.
-// The walk never waits for the browser: it adds what it found and wakes
-// the waiting command, which takes everything gathered since, so a fast
-// walk sends one message per wake-up rather than one per page.
-type searchFeed struct {
-	id     uint64
-	cancel context.CancelFunc
-	wake   chan struct{} // capacity 1: "there is news"
-	begun  time.Time
-
-	mu      sync.Mutex
-	hits    []searchHit
-	scanned int
-	matched int
-	done    bool
-	err     error
-	took    time.Duration
-}
-
-// searchMsg is what a feed gathered since the last one.
-type searchMsg struct {
-	id      uint64
-	hits    []searchHit
-	scanned int
-	matched int
-	done    bool
-	err     error
-	took    time.Duration
-}
-
-// walk lists every object of repo once and matches each name, and each
-// folder's name (once, from the first path under it), against q.
-func (f *searchFeed) walk(ctx context.Context, src Source, repo backend.RepoRef, q string) tea.Cmd {
-	return func() tea.Msg {
-		match := matcher(q)
-		seen := map[string]bool{} // folders already matched
-		last := ""                // the folder of the entry before: most share it
-		err := backend.Walk(ctx, src, repo, "", func(page []backend.Entry) error {
-			var found []searchHit
-			for i := range page {
-				e := &page[i]
-				if parent := backend.ParentFolder(e.Path); parent != last {
-					last = parent
-					for dir := parent; dir != "" && !seen[dir]; dir = backend.ParentFolder(dir) {
-						seen[dir] = true
-						if match(baseName(dir)) {
-							found = append(found, searchHit{path: dir, dir: true})
-						}
-					}
-				}
-				if e.IsDir() {
-					if seen[e.Path] {
-						continue
-					}
-					seen[e.Path] = true
-				}
-				if match(baseName(e.Path)) {
-					found = append(found, searchHit{path: e.Path, dir: e.IsDir()})
-				}
-			}
-			f.add(found, len(page))
-			return ctx.Err()
-		})
-		f.finish(err)
-		return nil
-	}
-}
-
-// baseName is the last segment of a path.
-func baseName(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
-
-// add records a page's matches and wakes the waiting command.
-func (f *searchFeed) add(found []searchHit, scanned int) {
-	f.mu.Lock()
-	f.scanned += scanned
-	f.matched += len(found)
-	if room := maxSearchHits - len(f.hits); room > 0 {
-		f.hits = append(f.hits, found[:min(room, len(found))]...)
-	}
-	f.mu.Unlock()
-	f.signal()
-}
-
-// finish records the end of the walk.
-func (f *searchFeed) finish(err error) {
-	f.mu.Lock()
-	f.done, f.err, f.took = true, err, time.Since(f.begun)
-	f.mu.Unlock()
-	f.signal()
-}
-
-func (f *searchFeed) signal() {
-	select {
-	case f.wake <- struct{}{}:
-	default:
-	}
-}
-
-// next waits for news of the walk and takes it. The matches already
-// taken are not sent again: each message carries only the new ones.
-func (f *searchFeed) next(ctx context.Context) tea.Cmd {
-	return func() tea.Msg {
-		select {
-		case <-f.wake:
-		case <-ctx.Done():
-			return nil
-		}
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		msg := searchMsg{id: f.id, hits: f.hits, scanned: f.scanned, matched: f.matched, done: f.done, err: f.err, took: f.took}
-		f.hits = nil
-		return msg
-	}
 }

@@ -71,7 +71,7 @@ func walkOnce(b *testing.B, s backend.ObjectLister) time.Duration {
 // searchOnce times the search's walk: the same listing, matched.
 func searchOnce(b *testing.B, s Source) time.Duration {
 	start := time.Now()
-	f := &searchFeed{cancel: func() {}, wake: make(chan struct{}, 1), begun: start}
+	f := newSearchFeed(0, func() {})
 	f.walk(context.Background(), s, acme, "7.dat")()
 	if f.matched != 10_000 {
 		b.Fatalf("search matched %d", f.matched)
