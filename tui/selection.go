@@ -1,6 +1,12 @@
 package tui
 
-import "github.com/coopterm/coop/internal/humanize"
+import (
+	"maps"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/coopterm/coop/internal/humanize"
+)
 
 // shownEntry is the entry on row i of what the tree shows: the rows, or
 // the filter's matches.
@@ -18,42 +24,108 @@ func (v *treePage) markRows(a, b int) int {
 	if a > b {
 		a, b = b, a
 	}
-	if v.marks == nil {
-		v.marks = map[string]mark{}
-	}
 	n := 0
 	for i := max(a, 0); i <= b && i < v.count(); i++ {
 		e := v.shownEntry(i)
-		if _, ok := v.marks[e.path]; !ok {
-			v.marks[e.path] = mark{size: e.size, dir: e.dir}
+		if v.marks.add(e.path, mark{size: e.size, dir: e.dir}) {
 			n++
 		}
 	}
 	return n
 }
 
-// markAll marks every row shown: with a filter, its matches.
-func (v *treePage) markAll() {
-	n := v.markRows(0, v.count()-1)
+// markInUpdate is the most rows A marks in Update; more are marked in a
+// command (a million marks took seconds on a loaded machine), keys
+// answering meanwhile.
+const markInUpdate = 5_000
+
+// markedMsg is the marks after a mark-all made in a command.
+type markedMsg struct {
+	req   uint64
+	gen   uint64 // the generation of the marks it began from
+	marks markSet
+	added int
+	what  string
+}
+
+// markAll marks every row shown: with a filter, its matches. A long list
+// is marked in a command, from a snapshot of what is shown; if the marks
+// change meanwhile, it begins again from them.
+func (v *treePage) markAll() tea.Cmd {
 	what := "rows"
 	if v.filter.filtered() {
 		what = "matches"
 	}
+	n := v.count()
+	if n <= markInUpdate {
+		v.sayMarked(v.markRows(0, n-1), what)
+		return nil
+	}
+	shown := v.shownSnap()
+	v.marking = v.c.nextID()
+	v.marks.shared = true
+	req, base := v.marking, v.marks
+	v.c.shell.say("marking " + plural(n, "row", "rows") + "…")
+	return tea.Batch(v.c.spin(), func() tea.Msg {
+		s := base
+		s.m = make(map[string]mark, len(base.m)+n)
+		maps.Copy(s.m, base.m)
+		s.shared = false
+		added := 0
+		for i := range n {
+			e := shown(i)
+			if _, ok := s.m[e.path]; !ok {
+				mk := mark{size: e.size, dir: e.dir}
+				s.m[e.path] = mk
+				s.count(mk, 1)
+				added++
+			}
+		}
+		return markedMsg{req: req, gen: base.gen, marks: s, added: added, what: what}
+	})
+}
+
+// onMarked takes the marks of a mark-all, unless another began since or
+// the marks changed meanwhile (then it marks again from them).
+func (v *treePage) onMarked(msg markedMsg) tea.Cmd {
+	if msg.req != v.marking {
+		return nil
+	}
+	v.marking = 0
+	if msg.gen != v.marks.gen {
+		return v.markAll()
+	}
+	msg.marks.gen = v.marks.gen + 1
+	v.marks = msg.marks
+	v.sayMarked(msg.added, msg.what)
+	return nil
+}
+
+func (v *treePage) sayMarked(n int, what string) {
 	v.c.shell.say("marked " + plural(n, "more entry", "more entries") + " (every one of the " + what + " shown)")
+}
+
+// shownSnap reads entry i of what the tree shows now (the rows, or the
+// filter's matches) from a snapshot a command may read while Update
+// changes the tree.
+func (v *treePage) shownSnap() func(int) *entry {
+	if v.filter.filtered() {
+		s, idx := v.filter.src.(*treeSnap), v.filter.idx
+		return func(i int) *entry { r := s.rows[idx[i]]; return &s.ents[r.list][r.idx] }
+	}
+	s := v.t.snapshot()
+	return func(i int) *entry { r := s.rows[i]; return &s.ents[r.list][r.idx] }
 }
 
 // invertMarks marks the rows shown that are not marked and unmarks those
 // that are; marks on entries not shown are kept.
 func (v *treePage) invertMarks() {
-	if v.marks == nil {
-		v.marks = map[string]mark{}
-	}
 	for i := range v.count() {
 		e := v.shownEntry(i)
-		if _, ok := v.marks[e.path]; ok {
-			delete(v.marks, e.path)
+		if v.marks.has(e.path) {
+			v.marks.remove(e.path)
 		} else {
-			v.marks[e.path] = mark{size: e.size, dir: e.dir}
+			v.marks.add(e.path, mark{size: e.size, dir: e.dir})
 		}
 	}
 	v.c.shell.say("marks inverted")

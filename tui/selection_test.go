@@ -3,11 +3,14 @@ package tui
 import (
 	"slices"
 	"testing"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/humanize"
 )
 
 func markedPaths(h *harness) []string {
 	var out []string
-	for p := range h.m.tree.marks {
+	for p := range h.m.tree.marks.m {
 		out = append(out, p)
 	}
 	slices.Sort(out)
@@ -73,7 +76,46 @@ func TestSelectionToolsNeedTransfers(t *testing.T) {
 	h := newHarness(t, sampleStore(100), Options{StartAt: "acme/data"})
 	h.settle()
 	h.press("A")
-	if !h.errShown() || len(h.m.tree.marks) != 0 {
-		t.Fatalf("A without transfers: error %v, marks %v", h.errShown(), h.m.tree.marks)
+	if !h.errShown() || h.m.tree.marks.len() != 0 {
+		t.Fatalf("A without transfers: error %v, marks %v", h.errShown(), h.m.tree.marks.m)
 	}
+}
+
+// A on a long list marks in a command: Update answers at once and keys
+// move meanwhile; a mark changed meanwhile makes it mark again from the
+// marks as they are then; the status line's totals are every file's.
+func TestMarkAllLargeFolderInCommand(t *testing.T) {
+	const n = markInUpdate + 1000
+	s := newTestStore(1000)
+	s.AddAccount("acme", backend.AccountOrganization, "Acme")
+	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
+	s.Synthesize(acme, "", n)
+	h := newHarness(t, s, Options{StartAt: "acme/data", Transfers: &fakeTransfers{}})
+	h.settle()
+	h.press("A")
+	if h.m.tree.marks.len() != 0 || len(h.queue) == 0 || !h.m.busy() {
+		t.Fatalf("A on %d rows: %d marked in Update, %d commands, busy %v", n, h.m.tree.marks.len(), len(h.queue), h.m.busy())
+	}
+	queued := h.queue
+	h.queue = nil
+	h.press("down", " ") // marks the second row while the command runs
+	if h.selectedPath() != "file-0000002.dat" || h.m.tree.marks.len() != 1 {
+		t.Fatalf("keys meanwhile: selected %q, %d marked", h.selectedPath(), h.m.tree.marks.len())
+	}
+	for _, cmd := range queued {
+		h.deliver(cmd())
+	}
+	h.settle()
+	var size int64
+	for i := range int64(n) {
+		size += i // file-N holds N bytes
+	}
+	if h.m.tree.marks.len() != n || h.m.busy() {
+		t.Fatalf("%d marked, busy %v; want %d", h.m.tree.marks.len(), h.m.busy(), n)
+	}
+	h.mustShow("marked " + humanize.Count(n-1) + " more entries")
+	h.press("down")
+	h.mustShow("marked: " + humanize.Count(n) + " files (" + humanize.Bytes(size) + ")")
+	h.press(" ") // unmarks one: the totals follow
+	h.mustShow("marked: " + humanize.Count(n-1) + " files (" + humanize.Bytes(size-3) + ")")
 }

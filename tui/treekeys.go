@@ -50,6 +50,8 @@ func (v *treePage) Update(msg tea.Msg) tea.Cmd {
 		return v.onPagerReady(msg)
 	case sortedMsg:
 		return v.onSorted(msg)
+	case markedMsg:
+		return v.onMarked(msg)
 	case copyLinkMsg:
 		return v.onCopyLink(msg)
 	case pagerDoneMsg:
@@ -103,7 +105,7 @@ func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.CopyLink):
 		return v.copyLinks()
 	case key.Matches(msg, k.MarkAll):
-		v.markAll()
+		return v.markAll()
 	case key.Matches(msg, k.InvertMarks):
 		v.invertMarks()
 	case key.Matches(msg, k.MarkRange):
@@ -122,8 +124,8 @@ func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			v.c.shell.open(d)
 			return cmd
 		}
-	case key.Matches(msg, k.Back) && len(v.marks) > 0:
-		v.marks = nil
+	case key.Matches(msg, k.Back) && v.marks.len() > 0:
+		v.marks.clear()
 		v.c.shell.say("marks cleared")
 	case key.Matches(msg, k.Open):
 		return v.open()
@@ -232,7 +234,7 @@ func (v *treePage) openUpload() tea.Cmd {
 }
 
 // clearMarks forgets the marks once a download or delete took them.
-func (v *treePage) clearMarks() { v.marks = nil }
+func (v *treePage) clearMarks() { v.marks.clear() }
 
 // toggleMark marks or unmarks the selected entry and moves down a row.
 func (v *treePage) toggleMark() {
@@ -240,13 +242,10 @@ func (v *treePage) toggleMark() {
 	if e == nil {
 		return
 	}
-	if v.marks == nil {
-		v.marks = map[string]mark{}
-	}
-	if _, ok := v.marks[e.path]; ok {
-		delete(v.marks, e.path)
+	if v.marks.has(e.path) {
+		v.marks.remove(e.path)
 	} else {
-		v.marks[e.path] = mark{size: e.size, dir: e.dir}
+		v.marks.add(e.path, mark{size: e.size, dir: e.dir})
 	}
 	v.anchor = e.path
 	moveBy(v, 1)
@@ -256,13 +255,13 @@ func (v *treePage) toggleMark() {
 // out entries inside a folder that is itself a target.
 func (v *treePage) targets() []target {
 	var ts []target
-	if len(v.marks) == 0 {
+	if v.marks.len() == 0 {
 		if e := v.selected(); e != nil {
 			ts = append(ts, target{path: e.path, size: e.size, dir: e.dir})
 		}
 		return ts
 	}
-	for p, mk := range v.marks {
+	for p, mk := range v.marks.m {
 		ts = append(ts, target{path: p, size: mk.size, dir: mk.dir})
 	}
 	slices.SortFunc(ts, func(a, b target) int { return strings.Compare(a.path, b.path) })
@@ -296,19 +295,10 @@ func (v *treePage) currentFolder() string {
 
 // markText sums up the marks for the status line.
 func (v *treePage) markText() string {
-	if len(v.marks) == 0 {
+	if v.marks.len() == 0 {
 		return ""
 	}
-	var files, dirs int
-	var size int64
-	for _, mk := range v.marks {
-		if mk.dir {
-			dirs++
-		} else {
-			files++
-			size += mk.size
-		}
-	}
+	files, dirs, size := v.marks.files, v.marks.dirs, v.marks.size
 	var parts []string
 	if files > 0 {
 		parts = append(parts, plural(files, "file", "files")+" ("+humanize.Bytes(size)+")")

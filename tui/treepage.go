@@ -27,12 +27,13 @@ type treePage struct {
 	// restore's folder be listed whole without it (it was deleted): the
 	// rows after it in its folder, then those before it.
 	instead []string
-	toEnd   bool            // the user went to the end while listings were loading: stay there
-	marks   map[string]mark // entries marked for a delete or download, by path
-	anchor  string          // the entry last marked with the mark key: a range starts there
-	sect    *section        // the content section of the selected entry
-	scroll  int             // the first line of the preview on screen
-	full    bool            // the preview takes the whole body
+	toEnd   bool     // the user went to the end while listings were loading: stay there
+	marks   markSet  // entries marked for a delete or download, by path
+	marking uint64   // the mark-all under way in a command, 0 if none
+	anchor  string   // the entry last marked with the mark key: a range starts there
+	sect    *section // the content section of the selected entry
+	scroll  int      // the first line of the preview on screen
+	full    bool     // the preview takes the whole body
 }
 
 // openTree shows repo as a tree, reusing cached listings, and selects

@@ -83,7 +83,7 @@ func (v *treePage) row(i int, selected bool, width int) string {
 		// Quoted, so that an empty name or its spaces show, and marked.
 		label = "! " + safe.Text(strconv.Quote(e.name()))
 	}
-	if _, ok := v.marks[e.path]; ok {
+	if v.marks.has(e.path) {
 		label = "✓ " + label
 	}
 	marker := "  "
@@ -158,7 +158,7 @@ func (v *treePage) status(width int) string {
 
 // busy reports whether a listing, the metadata or the filter is loading.
 func (v *treePage) busy() bool {
-	if v.filter.running || v.metaLoading() || v.sect.loading() || v.sorting() {
+	if v.filter.running || v.metaLoading() || v.sect.loading() || v.sorting() || v.marking != 0 {
 		return true
 	}
 	for _, tl := range v.t.lists {

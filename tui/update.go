@@ -74,7 +74,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.cache.onMetadata(msg)
 	case neighbourMsg:
 		m.cache.onNeighbours(msg)
-	case contentStartMsg, contentMsg, pagerReadyMsg, pagerDoneMsg, sortedMsg, copyLinkMsg:
+	case contentStartMsg, contentMsg, pagerReadyMsg, pagerDoneMsg, sortedMsg, copyLinkMsg, markedMsg:
 		if m.tree != nil {
 			return m.tree.Update(msg)
 		}
