@@ -25,6 +25,7 @@ func BenchmarkArrivalsMemory(b *testing.B) {
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
+		arr.seal()
 		runtime.KeepAlive(arr)
 		grown := float64(after.HeapAlloc - before.HeapAlloc)
 		b.ReportMetric(grown/n, "bytes/object")

@@ -3,7 +3,6 @@ package migrate
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -246,7 +245,7 @@ func checkEntry(e backend.MetadataEntry, arr *arrivals, target string) []Issue {
 	if e.Meta.Size != got.size {
 		out = append(out, note(fmt.Sprintf("the entry says %d bytes, the object has %d; copied as it was", e.Meta.Size, got.size)))
 	}
-	if rec, ok := backend.SHA256Hex(e.Meta.Checksum); ok && got.hasSHA() && rec != hex.EncodeToString(got.sha[:]) {
+	if rec, ok := backend.SHA256Hex(e.Meta.Checksum); ok && got.hasSHA() && !got.sameSHA(rec) {
 		out = append(out, note("the entry's checksum differs from the object's content; copied as it was"))
 	}
 	return out

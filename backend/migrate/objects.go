@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"sync"
 
@@ -16,59 +15,6 @@ import (
 
 // auditEvery is how many objects one audit event of copied objects covers.
 const auditEvery = 1000
-
-// arrivals is what each object of a repository holds at the destination
-// after the copy: its size and the SHA-256 of its content, or that it
-// was not copied. The repository's metadata entries are checked against
-// it. It holds one small record per object, keyed by a 64-bit hash of
-// its path (a collision among a million paths has odds of about 1 in
-// 10^7, and would only mistake one entry's check), since it is the one
-// thing of a migration that grows with a repository.
-type arrivals struct {
-	mu     sync.Mutex
-	seed   maphash.Seed
-	got    map[uint64]arrival
-	failed map[string]outcome // objects not copied: conflicts and failures
-}
-
-func newArrivals() *arrivals {
-	return &arrivals{seed: maphash.MakeSeed(), got: map[uint64]arrival{}, failed: map[string]outcome{}}
-}
-
-func (a *arrivals) key(path string) uint64 { return maphash.String(a.seed, path) }
-
-// get returns what arrived for path.
-func (a *arrivals) get(path string) (arrival, bool) {
-	v, ok := a.got[a.key(path)]
-	return v, ok
-}
-
-// arrival is an object's size and SHA-256, all zero when it was not
-// read (skipped without comparing).
-type arrival struct {
-	size int64
-	sha  [sha256.Size]byte
-}
-
-func (a *arrivals) set(path, sha string, size int64) {
-	v := arrival{size: size}
-	if b, err := hex.DecodeString(sha); err == nil && len(b) == sha256.Size {
-		copy(v.sha[:], b)
-	}
-	k := a.key(path)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.got[k] = v
-}
-
-// hasSHA reports whether the object's SHA-256 is known.
-func (v arrival) hasSHA() bool { return v.sha != [sha256.Size]byte{} }
-
-func (a *arrivals) fail(path string, o outcome) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.failed[path] = o
-}
 
 // objectResult is what happened to one object.
 type objectResult struct {
@@ -116,6 +62,7 @@ func (m *migration) objects(ctx context.Context, ref backend.RepoRef, rr *RepoRe
 	})
 	close(jobs)
 	wg.Wait()
+	arr.seal()
 	log.flush(m, rr.Repository)
 	if errors.Is(err, backend.ErrNotFound) {
 		err = nil // a repository with no objects
