@@ -153,6 +153,7 @@ func (b *MetadataBatch) Paths() []string {
 // document, so any key another tool may have written is accepted (repair
 // must be able to drop it), but not an empty one (except to prune the
 // whole repository), one with NUL, or one longer than any object path.
+// It checks the top-level fields the batch sets too (see SetHeadField).
 func (b *MetadataBatch) Validate() error {
 	if err := b.validateHead(); err != nil {
 		return err
