@@ -34,31 +34,39 @@ func (v *treePage) markRows(a, b int) int {
 	return n
 }
 
-// markInUpdate is the most rows A marks in Update; more are marked in a
-// command (a million marks took seconds on a loaded machine), keys
+// markInUpdate is the most rows A or I mark in Update; more are marked
+// in a command (a million marks took seconds on a loaded machine), keys
 // answering meanwhile.
 const markInUpdate = 5_000
 
-// markedMsg is the marks after a mark-all made in a command.
+// markedMsg is the marks after A or I made in a command.
 type markedMsg struct {
-	req   uint64
-	gen   uint64 // the generation of the marks it began from
-	marks markSet
-	added int
-	what  string
+	req    uint64
+	gen    uint64 // the generation of the marks it began from
+	invert bool
+	marks  markSet
+	added  int
+	what   string
 }
 
-// markAll marks every row shown: with a filter, its matches. A long list
-// is marked in a command, from a snapshot of what is shown; if the marks
-// change meanwhile, it begins again from them.
-func (v *treePage) markAll() tea.Cmd {
+// markAll marks every row shown: with a filter, its matches.
+func (v *treePage) markAll() tea.Cmd { return v.markShown(false) }
+
+// invertMarks marks the rows shown that are not marked and unmarks those
+// that are; marks on entries not shown are kept.
+func (v *treePage) invertMarks() tea.Cmd { return v.markShown(true) }
+
+// markShown marks every row shown, or inverts their marks. A long list is
+// done in a command, from a snapshot of what is shown, over a copy of the
+// marks; if the marks change meanwhile, it begins again from them.
+func (v *treePage) markShown(invert bool) tea.Cmd {
 	what := "rows"
 	if v.filter.filtered() {
 		what = "matches"
 	}
 	n := v.count()
 	if n <= markInUpdate {
-		v.sayMarked(v.markRows(0, n-1), what)
+		v.sayMarked(invert, applyMarks(&v.marks, n, v.shownEntry, invert), what)
 		return nil
 	}
 	shown := v.shownSnap()
@@ -71,37 +79,49 @@ func (v *treePage) markAll() tea.Cmd {
 		s.m = make(map[string]mark, len(base.m)+n)
 		maps.Copy(s.m, base.m)
 		s.shared = false
-		added := 0
-		for i := range n {
-			e := shown(i)
-			if _, ok := s.m[e.path]; !ok {
-				mk := mark{size: e.size, dir: e.dir}
-				s.m[e.path] = mk
-				s.count(mk, 1)
-				added++
-			}
-		}
-		return markedMsg{req: req, gen: base.gen, marks: s, added: added, what: what}
+		added := applyMarks(&s, n, shown, invert)
+		return markedMsg{req: req, gen: base.gen, invert: invert, marks: s, added: added, what: what}
 	})
 }
 
-// onMarked takes the marks of a mark-all, unless another began since or
-// the marks changed meanwhile (then it marks again from them).
+// applyMarks marks entries 0 to n-1 of shown in s, or inverts their
+// marks; it reports how many it marked that were not.
+func applyMarks(s *markSet, n int, shown func(int) *entry, invert bool) int {
+	added := 0
+	for i := range n {
+		e := shown(i)
+		switch {
+		case !s.has(e.path):
+			s.add(e.path, mark{size: e.size, dir: e.dir})
+			added++
+		case invert:
+			s.remove(e.path)
+		}
+	}
+	return added
+}
+
+// onMarked takes the marks of A or I, unless another began since or the
+// marks changed meanwhile (then it begins again from them).
 func (v *treePage) onMarked(msg markedMsg) tea.Cmd {
 	if msg.req != v.marking {
 		return nil
 	}
 	v.marking = 0
 	if msg.gen != v.marks.gen {
-		return v.markAll()
+		return v.markShown(msg.invert)
 	}
 	msg.marks.gen = v.marks.gen + 1
 	v.marks = msg.marks
-	v.sayMarked(msg.added, msg.what)
+	v.sayMarked(msg.invert, msg.added, msg.what)
 	return nil
 }
 
-func (v *treePage) sayMarked(n int, what string) {
+func (v *treePage) sayMarked(invert bool, n int, what string) {
+	if invert {
+		v.c.shell.say("marks inverted")
+		return
+	}
 	v.c.shell.say("marked " + plural(n, "more entry", "more entries") + " (every one of the " + what + " shown)")
 }
 
@@ -115,20 +135,6 @@ func (v *treePage) shownSnap() func(int) *entry {
 	}
 	s := v.t.snapshot()
 	return func(i int) *entry { r := s.rows[i]; return &s.ents[r.list][r.idx] }
-}
-
-// invertMarks marks the rows shown that are not marked and unmarks those
-// that are; marks on entries not shown are kept.
-func (v *treePage) invertMarks() {
-	for i := range v.count() {
-		e := v.shownEntry(i)
-		if v.marks.has(e.path) {
-			v.marks.remove(e.path)
-		} else {
-			v.marks.add(e.path, mark{size: e.size, dir: e.dir})
-		}
-	}
-	v.c.shell.say("marks inverted")
 }
 
 // markRange marks the rows from the last entry marked with the mark key

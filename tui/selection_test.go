@@ -84,6 +84,7 @@ func TestSelectionToolsNeedTransfers(t *testing.T) {
 // A on a long list marks in a command: Update answers at once and keys
 // move meanwhile; a mark changed meanwhile makes it mark again from the
 // marks as they are then; the status line's totals are every file's.
+// I on a long list inverts in a command the same way.
 func TestMarkAllLargeFolderInCommand(t *testing.T) {
 	const n = markInUpdate + 1000
 	s := newTestStore(1000)
@@ -118,4 +119,16 @@ func TestMarkAllLargeFolderInCommand(t *testing.T) {
 	h.mustShow("marked: " + humanize.Count(n) + " files (" + humanize.Bytes(size) + ")")
 	h.press(" ") // unmarks one: the totals follow
 	h.mustShow("marked: " + humanize.Count(n-1) + " files (" + humanize.Bytes(size-3) + ")")
+
+	// I inverts in a command too: only the file unmarked is left marked.
+	h.press("I")
+	if h.m.tree.marks.len() != n-1 || len(h.queue) == 0 {
+		t.Fatalf("I on %d rows: %d marked in Update, %d commands", n, h.m.tree.marks.len(), len(h.queue))
+	}
+	h.settle()
+	if got := markedPaths(h); !slices.Equal(got, []string{"file-0000003.dat"}) {
+		t.Fatalf("after I: %d marked (%.3v)", len(got), got)
+	}
+	h.press("down")
+	h.mustShow("marked: 1 file (3 B)")
 }

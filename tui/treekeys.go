@@ -107,7 +107,7 @@ func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.MarkAll):
 		return v.markAll()
 	case key.Matches(msg, k.InvertMarks):
-		v.invertMarks()
+		return v.invertMarks()
 	case key.Matches(msg, k.MarkRange):
 		v.markRange()
 	case key.Matches(msg, k.Mark):
