@@ -19,30 +19,16 @@ func (v *treePage) shownEntry(i int) *entry {
 	return v.t.rowEntry(i)
 }
 
-// markRows marks the entries on rows a to b (inclusive, either order).
-func (v *treePage) markRows(a, b int) int {
-	if a > b {
-		a, b = b, a
-	}
-	n := 0
-	for i := max(a, 0); i <= b && i < v.count(); i++ {
-		e := v.shownEntry(i)
-		if v.marks.add(e.path, mark{size: e.size, dir: e.dir}) {
-			n++
-		}
-	}
-	return n
-}
-
-// markInUpdate is the most rows A or I mark in Update; more are marked
-// in a command (a million marks took seconds on a loaded machine), keys
-// answering meanwhile.
+// markInUpdate is the most rows A, I or V mark in Update; more are
+// marked in a command (a million marks took seconds on a loaded
+// machine), keys answering meanwhile.
 const markInUpdate = 5_000
 
-// markedMsg is the marks after A or I made in a command.
+// markedMsg is the marks after A, I or V made in a command.
 type markedMsg struct {
 	req    uint64
 	gen    uint64 // the generation of the marks it began from
+	a, b   int    // the rows marked
 	invert bool
 	marks  markSet
 	added  int
@@ -50,23 +36,29 @@ type markedMsg struct {
 }
 
 // markAll marks every row shown: with a filter, its matches.
-func (v *treePage) markAll() tea.Cmd { return v.markShown(false) }
+func (v *treePage) markAll() tea.Cmd { return v.markSpan(0, v.count()-1, false, v.shownWhat()) }
 
 // invertMarks marks the rows shown that are not marked and unmarks those
 // that are; marks on entries not shown are kept.
-func (v *treePage) invertMarks() tea.Cmd { return v.markShown(true) }
+func (v *treePage) invertMarks() tea.Cmd { return v.markSpan(0, v.count()-1, true, v.shownWhat()) }
 
-// markShown marks every row shown, or inverts their marks. A long list is
-// done in a command, from a snapshot of what is shown, over a copy of the
-// marks; if the marks change meanwhile, it begins again from them.
-func (v *treePage) markShown(invert bool) tea.Cmd {
-	what := "rows"
+// shownWhat names what the tree shows, for a note.
+func (v *treePage) shownWhat() string {
 	if v.filter.filtered() {
-		what = "matches"
+		return "matches"
 	}
-	n := v.count()
+	return "rows"
+}
+
+// markSpan marks the rows shown from a to b, or inverts their marks; what
+// names the rows for the note ("" for a range). A long span is done in a
+// command, from a snapshot of what is shown, over a copy of the marks; if
+// the marks change meanwhile, it begins again from them.
+func (v *treePage) markSpan(a, b int, invert bool, what string) tea.Cmd {
+	a, b = max(min(a, b), 0), min(max(a, b), v.count()-1)
+	n := max(b-a+1, 0)
 	if n <= markInUpdate {
-		v.sayMarked(invert, applyMarks(&v.marks, n, v.shownEntry, invert), what)
+		v.sayMarked(invert, applyMarks(&v.marks, n, func(i int) *entry { return v.shownEntry(a + i) }, invert), what)
 		return nil
 	}
 	shown := v.shownSnap()
@@ -79,8 +71,8 @@ func (v *treePage) markShown(invert bool) tea.Cmd {
 		s.m = make(map[string]mark, len(base.m)+n)
 		maps.Copy(s.m, base.m)
 		s.shared = false
-		added := applyMarks(&s, n, shown, invert)
-		return markedMsg{req: req, gen: base.gen, invert: invert, marks: s, added: added, what: what}
+		added := applyMarks(&s, n, func(i int) *entry { return shown(a + i) }, invert)
+		return markedMsg{req: req, gen: base.gen, a: a, b: b, invert: invert, marks: s, added: added, what: what}
 	})
 }
 
@@ -101,7 +93,7 @@ func applyMarks(s *markSet, n int, shown func(int) *entry, invert bool) int {
 	return added
 }
 
-// onMarked takes the marks of A or I, unless another began since or the
+// onMarked takes the marks of A, I or V, unless another began since or the
 // marks changed meanwhile (then it begins again from them).
 func (v *treePage) onMarked(msg markedMsg) tea.Cmd {
 	if msg.req != v.marking {
@@ -109,7 +101,7 @@ func (v *treePage) onMarked(msg markedMsg) tea.Cmd {
 	}
 	v.marking = 0
 	if msg.gen != v.marks.gen {
-		return v.markShown(msg.invert)
+		return v.markSpan(msg.a, msg.b, msg.invert, msg.what)
 	}
 	msg.marks.gen = v.marks.gen + 1
 	v.marks = msg.marks
@@ -118,11 +110,14 @@ func (v *treePage) onMarked(msg markedMsg) tea.Cmd {
 }
 
 func (v *treePage) sayMarked(invert bool, n int, what string) {
-	if invert {
+	switch {
+	case invert:
 		v.c.shell.say("marks inverted")
-		return
+	case what == "":
+		v.c.shell.say("marked " + plural(n, "more entry", "more entries"))
+	default:
+		v.c.shell.say("marked " + plural(n, "more entry", "more entries") + " (every one of the " + what + " shown)")
 	}
-	v.c.shell.say("marked " + plural(n, "more entry", "more entries") + " (every one of the " + what + " shown)")
 }
 
 // shownSnap reads entry i of what the tree shows now (the rows, or the
@@ -139,9 +134,9 @@ func (v *treePage) shownSnap() func(int) *entry {
 
 // markRange marks the rows from the last entry marked with the mark key
 // to the selected one.
-func (v *treePage) markRange() {
+func (v *treePage) markRange() tea.Cmd {
 	if v.count() == 0 {
-		return
+		return nil
 	}
 	from := -1
 	if v.anchor != "" {
@@ -155,9 +150,8 @@ func (v *treePage) markRange() {
 	if from < 0 {
 		from = v.nav.cursor
 	}
-	n := v.markRows(from, v.nav.cursor)
 	v.anchor = v.shownEntry(v.nav.cursor).path
-	v.c.shell.say("marked " + plural(n, "more entry", "more entries"))
+	return v.markSpan(from, v.nav.cursor, false, "")
 }
 
 // position is "row 4,213 of 100,003": where the cursor is among the rows

@@ -132,3 +132,25 @@ func TestMarkAllLargeFolderInCommand(t *testing.T) {
 	h.press("down")
 	h.mustShow("marked: 1 file (3 B)")
 }
+
+// V over a long range marks in a command as A does.
+func TestMarkRangeLargeInCommand(t *testing.T) {
+	const n = markInUpdate + 1000
+	s := newTestStore(1000)
+	s.AddAccount("acme", backend.AccountOrganization, "Acme")
+	s.AddRepo(backend.Repository{ID: "data", AccountID: "acme", Title: "d"})
+	s.Synthesize(acme, "", n)
+	h := newHarness(t, s, Options{StartAt: "acme/data", Transfers: &fakeTransfers{}})
+	h.settle()
+	h.press("down", " ", "G") // the anchor on row 2, then the last row
+	h.settle()
+	h.press("V")
+	if h.m.tree.marks.len() != 1 || len(h.queue) == 0 {
+		t.Fatalf("V over %d rows: %d marked in Update, %d commands", n-1, h.m.tree.marks.len(), len(h.queue))
+	}
+	h.settle()
+	if got := h.m.tree.marks.len(); got != n-1 || h.m.tree.marks.has("file-0000000.dat") {
+		t.Fatalf("after V: %d marked, the first row %v; want %d, not the first", got, h.m.tree.marks.has("file-0000000.dat"), n-1)
+	}
+	h.mustShow("marked " + humanize.Count(n-2) + " more entries")
+}

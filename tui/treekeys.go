@@ -109,7 +109,7 @@ func (v *treePage) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.InvertMarks):
 		return v.invertMarks()
 	case key.Matches(msg, k.MarkRange):
-		v.markRange()
+		return v.markRange()
 	case key.Matches(msg, k.Mark):
 		v.toggleMark()
 	case key.Matches(msg, k.Upload):
