@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
-	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/coopterm/coop/backend"
@@ -205,34 +203,6 @@ func (s *Store) updateOnce(ctx context.Context, repo backend.RepoRef, batch *bac
 	s.installWritten(dir, etag, f, b)
 	plan.Result.Written = true
 	return plan.Result, nil
-}
-
-// putMetadataFile uploads the document in f as repo's metadata file: If-
-// Match etag, or If-None-Match: * when etag is nil (there was none). The
-// transfer manager sends one PUT, or parts in parallel when the document
-// is large, completed under the same condition. It returns the new ETag.
-func (s *Store) putMetadataFile(ctx context.Context, repo backend.RepoRef, f *os.File, etag *string) (string, error) {
-	size, err := f.Seek(0, io.SeekEnd)
-	if err != nil {
-		return "", fmt.Errorf("%w: %w", errNotWritten, err)
-	}
-	key := metadataKey(repo)
-	in := &transfermanager.UploadObjectInput{
-		Bucket: &s.cfg.Bucket, Key: &key,
-		Body:                 io.NewSectionReader(f, 0, size),
-		ContentLength:        &size,
-		ContentType:          ptr("application/json"),
-		ServerSideEncryption: tmtypes.ServerSideEncryption(s.cfg.SSE),
-		IfMatch:              etag,
-	}
-	if etag == nil {
-		in.IfNoneMatch = ptr("*")
-	}
-	out, err := s.uploader.UploadObject(ctx, in)
-	if err != nil {
-		return "", err
-	}
-	return deref(out.ETag, ""), nil
 }
 
 // installWritten makes the document just written from f, whose new ETag

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -149,5 +150,54 @@ func TestMetadataWriteSurvivesUnansweredPuts(t *testing.T) {
 		if _, ok := md.Objects["second.txt"]; !ok || len(md.Objects) != 2 {
 			t.Errorf("entries after the update: %v", md.Objects)
 		}
+	}
+}
+
+// Writing a large document (here over 16 MiB, so in parts) streams it
+// from the local file: a one-entry update allocates a few MiB however
+// large the document, where the transfer manager's part buffers cost
+// (8+1) × 8 MiB each time. Not parallel: it reads the process's
+// allocation count.
+func TestLargeMetadataWriteStreams(t *testing.T) {
+	ctx := t.Context()
+	s := newStore(t)
+	ref := newRepo(t, s)
+	const entries = 40000
+	pad := strings.Repeat("x", 400)
+	b := backend.NewMetadataBatch(time.Time{})
+	for i := range entries {
+		p := fmt.Sprintf("data/%06d.bin", i)
+		b.Set(p, backend.ObjectMeta{ID: p, Type: backend.TypeFile, Checksum: "sha256:" + p, Metadata: map[string]any{"pad": pad}})
+	}
+	if _, err := s.UpdateMetadata(ctx, ref, b); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if err := s.UpdateObjectMetadata(ctx, ref, "new.bin", &backend.ObjectMeta{ID: "new", Type: backend.TypeFile, Metadata: map[string]any{}}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	size := int64(0)
+	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.cfg.Bucket, Key: sdkaws.String(metadataKey(ref))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	size = sdkaws.ToInt64(out.ContentLength)
+	if size <= singlePutMax {
+		t.Fatalf("document of %d bytes: want over %d, to go up in parts", size, singlePutMax)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("one-entry write of a %d MiB document allocated %.1f MiB", size>>20, float64(alloc)/(1<<20))
+	if alloc > 16<<20 {
+		t.Errorf("one-entry write of a %d MiB document allocated %.1f MiB, want at most 16", size>>20, float64(alloc)/(1<<20))
+	}
+	if _, err := s.ReadObjectMetadata(ctx, ref, "new.bin"); err != nil {
+		t.Errorf("the new entry: %v", err)
+	}
+	n := 0
+	if _, err := s.ReadMetadata(ctx, ref, "", func(es []backend.MetadataEntry) error { n += len(es); return nil }); err != nil || n != entries+1 {
+		t.Errorf("%d entries, %v; want %d", n, err, entries+1)
 	}
 }
