@@ -127,7 +127,7 @@ func makeBigRepo(b *testing.B, root string, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	ctx := context.Background()
 	if err := s.CreateAccount(ctx, backend.Account{ID: "bench", Type: backend.AccountOrganization, Name: "Bench"}); err != nil {
 		b.Fatal(err)
