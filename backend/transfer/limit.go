@@ -6,18 +6,17 @@ import (
 	"time"
 )
 
-// Adaptive concurrency. The queue runs up to Options.Workers transfers
-// at once, but starts at startLimit and finds its own level: each window
-// of as many transfers as the limit that finishes with no throttling and
-// a rate of completions at least as good as the window before grows the
-// limit by a quarter; a throttle (503 SlowDown, or any sign the store is
-// unavailable) halves it, once per round of requests in flight. So the
-// queue fills a long network path and backs off a store that says it is
-// overloaded.
-const (
-	startLimit = 64
-	minLimit   = 4
-)
+// Adaptive concurrency. The queue starts with Options.Workers transfers
+// at once (s5cmd's 256 by default: a job of a few hundred files ends
+// before a lower start could grow, and a long network path needs them
+// all in flight) and finds its own level below that: a throttle (503
+// SlowDown, or any sign the store is unavailable) halves the limit, once
+// per round of requests in flight; then each window of as many
+// transfers as the limit that finishes with no throttling and a rate of
+// completions at least as good as the window before grows it back by a
+// quarter. So the queue fills a long network path from the start and
+// backs off a store that says it is overloaded.
+const minLimit = 4
 
 // DefaultMemory bounds the bytes small files hold in memory while they
 // move (an upload of up to 16 MiB is read whole to send its checksum
@@ -56,8 +55,8 @@ type ticket struct {
 func newLimiter(maxInFlight int, budget int64) *limiter {
 	return &limiter{
 		wake:    make(chan struct{}),
-		limit:   min(startLimit, maxInFlight),
-		lowest:  min(startLimit, maxInFlight),
+		limit:   maxInFlight,
+		lowest:  maxInFlight,
 		max:     maxInFlight,
 		budget:  budget,
 		started: time.Now(),

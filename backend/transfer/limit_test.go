@@ -27,12 +27,19 @@ func fill(t *testing.T, l *limiter, n int) {
 
 func TestLimiterGrowsHalvesAndGrowsBack(t *testing.T) {
 	l := newLimiter(256, 1<<20)
-	if got := l.current(); got != startLimit {
-		t.Fatalf("starts at %d, want %d", got, startLimit)
+	if got := l.current(); got != 256 {
+		t.Fatalf("starts at %d, want the ceiling 256", got)
+	}
+	// Throttles halve it, once per burst.
+	l.throttled()
+	l.throttled()
+	l.throttled()
+	if got := l.current(); got != 128 {
+		t.Errorf("after a burst of throttles: %d, want 128", got)
 	}
 	fill(t, l, l.current())
-	if got := l.current(); got != startLimit+startLimit/4 {
-		t.Errorf("after a saturated window: %d, want %d", got, startLimit+startLimit/4)
+	if got := l.current(); got != 128+128/4 {
+		t.Errorf("after a saturated window: %d, want %d", got, 128+128/4)
 	}
 	// A window that never reaches the limit does not grow it.
 	before := l.current()
@@ -42,13 +49,11 @@ func TestLimiterGrowsHalvesAndGrowsBack(t *testing.T) {
 	if got := l.current(); got != before {
 		t.Errorf("an unsaturated window grew the limit %d → %d", before, got)
 	}
-	// Throttles halve it, once per burst.
-	l.throttled()
-	l.throttled()
+	l.cutAt = time.Time{} // a new burst
 	l.throttled()
 	cut := l.current()
 	if cut != before/2 {
-		t.Errorf("after a burst of throttles: %d, want %d", cut, before/2)
+		t.Errorf("after a second burst of throttles: %d, want %d", cut, before/2)
 	}
 	// Transfers in flight during a throttle do not count toward growing.
 	tk, _ := l.acquire(context.Background(), 0)

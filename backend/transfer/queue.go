@@ -16,9 +16,9 @@ const (
 	// DefaultWorkers is how many files may move at once: enough to hide
 	// the latency of small files on a long network path (requests to
 	// S3, file creation on a slow disk), as s5cmd's 256 do. The queue
-	// starts at 64 and grows toward it while the store keeps up (see
-	// limiter); large files move at most bigAtOnce at a time, each with
-	// its parts in parallel.
+	// starts there, halves on SlowDown and grows back while the store
+	// keeps up (see limiter); large files move at most bigAtOnce at a
+	// time, each with its parts in parallel.
 	DefaultWorkers = 256
 	// DefaultMetadataInterval bounds how long a finished file waits for
 	// its metadata entry to be written.
