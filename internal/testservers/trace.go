@@ -66,8 +66,23 @@ func (t *Trace) Ops() []string {
 // sequential (a request is taken to follow another if it was sent no
 // earlier than one delay before the other's answer came); with no delay
 // the count is only as good as the timing of the machine.
-func (t *Trace) Rounds() int {
-	spans := t.Spans()
+func (t *Trace) Rounds() int { return rounds(t.Spans()) }
+
+// RoundsBy is Rounds of the requests whose answers had arrived by at:
+// the round trips a screen showing something at that time waited for,
+// leaving out what started after (prefetches, later pages).
+func (t *Trace) RoundsBy(at time.Time) int {
+	var by []Span
+	for _, s := range t.Spans() {
+		if !s.End.After(at) {
+			by = append(by, s)
+		}
+	}
+	return rounds(by)
+}
+
+// rounds is Rounds of spans, sorted by start.
+func rounds(spans []Span) int {
 	byEnd := make([]int, len(spans))
 	for i := range byEnd {
 		byEnd[i] = i
