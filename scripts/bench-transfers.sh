@@ -134,6 +134,8 @@ at_rtt() {
 	else
 		local d
 		d="$((ms * 500))us"
+		# The last RTT's addresses must not be read for the new ones.
+		rm -f "$WORK/s3proxy.out" "$WORK/dproxy.out"
 		"$WORK/countproxy" -target "$S3" -delay "$d" >"$WORK/s3proxy.out" &
 		PROXY_PIDS+=($!)
 		PIDS+=($!)
