@@ -34,8 +34,12 @@ func TestConsoleLog(t *testing.T) {
 		regexp.MustCompile(`level=INFO msg=login account=alice remote=127\.0\.0\.1:\d+ key=SHA256:`),
 		regexp.MustCompile(`level=INFO msg="session end" account=alice remote=127\.0\.0\.1:\d+ kind=whoami duration=`),
 		regexp.MustCompile(`level=INFO msg="session end" account=bob remote=\S+ kind=command duration=\S+ command="evil\\x1b\]0;title\\a"`),
+		// The refusal may be logged after the client has seen it.
+		regexp.MustCompile(`level=WARN msg="refused login"`),
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	// A deadline, not a pause: the lines come as soon as the server gets
+	// to them, which on a loaded machine may take seconds.
+	deadline := time.Now().Add(30 * time.Second)
 	for _, re := range want {
 		for !re.MatchString(console.String()) {
 			if time.Now().After(deadline) {
@@ -43,9 +47,6 @@ func TestConsoleLog(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-	}
-	if !strings.Contains(console.String(), "level=WARN msg=\"refused login\"") {
-		t.Errorf("a refused login is not on the console:\n%s", console.String())
 	}
 	if strings.ContainsAny(console.String(), "\x1b\x07") {
 		t.Errorf("the console carries raw control characters:\n%q", console.String())
