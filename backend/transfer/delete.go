@@ -21,9 +21,11 @@ func (q *Queue) produceDelete(j *job) error {
 			j.itemDone(spec.Remote, false)
 			return nil
 		}
+		q.checkDocument(spec.Repo, spec.Remote) // beside the delete
 		_ = q.add(&task{job: j, op: opDelete, remote: spec.Remote})
 		return nil
 	}
+	checked := false
 	var (
 		batch []backend.Entry
 		left  NotConfirmedError
@@ -47,6 +49,10 @@ func (q *Queue) produceDelete(j *job) error {
 				continue
 			}
 			if !e.IsDir() {
+				if !checked {
+					checked = true
+					q.checkDocument(spec.Repo, e.Path) // beside the deletes
+				}
 				j.addTotal(0)
 				if j.isDone(e.Path) {
 					j.itemDone(e.Path, false)
