@@ -56,3 +56,52 @@ wait_port() { # wait_port PORT LOG
 	tail -n 20 "$2" >&2
 	die "nothing listens on $1 (log above)"
 }
+
+# listens PID PORT: whether process PID listens on PORT (without ss(8):
+# whether anything does).
+listens() {
+	if command -v ss >/dev/null; then
+		ss -Hltnp "sport = :$2" | grep -q "pid=$1,"
+	else
+		(exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null
+	fi
+}
+
+# serve NAME CMD... runs a server in the background, CMD naming its port
+# {port}, on a free port it then keeps in SERVED_PORT; its output goes to
+# $WORK/NAME.log. Another process may take the chosen port before the
+# server binds it: then the server exits and a new port is tried.
+serve() {
+	local name=$1 port pid
+	shift
+	for _ in 1 2 3; do
+		port="$(free_port)"
+		"${@//\{port\}/$port}" >"$WORK/$name.log" 2>&1 &
+		pid=$!
+		PIDS+=("$pid")
+		for _ in $(seq 1 300); do
+			kill -0 "$pid" 2>/dev/null || break
+			if listens "$pid" "$port"; then
+				SERVED_PORT=$port
+				return 0
+			fi
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null || true
+	done
+	tail -n 20 "$WORK/$name.log" >&2
+	die "$name did not start (log above)"
+}
+
+# start_servers DATA [VERSITYGW FLAGS...] starts versitygw on the folder
+# DATA (S3, port SPORT) and DynamoDB Local (port DPORT) with the keys
+# ACCESS_KEY and SECRET_KEY.
+start_servers() {
+	local data=$1
+	shift
+	test_servers
+	serve versitygw "$versitygw" --access "$ACCESS_KEY" --secret "$SECRET_KEY" --port "127.0.0.1:{port}" --quiet "$@" posix "$data"
+	SPORT=$SERVED_PORT
+	serve dynamodb sh -c 'cd "$1" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -port "$2"' sh "$dynamodb_lib" "{port}"
+	DPORT=$SERVED_PORT
+}

@@ -100,17 +100,9 @@ for STORE in $STORES; do
 		rm -rf "$LOCAL"
 		;;
 	aws)
-		test_servers
-		command -v aws >/dev/null || die "the aws CLI is needed"
-		SPORT="$(free_port)"
-		DPORT="$(free_port)"
 		mkdir -p "$WORK/s3data/$BUCKET"
-		"$versitygw" --access "$ACCESS_KEY" --secret "$SECRET_KEY" --port "127.0.0.1:$SPORT" --quiet --keep-alive posix "$WORK/s3data" >"$WORK/versitygw.log" 2>&1 &
-		PIDS+=($!)
-		(cd "$dynamodb_lib" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -port "$DPORT") >"$WORK/dynamodb.log" 2>&1 &
-		PIDS+=($!)
-		wait_port "$SPORT" "$WORK/versitygw.log"
-		wait_port "$DPORT" "$WORK/dynamodb.log"
+		start_servers "$WORK/s3data" --keep-alive
+		command -v aws >/dev/null || die "the aws CLI is needed"
 		(export AWS_ACCESS_KEY_ID="$ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$SECRET_KEY" AWS_REGION=us-east-1
 			export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 			export COOP_BACKEND=aws COOP_BUCKET="$BUCKET" COOP_ENDPOINT_URL="http://127.0.0.1:$SPORT" COOP_PATH_STYLE=true

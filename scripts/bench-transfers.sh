@@ -58,18 +58,10 @@ if [[ -n "${COOP_BIN:-}" ]]; then cp "$COOP_BIN" "$WORK/coop"; fi # another buil
 build_s5cmd
 
 # ---- servers ---------------------------------------------------------------
-test_servers
-SPORT="$(free_port)"
-DPORT="$(free_port)"
 mkdir -p "$WORK/s3data"
 keep=(--keep-alive)
 [[ "${KEEP_ALIVE:-1}" == 0 ]] && keep=()
-"$versitygw" --access "$ACCESS_KEY" --secret "$SECRET_KEY" --port "127.0.0.1:$SPORT" --quiet "${keep[@]}" posix "$WORK/s3data" >"$WORK/versitygw.log" 2>&1 &
-PIDS+=($!)
-(cd "$dynamodb_lib" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -port "$DPORT") >"$WORK/dynamodb.log" 2>&1 &
-PIDS+=($!)
-wait_port "$SPORT" "$WORK/versitygw.log"
-wait_port "$DPORT" "$WORK/dynamodb.log"
+start_servers "$WORK/s3data" "${keep[@]}"
 S3="http://127.0.0.1:$SPORT"
 export AWS_ACCESS_KEY_ID="$ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$SECRET_KEY" AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
