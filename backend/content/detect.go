@@ -5,7 +5,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/coopterm/coop/backend/content/highlight"
 )
 
 // byExtension maps a lower-case extension to its format.
@@ -39,7 +39,7 @@ var byName = map[string]Format{
 }
 
 // fromName detects a format from a file name alone: a known name, a known
-// extension, or a name chroma has a lexer for (FormatCode). "" when the
+// extension, or a name coop highlights as code (FormatCode). "" when the
 // name says nothing.
 func fromName(name string) Format {
 	base := strings.ToLower(path.Base(name))
@@ -49,7 +49,7 @@ func fromName(name string) Format {
 	if f, ok := byExtension[path.Ext(base)]; ok {
 		return f
 	}
-	if lexers.Match(base) != nil {
+	if highlight.Match(base) != "" {
 		return FormatCode
 	}
 	return ""

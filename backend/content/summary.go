@@ -63,7 +63,8 @@ type Text struct {
 	// when the file goes on; a JSON document that parsed whole is
 	// re-indented.
 	Body string `json:"body"`
-	// Language is the syntax to highlight it with: a chroma lexer name,
+	// Language is the syntax to highlight it with: a language of package
+	// highlight (its names are chroma's: "Go", "Python"),
 	// or "" for none.
 	Language string `json:"language,omitempty"`
 	// Lines counts Body's lines.

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"path"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/gabriel-vasile/mimetype"
+
+	"github.com/coopterm/coop/backend/content/highlight"
 )
 
 // TextBytes is the most of a text file a preview reads.
@@ -61,8 +61,8 @@ func binarySummary(head []byte, size int64) *Summary {
 	return &Summary{Format: FormatBinary, Size: size, MIME: mime}
 }
 
-// language is the chroma lexer that highlights a text format, "" for
-// plain text.
+// language is the language (package highlight) a text format is
+// highlighted as, "" for plain text.
 func language(name string, format Format) string {
 	switch format {
 	case FormatMarkdown:
@@ -74,9 +74,7 @@ func language(name string, format Format) string {
 	case FormatTOML:
 		return "toml"
 	case FormatCode:
-		if l := lexers.Match(path.Base(name)); l != nil {
-			return l.Config().Name
-		}
+		return highlight.Match(name)
 	}
 	return ""
 }

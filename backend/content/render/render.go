@@ -1,5 +1,5 @@
 // Package render draws a content.Summary as lines for a terminal: text
-// highlighted with chroma, Markdown rendered with glamour, tables
+// highlighted (package highlight), Markdown rendered, tables
 // aligned, and the facts of each binary format one per line. Every string
 // from the file is made safe first, and every line ends no wider than the
 // width asked for; the only escape sequences in the output are the colours
@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/coopterm/coop/backend/content"
+	"github.com/coopterm/coop/backend/content/highlight"
 	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
 )
@@ -105,6 +106,15 @@ func name(f content.Format) string {
 type drawer struct {
 	o     Options
 	lines []string
+	h     *highlight.Highlighter // built when a text is first coloured
+}
+
+// hl is the drawer's highlighter, made on first use.
+func (d *drawer) hl() *highlight.Highlighter {
+	if d.h == nil {
+		d.h = highlight.New()
+	}
+	return d.h
 }
 
 // add appends a line, cut to the width.

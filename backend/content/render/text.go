@@ -6,12 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"charm.land/glamour/v2"
-	"github.com/alecthomas/chroma/v2"
-	"github.com/alecthomas/chroma/v2/formatters"
-	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
-
 	"github.com/coopterm/coop/backend/content"
 	"github.com/coopterm/coop/internal/humanize"
 )
@@ -34,7 +28,7 @@ func (d *drawer) text(ctx context.Context, s *content.Summary) {
 	case !d.o.Color || body == "":
 		out, rest = body, ""
 	case s.Format == content.FormatMarkdown:
-		out = d.markdown(head)
+		out = d.markdown(ctx, head)
 	case t.Language != "":
 		out = d.highlight(ctx, head, t.Language)
 	default:
@@ -54,8 +48,8 @@ func (d *drawer) text(ctx context.Context, s *content.Summary) {
 	}
 }
 
-// styledBytes is how much of a text is highlighted or rendered: chroma
-// and glamour take about as long as a person notices (tens of
+// styledBytes is how much of a text is highlighted or rendered: lexing
+// and rendering take about as long as a person notices (tens of
 // milliseconds) for this much, ten times that for a whole 64 KiB
 // preview. The rest follows as it is.
 const styledBytes = 8 << 10
@@ -77,37 +71,8 @@ func splitStyled(body string) (head, rest string) {
 	return body[:cut], strings.TrimPrefix(body[cut:], "\n")
 }
 
-// markdown renders Markdown with glamour, wrapped at the width; the text
-// as it is if glamour fails.
-func (d *drawer) markdown(body string) string {
-	style := "light"
-	if d.o.Dark {
-		style = "dark"
-	}
-	r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(d.o.Width-2))
-	if err != nil {
-		return body
-	}
-	out, err := r.Render(body)
-	if err != nil {
-		return body
-	}
-	lines := strings.Split(keepSGR(out), "\n")
-	for i, l := range lines {
-		lines[i] = trimRight(l)
-	}
-	for len(lines) > 0 && lines[0] == "" {
-		lines = lines[1:]
-	}
-	for len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// trimRight drops a styled line's trailing blanks, which glamour pads
-// every line to the wrapping width with, each in its own colour
-// sequence: the line keeps its text and styles up to its last visible
+// trimRight drops a styled line's trailing blanks (wrapping leaves
+// some, a list's or a quote's prefix on a blank line too): the line keeps its text and styles up to its last visible
 // character, and ends with a reset.
 func trimRight(line string) string {
 	end := 0
@@ -131,36 +96,11 @@ func trimRight(line string) string {
 	return line[:end]
 }
 
-// highlightTokens bounds the tokens highlighted between checks of ctx.
-const highlightTokens = 512
-
-// highlight colours code with chroma's lexer for language; the text as it
-// is when there is none or ctx ends first.
+// highlight colours code as language; the text as it is when coop has
+// no lexer for it or ctx ends first.
 func (d *drawer) highlight(ctx context.Context, body, language string) string {
-	lexer := lexers.Get(language)
-	if lexer == nil {
-		return body
-	}
-	style := styles.Get("github")
-	if d.o.Dark {
-		style = styles.Get("github-dark")
-	}
-	it, err := chroma.Coalesce(lexer).Tokenise(nil, body)
-	if err != nil {
-		return body
-	}
-	var tokens []chroma.Token
-	for tok := it(); tok != chroma.EOF; tok = it() {
-		tokens = append(tokens, tok)
-		if len(tokens)%highlightTokens == 0 && ctx.Err() != nil {
-			return body
-		}
-	}
-	var b strings.Builder
-	if err := formatters.TTY16m.Format(&b, style, chroma.Literator(tokens...)); err != nil {
-		return body
-	}
-	return keepSGR(b.String())
+	out, _ := d.hl().Highlight(ctx, body, language, d.o.Dark)
+	return keepSGR(out)
 }
 
 // keepSGR removes every escape sequence but colours and text attributes
