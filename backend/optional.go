@@ -29,6 +29,8 @@ type Capabilities struct {
 	RangeGet        RangeGetter
 	RebuildMetadata MetadataRebuilder
 	Presign         Presigner
+	HeadGet         HeadGetter
+	StatFile        FileStatter
 }
 
 // Capable is a store that reports its optional capabilities instead of
@@ -52,6 +54,8 @@ func CapabilitiesOf(s any) Capabilities {
 	c.RangeGet, _ = s.(RangeGetter)
 	c.RebuildMetadata, _ = s.(MetadataRebuilder)
 	c.Presign, _ = s.(Presigner)
+	c.HeadGet, _ = s.(HeadGetter)
+	c.StatFile, _ = s.(FileStatter)
 	return c
 }
 
@@ -285,6 +289,31 @@ type RangeGetter interface {
 	// if length < 0). With a non-empty etag it fails with ErrObjectChanged
 	// if the object no longer has that ETag.
 	GetObjectRange(ctx context.Context, repo RepoRef, path string, offset, length int64, etag string) (io.ReadCloser, error)
+}
+
+// HeadGetter reads an object's first bytes and what the store knows of
+// it with one request, so that a caller that needs both (coop stat: the
+// object's size and times, and its content's first bytes) waits one
+// round trip, not two.
+type HeadGetter interface {
+	// GetObjectHead returns the first n bytes of path (all of it if it
+	// is shorter) and the object's size, times, content type and ETag.
+	// The checksum is not among them: a ranged read does not carry it.
+	GetObjectHead(ctx context.Context, repo RepoRef, path string, n int64) ([]byte, ObjectInfo, error)
+}
+
+// FileStatter looks an object up by its exact name, without asking
+// whether the name is a folder as StatObject does when there is no
+// object: for a caller that lists the folder itself, beside it (coop
+// download and rm tell a file from a folder so), and would otherwise
+// leave a listing in flight that nothing waits for.
+type FileStatter interface {
+	// StatFile returns what the store knows of the object named path,
+	// as StatObject does, or ErrNotFound if there is none (a folder
+	// of that name included). A lazily checked store does not check
+	// its bucket on that ErrNotFound: the caller's listing beside it
+	// answers for the bucket.
+	StatFile(ctx context.Context, repo RepoRef, path string) (ObjectInfo, error)
 }
 
 // GetObjectRange opens part of an object: with a ranged request on a

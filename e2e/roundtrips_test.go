@@ -74,8 +74,9 @@ func TestRoundTripsAtADistance(t *testing.T) {
 		requests int
 		rounds   int
 	}{
-		// The repository, the object and its entry at once; the content.
-		{[]string{"stat", "acme/data/a.csv"}, 4, 2},
+		// The repository, the object, its first bytes (the content line)
+		// and its entry, all at once.
+		{[]string{"stat", "acme/data/a.csv"}, 4, 1},
 		// The listing, with the repository checked beside it.
 		{[]string{"ls", "acme/data"}, 2, 1},
 		// The repository and the target; the object, with stale
@@ -87,23 +88,18 @@ func TestRoundTripsAtADistance(t *testing.T) {
 		// The repository and the source as a folder and a file; its
 		// entry beside the content (the object is not looked up again).
 		{[]string{"download", "acme/data/a.csv", dst}, 5, 2},
-		// A folder: the repository, the object (none) and its entry;
-		// the folder.
-		{[]string{"stat", "acme/data/sub"}, 4, 2},
+		// A folder: the repository, the object and its first bytes (none)
+		// and its entry; the folder, listed to make sure beside the
+		// listing that tells whether it is a Zarr store.
+		{[]string{"stat", "acme/data/sub"}, 6, 2},
 		// The repository and the source as a folder (the answer) and a
-		// file (not waited for); the listing beside the metadata; the
-		// content. The stat that is not waited for lists the folder
-		// after its HEAD finds no object; when that listing happens to
-		// end just before the content's GET starts, the trace counts it
-		// as one more round (seen 1 run in 8 under -race), though nothing
-		// waited for it.
-		{[]string{"download", "acme/data/sub", t.TempDir()}, 7, 4},
+		// file (its HEAD only: no listing after its 404); the listing
+		// beside the metadata; the content.
+		{[]string{"download", "acme/data/sub", t.TempDir()}, 6, 3},
 		// As the download; the listing; the batch, with the check
 		// whether the repository has a document beside it; the
 		// metadata's write, conditional on the version that check found.
-		// 4 round trips, one more allowed for the stat not waited for
-		// (as for the folder download above).
-		{[]string{"rm", "-r", "--yes", "acme/data/sub"}, 8, 5},
+		{[]string{"rm", "-r", "--yes", "acme/data/sub"}, 7, 4},
 	} {
 		ops, rounds := d.measure(t, tc.args...)
 		t.Logf("coop %s: %d requests in %d round trips: %s", strings.Join(tc.args, " "), len(ops), rounds, strings.Join(ops, " "))

@@ -43,6 +43,12 @@ func (s *Store) Capabilities() backend.Capabilities {
 	if b.Presign != nil {
 		c.Presign = presigner{s, b.Presign}
 	}
+	if b.HeadGet != nil {
+		c.HeadGet = headGetter{s, b.HeadGet}
+	}
+	if b.StatFile != nil {
+		c.StatFile = fileStatter{s, b.StatFile}
+	}
 	return c
 }
 
@@ -129,6 +135,37 @@ func (r ranger) GetObjectRange(ctx context.Context, repo backend.RepoRef, path s
 	return readWhileChecking(ctx, r.s, repo, "read", func() (io.ReadCloser, error) {
 		return r.base.GetObjectRange(ctx, repo, path, offset, length, etag)
 	}, func(body io.ReadCloser) { _ = body.Close() })
+}
+
+type headGetter struct {
+	s    *Store
+	base backend.HeadGetter
+}
+
+// GetObjectHead reads the first bytes of an object of a repository the
+// caller may read.
+func (h headGetter) GetObjectHead(ctx context.Context, repo backend.RepoRef, path string, n int64) ([]byte, backend.ObjectInfo, error) {
+	type head struct {
+		b    []byte
+		info backend.ObjectInfo
+	}
+	got, err := readWhileChecking(ctx, h.s, repo, "read", func() (head, error) {
+		b, info, err := h.base.GetObjectHead(ctx, repo, path, n)
+		return head{b, info}, err
+	}, nil)
+	return got.b, got.info, err
+}
+
+type fileStatter struct {
+	s    *Store
+	base backend.FileStatter
+}
+
+// StatFile looks up an object of a repository the caller may read.
+func (f fileStatter) StatFile(ctx context.Context, repo backend.RepoRef, path string) (backend.ObjectInfo, error) {
+	return readWhileChecking(ctx, f.s, repo, "read", func() (backend.ObjectInfo, error) {
+		return f.base.StatFile(ctx, repo, path)
+	}, nil)
 }
 
 type rebuilder struct {

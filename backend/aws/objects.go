@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -167,18 +168,13 @@ func (s *Store) StatObject(ctx context.Context, repo backend.RepoRef, p string) 
 		}
 		return backend.ObjectInfo{}, nil
 	}
-	key := repoPrefix(repo) + p
 	hctx, cancel := s.opContext(ctx)
 	defer cancel()
-	out, err := s.s3.HeadObject(followed404(hctx), &s3.HeadObjectInput{
-		Bucket: &s.cfg.Bucket, Key: &key, ChecksumMode: s3types.ChecksumModeEnabled,
-	})
-	if err == nil {
-		return objectInfo(p, deref(out.ContentLength, 0), out.LastModified, out.ContentType, out.ETag, out.ChecksumSHA256, out.ChecksumType), nil
+	info, err := s.headObject(followed404(hctx), repo, p)
+	if !errors.Is(err, backend.ErrNotFound) {
+		return info, err
 	}
-	if !isStatus(err, 404) && !isCode(err, "NoSuchKey", "NotFound") {
-		return backend.ObjectInfo{}, s.s3Error(hctx, op, err)
-	}
+	key := repoPrefix(repo) + p
 	dir := key + "/"
 	list, err := s.s3.ListObjectsV2(hctx, &s3.ListObjectsV2Input{Bucket: &s.cfg.Bucket, Prefix: &dir, MaxKeys: ptr(int32(1))})
 	if err != nil {
@@ -188,6 +184,36 @@ func (s *Store) StatObject(ctx context.Context, repo backend.RepoRef, p string) 
 		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", op, backend.ErrNotFound)
 	}
 	return backend.ObjectInfo{Path: p}, nil
+}
+
+// StatFile returns what S3 knows of the object named p (see
+// backend.FileStatter): its HEAD alone, a 404 being ErrNotFound.
+func (s *Store) StatFile(ctx context.Context, repo backend.RepoRef, p string) (backend.ObjectInfo, error) {
+	if err := backend.ValidateRef(repo); err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	if err := backend.ValidateReadPath(p, false); err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	hctx, cancel := s.opContext(ctx)
+	defer cancel()
+	return s.headObject(followed404(hctx), repo, p)
+}
+
+// headObject is StatObject of a file: one HEAD, a 404 being ErrNotFound.
+func (s *Store) headObject(ctx context.Context, repo backend.RepoRef, p string) (backend.ObjectInfo, error) {
+	key := repoPrefix(repo) + p
+	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{
+		Bucket: &s.cfg.Bucket, Key: &key, ChecksumMode: s3types.ChecksumModeEnabled,
+	})
+	if err == nil {
+		return objectInfo(p, deref(out.ContentLength, 0), out.LastModified, out.ContentType, out.ETag, out.ChecksumSHA256, out.ChecksumType), nil
+	}
+	op := "stat " + repo.String() + "/" + p
+	if isStatus(err, 404) || isCode(err, "NoSuchKey", "NotFound") {
+		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", op, backend.ErrNotFound)
+	}
+	return backend.ObjectInfo{}, s.s3Error(ctx, op, err)
 }
 
 // GetObject opens an object's content. The SDK checks a full-object

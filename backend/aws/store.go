@@ -84,6 +84,9 @@ type Config struct {
 	// each, sorted, and its block table), shared by the processes of the
 	// machine; empty uses coop/metaindex in the user's cache folder.
 	CacheDir string
+	// PreDial opens connections to the endpoints as Open starts, so
+	// that the first requests find them open (see PreDial).
+	PreDial PreDial
 	// LazyBucketCheck skips Open's check of the bucket, a round trip
 	// before any work: the bucket is listed only when a request fails in
 	// a way it may be the cause of, and that request's error then says
@@ -107,6 +110,8 @@ type Store struct {
 	versions metaindex.Cache
 	// s3Where and ddbWhere name the endpoints in messages.
 	s3Where, ddbWhere string
+	// dials hands out the connections opened ahead (Config.PreDial).
+	dials *preDialer
 }
 
 var _ backend.Store = (*Store)(nil)
@@ -160,6 +165,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	dials := newPreDialer(&net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second})
+	dials.startEndpoints(cfg, cfg.Region, true)
 	// A BuildableClient, so that the SDK can still add a CA bundle
 	// (AWS_CA_BUNDLE) to it. It follows no redirects.
 	httpc := awshttp.NewBuildableClient().
@@ -172,6 +179,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			// and opened again costs a handshake's round trip.
 			t.MaxIdleConns = 0
 			t.MaxIdleConnsPerHost = 1100
+			t.DialContext = dials.DialContext
 		})
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(httpc),
@@ -190,13 +198,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	defer cancel()
 	awsCfg, err := config.LoadDefaultConfig(lctx, opts...)
 	if err != nil {
+		dials.close()
 		return nil, fmt.Errorf("load AWS configuration: %w: %w", backend.ErrUnauthorized, err)
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = DefaultRegion
 	}
+	if cfg.Region == "" {
+		dials.startEndpoints(cfg, awsCfg.Region, false)
+	}
 	cfg.Region = awsCfg.Region
-	s := &Store{cfg: cfg}
+	s := &Store{cfg: cfg, dials: dials}
 	s.ddb = dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		if cfg.DynamoDBEndpoint != "" {
 			o.BaseEndpoint = sdkaws.String(cfg.DynamoDBEndpoint)
@@ -232,6 +244,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return s, nil
 	}
 	if err := s.checkBucket(ctx); err != nil {
+		dials.close()
 		return nil, err
 	}
 	return s, nil
@@ -267,9 +280,10 @@ func (s *Store) Config() Config { return s.cfg }
 
 // Close releases the store. It holds nothing open between calls (idle
 // connections time out by themselves), so this only drops the metadata
-// document it keeps.
+// document it keeps and closes the pre-dialed connections left unused.
 func (s *Store) Close() error {
 	s.versions.Clear()
+	s.dials.close()
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/coopterm/coop/backend/aws"
 	"github.com/coopterm/coop/backend/transfer"
 )
 
@@ -58,6 +59,7 @@ func (a *app) cmdDownload(ctx context.Context, pos []string, tf transferFlags) e
 	if t.repo == "" {
 		return usagef("download needs ACCOUNT/REPO[/PATH], not %q", pos[0])
 	}
+	a.dial = aws.PreDial{S3: 2, DynamoDB: 1} // the source as a folder and a file; the repository
 	store, err := a.openStore(ctx, false)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/coopterm/coop/backend/aws"
 	"github.com/coopterm/coop/internal/safe"
 )
 
@@ -43,6 +44,9 @@ type app struct {
 	// completing is set while the shell asks for completions: the store is
 	// only read (the demo store is not filled).
 	completing bool
+	// dial is how many connections an AWS store opens to each endpoint
+	// as it starts: as many as the command's first requests at once.
+	dial aws.PreDial
 }
 
 // run executes one command line and returns the process exit code:

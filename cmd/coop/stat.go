@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/backend/aws"
 	"github.com/coopterm/coop/backend/content"
 	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
@@ -73,32 +74,54 @@ func (a *app) cmdStat(ctx context.Context, pos []string, asJSON bool) error {
 	if t.repo == "" || t.path == "" {
 		return usagef("stat takes ACCOUNT/REPO/PATH, not %q", pos[0])
 	}
+	// The object's HEAD and first bytes, the metadata's HEAD; the
+	// repository.
+	a.dial = aws.PreDial{S3: 3, DynamoDB: 1}
 	store, err := a.openStore(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	// The repository, the object and its entry are asked for at once,
-	// and a file's content as soon as the object is known: two round
-	// trips at most, not four.
+	// The repository, the object, its first bytes and its entry are
+	// asked for at once: one round trip for a file whose content is told
+	// by its first bytes (a text, a table), not two.
 	var (
 		repoErr, statErr error
 		info             backend.ObjectInfo
+		first            firstBytes
 		m                backend.ObjectMeta
-		previewed        bool
 		wg               sync.WaitGroup
 	)
 	res := statResult{Path: t.path}
 	wg.Go(func() { _, repoErr = store.GetRepository(ctx, t.account, t.repo) })
+	wg.Go(func() { info, statErr = store.StatObject(ctx, t.ref(), t.path) })
+	var folder struct {
+		sum    *content.Summary
+		reason string
+		done   bool
+	}
 	wg.Go(func() {
-		info, statErr = store.StatObject(ctx, t.ref(), t.path)
-		if statErr == nil && info.Path != "" && info.ContentType != backend.DirectoryContentType {
-			res.Content, res.ContentError = a.preview(ctx, store, t.ref(), t.path, info, nil)
-			previewed = true
+		first = readFirstBytes(ctx, store, t.ref(), t.path)
+		if errors.Is(first.err, backend.ErrNotFound) {
+			// No object of that name: most likely a folder, whose
+			// content (a Zarr store?) is read while StatObject lists it
+			// to make sure.
+			folder.sum, folder.reason = a.preview(ctx, store, t.ref(), t.path, backend.ObjectInfo{ContentType: backend.DirectoryContentType}, nil)
+			folder.done = true
 		}
 	})
 	wg.Go(func() { m, err = store.ReadObjectMetadata(ctx, t.ref(), t.path) })
 	wg.Wait()
+	previewed := false
+	switch head := first.of(info); {
+	case statErr != nil:
+	case head != nil && info.ContentType != backend.DirectoryContentType:
+		res.Content, res.ContentError = a.previewWithHead(ctx, store, t.ref(), info, head)
+		previewed = true
+	case statIsFolder(info) && folder.done:
+		res.Content, res.ContentError = folder.sum, folder.reason
+		previewed = true
+	}
 	if repoErr != nil {
 		return backend.WithSubject("repository "+t.ref().String(), repoErr)
 	}
@@ -123,6 +146,9 @@ func (a *app) cmdStat(ctx context.Context, pos []string, asJSON bool) error {
 	res.Problems, verify = disagreements(res.Entry, res.Object)
 	res.Notes = notes(res.Entry, res.Object)
 	if !previewed && (res.Object != nil || res.Entry != nil && res.Entry.Type == backend.TypeDirectory) {
+		if res.Object != nil && statIsFolder(info) {
+			info.ContentType = backend.DirectoryContentType
+		}
 		res.Content, res.ContentError = a.preview(ctx, store, t.ref(), t.path, info, res.Entry)
 	}
 	if asJSON {
@@ -140,6 +166,12 @@ func (a *app) cmdStat(ctx context.Context, pos []string, asJSON bool) error {
 		fix = "coop repo repair --verify " + t.ref().String()
 	}
 	return fmt.Errorf("%s/%s: %s; run %s", t.ref(), t.path, joinProblems(res.Problems), fix)
+}
+
+// statIsFolder reports whether StatObject found a folder: a store says
+// so with its content type, or (S3) with a bare path, no size and no time.
+func statIsFolder(o backend.ObjectInfo) bool {
+	return o.ContentType == backend.DirectoryContentType || o.Size == 0 && o.ModTime.IsZero() && o.ETag == ""
 }
 
 // disagreements says where a file's entry and its object differ, and

@@ -68,6 +68,7 @@ func (a *app) open(ctx context.Context, write, lazy bool) (backend.Store, error)
 			RepositoriesTable: a.opts.repositoriesTable,
 			SSE:               a.opts.sse,
 			LazyBucketCheck:   lazy,
+			PreDial:           a.dial,
 		})
 	default:
 		return nil, usagef("--backend must be local or aws, not %q", a.opts.backend)

@@ -163,8 +163,10 @@ func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p 
 		return folderKind, backend.ObjectInfo{}, nil
 	}
 	// Both questions at once: one round trip. A folder is known by its
-	// listing alone; the stat, which lists it again after its HEAD finds
-	// no object, is not waited for.
+	// listing alone; the object's lookup is not waited for then. Where
+	// the store can look a file up without asking whether it is a folder
+	// (backend.FileStatter), it does not list the folder again after
+	// finding no object, a request that nothing would wait for.
 	type stat struct {
 		info backend.ObjectInfo
 		err  error
@@ -173,15 +175,26 @@ func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p 
 	defer cancel()
 	stated := make(chan stat, 1)
 	go func() {
-		info, err := store.StatObject(sctx, repo, p)
-		stated <- stat{info, err}
+		var st stat
+		if sf := backend.CapabilitiesOf(store).StatFile; sf != nil {
+			st.info, st.err = sf.StatFile(sctx, repo, p)
+		} else {
+			st.info, st.err = store.StatObject(sctx, repo, p)
+		}
+		stated <- st
 	}()
-	if isFolder(ctx, store, repo, p) {
+	_, listErr := store.ListObjects(ctx, repo, p, backend.PageRequest{Limit: 1})
+	if listErr == nil {
 		return folderKind, backend.ObjectInfo{}, nil
 	}
 	st := <-stated
 	info, err := st.info, st.err
-	if err != nil {
+	switch {
+	case errors.Is(err, backend.ErrNotFound) && !errors.Is(listErr, backend.ErrNotFound):
+		// No object, and the listing failed otherwise (a missing
+		// bucket, say): its reason is the one to give.
+		return 0, backend.ObjectInfo{}, listErr
+	case err != nil:
 		return 0, backend.ObjectInfo{}, err
 	}
 	if info.ContentType == backend.DirectoryContentType {
