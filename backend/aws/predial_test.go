@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -69,17 +70,17 @@ func TestPreDialCleansUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	p := newPreDialer(&net.Dialer{Timeout: 5 * time.Second})
 	p.start(ln.Addr().String(), 1)
 	srv, err := ln.Accept()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	defer func() { _ = srv.Close() }()
 	p.close()
 	_ = srv.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := srv.Read(make([]byte, 1)); err != io.EOF {
+	if _, err := srv.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
 		t.Errorf("read from an unused pre-dialed connection after close: %v, want EOF", err)
 	}
 
@@ -90,13 +91,13 @@ func TestPreDialCleansUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := dead.Addr().String()
-	dead.Close()
+	_ = dead.Close()
 	q := newPreDialer(&net.Dialer{Timeout: 5 * time.Second})
 	defer q.close()
 	q.start(addr, 1)
 	start := time.Now()
 	if c, err := q.DialContext(context.Background(), "tcp", addr); err == nil {
-		c.Close()
+		_ = c.Close()
 		t.Errorf("dial of a closed port succeeded")
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -107,5 +108,5 @@ func TestPreDialCleansUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Close()
+	_ = c.Close()
 }
