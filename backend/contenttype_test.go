@@ -15,6 +15,9 @@ func TestDetectContentType(t *testing.T) {
 		{[]byte("# Notes\n"), "notes.md", "text/markdown; charset=utf-8"}, // coop's table, not the machine's mime.types
 		{[]byte("hello"), "t.CSV", "text/csv; charset=utf-8"},
 		{[]byte{0, 1, 2}, "x.parquet", "application/vnd.apache.parquet"},
+		{[]byte{0, 1, 2}, "scene.NC", "application/x-netcdf"},
+		{[]byte{0, 1, 2}, "a.bin", "application/octet-stream"}, // not the machine's mime.types either
+		{nil, "empty.dat", "text/plain"},
 	} {
 		if got := DetectContentType(c.head, c.path); got != c.want {
 			t.Errorf("DetectContentType(%q, %q) = %q, want %q", c.head, c.path, got, c.want)
