@@ -29,6 +29,9 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 func (a *app) execute(ctx context.Context, args []string) error {
 	a.opts = defaultOptions(a.getenv)
 	root := a.rootCommand()
+	if mayShowHelp(args) {
+		finishDescriptions(root)
+	}
 	root.SetArgs(args)
 	return fang.Execute(ctx, root,
 		fang.WithVersion(versionString()),
@@ -110,10 +113,6 @@ coop upload ./notes.md earth-lab/landsat-scenes/docs/`,
 			needSubcommand(c)
 		}
 		if c != root {
-			c.Long = cmp.Or(c.Long, c.Short) + "\n\n" + globalNote
-		}
-		c.Long = unwrap(c.Long)
-		if c != root {
 			c.SetHelpFunc(ownFlagsHelp)
 		}
 		// Cobra's own argument checks (help, completion) are usage errors too.
@@ -127,6 +126,38 @@ coop upload ./notes.md earth-lab/landsat-scenes/docs/`,
 		}
 	})
 	return root
+}
+
+// mayShowHelp reports whether a command line may show a command's
+// description: a help flag or command, or the manual page. (-h among
+// other short flags may be ls's human sizes: describing them anyway
+// costs only time.)
+func mayShowHelp(args []string) bool {
+	for _, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == "help", a == "man", strings.HasPrefix(a, "--help"),
+			len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'h'):
+			return true
+		}
+	}
+	return false
+}
+
+// finishDescriptions readies each command's description for help and the
+// manual page: paragraphs joined (help and man wrap them to their own
+// widths) and the shared flags' note added. Only a command line that may
+// show one does this: it was half of what building the command tree
+// costs (BenchmarkRootCommand: 116 KB in 754 allocations without it, 63 KB
+// in 493 with), which every other command, a `coop stat` too, would pay.
+func finishDescriptions(root *cobra.Command) {
+	forEachCommand(root, func(c *cobra.Command) {
+		if c != root {
+			c.Long = cmp.Or(c.Long, c.Short) + "\n\n" + globalNote
+		}
+		c.Long = unwrap(c.Long)
+	})
 }
 
 // globalNote ends each command's description in its help, which lists
@@ -223,7 +254,9 @@ func (a *app) manCommand() *cobra.Command {
 			// A fresh tree: in the running one each command's flag set has
 			// the shared flags merged in, which would list them under every
 			// command; here they are listed once, as the root's.
-			page, err := mcobra.NewManPage(1, a.rootCommand())
+			root := a.rootCommand()
+			finishDescriptions(root)
+			page, err := mcobra.NewManPage(1, root)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os/exec"
 	"strings"
 	"testing"
@@ -39,5 +40,41 @@ func TestStartLinksNothingSlowToInit(t *testing.T) {
 				t.Errorf("coop links %s, which %s: every command, `coop stat` too, pays for it when it starts", p, why)
 			}
 		}
+	}
+}
+
+// Descriptions are finished only for a command line that may show one;
+// each way of showing one still shows them whole: paragraphs joined, and
+// the shared flags' note under each command.
+func TestDescriptionsFinishedForHelpAndMan(t *testing.T) {
+	root := t.TempDir()
+	for _, args := range [][]string{{"stat", "--help"}, {"help", "stat"}, {"stat", "-h"}, {"--storage", root, "stat", "--help=true"}} {
+		out := strings.Join(strings.Fields(mustRun(t, root, args...)), " ")
+		if !strings.Contains(out, strings.Join(strings.Fields(globalNote), " ")) {
+			t.Errorf("coop %v does not end the description with the shared flags' note:\n%s", args, out)
+		}
+	}
+	for _, args := range [][]string{{"--help"}, {"man"}} {
+		if out := mustRun(t, root, args...); !strings.Contains(out, "accounts, their repositories, and the objects in them") {
+			t.Errorf("coop %v shows the description as wrapped in the source:\n%s", args, out)
+		}
+	}
+	for args, want := range map[string]bool{
+		"stat a/b/c": false, "ls -l x": false, "upload -- -h x/y": false, "ls -lh x": true,
+		"--help": true, "help": true, "repo repair --help=1": true, "man": true, "-h": true,
+	} {
+		if got := mayShowHelp(strings.Fields(args)); got != want {
+			t.Errorf("mayShowHelp(%q) = %v, want %v", args, got, want)
+		}
+	}
+}
+
+// BenchmarkRootCommand is what building the command tree costs each
+// command at start.
+func BenchmarkRootCommand(b *testing.B) {
+	for b.Loop() {
+		a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+		a.opts = defaultOptions(a.getenv)
+		a.rootCommand()
 	}
 }
