@@ -2,13 +2,10 @@ package backend
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
-
-var idPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
 
 // MaxPathBytes is the longest object path accepted, as in S3 keys.
 const MaxPathBytes = 1024
@@ -25,12 +22,25 @@ func ValidateNewID(kind, id string) error {
 	switch {
 	case len(id) < 3 || len(id) > 40:
 		return fmt.Errorf("%w %s id %q: must be 3–40 characters", ErrInvalid, kind, id)
-	case !idPattern.MatchString(id):
+	case !isNewIDText(id):
 		return fmt.Errorf("%w %s id %q: use lower-case letters, digits and hyphens, starting and ending with a letter or digit", ErrInvalid, kind, id)
 	case strings.Contains(id, "--"):
 		return fmt.Errorf("%w %s id %q: no double hyphens", ErrInvalid, kind, id)
 	}
 	return nil
+}
+
+// isNewIDText reports whether id is lower-case letters, digits and
+// hyphens, not starting or ending with a hyphen. (A regular expression
+// would be compiled when every command starts.)
+func isNewIDText(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return id != "" && id[0] != '-' && id[len(id)-1] != '-'
 }
 
 // ValidateID checks an id that names an account or repository which may

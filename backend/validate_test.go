@@ -14,7 +14,7 @@ func TestValidateNewID(t *testing.T) {
 		{"abc", true}, {"a-b-c", true}, {"org1", true}, {strings.Repeat("a", 40), true},
 		{"ab", false}, {strings.Repeat("a", 41), false}, {"-abc", false}, {"abc-", false},
 		{"a--b", false}, {"ABC", false}, {"a_b", false}, {"a/b", false}, {"../x", false}, {"", false},
-		{"io", false}, {"NASA_Earth", false}, {"v2.0", false},
+		{"io", false}, {"NASA_Earth", false}, {"v2.0", false}, {"abcé", false}, {"abc\n", false}, {"1-2", true},
 	} {
 		err := ValidateNewID("account", tc.id)
 		if (err == nil) != tc.ok {
