@@ -32,12 +32,48 @@ func (a *app) execute(ctx context.Context, args []string) error {
 	if mayShowHelp(args) {
 		finishDescriptions(root)
 	}
+	var failed error
+	keepErrors(root, &failed)
 	root.SetArgs(args)
-	return fang.Execute(ctx, root,
+	err := fang.Execute(ctx, root,
 		fang.WithVersion(versionString()),
 		fang.WithoutManpage(), // our own `coop man` writes to the command's stdout
 		fang.WithErrorHandler(func(_ io.Writer, _ fang.Styles, _ error) {}),
 	)
+	return cmp.Or(failed, err)
+}
+
+// keepErrors hands a command line's error to execute without returning it
+// through fang: before calling its error handler, even a silent one, fang
+// asks the terminal for its background colour (an OSC 11 query on stdin
+// and on stdout, each answered or timed out after 2 s: a failing `coop
+// stat` took 4 s under script(1), whose terminal does not answer, and a
+// round trip to the terminal elsewhere — over SSH, the network's). Bad
+// flags and bad arguments record a usage error and the command does not
+// run; a command's own error is recorded as it is.
+func keepErrors(root *cobra.Command, failed *error) {
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		*failed = usagef("%v (see %s --help)", err, c.CommandPath())
+		return nil // cobra stops here: the command does not run
+	})
+	forEachCommand(root, func(c *cobra.Command) {
+		run := c.RunE
+		if run == nil {
+			return // cobra's help: its errors still go through fang
+		}
+		if check := c.Args; check != nil {
+			c.Args = func(c *cobra.Command, args []string) error {
+				*failed = check(c, args)
+				return nil
+			}
+		}
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if *failed == nil { // else its arguments were refused
+				*failed = run(c, args)
+			}
+			return nil
+		}
+	})
 }
 
 // versionString is what `coop version` and `coop --version` print after "coop ".
@@ -85,9 +121,6 @@ coop upload ./notes.md earth-lab/landsat-scenes/docs/`,
 	root.PersistentFlags().SortFlags = false
 	root.Flags().SortFlags = false
 	a.opts.register(root.PersistentFlags())
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usagef("%v (see %s --help)", err, c.CommandPath())
-	})
 	root.AddCommand(
 		a.initCommand(),
 		a.accountCommand(),
