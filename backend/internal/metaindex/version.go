@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,24 @@ type Version struct {
 
 	mu         sync.Mutex
 	verifiedAt time.Time // when the document's bytes were last checked against Facts.CRC
+	// last is the block Raw read last, split into entries: a batch's
+	// paths come in order (a listing's), so most lookups fall in the
+	// block of the one before, which then costs neither a read nor a
+	// scan. One block at most is held.
+	last *scannedBlock
+}
+
+// scannedBlock is one block of the data, split into its entries.
+type scannedBlock struct {
+	block
+	next  string   // first path of the block after; "" at the last
+	paths []string // in order, each once (the last of repeats kept)
+	raws  [][]byte
+}
+
+// holds reports whether path's floor block is b.
+func (b *scannedBlock) holds(path string) bool {
+	return path >= b.first && (b.next == "" || path < b.next)
 }
 
 // Open opens the index of version id in dir. doc is the document, open,
@@ -140,30 +159,54 @@ func (v *Version) floor(path string) (b block, next string, ok bool, err error) 
 
 var errStop = errors.New("stop")
 
-// Raw returns the raw entry of path.
+// Raw returns the raw entry of path. The slice is the caller's.
 func (v *Version) Raw(path string) ([]byte, bool, error) {
-	b, _, ok, err := v.floor(path)
-	if err != nil || !ok {
+	sb, err := v.blockOf(path)
+	if err != nil || sb == nil {
 		return nil, false, err
+	}
+	i, found := slices.BinarySearch(sb.paths, path)
+	if !found {
+		return nil, false, nil
+	}
+	return slices.Clone(sb.raws[i]), true, nil
+}
+
+// blockOf returns path's floor block, split into entries: the one Raw
+// read last if it is that one, else read and scanned; nil if path sorts
+// before every block.
+func (v *Version) blockOf(path string) (*scannedBlock, error) {
+	v.mu.Lock()
+	sb := v.last
+	v.mu.Unlock()
+	if sb != nil && sb.holds(path) {
+		return sb, nil
+	}
+	b, next, ok, err := v.floor(path)
+	if err != nil || !ok {
+		return nil, err
 	}
 	buf := make([]byte, b.end-b.start)
 	if _, err := v.data.ReadAt(buf, b.start); err != nil {
-		return nil, false, fmt.Errorf("%w: %w", ErrStale, err)
+		return nil, fmt.Errorf("%w: %w", ErrStale, err)
 	}
-	var found []byte
+	sb = &scannedBlock{block: b, next: next}
 	err = metadoc.ScanEntriesIn(buf, func(e metadoc.Entry) error {
-		if e.Path == path {
-			found = e.Raw // last wins, as in the document's sorted copy there is one
+		if n := len(sb.paths); n > 0 && sb.paths[n-1] == e.Path {
+			sb.raws[n-1] = e.Raw // last wins, as in the document's sorted copy there is one
+			return nil
 		}
-		if e.Path > path {
-			return errStop
-		}
+		sb.paths = append(sb.paths, e.Path)
+		sb.raws = append(sb.raws, e.Raw)
 		return nil
 	})
-	if err != nil && !errors.Is(err, errStop) {
-		return nil, false, fmt.Errorf("%w: block at %d: %w", ErrStale, b.start, err)
+	if err != nil {
+		return nil, fmt.Errorf("%w: block at %d: %w", ErrStale, b.start, err)
 	}
-	return found, found != nil, nil
+	v.mu.Lock()
+	v.last = sb
+	v.mu.Unlock()
+	return sb, nil
 }
 
 // Entry decodes the entry of path (see backend.MetadataView).
