@@ -142,20 +142,43 @@ func (s *Store) WalkObjects(ctx context.Context, repo backend.RepoRef, folder st
 		prefix += folder + "/"
 	}
 	op := "walk " + repo.String() + "/" + folder
-	var token *string
+	// The next page is asked for as soon as a page's answer names it,
+	// before fn handles that page: a walk of many pages then waits one
+	// round trip per page, not a round trip and fn's time. At most two
+	// pages are held: the one fn has, and the next on its way.
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	type listed struct {
+		out *s3.ListObjectsV2Output
+		err error
+	}
+	fetch := func(token *string) <-chan listed {
+		ch := make(chan listed, 1)
+		go func() {
+			lctx, cancel := s.opContext(wctx)
+			defer cancel()
+			out, err := s.s3.ListObjectsV2(lctx, &s3.ListObjectsV2Input{
+				Bucket: &s.cfg.Bucket, Prefix: &prefix, ContinuationToken: token,
+				MaxKeys: ptr(int32(MaxListLimit)), EncodingType: s3types.EncodingTypeUrl,
+			})
+			if err != nil {
+				err = s.s3Error(lctx, op, err)
+			}
+			ch <- listed{out, err}
+		}()
+		return ch
+	}
 	seen := false
-	for {
-		lctx, cancel := s.opContext(ctx)
-		out, err := s.s3.ListObjectsV2(lctx, &s3.ListObjectsV2Input{
-			Bucket: &s.cfg.Bucket, Prefix: &prefix, ContinuationToken: token,
-			MaxKeys: ptr(int32(MaxListLimit)), EncodingType: s3types.EncodingTypeUrl,
-		})
-		if err != nil {
-			err = s.s3Error(lctx, op, err)
-			cancel()
-			return err
+	for next := fetch(nil); next != nil; {
+		r := <-next
+		if r.err != nil {
+			return r.err
 		}
-		cancel()
+		out := r.out
+		next = nil
+		if deref(out.IsTruncated, false) && deref(out.NextContinuationToken, "") != "" {
+			next = fetch(out.NextContinuationToken)
+		}
 		encoded := out.EncodingType == s3types.EncodingTypeUrl
 		page := make([]backend.Entry, 0, len(out.Contents))
 		for _, o := range out.Contents {
@@ -176,10 +199,6 @@ func (s *Store) WalkObjects(ctx context.Context, repo backend.RepoRef, folder st
 				return err
 			}
 		}
-		if !deref(out.IsTruncated, false) || deref(out.NextContinuationToken, "") == "" {
-			break
-		}
-		token = out.NextContinuationToken
 	}
 	if !seen && folder != "" {
 		return fmt.Errorf("%s: folder %q: %w", op, folder, backend.ErrNotFound)
