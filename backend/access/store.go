@@ -210,6 +210,15 @@ func (s *Store) repo(ctx context.Context, ref backend.RepoRef) (backend.Reposito
 	now := s.now()
 	s.mu.Lock()
 	if d, ok := s.repos[ref]; ok && now.Before(d.expires) {
+		if _, under := s.looking[ref]; !under && d.err == nil && now.After(d.expires.Add(-decisionTTL/2)) {
+			// Used in the second half of its life: looked up again in
+			// the background, so that a long job (a delete of many
+			// batches, then its metadata write) does not wait for the
+			// lookup when the decision expires. It is never used past
+			// its expiry all the same.
+			l := s.startLookup(ref)
+			go s.finishLookup(context.WithoutCancel(ctx), ref, l, now)
+		}
 		s.mu.Unlock()
 		return d.repo, d.level, d.err
 	}
@@ -222,9 +231,21 @@ func (s *Store) repo(ctx context.Context, ref backend.RepoRef) (backend.Reposito
 			return backend.Repository{}, NoAccess, ctx.Err()
 		}
 	}
+	l := s.startLookup(ref)
+	s.mu.Unlock()
+	s.finishLookup(ctx, ref, l, now)
+	return l.d.repo, l.d.level, l.d.err
+}
+
+// startLookup registers a lookup of ref under way; s.mu is held.
+func (s *Store) startLookup(ref backend.RepoRef) *repoLookup {
 	l := &repoLookup{done: make(chan struct{})}
 	s.looking[ref] = l
-	s.mu.Unlock()
+	return l
+}
+
+// finishLookup makes the lookup l and remembers its decision.
+func (s *Store) finishLookup(ctx context.Context, ref backend.RepoRef, l *repoLookup, now time.Time) {
 	l.d = s.lookUp(ctx, ref, now)
 	s.mu.Lock()
 	delete(s.looking, ref)
@@ -233,7 +254,6 @@ func (s *Store) repo(ctx context.Context, ref backend.RepoRef) (backend.Reposito
 	} // else not remembered: may be passing
 	s.mu.Unlock()
 	close(l.done)
-	return l.d.repo, l.d.level, l.d.err
 }
 
 // known reports whether what the caller may do with ref is remembered,
