@@ -35,7 +35,7 @@ var byName = map[string]Format{
 	"readme": FormatText, "license": FormatText, "licence": FormatText, "copying": FormatText,
 	"notice": FormatText, "authors": FormatText, "changelog": FormatText,
 	".zarray": FormatZarr, ".zmetadata": FormatZarr, ".zattrs": FormatJSON, ".zgroup": FormatJSON,
-	"zarr.json": FormatZarr,
+	"zarr.json": FormatZarr, "cmakelists.txt": FormatCode,
 }
 
 // fromName detects a format from a file name alone: a known name, a known

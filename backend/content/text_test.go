@@ -76,12 +76,14 @@ func TestJSONIsPrettyWhenWhole(t *testing.T) {
 
 func TestTextFormatsAndLanguages(t *testing.T) {
 	for name, want := range map[string][2]string{
-		"main.go":     {"code", "Go"},
-		"setup.py":    {"code", "Python"},
-		"config.yaml": {"yaml", "YAML"},
-		"Cargo.toml":  {"toml", "TOML"},
-		"LICENSE":     {"text", ""},
-		"notes":       {"text", ""},
+		"main.go":        {"code", "Go"},
+		"CMakeLists.txt": {"code", "CMake"},
+		"model.f90":      {"code", "Fortran"},
+		"setup.py":       {"code", "Python"},
+		"config.yaml":    {"yaml", "YAML"},
+		"Cargo.toml":     {"toml", "TOML"},
+		"LICENSE":        {"text", ""},
+		"notes":          {"text", ""},
 	} {
 		s := summarize(t, name, []byte("x = 1\n"))
 		if string(s.Format) != want[0] || !strings.EqualFold(s.Text.Language, want[1]) {

@@ -18,6 +18,7 @@ func fields(s string) []string { return strings.Fields(s) }
 // codeSpec describes a language of the C, script or shell families: what
 // its comments, strings and words look like.
 type codeSpec struct {
+	first     []chroma.Rule // tried before all others: block comments that begin as a line comment does
 	line      string        // line comment pattern: `//`, `#`, `--`
 	block     bool          // /* … */ comments
 	strs      []chroma.Rule // string literals, tried before anything else but comments
@@ -40,7 +41,7 @@ var (
 
 // codeRules builds the rules of a language from its spec.
 func codeRules(s codeSpec) chroma.Rules {
-	var root []chroma.Rule
+	root := append([]chroma.Rule(nil), s.first...)
 	if s.preproc {
 		root = append(root, chroma.Rule{Pattern: `^[ \t]*#[ \t]*[a-z]+[^\n]*`, Type: chroma.CommentPreproc})
 	}

@@ -51,6 +51,18 @@ var languages = []language{
 	{name: "CSS", exts: []string{".css"}, rules: cssRules},
 	{name: "Docker", exts: []string{".dockerfile"}, files: []string{"dockerfile", "containerfile"}, rules: dockerRules},
 	{name: "Makefile", exts: []string{".mk", ".mak"}, files: []string{"makefile", "gnumakefile", "bsdmakefile"}, rules: makeRules},
+	{name: "Julia", exts: []string{".jl"}, rules: juliaRules},
+	{name: "Fortran", exts: []string{".f", ".for", ".f77", ".f90", ".f95", ".f03", ".f08"}, rules: fortranRules, caseless: true},
+	{name: "MATLAB", exts: []string{".m"}, rules: matlabRules},
+	{name: "TeX", exts: []string{".tex", ".sty", ".cls", ".bib"}, rules: latexRules},
+	{name: "Ruby", exts: []string{".rb", ".rake", ".gemspec"}, files: []string{"gemfile", "rakefile"}, rules: rubyRules},
+	{name: "Lua", exts: []string{".lua"}, rules: luaRules},
+	{name: "Kotlin", exts: []string{".kt", ".kts"}, rules: kotlinRules},
+	{name: "Swift", exts: []string{".swift"}, rules: swiftRules},
+	{name: "Scala", exts: []string{".scala", ".sc", ".sbt"}, rules: scalaRules},
+	{name: "Protocol Buffer", exts: []string{".proto"}, rules: protobufRules},
+	{name: "Terraform", exts: []string{".tf", ".tfvars", ".hcl"}, rules: hclRules},
+	{name: "CMake", exts: []string{".cmake"}, files: []string{"cmakelists.txt"}, rules: cmakeRules},
 }
 
 // aliases are other names a language is asked for by, as a Markdown
@@ -71,6 +83,11 @@ var aliases = map[string]string{
 	"xml": "XML", "svg": "XML", "css": "CSS",
 	"docker": "Docker", "dockerfile": "Docker", "containerfile": "Docker",
 	"make": "Makefile", "makefile": "Makefile", "mk": "Makefile",
+	"julia": "Julia", "jl": "Julia", "fortran": "Fortran", "f90": "Fortran", "matlab": "MATLAB", "octave": "MATLAB",
+	"latex": "TeX", "tex": "TeX", "bibtex": "TeX", "ruby": "Ruby", "rb": "Ruby", "lua": "Lua",
+	"kotlin": "Kotlin", "kt": "Kotlin", "swift": "Swift", "scala": "Scala",
+	"protobuf": "Protocol Buffer", "proto": "Protocol Buffer",
+	"terraform": "Terraform", "tf": "Terraform", "hcl": "Terraform", "cmake": "CMake",
 }
 
 // Match names the language of a file by its name ("" when coop
