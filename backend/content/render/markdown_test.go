@@ -157,3 +157,27 @@ func nestedList(depth int) string {
 	}
 	return b.String()
 }
+
+// BenchmarkStyledText draws the styled start of a Markdown file and of a
+// Python file (8 KiB each), a new drawer each time as a preview does:
+// the lexers are built again each time.
+func BenchmarkStyledText(b *testing.B) {
+	var md, py strings.Builder
+	for md.Len() < styledBytes {
+		md.WriteString(elements)
+	}
+	for i := 0; py.Len() < styledBytes; i++ {
+		py.WriteString("def f(x):\n    \"\"\"Doc.\"\"\"\n    return [x + 1 for _ in range(10)]  # c\n\n")
+	}
+	for _, c := range []struct{ name, file, body string }{{"markdown", "a.md", md.String()}, {"python", "a.py", py.String()}} {
+		s, err := content.Summarize(context.Background(), c.file, int64(len(c.body)), content.BytesRanger(c.body), 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				Lines(context.Background(), s, Options{Width: 80, Color: true, Dark: true})
+			}
+		})
+	}
+}

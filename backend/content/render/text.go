@@ -49,9 +49,9 @@ func (d *drawer) text(ctx context.Context, s *content.Summary) {
 }
 
 // styledBytes is how much of a text is highlighted or rendered: lexing
-// and rendering take about as long as a person notices (tens of
-// milliseconds) for this much, ten times that for a whole 64 KiB
-// preview. The rest follows as it is.
+// takes about as long as a person notices for this much (BenchmarkStyledText:
+// 8 KiB of Python 20–30 ms, of Markdown 5–7 ms on a busy 2-core machine),
+// ten times that for a whole 64 KiB preview. The rest follows as it is.
 const styledBytes = 8 << 10
 
 // splitStyled cuts body into the part to style and the rest, at a blank
