@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,5 +111,67 @@ func TestRoundTripsAtADistance(t *testing.T) {
 	}
 	if got, err := os.ReadFile(dst); err != nil || string(got) != "station,value\nst-42,7\n" {
 		t.Errorf("download: %q, %v", got, err)
+	}
+}
+
+// A large file's upload at a distance: the multipart upload is created
+// while its first part is read and beside the clean-up of stale uploads,
+// and from 64 MiB the question whether the name is taken runs beside the
+// upload instead of before it; the metadata write follows the
+// completion at once. So the first part leaves two round trips after the
+// start, and the command ends two after the last part. (The parts
+// themselves start as fast as the file is read and hashed, which on a
+// loaded machine can take longer than a round trip: they are not
+// counted.)
+func TestLargeUploadRoundTripsAtADistance(t *testing.T) {
+	d := newDistantStore(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		mib  int
+	}{
+		{"parts.bin", 17},
+		{"checked.bin", 65},
+	} {
+		src := filepath.Join(dir, tc.name)
+		body := make([]byte, tc.mib<<20)
+		for i := range body {
+			body[i] = byte(i * 7 / 5)
+		}
+		if err := os.WriteFile(src, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ops, _ := d.measure(t, "upload", src, "acme/data/"+tc.name)
+		var first, last time.Time
+		for _, s := range d.trace.Spans() {
+			if s.Op != "UploadPart" {
+				continue
+			}
+			if first.IsZero() || s.Start.Before(first) {
+				first = s.Start
+			}
+			if s.End.After(last) {
+				last = s.End
+			}
+		}
+		if first.IsZero() {
+			t.Fatalf("coop upload %s: no parts: %s", tc.name, strings.Join(ops, " "))
+		}
+		// The repository and the target; the upload created (stale
+		// uploads cleaned, the document and the name checked beside it).
+		before := d.trace.RoundsBy(first.Add(oneWay / 2))
+		// The completion; the metadata's write.
+		after := d.trace.RoundsFrom(last.Add(-oneWay / 2))
+		t.Logf("coop upload %s (%d MiB): %d requests, %d round trips before the first part, %d after the last: %s",
+			tc.name, tc.mib, len(ops), before, after, strings.Join(ops, " "))
+		if before > 2 || after > 2 {
+			t.Errorf("coop upload %s (%d MiB): %d round trips before the first part and %d after the last, want at most 2 and 2: %s",
+				tc.name, tc.mib, before, after, strings.Join(ops, " "))
+		}
+		dst := filepath.Join(dir, tc.name+".back")
+		wantRun(t, d.env, 0, "download", "acme/data/"+tc.name, dst)
+		if got, err := os.ReadFile(dst); err != nil || !bytes.Equal(got, body) {
+			t.Errorf("%s: downloaded %d bytes (%v), not the file's %d", tc.name, len(got), err, len(body))
+		}
 	}
 }

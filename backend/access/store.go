@@ -256,6 +256,24 @@ func (s *Store) finishLookup(ctx context.Context, ref backend.RepoRef, l *repoLo
 	close(l.done)
 }
 
+// refresh looks ref up again, in the background, when what is
+// remembered of it is past a quarter of its life: a caller that is about
+// to need it again (an upload's metadata write, once its content has
+// been sent and completed) then finds it fresh instead of waiting a
+// round trip for the lookup. A decision is never older than decisionTTL
+// all the same; this costs at most one lookup every quarter of it.
+func (s *Store) refresh(ctx context.Context, ref backend.RepoRef) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.repos[ref]
+	if _, under := s.looking[ref]; !ok || under || d.err != nil || d.expires.Sub(now) > decisionTTL*3/4 {
+		return
+	}
+	l := s.startLookup(ref)
+	go s.finishLookup(context.WithoutCancel(ctx), ref, l, now)
+}
+
 // known reports whether what the caller may do with ref is remembered,
 // so that asking costs no request.
 func (s *Store) known(ref backend.RepoRef) bool {

@@ -64,7 +64,7 @@ func (p putter) PutObjectIfAbsent(ctx context.Context, repo backend.RepoRef, pat
 	var info backend.ObjectInfo
 	err := p.s.need(ctx, repo, ReadWrite, "upload to")
 	if err == nil {
-		info, err = p.base.PutObjectIfAbsent(ctx, repo, path, r, size)
+		info, err = p.base.PutObjectIfAbsent(ctx, repo, path, p.s.refreshAtEnd(ctx, repo, r, size), size)
 	}
 	p.s.record(audit.ActionUpload, targetPath(repo, path), info.Size, info.Checksum, err)
 	return info, err

@@ -247,20 +247,6 @@ func (s *Store) CleanIncomplete(ctx context.Context, repo backend.RepoRef, folde
 	})
 }
 
-// abortStaleUploads aborts earlier unfinished multipart uploads of key,
-// left by a process that was killed, before a new one starts. The caller
-// has registered its own upload of key with s.uploading; if this Store was
-// already uploading key, nothing is aborted. Failures are ignored: this
-// is housekeeping, and the new upload does not depend on it.
-func (s *Store) abortStaleUploads(ctx context.Context, key string, first bool) {
-	if !first {
-		return
-	}
-	_, _ = s.abortUploads(ctx, key, func(u s3types.MultipartUpload) bool {
-		return deref(u.Key, "") == key
-	})
-}
-
 // keySet counts the multipart uploads of each key this Store has running.
 type keySet struct {
 	mu sync.Mutex

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
-	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
@@ -87,6 +85,18 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 	if ifAbsent {
 		ifNoneMatch = ptr("*")
 	}
+	if !whole && size < 0 {
+		// Of unknown size: up to singlePutMax goes in one PUT all the same.
+		rest, err := io.ReadAll(io.LimitReader(src, singlePutMax+1-int64(len(head))))
+		if err != nil {
+			if src.err != nil {
+				err = src.err
+			}
+			return backend.ObjectInfo{}, fmt.Errorf("%s: read: %w", op, err)
+		}
+		head = append(head, rest...)
+		whole = len(head) <= singlePutMax
+	}
 	if whole || (size >= 0 && size <= singlePutMax) {
 		body := head
 		if !whole {
@@ -114,26 +124,13 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 	} else {
 		first := s.uploading.begin(key)
 		defer s.uploading.end(key)
-		s.abortStaleUploads(ctx, key, first)
-		in := &transfermanager.UploadObjectInput{
-			Bucket: &s.cfg.Bucket, Key: &key,
-			Body:                 io.MultiReader(bytes.NewReader(head), src),
-			ContentType:          &ctype,
-			ChecksumAlgorithm:    tmtypes.ChecksumAlgorithmSha256,
-			ServerSideEncryption: tmtypes.ServerSideEncryption(s.cfg.SSE),
-			IfNoneMatch:          ifNoneMatch,
-		}
-		if size >= 0 {
-			in.ContentLength = &size
-		}
-		out, err := s.uploader.UploadObject(ctx, in)
+		etag, err = s.newMultipart(key, ctype, size, ifNoneMatch).upload(ctx, head, src, first)
 		if err != nil {
 			if src.err != nil {
 				return backend.ObjectInfo{}, fmt.Errorf("%s: %w", op, src.err)
 			}
 			return backend.ObjectInfo{}, s.putError(ctx, op, err)
 		}
-		etag = out.ETag
 	}
 	return backend.ObjectInfo{
 		Path:        p,

@@ -24,7 +24,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -97,10 +96,9 @@ type Config struct {
 // Store is a backend.Store on DynamoDB and S3. Its methods are safe for
 // concurrent use.
 type Store struct {
-	cfg      Config
-	ddb      *dynamodb.Client
-	s3       *s3.Client
-	uploader *transfermanager.Client
+	cfg Config
+	ddb *dynamodb.Client
+	s3  *s3.Client
 	// bucket is what is known of the bucket (LazyBucketCheck).
 	bucket bucketCheck
 	// uploading counts this Store's multipart uploads per key.
@@ -229,14 +227,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if cfg.LazyBucketCheck {
 			o.APIOptions = append(o.APIOptions, s.lazyBucketCheck)
 		}
-	})
-	s.uploader = transfermanager.New(s.s3, func(o *transfermanager.Options) {
-		o.PartSizeBytes = partSize
-		o.MultipartUploadThreshold = singlePutMax
-		o.Concurrency = uploadConcurrency
-		// Abort a failed or cancelled multipart upload with a fresh
-		// context, so that cancelling leaves no parts behind.
-		o.FailTimeout = cfg.Timeout
 	})
 	s.s3Where = endpointName(cfg.EndpointURL, "S3 ("+cfg.Region+")")
 	s.ddbWhere = endpointName(cfg.DynamoDBEndpoint, "DynamoDB ("+cfg.Region+")")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/coopterm/coop/backend"
@@ -179,14 +180,7 @@ func (q *Queue) upload(t *task) {
 	if policy == Overwrite {
 		info, err = store.PutObject(ctx, j.spec.Repo, t.remote, src, src.size)
 	} else {
-		if src.size >= precheckSize {
-			if _, err := store.StatObject(j.ctx, j.spec.Repo, t.remote); err == nil {
-				f.Close()
-				q.conflict(t, policy)
-				return
-			}
-		}
-		info, err = backend.PutObjectIfAbsent(ctx, store, j.spec.Repo, t.remote, src, src.size)
+		info, err = q.putIfAbsent(ctx, t, src)
 	}
 	f.Close()
 	if err != nil {
@@ -202,6 +196,33 @@ func (q *Queue) upload(t *task) {
 		return
 	}
 	q.record(t, t.remote, &info, false)
+}
+
+// putIfAbsent stores t's file unless its name is taken. For a large file
+// the store is also asked, beside the upload rather than before it,
+// whether the name is taken: an object found there stops the upload
+// (the store would refuse to replace it at the end anyway; asking saves
+// sending the rest), without a round trip before the first byte. The
+// answer counts only while the file is not yet read to its end: until
+// then the upload cannot have finished, so an object found is not the
+// one being sent.
+func (q *Queue) putIfAbsent(ctx context.Context, t *task, src *source) (backend.ObjectInfo, error) {
+	repo := t.job.spec.Repo
+	if src.size < precheckSize {
+		return backend.PutObjectIfAbsent(ctx, q.store, repo, t.remote, src, src.size)
+	}
+	pctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	go func() {
+		if _, err := q.store.StatObject(pctx, repo, t.remote); err == nil && !src.ended.Load() {
+			stop(backend.ErrObjectExists)
+		}
+	}()
+	info, err := backend.PutObjectIfAbsent(pctx, q.store, repo, t.remote, src, src.size)
+	if err != nil && errors.Is(context.Cause(pctx), backend.ErrObjectExists) {
+		err = fmt.Errorf("put %s/%s: %w", repo, t.remote, backend.ErrObjectExists)
+	}
+	return info, err
 }
 
 // landed settles a large upload cancelled after the whole file was sent:
@@ -349,6 +370,8 @@ type source struct {
 	size int64
 	mod  int64 // modification time when opened, in nanoseconds
 	n    int64
+	// ended is set once the whole file has been read.
+	ended atomic.Bool
 }
 
 func newSource(f *os.File, j *job) (*source, error) {
@@ -374,6 +397,9 @@ func (s *source) Read(p []byte) (int, error) {
 	if n > 0 {
 		s.n += int64(n)
 		s.j.addBytes(int64(n))
+		if s.n >= s.size {
+			s.ended.Store(true)
+		}
 	}
 	if errors.Is(err, ErrChanged) {
 		return n, err

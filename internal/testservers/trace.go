@@ -81,6 +81,19 @@ func (t *Trace) RoundsBy(at time.Time) int {
 	return rounds(by)
 }
 
+// RoundsFrom is Rounds of the requests sent at or after at: the round
+// trips the end of a command waited for after some point (its last
+// transfer, say).
+func (t *Trace) RoundsFrom(at time.Time) int {
+	var from []Span
+	for _, s := range t.Spans() {
+		if !s.Start.Before(at) {
+			from = append(from, s)
+		}
+	}
+	return rounds(from)
+}
+
 // rounds is Rounds of spans, sorted by start.
 func rounds(spans []Span) int {
 	byEnd := make([]int, len(spans))

@@ -1,0 +1,214 @@
+package aws
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// maxParts is the most parts S3 takes for one object.
+const maxParts = 10000
+
+// multipart is one large object going up in parts: the parts are read
+// one after another from src (which hashes the whole content as it is
+// read) into buffers of partSize, and sent uploadConcurrency at a time.
+// The upload is created while the first part is read, not after, and
+// the leftovers of a killed process are cleaned up beside it: at a
+// distance, the first part leaves one round trip after the start.
+type multipart struct {
+	s           *Store
+	key, ctype  string
+	ifNoneMatch *string
+	partSize    int64
+}
+
+// newMultipart prepares an upload of size bytes (-1: unknown) to key.
+// The part size grows past partSize for an object that would need more
+// than maxParts of it.
+func (s *Store) newMultipart(key, ctype string, size int64, ifNoneMatch *string) *multipart {
+	ps := int64(partSize)
+	if size > ps*maxParts {
+		ps = (size + maxParts - 1) / maxParts
+	}
+	return &multipart{s: s, key: key, ctype: ctype, ifNoneMatch: ifNoneMatch, partSize: ps}
+}
+
+// created is the answer to CreateMultipartUpload.
+type created struct {
+	id  *string
+	err error
+}
+
+// upload sends head followed by the rest of src and returns the object's
+// ETag. A failed or cancelled upload is aborted (with a context of its
+// own), so nothing is left behind; the error is the reader's when the
+// reader failed.
+func (m *multipart) upload(ctx context.Context, head []byte, src *sizedReader, cleanStale bool) (*string, error) {
+	s := m.s
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	made := make(chan created, 1)
+	go func() {
+		// Not cut off by a cancel: an upload the server made is known,
+		// so that it can be aborted.
+		cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Timeout)
+		defer ccancel()
+		out, err := s.s3.CreateMultipartUpload(cctx, &s3.CreateMultipartUploadInput{
+			Bucket: &s.cfg.Bucket, Key: &m.key, ContentType: &m.ctype,
+			ChecksumAlgorithm:    s3types.ChecksumAlgorithmSha256,
+			ServerSideEncryption: s.sse(),
+		})
+		if err != nil {
+			made <- created{err: err}
+			return
+		}
+		made <- created{id: out.UploadId}
+	}()
+	// The answer is read once, here, and passed on by closing ready.
+	var (
+		up    created
+		ready = make(chan struct{})
+	)
+	go func() {
+		up = <-made
+		close(ready)
+	}()
+	var stale sync.WaitGroup
+	if cleanStale {
+		stale.Go(func() {
+			// Earlier uploads of the key, not this one.
+			_, _ = s.abortUploads(parent, m.key, func(u s3types.MultipartUpload) bool {
+				<-ready
+				return deref(u.Key, "") == m.key && (up.id == nil || deref(u.UploadId, "") != *up.id)
+			})
+		})
+	}
+	parts, err := m.sendParts(ctx, head, src, ready, func() (*string, error) { return up.id, up.err })
+	<-ready
+	var etag *string
+	if err == nil {
+		var out *s3.CompleteMultipartUploadOutput
+		out, err = s.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+			Bucket: &s.cfg.Bucket, Key: &m.key, UploadId: up.id,
+			MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts},
+			IfNoneMatch:     m.ifNoneMatch,
+		})
+		if err == nil {
+			etag = out.ETag
+		}
+	}
+	cancel()
+	stale.Wait()
+	if err != nil && up.id != nil {
+		actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Timeout)
+		defer acancel()
+		_, _ = s.s3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &s.cfg.Bucket, Key: &m.key, UploadId: up.id})
+	}
+	return etag, err
+}
+
+// sendParts reads the parts and sends each once the upload is created
+// (ready), uploadConcurrency at a time; it returns them in order. A
+// buffer is read again only once its part has been sent: the parts in
+// memory are those in flight and the one being read.
+func (m *multipart) sendParts(ctx context.Context, head []byte, src *sizedReader, ready <-chan struct{}, id func() (*string, error)) ([]s3types.CompletedPart, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		parts []s3types.CompletedPart
+		free  = make(chan []byte, uploadConcurrency+1)
+	)
+	r := io.MultiReader(bytes.NewReader(head), src)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	for i := 0; ; i++ {
+		var buf []byte
+		select {
+		case buf = <-free:
+		default:
+			if i < uploadConcurrency+1 {
+				buf = make([]byte, m.partSize)
+			} else {
+				select {
+				case buf = <-free:
+				case <-ctx.Done():
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		n, err := io.ReadFull(r, buf)
+		if src.err != nil {
+			err = src.err // the content is not the size announced
+		}
+		end := err == io.EOF || err == io.ErrUnexpectedEOF //nolint:errorlint // ReadFull's own, unwrapped
+		if err != nil && !end {
+			fail(err)
+			break
+		}
+		if i >= maxParts || (n == 0 && i > 0) {
+			if n > 0 {
+				fail(fmt.Errorf("more than %d parts of %d bytes", maxParts, m.partSize))
+			}
+			break
+		}
+		num := int32(i + 1) //nolint:gosec // at most maxParts
+		body := buf[:n]
+		wg.Go(func() {
+			defer func() { free <- buf }()
+			select {
+			case <-ready:
+			case <-ctx.Done():
+				return
+			}
+			uploadID, err := id()
+			if err != nil {
+				fail(err)
+				return
+			}
+			length := int64(len(body))
+			out, err := m.s.s3.UploadPart(ctx, &s3.UploadPartInput{
+				Bucket: &m.s.cfg.Bucket, Key: &m.key, UploadId: uploadID, PartNumber: &num,
+				Body: bytes.NewReader(body), ContentLength: &length,
+				ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256,
+			})
+			if err != nil {
+				fail(err)
+				return
+			}
+			mu.Lock()
+			parts = append(parts, s3types.CompletedPart{PartNumber: &num, ETag: out.ETag, ChecksumSHA256: out.ChecksumSHA256})
+			mu.Unlock()
+		})
+		if end {
+			break
+		}
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = ctx.Err()
+	}
+	if first != nil {
+		return nil, first
+	}
+	slices.SortFunc(parts, func(a, b s3types.CompletedPart) int { return cmp.Compare(*a.PartNumber, *b.PartNumber) })
+	return parts, nil
+}
