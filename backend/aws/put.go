@@ -100,7 +100,7 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 	if whole || (size >= 0 && size <= singlePutMax) {
 		body := head
 		if !whole {
-			if body, err = readRest(src, head, size); err != nil {
+			if body, err = readRest(src, s.bodies.get(size), head); err != nil {
 				if src.err != nil {
 					err = src.err
 				}
@@ -119,6 +119,9 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 		}, withPayloadHash(sum))
 		if err != nil {
 			return backend.ObjectInfo{}, s.putError(ctx, op, err)
+		}
+		if !whole {
+			s.bodies.put(body) // sent whole and answered: no longer read
 		}
 		etag = out.ETag
 	} else {
@@ -143,11 +146,11 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 	}, nil
 }
 
-// readRest reads the rest of a body of known size after its head, into
-// one buffer of that size, and checks that the source then ends (reading
-// its end is also what lets a source report that it changed meanwhile).
-func readRest(src io.Reader, head []byte, size int64) ([]byte, error) {
-	body := make([]byte, size)
+// readRest reads the rest of a body after its head into body (of the
+// size announced), and checks that the source then ends (reading its end
+// is also what lets a source report that it changed meanwhile).
+func readRest(src io.Reader, body, head []byte) ([]byte, error) {
+	size := len(body)
 	n := copy(body, head)
 	if _, err := io.ReadFull(src, body[n:]); err != nil {
 		return nil, err

@@ -103,6 +103,8 @@ type Store struct {
 	bucket bucketCheck
 	// uploading counts this Store's multipart uploads per key.
 	uploading keySet
+	// bodies are the buffers small objects are read into (see bodyPool).
+	bodies bodyPool
 	// versions keeps the index of each repository's metadata document
 	// open, shared by every caller of the Store (see metaindex.go).
 	versions metaindex.Cache

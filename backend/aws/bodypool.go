@@ -1,0 +1,61 @@
+package aws
+
+import (
+	"math/bits"
+	"sync"
+)
+
+// bodyPool keeps the buffers small objects are read into before their
+// PUT (whole, so that their SHA-256 goes with them), by size class (the
+// powers of two from minBodyClass to singlePutMax), so that an upload of
+// many small files reuses a few buffers instead of allocating, and
+// faulting in, a fresh one per file. A buffer comes back only once its
+// PUT has succeeded: the server has then read the whole body, and the
+// SDK and net/http are done with it; after a failure it is left to the
+// garbage collector, as the transport may still hold the body. What the
+// pool holds is bounded by what was in flight at once (the transfer
+// queue's memory budget), and sync.Pool lets it go over two collections
+// when it is no longer used.
+type bodyPool struct {
+	classes [bodyClasses]sync.Pool
+}
+
+const (
+	minBodyShift = 16                // 64 KiB
+	bodyClasses  = 25 - minBodyShift // 64 KiB … 16 MiB (singlePutMax)
+)
+
+// bodyClass is the index of the smallest class holding size bytes, or -1
+// for a size no class holds.
+func bodyClass(size int64) int {
+	if size <= 0 || size > singlePutMax {
+		return -1
+	}
+	c := max(bits.Len64(uint64(size-1)), minBodyShift) - minBodyShift
+	if c >= bodyClasses {
+		return -1
+	}
+	return c
+}
+
+// get returns a buffer of size bytes, reused when one is free.
+func (p *bodyPool) get(size int64) []byte {
+	c := bodyClass(size)
+	if c < 0 {
+		return make([]byte, size)
+	}
+	if b, ok := p.classes[c].Get().(*[]byte); ok {
+		return (*b)[:size]
+	}
+	return make([]byte, size, int64(1)<<(c+minBodyShift))
+}
+
+// put gives back a buffer that nothing refers to any more.
+func (p *bodyPool) put(b []byte) {
+	c := bodyClass(int64(cap(b)))
+	if c < 0 || int64(cap(b)) != int64(1)<<(c+minBodyShift) {
+		return // not one of the pool's
+	}
+	b = b[:cap(b)]
+	p.classes[c].Put(&b)
+}
