@@ -343,10 +343,30 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(resp.StatusCode)
-	n, _ := io.Copy(w, throttle(resp.Body, rate))
-	p.mu.Lock()
-	p.bytes[op] += n
-	p.mu.Unlock()
+	_, _ = io.Copy(&countedWriter{w: w, p: p, op: op}, throttle(resp.Body, rate))
+}
+
+// countedWriter adds what it passes on to the proxy's byte count before
+// writing it: a client can have the whole answer before the copy that
+// sends it returns, and a test reading the count then must see it.
+type countedWriter struct {
+	w  io.Writer
+	p  *FaultProxy
+	op string
+}
+
+// Write counts b, writes it, and takes back what was not written.
+func (c *countedWriter) Write(b []byte) (int, error) {
+	c.p.mu.Lock()
+	c.p.bytes[c.op] += int64(len(b))
+	c.p.mu.Unlock()
+	n, err := c.w.Write(b)
+	if n < len(b) {
+		c.p.mu.Lock()
+		c.p.bytes[c.op] -= int64(len(b) - n)
+		c.p.mu.Unlock()
+	}
+	return n, err
 }
 
 // connKey keys a connection's connInfo in its requests' contexts.
