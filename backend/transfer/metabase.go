@@ -42,10 +42,7 @@ func (w *metaWriter) withBase(ctx context.Context, b *backend.MetadataBatch, ops
 		w.check = nil // the next write asks again, if this one fails
 	}
 	w.mu.Unlock()
-	inBatch := make(map[string]bool, len(ops))
-	for _, o := range ops {
-		inBatch[o.path] = true
-	}
+	skip := w.skipRecorded(ops)
 	spool, err := os.CreateTemp("", "coop-base-*.json")
 	if err != nil {
 		return false, done, fmt.Errorf("record the files already in %s: %w", w.repo, err)
@@ -69,7 +66,7 @@ func (w *metaWriter) withBase(ctx context.Context, b *backend.MetadataBatch, ops
 	var enc []byte
 	err = repair.Entries(ctx, w.q.store, w.repo, repair.EntriesOptions{
 		Workers: w.q.opts.Workers, Now: now,
-		Skip:     func(p string) bool { return inBatch[p] },
+		Skip:     skip,
 		Progress: note,
 	}, func(e backend.MetadataEntry) error {
 		var err error
@@ -104,6 +101,33 @@ func (w *metaWriter) withBase(ctx context.Context, b *backend.MetadataBatch, ops
 		return err
 	})
 	return true, done, nil
+}
+
+// skipRecorded tells the objects whose entries the queue has already:
+// those of ops (this write) and those recorded since (the next write's,
+// which this one's flush does not take). An upload into a repository
+// with no document goes on while its first write reads the objects
+// already there, and without this it read back every file it had stored
+// meanwhile (212 of 1,000 files of 64 KiB, at a distance). The pending
+// operations only grow while a flush runs, so the set is kept up to date
+// by adding those appended since the last call.
+func (w *metaWriter) skipRecorded(ops []metaOp) func(string) bool {
+	recorded := make(map[string]bool, len(ops))
+	for _, o := range ops {
+		recorded[o.path] = true
+	}
+	seen := 0
+	return func(p string) bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if seen > len(w.ops) {
+			seen = 0 // taken by another flush meanwhile: start again
+		}
+		for ; seen < len(w.ops); seen++ {
+			recorded[w.ops[seen].path] = true
+		}
+		return recorded[p]
+	}
 }
 
 // docCheck asks once whether a repository has a document; the answer
