@@ -101,6 +101,11 @@ func TestRoundTripsAtADistance(t *testing.T) {
 		// whether the repository has a document beside it; the
 		// metadata's write, conditional on the version that check found.
 		{[]string{"rm", "-r", "--yes", "acme/data/sub"}, 7, 4},
+		// A file: the repository and the path as a folder and a file;
+		// the delete (a batch of one: the object is known, no HEAD
+		// first), with the check whether the repository has a document
+		// beside it; the metadata's write.
+		{[]string{"rm", "acme/data/b.csv"}, 7, 3},
 	} {
 		ops, rounds := d.measure(t, tc.args...)
 		t.Logf("coop %s: %d requests in %d round trips: %s", strings.Join(tc.args, " "), len(ops), rounds, strings.Join(ops, " "))

@@ -3,6 +3,7 @@ package transfer
 import (
 	"context"
 	"fmt"
+	"path"
 	"sync/atomic"
 
 	"github.com/coopterm/coop/backend"
@@ -22,7 +23,7 @@ func (q *Queue) produceDelete(j *job) error {
 			return nil
 		}
 		q.checkDocument(spec.Repo, spec.Remote) // beside the delete
-		_ = q.add(&task{job: j, op: opDelete, remote: spec.Remote})
+		_ = q.add(&task{job: j, op: opDelete, remote: spec.Remote, known: spec.Object})
 		return nil
 	}
 	checked := false
@@ -77,10 +78,23 @@ func (q *Queue) produceDelete(j *job) error {
 	return err // a cancellation is not a failure: see job.itemFailed
 }
 
-// deleteOne removes one object.
+// deleteOne removes one object: a known one (Spec.Object) with one
+// request where the store deletes in batches, else with DeleteObject,
+// which finds out first whether it is there.
 func (q *Queue) deleteOne(t *task) {
 	j := t.job
-	if err := q.store.DeleteObject(context.WithoutCancel(j.ctx), j.spec.Repo, t.remote); err != nil {
+	ctx := context.WithoutCancel(j.ctx)
+	var err error
+	if t.known != nil && backend.CapabilitiesOf(q.store).BatchDelete != nil {
+		var failed map[string]error
+		failed, err = backend.DeleteBatch(ctx, q.store, j.spec.Repo, []backend.Entry{{Path: t.remote, Name: path.Base(t.remote), Type: backend.TypeFile}})
+		if err == nil {
+			err = failed[t.remote]
+		}
+	} else {
+		err = q.store.DeleteObject(ctx, j.spec.Repo, t.remote)
+	}
+	if err != nil {
 		q.fail(t, err)
 		return
 	}

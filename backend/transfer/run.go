@@ -33,7 +33,8 @@ type task struct {
 	// sums, for an opDownload queued before the metadata was read, is
 	// that read: want is taken from it once it is done (see settle).
 	sums *pendingSums
-	// known, for an opDownload, is the object as the job found it.
+	// known, for an opDownload or an opDelete, is the object as the job
+	// (or its caller) found it.
 	known     *backend.ObjectInfo
 	overwrite bool // a Decision said to replace what is there
 	tries     int

@@ -30,8 +30,8 @@ func checkSpec(s Spec) error {
 	if c := s.Confirmed; c != nil && (s.Kind != DeleteTree || !c.sealed) {
 		return fmt.Errorf("%w %s: a confirmed set is for a folder delete, sealed", backend.ErrInvalid, s.Kind)
 	}
-	if s.Object != nil && s.Kind != DownloadFile {
-		return fmt.Errorf("%w %s: a known object is for a file download", backend.ErrInvalid, s.Kind)
+	if s.Object != nil && s.Kind != DownloadFile && s.Kind != DeleteFile {
+		return fmt.Errorf("%w %s: a known object is for a file download or delete", backend.ErrInvalid, s.Kind)
 	}
 	if s.Kind != DeleteFile && s.Kind != DeleteTree && s.Local == "" {
 		return fmt.Errorf("%w %s: no local path", backend.ErrInvalid, s.Kind)

@@ -139,10 +139,13 @@ type Spec struct {
 	// confirmed (see Confirmed): what appeared under Remote since is
 	// left in place. Nil deletes whatever the folder holds.
 	Confirmed *Confirmed
-	// Object, if set for a DownloadFile, is the object at Remote as the
-	// caller has just found it (coop download stats it to tell a file
-	// from a folder): the job does not look it up again, a round trip
-	// saved at a distance.
+	// Object, if set for a DownloadFile or a DeleteFile, is the object at
+	// Remote as the caller has just found it (coop download and rm stat
+	// it to tell a file from a folder): the job does not look it up
+	// again, a round trip saved at a distance. A delete of a known object
+	// goes as a batch of one where the store deletes in batches (S3's
+	// single delete says nothing of a missing key, hence the lookup
+	// otherwise).
 	Object *backend.ObjectInfo
 }
 

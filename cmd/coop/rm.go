@@ -74,7 +74,7 @@ func (a *app) cmdRm(ctx context.Context, pos []string, f rmFlags) error {
 	var pre []string
 	for _, t := range targets {
 		where := t.ref().String() + "/" + t.path
-		kind, _, err := classify(ctx, store, t.ref(), t.path)
+		kind, info, err := classify(ctx, store, t.ref(), t.path)
 		switch {
 		case err != nil:
 			pre = append(pre, fmt.Sprintf("%s: %v", where, err))
@@ -86,7 +86,9 @@ func (a *app) cmdRm(ctx context.Context, pos []string, f rmFlags) error {
 			folders = append(folders, transfer.Spec{Kind: transfer.DeleteTree, Repo: t.ref(), Remote: t.path})
 			continue
 		}
-		specs = append(specs, transfer.Spec{Kind: transfer.DeleteFile, Repo: t.ref(), Remote: t.path})
+		// The object as classify found it: the delete need not look it
+		// up again.
+		specs = append(specs, transfer.Spec{Kind: transfer.DeleteFile, Repo: t.ref(), Remote: t.path, Object: &info})
 	}
 	if len(folders) > 0 && !*yes {
 		if !a.stdinTerminal() {
