@@ -116,7 +116,7 @@ func TestRoundTripsAtADistance(t *testing.T) {
 		// the delete (a batch of one: the object is known, no HEAD
 		// first), with the check whether the repository has a document
 		// beside it; the metadata's write.
-		{[]string{"rm", "acme/data/b.csv"}, 7, 3},
+		{[]string{"rm", "acme/data/b.csv"}, 6, 3},
 	} {
 		ops, rounds := d.measure(t, tc.args...)
 		t.Logf("coop %s: %d requests in %d round trips: %s", strings.Join(tc.args, " "), len(ops), rounds, strings.Join(ops, " "))
