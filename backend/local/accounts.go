@@ -39,12 +39,22 @@ func (s *Store) CreateAccount(ctx context.Context, a backend.Account) error {
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = a.CreatedAt
 	}
+	// A folder of that name the catalog does not know yet is adopted, and
+	// the id is taken, as if it had been adopted when the store opened.
+	folders, adopted := s.accountFolder(a.ID), false
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		if findAccountKey(tx, a.ID) != nil {
 			return fmt.Errorf("account %s: %w", a.ID, backend.ErrExists)
 		}
+		if len(folders) > 0 {
+			adopted = true
+			return putFolder(tx, folders[0])
+		}
 		return putAccount(tx, a)
 	})
+	if err == nil && adopted {
+		err = fmt.Errorf("account %s: %w (its folder was already there)", a.ID, backend.ErrExists)
+	}
 	if err != nil {
 		return fmt.Errorf("create account: %w", err)
 	}
@@ -101,10 +111,12 @@ func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountTy
 	if err := backend.ValidateAccountKey(id, typ); err != nil {
 		return a, err
 	}
-	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
-		a, err = getAccount(tx, accountKey(id, typ))
-		return err
-	})
+	err := s.retryAdopting(ctx, func() error {
+		return s.view(ctx, func(tx *bolt.Tx) (err error) {
+			a, err = getAccount(tx, accountKey(id, typ))
+			return err
+		})
+	}, func() []folder { return s.accountFolder(id) })
 	return a, err
 }
 
@@ -114,14 +126,16 @@ func (s *Store) FindAccount(ctx context.Context, id string) (backend.Account, er
 	if err := backend.ValidateID("account", id); err != nil {
 		return a, err
 	}
-	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
-		k := findAccountKey(tx, id)
-		if k == nil {
-			return fmt.Errorf("account %s: %w", id, backend.ErrNotFound)
-		}
-		a, err = getAccount(tx, k)
-		return err
-	})
+	err := s.retryAdopting(ctx, func() error {
+		return s.view(ctx, func(tx *bolt.Tx) (err error) {
+			k := findAccountKey(tx, id)
+			if k == nil {
+				return fmt.Errorf("account %s: %w", id, backend.ErrNotFound)
+			}
+			a, err = getAccount(tx, k)
+			return err
+		})
+	}, func() []folder { return s.accountFolder(id) })
 	return a, err
 }
 
@@ -131,22 +145,24 @@ func (s *Store) UpdateAccount(ctx context.Context, a backend.Account) error {
 	if err := backend.ValidateAccountUpdate(a); err != nil {
 		return err
 	}
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		old, err := getAccount(tx, accountKey(a.ID, a.Type))
-		if err != nil {
-			return err
-		}
-		if a.CreatedAt.IsZero() {
-			a.CreatedAt = old.CreatedAt
-		}
-		a.UpdatedAt = time.Now().UTC()
-		if old.Email != "" && old.Email != a.Email {
-			if err := tx.Bucket(bktAccountsByEmail).Delete(accountEmailKey(old)); err != nil {
+	err := s.retryAdopting(ctx, func() error {
+		return s.update(ctx, func(tx *bolt.Tx) error {
+			old, err := getAccount(tx, accountKey(a.ID, a.Type))
+			if err != nil {
 				return err
 			}
-		}
-		return putAccount(tx, a)
-	})
+			if a.CreatedAt.IsZero() {
+				a.CreatedAt = old.CreatedAt
+			}
+			a.UpdatedAt = time.Now().UTC()
+			if old.Email != "" && old.Email != a.Email {
+				if err := tx.Bucket(bktAccountsByEmail).Delete(accountEmailKey(old)); err != nil {
+					return err
+				}
+			}
+			return putAccount(tx, a)
+		})
+	}, func() []folder { return s.accountFolder(a.ID) })
 	if err != nil {
 		return fmt.Errorf("update account: %w", err)
 	}
@@ -159,7 +175,12 @@ func (s *Store) ListAccounts(ctx context.Context, typ backend.AccountType, req b
 	if typ != "" && !typ.Valid() {
 		return page, fmt.Errorf("%w account type %q", backend.ErrInvalid, typ)
 	}
-	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+	found, err := s.rootFolders() // a listing adopts what it lists
+	if err != nil {
+		return page, fmt.Errorf("list accounts: %w", err)
+	}
+	err = s.viewAdopting(ctx, found, func(tx *bolt.Tx) (err error) {
+		page = backend.Page[backend.Account]{}
 		// The type index orders organizations before users, each by id:
 		// the order DynamoDB's GSI1 gives when both types are listed.
 		b, prefix := tx.Bucket(bktAccountsByType), []byte(nil)

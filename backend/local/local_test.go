@@ -105,14 +105,20 @@ func TestAdoptHandMadeTree(t *testing.T) {
 	if _, err := local.Open(root, local.WithLockTimeout(200*time.Millisecond)); err != nil {
 		t.Fatalf("re-open with nothing to adopt: %v", err)
 	}
-	// A new folder needs the write lock, which the reader holds off.
+	// A new folder is adopted when it is looked up, not on Open: Open
+	// still succeeds, and the lookup needs the write lock, which the
+	// reader holds off.
 	if err := os.MkdirAll(filepath.Join(root, "carol"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	locked, err := local.Open(root, local.WithLockTimeout(300*time.Millisecond))
+	if err != nil {
+		t.Fatalf("open with a new folder while the catalog is read: %v", err)
+	}
 	start := time.Now()
-	_, err = local.Open(root, local.WithLockTimeout(300*time.Millisecond))
+	_, err = locked.FindAccount(ctx, "carol")
 	if !errors.Is(err, backend.ErrLocked) {
-		t.Fatalf("open while locked: %v, want ErrLocked", err)
+		t.Fatalf("adopting lookup while locked: %v, want ErrLocked", err)
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("gave up after %v", d)

@@ -19,30 +19,34 @@ import (
 // AccountItem reads an account as stored.
 func (s *Store) AccountItem(ctx context.Context, id string, typ backend.AccountType) (backend.Item, error) {
 	var it backend.Item
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		data := tx.Bucket(bktAccounts).Get(accountKey(id, typ))
-		if data == nil {
-			return fmt.Errorf("account %s (%s): %w", id, typ, backend.ErrNotFound)
-		}
-		var err error
-		it, err = itemOf(data, map[string]any{backend.AttrAccountID: id, backend.AttrType: string(typ)})
-		return err
-	})
+	err := s.retryAdopting(ctx, func() error {
+		return s.view(ctx, func(tx *bolt.Tx) error {
+			data := tx.Bucket(bktAccounts).Get(accountKey(id, typ))
+			if data == nil {
+				return fmt.Errorf("account %s (%s): %w", id, typ, backend.ErrNotFound)
+			}
+			var err error
+			it, err = itemOf(data, map[string]any{backend.AttrAccountID: id, backend.AttrType: string(typ)})
+			return err
+		})
+	}, func() []folder { return s.accountFolder(id) })
 	return it, err
 }
 
 // RepositoryItem reads a repository as stored.
 func (s *Store) RepositoryItem(ctx context.Context, accountID, repositoryID string) (backend.Item, error) {
 	var it backend.Item
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		data := tx.Bucket(bktRepos).Get(repoKey(accountID, repositoryID))
-		if data == nil {
-			return fmt.Errorf("repository %s/%s: %w", accountID, repositoryID, backend.ErrNotFound)
-		}
-		var err error
-		it, err = itemOf(data, map[string]any{backend.AttrAccountID: accountID, backend.AttrRepositoryID: repositoryID})
-		return err
-	})
+	err := s.retryAdopting(ctx, func() error {
+		return s.view(ctx, func(tx *bolt.Tx) error {
+			data := tx.Bucket(bktRepos).Get(repoKey(accountID, repositoryID))
+			if data == nil {
+				return fmt.Errorf("repository %s/%s: %w", accountID, repositoryID, backend.ErrNotFound)
+			}
+			var err error
+			it, err = itemOf(data, map[string]any{backend.AttrAccountID: accountID, backend.AttrRepositoryID: repositoryID})
+			return err
+		})
+	}, func() []folder { return s.repoFolders(accountID, repositoryID) })
 	return it, err
 }
 
@@ -114,7 +118,13 @@ func (s *Store) PutRepositoryItem(ctx context.Context, it backend.Item) error {
 		return fmt.Errorf("encode repository %s: %w", ref, err)
 	}
 	key := repoKey(ref.AccountID, ref.RepositoryID)
+	acct := s.accountFolder(ref.AccountID) // adopted if the catalog lacks it
 	err = s.update(ctx, func(tx *bolt.Tx) error {
+		for _, f := range unknownFolders(tx, acct) {
+			if err := putFolder(tx, f); err != nil {
+				return err
+			}
+		}
 		if findAccountKey(tx, ref.AccountID) == nil {
 			return fmt.Errorf("account %s: %w", ref.AccountID, backend.ErrNotFound)
 		}

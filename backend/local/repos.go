@@ -35,15 +35,36 @@ func (s *Store) CreateRepository(ctx context.Context, r backend.Repository) erro
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = r.CreatedAt
 	}
+	// Folders the catalog does not know yet are adopted: the account's, so
+	// a repository can be made in it, and the repository's, whose id is
+	// then taken, as if both had been adopted when the store opened.
+	folders, adopted := s.accountFolder(r.AccountID), false
+	if len(folders) > 0 {
+		if repo := s.repoFolders(r.AccountID, r.ID); len(repo) == 2 {
+			folders = repo
+		}
+	}
 	err := s.update(ctx, func(tx *bolt.Tx) error {
+		for _, f := range unknownFolders(tx, folders) {
+			if err := putFolder(tx, f); err != nil {
+				return err
+			}
+			adopted = adopted || f.repo != ""
+		}
 		if findAccountKey(tx, r.AccountID) == nil {
 			return fmt.Errorf("account %s: %w", r.AccountID, backend.ErrNotFound)
+		}
+		if adopted { // commit the adoption; the id is taken
+			return nil
 		}
 		if tx.Bucket(bktRepos).Get(repoKey(r.AccountID, r.ID)) != nil {
 			return fmt.Errorf("repository %s: %w", r.Ref(), backend.ErrExists)
 		}
 		return putRepo(tx, r)
 	})
+	if err == nil && adopted {
+		err = fmt.Errorf("repository %s: %w (its folder was already there)", r.Ref(), backend.ErrExists)
+	}
 	if err != nil {
 		return fmt.Errorf("create repository: %w", err)
 	}
@@ -84,10 +105,12 @@ func (s *Store) GetRepository(ctx context.Context, accountID, repositoryID strin
 	if err := backend.ValidateRef(backend.RepoRef{AccountID: accountID, RepositoryID: repositoryID}); err != nil {
 		return r, err
 	}
-	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
-		r, err = getRepo(tx, repoKey(accountID, repositoryID))
-		return err
-	})
+	err := s.retryAdopting(ctx, func() error {
+		return s.view(ctx, func(tx *bolt.Tx) (err error) {
+			r, err = getRepo(tx, repoKey(accountID, repositoryID))
+			return err
+		})
+	}, func() []folder { return s.repoFolders(accountID, repositoryID) })
 	return r, err
 }
 
@@ -100,20 +123,22 @@ func (s *Store) UpdateRepository(ctx context.Context, r backend.Repository) erro
 	if err := backend.ValidateRepositoryUpdate(r); err != nil {
 		return err
 	}
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		old, err := getRepo(tx, repoKey(r.AccountID, r.ID))
-		if err != nil {
-			return err
-		}
-		if r.CreatedAt.IsZero() {
-			r.CreatedAt = old.CreatedAt
-		}
-		r.UpdatedAt = time.Now().UTC()
-		if err := tx.Bucket(bktReposByAccount).Delete(repoAccountKey(old)); err != nil {
-			return err
-		}
-		return putRepo(tx, r)
-	})
+	err := s.retryAdopting(ctx, func() error {
+		return s.update(ctx, func(tx *bolt.Tx) error {
+			old, err := getRepo(tx, repoKey(r.AccountID, r.ID))
+			if err != nil {
+				return err
+			}
+			if r.CreatedAt.IsZero() {
+				r.CreatedAt = old.CreatedAt
+			}
+			r.UpdatedAt = time.Now().UTC()
+			if err := tx.Bucket(bktReposByAccount).Delete(repoAccountKey(old)); err != nil {
+				return err
+			}
+			return putRepo(tx, r)
+		})
+	}, func() []folder { return s.repoFolders(r.AccountID, r.ID) })
 	if err != nil {
 		return fmt.Errorf("update repository: %w", err)
 	}
@@ -126,7 +151,12 @@ func (s *Store) ListRepositories(ctx context.Context, accountID string, req back
 	if err := backend.ValidateID("account", accountID); err != nil {
 		return page, err
 	}
-	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+	found, err := s.accountFolders(accountID) // a listing adopts what it lists
+	if err != nil {
+		return page, fmt.Errorf("list repositories of %s: %w", accountID, err)
+	}
+	err = s.viewAdopting(ctx, found, func(tx *bolt.Tx) (err error) {
+		page = backend.Page[backend.Repository]{}
 		prefix := []byte(accountID + sep)
 		page.Next, err = scanPage(tx.Bucket(bktReposByAccount), prefix, req.Cursor, catalogLimit(req.Limit), true, func(_, v []byte) error {
 			r, err := getRepo(tx, v)

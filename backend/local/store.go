@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/internal/metaindex"
 )
@@ -54,6 +56,7 @@ type Store struct {
 	root        string // absolute root as given (symlinks resolved when it exists)
 	lockTimeout time.Duration
 	skipAdopt   bool
+	onReadDir   func(path string) // called before adoption reads a folder; for tests
 	noSync      bool
 
 	catMu sync.RWMutex // orders this Store's own catalog readers and writers
@@ -82,7 +85,7 @@ func WithLockTimeout(d time.Duration) Option {
 }
 
 // WithoutAdoption skips adopting unknown account and repository folders on
-// Open; Init still adopts them.
+// lookups, listings and creation; Init still adopts them.
 func WithoutAdoption() Option {
 	return func(s *Store) { s.skipAdopt = true }
 }
@@ -96,8 +99,10 @@ func WithoutObjectSync() Option {
 }
 
 // Open returns a Store over root. If root already holds a storage tree,
-// account and repository folders missing from the catalog are adopted
-// (creating the catalog if needed). A root that does not exist yet is not
+// its catalog is checked (and created if missing); account and repository
+// folders missing from it are adopted later, each when a lookup, listing
+// or creation comes to it (see adopt.go), so Open costs the same whatever
+// the store's size. A root that does not exist yet is not
 // an error: Init creates it, and until then calls fail with
 // backend.ErrNotInitialized.
 func Open(root string, opts ...Option) (*Store, error) {
@@ -135,10 +140,20 @@ func Open(root string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(s.stateDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("open local store: %w: %w", backend.ErrUnavailable, err)
 	}
-	if err := s.adopt(context.Background()); err != nil {
+	if err := s.openCatalog(context.Background()); err != nil {
 		return nil, fmt.Errorf("open local store %q: %w", abs, err)
 	}
 	return s, nil
+}
+
+// openCatalog checks that the catalog can be read, creating it if the
+// tree has none yet.
+func (s *Store) openCatalog(ctx context.Context) error {
+	err := s.view(ctx, func(*bolt.Tx) error { return nil })
+	if errors.Is(err, backend.ErrNotInitialized) {
+		err = s.update(ctx, createBuckets)
+	}
+	return err
 }
 
 // resolveRoot replaces the root by its real path, so that symlink checks
@@ -162,7 +177,8 @@ func (s *Store) resolveRoot() error {
 }
 
 // Init creates the root, its .coop folder and the catalog if missing, then
-// adopts folders the catalog does not know. It is idempotent.
+// adopts every folder of the tree the catalog does not know: the one call
+// that walks the whole tree. It is idempotent.
 func (s *Store) Init(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Join(s.root, StateDir, LocksDir), 0o755); err != nil {
 		return fmt.Errorf("init %s: %w: %w", s.root, backend.ErrUnavailable, err)
