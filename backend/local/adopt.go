@@ -83,7 +83,9 @@ func (s *Store) adoptFolders(ctx context.Context, found []folder) error {
 }
 
 // retryAdopting runs op; if it fails with backend.ErrNotFound and folders
-// finds folders to adopt, they are adopted and op runs once more.
+// finds folders the catalog lacks, they are adopted and op runs once more.
+// The catalog is checked read-only first, so a miss for another reason
+// (an account asked for under another type) never takes the write lock.
 func (s *Store) retryAdopting(ctx context.Context, op func() error, folders func() []folder) error {
 	err := op()
 	if !errors.Is(err, backend.ErrNotFound) {
@@ -93,7 +95,17 @@ func (s *Store) retryAdopting(ctx context.Context, op func() error, folders func
 	if len(found) == 0 {
 		return err
 	}
-	if err := s.adoptFolders(ctx, found); err != nil {
+	var missing []folder
+	if verr := s.view(ctx, func(tx *bolt.Tx) error {
+		missing = unknownFolders(tx, found)
+		return nil
+	}); verr != nil {
+		return verr
+	}
+	if len(missing) == 0 {
+		return err
+	}
+	if err := s.adoptFolders(ctx, missing); err != nil {
 		return err
 	}
 	return op()

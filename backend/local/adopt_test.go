@@ -252,3 +252,26 @@ func TestConcurrentLookupsAdoptOnce(t *testing.T) {
 		t.Errorf("ivan's repositories after concurrent adoption: %+v, %v", page.Items, err)
 	}
 }
+
+// A lookup that misses for another reason than a missing catalog entry
+// (an account asked for under another type) does not take the write lock:
+// it answers "not found" while another process reads the catalog.
+func TestMissUnderOtherTypeTakesNoWriteLock(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	if err := s.CreateAccount(ctx, backend.Account{ID: "judy", Type: backend.AccountUser}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(filepath.Join(s.Root(), ".coop", "catalog.db"), 0o644, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	s2, err := local.Open(s.Root(), local.WithLockTimeout(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.GetAccount(ctx, "judy", backend.AccountOrganization); !errors.Is(err, backend.ErrNotFound) {
+		t.Errorf("judy as an organization: %v, want ErrNotFound", err)
+	}
+}
