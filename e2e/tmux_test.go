@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,29 @@ func (tm *term) waitFor(timeout time.Duration, want ...string) string {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// waitForMatch polls the screen until it matches re, and fails with the
+// last screen if it does not within the timeout: for texts a plain
+// substring would also find elsewhere ("1 of" is in "row 1 of 7" too).
+func (tm *term) waitForMatch(timeout time.Duration, re *regexp.Regexp) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := tm.screen()
+		if re.MatchString(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("screen never matched %s within %s; it shows:\n%s", re, timeout, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// oneMatch is the filter's count once it has found a single row ("1 of
+// 7 match"), as opposed to the cursor's position ("row 1 of 7"), which
+// is on screen before the filter has run.
+var oneMatch = regexp.MustCompile(`(^|[^0-9,])1 of [0-9,]+ match`)
 
 // waitGone polls until text is no longer on screen.
 func (tm *term) waitGone(timeout time.Duration, text string) string {
