@@ -83,9 +83,11 @@ func (s *Store) adoptFolders(ctx context.Context, found []folder) error {
 }
 
 // retryAdopting runs op; if it fails with backend.ErrNotFound and folders
-// finds folders the catalog lacks, they are adopted and op runs once more.
-// The catalog is checked read-only first, so a miss for another reason
-// (an account asked for under another type) never takes the write lock.
+// finds folders on disk, op runs once more after the catalog has them:
+// adopted here if it still lacks them, or already adopted by another
+// process between op's miss and the check. The catalog is checked
+// read-only first, so a miss for another reason (an account asked for
+// under another type) never takes the write lock.
 func (s *Store) retryAdopting(ctx context.Context, op func() error, folders func() []folder) error {
 	err := op()
 	if !errors.Is(err, backend.ErrNotFound) {
@@ -103,7 +105,7 @@ func (s *Store) retryAdopting(ctx context.Context, op func() error, folders func
 		return verr
 	}
 	if len(missing) == 0 {
-		return err
+		return op()
 	}
 	if err := s.adoptFolders(ctx, missing); err != nil {
 		return err
