@@ -83,6 +83,10 @@ type Config struct {
 	// each, sorted, and its block table), shared by the processes of the
 	// machine; empty uses coop/metaindex in the user's cache folder.
 	CacheDir string
+	// CABundle names a PEM file of the certificate authorities to trust
+	// for HTTPS endpoints instead of the system's, as AWS_CA_BUNDLE does
+	// for the SDK; it is read at the first TLS handshake, not at Open.
+	CABundle string
 	// PreDial opens connections to the endpoints as Open starts, so
 	// that the first requests find them open (see PreDial).
 	PreDial PreDial
@@ -180,6 +184,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			t.MaxIdleConns = 0
 			t.MaxIdleConnsPerHost = 1100
 			t.DialContext = dials.DialContext
+			if cfg.CABundle != "" {
+				// The transport's TLS (and a CA bundle the SDK would
+				// add to it) is not used then: the dialer checks the
+				// chain against the bundle, read when first needed.
+				t.DialTLSContext = newTLSDialer(cfg.CABundle, cfg.Timeout, dials.DialContext).DialTLSContext
+			}
 		})
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(httpc),

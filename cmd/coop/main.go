@@ -23,9 +23,26 @@ var (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	code := run(ctx, os.Args[1:], &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: hideCABundle()})
 	stop()
 	os.Exit(code)
+}
+
+// hideCABundle takes AWS_CA_BUNDLE out of the process environment and
+// returns the environment as coop reads it, the bundle still in it. The
+// AWS SDK reads and parses the whole bundle a variable names as each
+// command starts (about 10 ms for a system bundle), TLS or not; coop's
+// AWS store takes the file as aws.Config.CABundle and reads it at its
+// first TLS handshake instead.
+func hideCABundle() env {
+	bundle := os.Getenv("AWS_CA_BUNDLE")
+	_ = os.Unsetenv("AWS_CA_BUNDLE")
+	return func(k string) string {
+		if k == "AWS_CA_BUNDLE" {
+			return bundle
+		}
+		return os.Getenv(k)
+	}
 }
 
 // app is one invocation: its streams and environment, so tests can run

@@ -69,6 +69,7 @@ func (a *app) open(ctx context.Context, write, lazy bool) (backend.Store, error)
 			SSE:               a.opts.sse,
 			LazyBucketCheck:   lazy,
 			PreDial:           a.dial,
+			CABundle:          a.getenv("AWS_CA_BUNDLE"),
 		})
 	default:
 		return nil, usagef("--backend must be local or aws, not %q", a.opts.backend)
