@@ -210,14 +210,13 @@ func (s *Store) repo(ctx context.Context, ref backend.RepoRef) (backend.Reposito
 	now := s.now()
 	s.mu.Lock()
 	if d, ok := s.repos[ref]; ok && now.Before(d.expires) {
-		if _, under := s.looking[ref]; !under && d.err == nil && now.After(d.expires.Add(-decisionTTL/2)) {
+		if now.After(d.expires.Add(-decisionTTL / 2)) {
 			// Used in the second half of its life: looked up again in
 			// the background, so that a long job (a delete of many
 			// batches, then its metadata write) does not wait for the
 			// lookup when the decision expires. It is never used past
 			// its expiry all the same.
-			l := s.startLookup(ref)
-			go s.finishLookup(context.WithoutCancel(ctx), ref, l, now)
+			s.refreshLocked(ctx, ref, d, now)
 		}
 		s.mu.Unlock()
 		return d.repo, d.level, d.err
@@ -266,8 +265,16 @@ func (s *Store) refresh(ctx context.Context, ref backend.RepoRef) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, ok := s.repos[ref]
-	if _, under := s.looking[ref]; !ok || under || d.err != nil || d.expires.Sub(now) > decisionTTL*3/4 {
+	if d, ok := s.repos[ref]; ok && d.expires.Sub(now) <= decisionTTL*3/4 {
+		s.refreshLocked(ctx, ref, d, now)
+	}
+}
+
+// refreshLocked looks ref, whose remembered decision d is getting old,
+// up again in the background, unless a lookup is under way or d is a
+// refusal; s.mu is held.
+func (s *Store) refreshLocked(ctx context.Context, ref backend.RepoRef, d repoDecision, now time.Time) {
+	if _, under := s.looking[ref]; under || d.err != nil {
 		return
 	}
 	l := s.startLookup(ref)
