@@ -27,7 +27,9 @@
 # SMALL_FILES, BIG_MIB and DELETE_FILES (the sizes, for a short run),
 # COOP_BIN (a coop binary to time instead of the one built here),
 # KEEP_ALIVE=0 to run versitygw without --keep-alive (its default; real S3
-# keeps connections), SKIP_META=1 to skip the 100,000-entry measurement.
+# keeps connections), SKIP_META=1 to skip the 100,000-entry measurement,
+# ONLY="up down ..." to time only some comparisons (up, bigup, down,
+# bigdown, ls, stat, del; default all of them).
 # Needs the test servers (scripts/test-servers.sh install) and Go; builds
 # coop, and s5cmd v2.3.0 from the Go module proxy into .cache/bin.
 # About 5 GiB of disk at the peak; everything is removed at the end.
@@ -46,8 +48,15 @@ META_ENTRIES=100000
 ACCESS_KEY=benchkey
 SECRET_KEY=benchsecret
 BUCKET=bench
+ONLY="${ONLY:-up bigup down bigdown ls stat del}"
 
 source "$REPO/scripts/bench-lib.sh"
+# pick CASE...: whether ONLY names one of the cases.
+pick() {
+	local c
+	for c in "$@"; do [[ " $ONLY " == *" $c "* ]] && return 0; done
+	return 1
+}
 
 bench_workdir coop-bench
 
@@ -80,7 +89,7 @@ quiet coop account create bench --type organization
 say "making the data: $SMALL_FILES × $SMALL_SIZE B, one $BIG_MIB MiB file, $DELETE_FILES small files"
 mkdir -p "$WORK/small" "$WORK/del"
 head -c $((SMALL_FILES * SMALL_SIZE)) /dev/urandom | (cd "$WORK/small" && split -b "$SMALL_SIZE" -d -a 4 - f)
-head -c $((BIG_MIB << 20)) /dev/urandom >"$WORK/big.bin"
+if pick bigup bigdown; then head -c $((BIG_MIB << 20)) /dev/urandom >"$WORK/big.bin"; fi
 head -c $((DELETE_FILES * 16)) /dev/urandom | (cd "$WORK/del" && split -b 16 -d -a 5 - d)
 
 # ---- timing ----------------------------------------------------------------
@@ -156,22 +165,34 @@ for RTT in $RTTS; do
 		quiet coop repo create "bench/$R"
 		D="$WORK/dl"
 		rm -rf "$D" && mkdir -p "$D/s5-small"
-		pair "$N_UP@$RTT" coop upload "$WORK/small/" "bench/$R/small" -- s5 cp "$WORK/small/*" "s3://$BUCKET/s5/$R/small/"
-		pair "$N_BIGUP@$RTT" coop upload "$WORK/big.bin" "bench/$R/big.bin" -- s5 cp "$WORK/big.bin" "s3://$BUCKET/s5/$R/big.bin"
-		pair "$N_DOWN@$RTT" coop download "bench/$R/small/" "$D/coop-small" -- s5 cp "s3://$BUCKET/s5/$R/small/*" "$D/s5-small/"
-		pair "$N_BIGDOWN@$RTT" coop download "bench/$R/big.bin" "$D/coop-big.bin" -- s5 cp "s3://$BUCKET/s5/$R/big.bin" "$D/s5-big.bin"
-		pair "$N_LS@$RTT" coop ls "bench/$R/small" -- s5 ls "s3://$BUCKET/s5/$R/small/*"
-		timed "$N_STAT@$RTT" coop coop stat "bench/$R/small/f0000"
-		cmp -s "$WORK/big.bin" "$D/coop-big.bin" || die "coop's download of big.bin differs"
-		cmp -s "$WORK/big.bin" "$D/s5-big.bin" || die "s5cmd's download of big.bin differs"
-		diff -rq "$WORK/small" "$D/coop-small" >/dev/null || die "coop's download of small/ differs"
+		pick up && pair "$N_UP@$RTT" coop upload "$WORK/small/" "bench/$R/small" -- s5 cp "$WORK/small/*" "s3://$BUCKET/s5/$R/small/"
+		pick bigup bigdown && pair "$N_BIGUP@$RTT" coop upload "$WORK/big.bin" "bench/$R/big.bin" -- s5 cp "$WORK/big.bin" "s3://$BUCKET/s5/$R/big.bin"
+		if pick down ls stat && ! pick up; then # their objects, stored untimed
+			quiet coop upload "$WORK/small/" "bench/$R/small"
+			quiet s5 cp "$WORK/small/*" "s3://$BUCKET/s5/$R/small/"
+		fi
+		if pick down; then
+			pair "$N_DOWN@$RTT" coop download "bench/$R/small/" "$D/coop-small" -- s5 cp "s3://$BUCKET/s5/$R/small/*" "$D/s5-small/"
+			diff -rq "$WORK/small" "$D/coop-small" >/dev/null || die "coop's download of small/ differs"
+		fi
+		if pick bigdown; then
+			pair "$N_BIGDOWN@$RTT" coop download "bench/$R/big.bin" "$D/coop-big.bin" -- s5 cp "s3://$BUCKET/s5/$R/big.bin" "$D/s5-big.bin"
+			cmp -s "$WORK/big.bin" "$D/coop-big.bin" || die "coop's download of big.bin differs"
+			cmp -s "$WORK/big.bin" "$D/s5-big.bin" || die "s5cmd's download of big.bin differs"
+		fi
+		pick ls && pair "$N_LS@$RTT" coop ls "bench/$R/small" -- s5 ls "s3://$BUCKET/s5/$R/small/*"
+		pick stat && timed "$N_STAT@$RTT" coop coop stat "bench/$R/small/f0000"
 		rm -rf "$D"
-		quiet coop rm "bench/$R/big.bin"
-		quiet s5 rm "s3://$BUCKET/s5/$R/big.bin"
-		say "RTT $RTT ms, round $ROUND: storing $DELETE_FILES objects twice to delete them"
-		quiet coop upload "$WORK/del/" "bench/$R/del"
-		quiet s5 cp "$WORK/del/*" "s3://$BUCKET/s5/$R/del/"
-		pair "$N_DEL@$RTT" coop rm -r --yes "bench/$R/del" -- s5 rm "s3://$BUCKET/s5/$R/del/*"
+		if pick bigup bigdown; then
+			quiet coop rm "bench/$R/big.bin"
+			quiet s5 rm "s3://$BUCKET/s5/$R/big.bin"
+		fi
+		if pick del; then
+			say "RTT $RTT ms, round $ROUND: storing $DELETE_FILES objects twice to delete them"
+			quiet coop upload "$WORK/del/" "bench/$R/del"
+			quiet s5 cp "$WORK/del/*" "s3://$BUCKET/s5/$R/del/"
+			pair "$N_DEL@$RTT" coop rm -r --yes "bench/$R/del" -- s5 rm "s3://$BUCKET/s5/$R/del/*"
+		fi
 	done
 done
 at_rtt 0
@@ -243,12 +264,13 @@ for RTT in $RTTS; do
 	echo "round trip $RTT ms"
 	printf '%-30s %10s %10s %8s   %s\n' "" "coop (s)" "s5cmd (s)" "ratio" "each round: coop / s5cmd"
 	for name in "$N_UP" "$N_BIGUP" "$N_DOWN" "$N_BIGDOWN" "$N_LS" "$N_DEL"; do
+		[[ -f "$WORK/times/$name@$RTT.coop" ]] || continue
 		c="$(median "$WORK/times/$name@$RTT.coop")"
 		s="$(median "$WORK/times/$name@$RTT.s5cmd")"
 		rounds="$(paste -d/ "$WORK/times/$name@$RTT.coop" "$WORK/times/$name@$RTT.s5cmd" | awk -F/ '{printf "%.2f/%.2f ", $1, $2}')"
 		printf '%-30s %10.2f %10.2f %8.2f   %s\n' "$name" "$c" "$s" "$(echo "$s / $c" | bc -l)" "$rounds"
 	done
-	printf '%-30s %10.2f %10s %8s   %s\n' "$N_STAT" "$(median "$WORK/times/$N_STAT@$RTT.coop")" "-" "-" "$(awk '{printf "%.2f ", $1}' "$WORK/times/$N_STAT@$RTT.coop")"
+	[[ -f "$WORK/times/$N_STAT@$RTT.coop" ]] && printf '%-30s %10.2f %10s %8s   %s\n' "$N_STAT" "$(median "$WORK/times/$N_STAT@$RTT.coop")" "-" "-" "$(awk '{printf "%.2f ", $1}' "$WORK/times/$N_STAT@$RTT.coop")"
 done
 echo
 echo "DeleteObjects requests to delete $DELETE_FILES objects: $DELETE_REQUESTS"
