@@ -19,6 +19,36 @@ type PreDial struct {
 	S3, DynamoDB int
 }
 
+// PreDialer holds the connections opened ahead to a store's endpoints. A
+// command starts one with StartPreDial as soon as it knows the store's
+// endpoints (from its command line and environment, before it has parsed
+// either in full or loaded the AWS configuration) and hands it to Open
+// as Config.Dialer, which dials only what is still missing; one Open
+// never takes is closed with Close.
+type PreDialer struct{ p *preDialer }
+
+// StartPreDial starts cfg.PreDial's connections to the endpoints cfg
+// names: its custom endpoints, or AWS's in cfg.Region (none when no
+// region is given). A wrong guess costs only connections nobody takes,
+// closed after preDialExpiry or at Close.
+func StartPreDial(cfg Config) *PreDialer {
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	p := newPreDialer(&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second})
+	p.startEndpoints(cfg, cfg.Region)
+	return &PreDialer{p: p}
+}
+
+// Close closes the connections nobody took and dials no more; it may be
+// called more than once, and after Open took the PreDialer.
+func (d *PreDialer) Close() {
+	if d != nil {
+		d.p.close()
+	}
+}
+
 // maxPreDial bounds the connections pre-dialed to one endpoint.
 const maxPreDial = 8
 
@@ -35,7 +65,10 @@ type preDialer struct {
 	dialer *net.Dialer
 	mu     sync.Mutex
 	ready  map[string][]*preDialed
-	closed bool
+	// started counts the connections ever pre-dialed to each address,
+	// so that asking again for n dials only those missing.
+	started map[string]int
+	closed  bool
 }
 
 // preDialed is one connection being opened, or opened.
@@ -46,11 +79,12 @@ type preDialed struct {
 }
 
 func newPreDialer(d *net.Dialer) *preDialer {
-	return &preDialer{dialer: d, ready: map[string][]*preDialed{}}
+	return &preDialer{dialer: d, ready: map[string][]*preDialed{}, started: map[string]int{}}
 }
 
-// start opens n connections (at most maxPreDial) to addr (host:port) in
-// the background; those still unused after preDialExpiry are closed.
+// start opens connections to addr (host:port) in the background until n
+// (at most maxPreDial) have been started to it in all; those still
+// unused after preDialExpiry are closed.
 func (p *preDialer) start(addr string, n int) {
 	n = min(n, maxPreDial)
 	if addr == "" || n <= 0 {
@@ -58,10 +92,12 @@ func (p *preDialer) start(addr string, n int) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed || p.started[addr] >= n {
 		return
 	}
-	for range n {
+	more := n - p.started[addr]
+	p.started[addr] = n
+	for range more {
 		pd := &preDialed{done: make(chan struct{})}
 		p.ready[addr] = append(p.ready[addr], pd)
 		go func() {
@@ -159,17 +195,13 @@ func dialAddr(endpoint string) string {
 }
 
 // startEndpoints pre-dials the endpoints cfg names (custom ones), or with
-// a region known, AWS's own; custom says whether this is the first call,
-// which dials the custom endpoints (a later call, once the region is
-// known, dials only AWS's).
-func (p *preDialer) startEndpoints(cfg Config, region string, custom bool) {
+// a region known, AWS's own, up to cfg.PreDial's counts: called again
+// (once the region is known, or by Open after StartPreDial) it dials only
+// the connections not yet started.
+func (p *preDialer) startEndpoints(cfg Config, region string) {
 	s3URL, ddbURL := awsEndpoints(cfg, region)
-	if custom || cfg.EndpointURL == "" {
-		p.start(s3Addr(cfg, s3URL), cfg.PreDial.S3)
-	}
-	if custom || cfg.DynamoDBEndpoint == "" {
-		p.start(dialAddr(ddbURL), cfg.PreDial.DynamoDB)
-	}
+	p.start(s3Addr(cfg, s3URL), cfg.PreDial.S3)
+	p.start(dialAddr(ddbURL), cfg.PreDial.DynamoDB)
 }
 
 // s3Addr is the address the SDK dials for S3 at endpoint: the bucket's

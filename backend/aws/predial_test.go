@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/internal/testservers"
 )
 
@@ -109,4 +110,80 @@ func TestPreDialCleansUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = c.Close()
+}
+
+// Connections started before Open (StartPreDial, as a command does before
+// it has parsed its command line) are opened at once, and Open takes
+// them: it dials only those still missing from its own PreDial, and the
+// requests use them, no connection more.
+func TestPreDialStartedBeforeOpen(t *testing.T) {
+	ctx := context.Background()
+	s0 := newStore(t)
+	ref := newRepo(t, s0)
+	put(t, s0, ref, "a.csv", "a,b\n")
+	cfg := s0.Config()
+	s3p := testservers.StartFaultProxy(t, cfg.EndpointURL)
+	ddbp := testservers.StartFaultProxy(t, cfg.DynamoDBEndpoint)
+	cfg.EndpointURL, cfg.DynamoDBEndpoint, cfg.LazyBucketCheck = s3p.URL, ddbp.URL, true
+	cfg.PreDial = PreDial{S3: 1, DynamoDB: 1}
+	early := StartPreDial(cfg)
+	waitConnections(t, s3p, 1)
+	waitConnections(t, ddbp, 1)
+	cfg.Dialer = early
+	cfg.PreDial = PreDial{S3: 2, DynamoDB: 1}
+	s := openStore(t, cfg)
+	if s.Config().Dialer != nil {
+		t.Errorf("the store's Config hands out the dialer it owns")
+	}
+	waitConnections(t, s3p, 2)
+	s3p.SetDelay(50 * time.Millisecond)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if _, err := s.StatFile(ctx, ref, "a.csv"); err != nil {
+			t.Errorf("StatFile: %v", err)
+		}
+	})
+	wg.Go(func() {
+		if _, err := s.StatFile(ctx, ref, "none.csv"); !errors.Is(err, backend.ErrNotFound) {
+			t.Errorf("StatFile(none.csv): %v, want not found", err)
+		}
+	})
+	wg.Go(func() {
+		if _, err := s.GetRepository(ctx, ref.AccountID, ref.RepositoryID); err != nil {
+			t.Errorf("GetRepository: %v", err)
+		}
+	})
+	wg.Wait()
+	if n, m := s3p.Connections(), ddbp.Connections(); n != 2 || m != 1 {
+		t.Errorf("connections: S3 %d, DynamoDB %d; want the 2 and 1 pre-dialed, no more", n, m)
+	}
+	early.Close() // after the store took it: nothing happens
+}
+
+// A PreDialer that Open never took (a command line that failed before
+// opening its store) closes its connections at Close.
+func TestUnusedPreDialerCloses(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	d := StartPreDial(Config{EndpointURL: "http://" + ln.Addr().String(), PathStyle: true, PreDial: PreDial{S3: 2}})
+	var conns []net.Conn
+	for range 2 {
+		c, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = c.Close() }()
+		conns = append(conns, c)
+	}
+	d.Close()
+	d.Close()
+	for _, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+			t.Errorf("read from an unused pre-dialed connection after Close: %v, want EOF", err)
+		}
+	}
 }

@@ -90,6 +90,10 @@ type Config struct {
 	// PreDial opens connections to the endpoints as Open starts, so
 	// that the first requests find them open (see PreDial).
 	PreDial PreDial
+	// Dialer, if set, holds connections a caller started before Open
+	// (StartPreDial); Open takes it, tops it up to PreDial, and the
+	// Store closes it (as Open does when it fails).
+	Dialer *PreDialer
 	// LazyBucketCheck skips Open's check of the bucket, a round trip
 	// before any work: the bucket is listed only when a request fails in
 	// a way it may be the cause of, and that request's error then says
@@ -167,10 +171,17 @@ func (c Config) withDefaults() (Config, error) {
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
+		cfg.Dialer.Close()
 		return nil, err
 	}
-	dials := newPreDialer(&net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second})
-	dials.startEndpoints(cfg, cfg.Region, true)
+	var dials *preDialer
+	if cfg.Dialer != nil {
+		dials = cfg.Dialer.p
+		cfg.Dialer = nil // the Store owns it now; Config() does not hand it out
+	} else {
+		dials = newPreDialer(&net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second})
+	}
+	dials.startEndpoints(cfg, cfg.Region)
 	// A BuildableClient, so that the SDK can still add a CA bundle
 	// (AWS_CA_BUNDLE) to it. It follows no redirects.
 	httpc := awshttp.NewBuildableClient().
@@ -215,7 +226,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		awsCfg.Region = DefaultRegion
 	}
 	if cfg.Region == "" {
-		dials.startEndpoints(cfg, awsCfg.Region, false)
+		dials.startEndpoints(cfg, awsCfg.Region)
 	}
 	cfg.Region = awsCfg.Region
 	s := &Store{cfg: cfg, dials: dials}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/coopterm/coop/backend/aws"
 	"github.com/coopterm/coop/backend/transfer"
 )
 
@@ -59,7 +58,7 @@ func (a *app) cmdDownload(ctx context.Context, pos []string, tf transferFlags) e
 	if t.repo == "" {
 		return usagef("download needs ACCOUNT/REPO[/PATH], not %q", pos[0])
 	}
-	a.dial = aws.PreDial{S3: 2, DynamoDB: 1} // the source as a folder and a file; the repository
+	a.dial = commandDial("download")
 	store, err := a.openStore(ctx, false)
 	if err != nil {
 		return err

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/backend/aws"
 	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
 )
@@ -55,7 +54,7 @@ func (a *app) cmdLs(ctx context.Context, pos []string, f lsFlags) error {
 			return err
 		}
 	}
-	a.dial = aws.PreDial{S3: 1, DynamoDB: 1} // the listing; the repository
+	a.dial = commandDial("ls")
 	store, err := a.openStore(ctx, false)
 	if err != nil {
 		return err

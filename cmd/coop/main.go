@@ -62,14 +62,20 @@ type app struct {
 	// only read (the demo store is not filled).
 	completing bool
 	// dial is how many connections an AWS store opens to each endpoint
-	// as it starts: as many as the command's first requests at once.
+	// as it starts: as many as the command's first requests at once
+	// (commandDial).
 	dial aws.PreDial
+	// early holds the connections preDialEarly started, until the
+	// store's Open takes them.
+	early *aws.PreDialer
 }
 
 // run executes one command line and returns the process exit code:
 // 0 ok, 1 runtime failure, 2 usage error.
 func run(ctx context.Context, args []string, a *app) int {
+	a.early = a.preDialEarly(args)
 	err := a.execute(ctx, args)
+	a.early.Close() // unless the store took them (then it closed them)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "coop: %s\n", safe.Text(err.Error()))
 	}

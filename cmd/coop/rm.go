@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/backend/aws"
 	"github.com/coopterm/coop/backend/transfer"
 	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
@@ -64,7 +63,7 @@ func (a *app) cmdRm(ctx context.Context, pos []string, f rmFlags) error {
 		}
 		targets = append(targets, t)
 	}
-	a.dial = aws.PreDial{S3: 2, DynamoDB: 1} // as download
+	a.dial = commandDial("rm")
 	store, err := a.openStore(ctx, true)
 	if err != nil {
 		return err

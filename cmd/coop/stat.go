@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/coopterm/coop/backend"
-	"github.com/coopterm/coop/backend/aws"
 	"github.com/coopterm/coop/backend/content"
 	"github.com/coopterm/coop/internal/humanize"
 	"github.com/coopterm/coop/internal/safe"
@@ -74,9 +73,7 @@ func (a *app) cmdStat(ctx context.Context, pos []string, asJSON bool) error {
 	if t.repo == "" || t.path == "" {
 		return usagef("stat takes ACCOUNT/REPO/PATH, not %q", pos[0])
 	}
-	// The object's HEAD and first bytes, the metadata's HEAD; the
-	// repository.
-	a.dial = aws.PreDial{S3: 3, DynamoDB: 1}
+	a.dial = commandDial("stat")
 	store, err := a.openStore(ctx, false)
 	if err != nil {
 		return err

@@ -69,6 +69,7 @@ func (a *app) open(ctx context.Context, write, lazy bool) (backend.Store, error)
 			SSE:               a.opts.sse,
 			LazyBucketCheck:   lazy,
 			PreDial:           a.dial,
+			Dialer:            a.takeEarly(),
 			CABundle:          a.getenv("AWS_CA_BUNDLE"),
 		})
 	default:
@@ -84,6 +85,14 @@ func (a *app) open(ctx context.Context, write, lazy bool) (backend.Store, error)
 		}
 	}
 	return store, nil
+}
+
+// takeEarly hands the connections dialed before the command line was
+// parsed to the store being opened, once.
+func (a *app) takeEarly() *aws.PreDialer {
+	d := a.early
+	a.early = nil
+	return d
 }
 
 // ensureDemo fills the demo store unless a marker says a previous run
