@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -62,6 +63,7 @@ func (a *app) cmdLs(ctx context.Context, pos []string, f lsFlags) error {
 	defer store.Close()
 	out := newLister(a.stdout, asJSON)
 	defer out.warn(a.stderr)
+	defer out.flush()
 	if f.recursive && t.repo == "" {
 		return usagef("ls -R lists the files below a folder: give ACCOUNT/REPO[/PATH], not %q", strings.Join(pos, ""))
 	}
@@ -194,7 +196,10 @@ func unreadMark(errs []backend.FieldError) string {
 // lister prints rows as aligned columns, or as one JSON array streamed
 // item by item so a 100,000-entry folder is never held twice.
 type lister struct {
-	w     io.Writer
+	// w buffers stdout, so that a row is not several system calls (the
+	// table wrote each cell and its padding by itself: 1,000 rows took
+	// a tenth of `coop ls`'s CPU in write(2)); close and flush empty it.
+	w     *bufio.Writer
 	tw    *tabwriter.Writer
 	json  bool
 	count int
@@ -241,12 +246,15 @@ func (l *lister) warn(w io.Writer) {
 	}
 }
 
+// listerBuffer is how much output a lister holds before writing it.
+const listerBuffer = 64 << 10
+
 func newLister(w io.Writer, asJSON bool) *lister {
-	l := &lister{w: w, json: asJSON}
+	l := &lister{w: bufio.NewWriterSize(w, listerBuffer), json: asJSON}
 	if asJSON {
-		l.enc = json.NewEncoder(safe.JSONWriter(w))
+		l.enc = json.NewEncoder(safe.JSONWriter(l.w))
 	} else {
-		l.tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		l.tw = tabwriter.NewWriter(l.w, 0, 4, 2, ' ', 0)
 	}
 	return l
 }
@@ -282,14 +290,26 @@ func (l *lister) row(item any, cols ...string) error {
 	return err
 }
 
+// close ends the listing: the table's columns aligned, or the JSON
+// array closed, and everything written.
 func (l *lister) close() error {
 	if !l.json {
-		return l.tw.Flush()
+		if err := l.tw.Flush(); err != nil {
+			return err
+		}
+		return l.w.Flush()
 	}
 	end := "]\n"
 	if l.count == 0 {
 		end = "[]\n"
 	}
-	_, err := io.WriteString(l.w, end)
-	return err
+	if _, err := l.w.WriteString(end); err != nil {
+		return err
+	}
+	return l.w.Flush()
 }
+
+// flush writes what is buffered, as it was before a listing that failed
+// part way (JSON items streamed so far; a table is only written whole,
+// by close).
+func (l *lister) flush() { _ = l.w.Flush() }
