@@ -73,3 +73,24 @@ func TestListingIsWrittenInFewWrites(t *testing.T) {
 		}
 	}
 }
+
+// coop stat's lines go out in one write.
+func TestStatIsWrittenInOneWrite(t *testing.T) {
+	root := rmStore(t)
+	src := filepath.Join(t.TempDir(), "f.csv")
+	if err := os.WriteFile(src, []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, root, "upload", src, "acme/data/f.csv")
+	env := map[string]string{"COOP_STORAGE": root, "HOME": t.TempDir()}
+	var out countingWriter
+	var errb bytes.Buffer
+	code := run(context.Background(), []string{"stat", "acme/data/f.csv"}, &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return env[k] }, isTerminal: func() bool { return false }})
+	if code != 0 {
+		t.Fatalf("coop stat: exit %d, stderr %q", code, errb.String())
+	}
+	if lines := strings.Count(out.String(), "\n"); out.writes != 1 || lines < 8 || !strings.Contains(out.String(), "checksum  ") {
+		t.Errorf("coop stat: %d lines in %d writes, want them in 1:\n%s", lines, out.writes, out.String())
+	}
+}

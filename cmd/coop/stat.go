@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -222,8 +223,11 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
+// printStat writes r's lines in one write: the table writes each cell and
+// its padding by itself, a system call each on a real stdout.
 func printStat(w io.Writer, r statResult) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	line := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	line("path", safe.Text(r.Path))
 	if e := r.Entry; e != nil {
@@ -270,5 +274,9 @@ func printStat(w io.Writer, r statResult) error {
 	if c := contentLine(r.Content, r.ContentError); c != "" {
 		line("content", c)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }
