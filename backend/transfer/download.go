@@ -160,21 +160,13 @@ func (q *Queue) download(t *task) {
 		}
 	}
 	dir := filepath.Dir(t.local)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		q.failLocal(t, localError(err))
-		return
-	}
 	q.cleanLocalOnce(j, dir)
-	part, err := createPart(dir)
-	if err != nil {
-		q.failLocal(t, localError(err))
-		return
-	}
 	if t.sums != nil && t.sums.ready() {
 		t.settle()
 	}
 	rx := newReceipt(j, t)
-	info, err := q.fetch(t, part.f, rx)
+	part := &partWriter{dir: dir}
+	info, err := q.fetch(t, part, rx)
 	if err == nil && info.Size >= 0 && rx.n != info.Size {
 		err = fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, rx.n, info.Size)
 	}
@@ -206,10 +198,10 @@ func (q *Queue) download(t *task) {
 	}
 }
 
-// fetch copies the object into f, through rx (which checks and counts):
-// in parallel ranges for a large object on a store that serves ranges,
-// else in one stream.
-func (q *Queue) fetch(t *task, f *os.File, rx *receipt) (backend.ObjectInfo, error) {
+// fetch copies the object into part, through rx (which checks and
+// counts): in parallel ranges for a large object on a store that serves
+// ranges, else in one stream.
+func (q *Queue) fetch(t *task, part *partWriter, rx *receipt) (backend.ObjectInfo, error) {
 	j := t.job
 	ranged := backend.CapabilitiesOf(q.store).RangeGet != nil
 	if ranged && t.size >= 2*rangePart {
@@ -217,6 +209,10 @@ func (q *Queue) fetch(t *task, f *os.File, rx *receipt) (backend.ObjectInfo, err
 		t.settle()
 		rx.settle(t.want)
 		info, err := q.rangeSource(t)
+		if err != nil {
+			return info, err
+		}
+		f, err := part.open()
 		if err != nil {
 			return info, err
 		}
@@ -237,9 +233,9 @@ func (q *Queue) fetch(t *task, f *os.File, rx *receipt) (backend.ObjectInfo, err
 		return info, err
 	}
 	defer body.Close()
-	buf := make([]byte, min(copyBuffer, max(t.size+1, 32<<10))) // not 1 MiB for each small file
-	_, err = io.CopyBuffer(io.MultiWriter(fileWriter{f}, rx), &ctxReader{ctx: j.ctx, r: body}, buf)
-	return info, err
+	buf := q.bufs.get(copySize(t.size))
+	defer q.bufs.put(buf)
+	return info, spool(j.ctx, part, body, rx, *buf)
 }
 
 // rangeSource is the object a ranged download reads: as the job found

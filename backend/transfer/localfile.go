@@ -1,12 +1,10 @@
 package transfer
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -44,7 +42,7 @@ func createPart(dir string) (*partFile, error) {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		name := filepath.Join(dir, partPrefix+hex.EncodeToString(b[:])+partSuffix)
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		f, err := createExcl(name)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -119,6 +117,58 @@ func (p *partFile) commit(dst string, noReplace bool) error {
 	return nil
 }
 
+// partWriter is a download's part file, made in dir at the first write
+// (after the whole of a small file has arrived: see spool), so that a
+// download that fails before has nothing to remove, and dir itself is
+// made only when a file is to be written into it and missing.
+type partWriter struct {
+	dir  string
+	part *partFile
+}
+
+// open makes the part file if it is not made yet.
+func (w *partWriter) open() (*os.File, error) {
+	if w.part != nil {
+		return w.part.f, nil
+	}
+	part, err := createPart(w.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(w.dir, 0o755); err == nil {
+			part, err = createPart(w.dir)
+		}
+	}
+	if err != nil {
+		return nil, &localWriteError{err}
+	}
+	w.part = part
+	return part.f, nil
+}
+
+// Write writes to the part file, making it first; failures are local.
+func (w *partWriter) Write(p []byte) (int, error) {
+	f, err := w.open()
+	if err != nil {
+		return 0, err
+	}
+	return fileWriter{f}.Write(p)
+}
+
+// commit gives the part file (made now, empty, if nothing was written)
+// its final name: see partFile.commit.
+func (w *partWriter) commit(dst string, noReplace bool) error {
+	if _, err := w.open(); err != nil {
+		return err
+	}
+	return w.part.commit(dst, noReplace)
+}
+
+// discard removes the part file, if one was made.
+func (w *partWriter) discard() {
+	if w.part != nil {
+		w.part.discard()
+	}
+}
+
 // cleanParts removes the part files in dir that no live download holds
 // (a killed process left them) and reports how many it removed.
 func cleanParts(dir string) int {
@@ -143,18 +193,4 @@ func cleanParts(dir string) int {
 		f.Close()
 	}
 	return n
-}
-
-// ctxReader stops a copy when ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-// Read reads, unless the context has ended.
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -122,6 +122,8 @@ type Queue struct {
 	// limit admits transfers under the adaptive limit and the memory
 	// budget (see limiter).
 	limit *limiter
+	// bufs are the buffers of one-stream downloads.
+	bufs copyBuffers
 
 	busy  atomic.Int64  // producers running, tasks queued or running
 	seq   atomic.Uint64 // bumped on every change a Subscription may report

@@ -128,7 +128,8 @@ func memoryOf(t *task) int64 {
 	case t.op == opUpload:
 		return max(t.size, 0)
 	case t.op == opDownload:
-		return min(copyBuffer, max(t.size, 0)+1)
+		_, n := copyClass(copySize(t.size))
+		return int64(n)
 	}
 	return 0
 }
