@@ -97,17 +97,20 @@ func TestRoundTripsAtADistance(t *testing.T) {
 		// beside it; the metadata's write, conditional on the version
 		// that check found.
 		{[]string{"upload", src, "acme/data/b.csv"}, 6, 3},
-		// The repository and the source as a folder and a file; its
-		// entry beside the content (the object is not looked up again).
+		// The repository and the source as a folder (the listing a
+		// folder's download would walk) and a file; its entry beside the
+		// content (the object is not looked up again).
 		{[]string{"download", "acme/data/a.csv", dst}, 5, 2},
 		// A folder: the repository, the object and its first bytes (none)
 		// and its entry; the folder, listed to make sure beside the
 		// listing that tells whether it is a Zarr store.
 		{[]string{"stat", "acme/data/sub"}, 6, 2},
-		// The repository and the source as a folder (the answer) and a
-		// file (its HEAD only: no listing after its 404); the listing
-		// beside the metadata; the content.
-		{[]string{"download", "acme/data/sub", t.TempDir()}, 6, 3},
+		// The repository, the source as a file (its HEAD only: no
+		// listing after its 404) and as a folder: the listing the
+		// download walks, whose first answer tells the folder, with the
+		// metadata's checksums read beside it (transfer.Prefetch); the
+		// content.
+		{[]string{"download", "acme/data/sub", t.TempDir()}, 5, 2},
 		// As the download; the listing; the batch, with the check
 		// whether the repository has a document beside it; the
 		// metadata's write, conditional on the version that check found.

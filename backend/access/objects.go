@@ -75,10 +75,21 @@ func (s *Store) DeleteObject(ctx context.Context, repo backend.RepoRef, path str
 
 // ReadMetadata streams the metadata of a repository the caller may read.
 func (s *Store) ReadMetadata(ctx context.Context, repo backend.RepoRef, folder string, fn func([]backend.MetadataEntry) error) (backend.MetadataHead, error) {
-	if err := s.need(ctx, repo, ReadOnly, "read metadata of"); err != nil {
+	var head backend.MetadataHead
+	refused, err := pagesWhileChecking(ctx, s, repo, "read metadata of", func(allowed func() error) error {
+		var err error
+		head, err = s.base.ReadMetadata(ctx, repo, folder, func(page []backend.MetadataEntry) error {
+			if err := allowed(); err != nil {
+				return err
+			}
+			return fn(page)
+		})
+		return err
+	})
+	if refused {
 		return backend.MetadataHead{}, err
 	}
-	return s.base.ReadMetadata(ctx, repo, folder, fn)
+	return head, err // with fn's error, the head read so far (see backend.MetadataClient)
 }
 
 // ReadObjectMetadata reads one entry of the metadata of a repository the

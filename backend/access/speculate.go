@@ -36,3 +36,35 @@ func readWhileChecking[T any](ctx context.Context, s *Store, ref backend.RepoRef
 	}
 	return v, err
 }
+
+// pagesWhileChecking is readWhileChecking for a read that hands its
+// answer over in pages: read starts while the check runs, and calls
+// allowed before it hands over each page, which waits for the check and
+// gives its refusal. It returns the read's error, or the refusal, which
+// is the answer whatever the read found (refused is then set).
+func pagesWhileChecking(ctx context.Context, s *Store, ref backend.RepoRef, what string, read func(allowed func() error) error) (refused bool, err error) {
+	if err := backend.ValidateRef(ref); err != nil {
+		return true, err
+	}
+	if s.known(ref) {
+		if err := s.need(ctx, ref, ReadOnly, what); err != nil {
+			return true, err
+		}
+		return false, read(func() error { return nil })
+	}
+	checked := make(chan error, 1)
+	go func() { checked <- s.need(ctx, ref, ReadOnly, what) }()
+	var refusal error
+	waited := false
+	allowed := func() error {
+		if !waited {
+			refusal, waited = <-checked, true
+		}
+		return refusal
+	}
+	err = read(allowed)
+	if rerr := allowed(); rerr != nil {
+		return true, rerr
+	}
+	return false, err
+}

@@ -102,12 +102,18 @@ type walker struct {
 }
 
 // WalkObjects lists every object under a folder of a repository the
-// caller may read.
+// caller may read (the walk starts while that is checked: see
+// pagesWhileChecking).
 func (w walker) WalkObjects(ctx context.Context, repo backend.RepoRef, folder string, fn func([]backend.Entry) error) error {
-	if err := w.s.need(ctx, repo, ReadOnly, "list"); err != nil {
-		return err
-	}
-	return w.base.WalkObjects(ctx, repo, folder, fn)
+	_, err := pagesWhileChecking(ctx, w.s, repo, "list", func(allowed func() error) error {
+		return w.base.WalkObjects(ctx, repo, folder, func(page []backend.Entry) error {
+			if err := allowed(); err != nil {
+				return err
+			}
+			return fn(page)
+		})
+	})
+	return err
 }
 
 type cleaner struct {

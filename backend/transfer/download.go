@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,11 +24,21 @@ var ErrChecksum = errors.New("checksum mismatch")
 // its checksum is then read while it downloads.
 func (q *Queue) produceDownload(j *job) error {
 	spec := j.spec
-	sums := &pendingSums{done: make(chan struct{})}
-	go func() {
-		defer close(sums.done)
-		sums.m = q.checksums(j)
-	}()
+	walk := func(fn func([]backend.Entry) error) error { return q.walkRemote(j.ctx, spec.Repo, spec.Remote, fn) }
+	var sums *pendingSums
+	if pf := spec.Prefetch; pf.take(spec) {
+		sums = pf.sums
+		walk = func(fn func([]backend.Entry) error) error { return pf.walk(j.ctx, fn) }
+		if spec.Kind == DownloadFile {
+			pf.halt() // a file's path lists nothing
+		}
+	} else {
+		sums = &pendingSums{done: make(chan struct{})}
+		go func() {
+			defer close(sums.done)
+			sums.m = readChecksums(j.ctx, q.store, spec.Repo, spec.Remote)
+		}()
+	}
 	defer sums.wait() // the reader is done before the job is
 	if spec.Kind == DownloadFile {
 		t := &task{job: j, op: opDownload, local: spec.Local, remote: spec.Remote, known: spec.Object}
@@ -51,7 +62,7 @@ func (q *Queue) produceDownload(j *job) error {
 		return nil
 	}
 	checksums := sums.wait
-	err := q.walkRemote(j.ctx, spec.Repo, spec.Remote, func(page []backend.Entry) error {
+	err := walk(func(page []backend.Entry) error {
 		var items []*task
 		for _, e := range page {
 			rel := strings.TrimPrefix(e.Path, spec.Remote+"/")
@@ -91,12 +102,13 @@ func (q *Queue) produceDownload(j *job) error {
 	return nil
 }
 
-// checksums reads the checksums the metadata records for each file. A
-// repository without readable metadata gives none: downloads are then
-// checked only against what the store itself keeps.
-func (q *Queue) checksums(j *job) map[string]digest {
+// readChecksums reads the checksums the metadata records for each file
+// at and below remote. A repository without readable metadata gives
+// none: downloads are then checked only against what the store itself
+// keeps.
+func readChecksums(ctx context.Context, store backend.Store, repo backend.RepoRef, remote string) map[string]digest {
 	sums := map[string]digest{}
-	_, err := q.store.ReadMetadata(j.ctx, j.spec.Repo, j.spec.Remote, func(page []backend.MetadataEntry) error {
+	_, err := store.ReadMetadata(ctx, repo, remote, func(page []backend.MetadataEntry) error {
 		for _, e := range page {
 			m := e.Meta
 			if m.Type == backend.TypeDirectory || m.Problem != "" {

@@ -33,6 +33,9 @@ func checkSpec(s Spec) error {
 	if s.Object != nil && s.Kind != DownloadFile && s.Kind != DeleteFile {
 		return fmt.Errorf("%w %s: a known object is for a file download or delete", backend.ErrInvalid, s.Kind)
 	}
+	if pf := s.Prefetch; pf != nil && (s.Kind != DownloadFile && s.Kind != DownloadTree || pf.repo != s.Repo || pf.remote != s.Remote) {
+		return fmt.Errorf("%w %s: a prefetch is for a download of the path it lists", backend.ErrInvalid, s.Kind)
+	}
 	if s.Kind != DeleteFile && s.Kind != DeleteTree && s.Local == "" {
 		return fmt.Errorf("%w %s: no local path", backend.ErrInvalid, s.Kind)
 	}

@@ -147,6 +147,10 @@ type Spec struct {
 	// single delete says nothing of a missing key, hence the lookup
 	// otherwise).
 	Object *backend.ObjectInfo
+	// Prefetch, if set for a download, is its listing and checksums,
+	// asked for before the job was submitted (see StartDownload) and
+	// taken by its first run. The caller closes it once the job ended.
+	Prefetch *Prefetch
 }
 
 // Job is a snapshot of one job, as a UI shows it in a row.

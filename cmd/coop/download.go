@@ -64,7 +64,13 @@ func (a *app) cmdDownload(ctx context.Context, pos []string, tf transferFlags) e
 		return err
 	}
 	defer store.Close()
-	kind, info, err := classify(ctx, store, t.ref(), t.path)
+	// The listing and the checksums a folder's download needs are asked
+	// for beside the question whether the path is a folder, which the
+	// listing's first answer also settles: the transfers start one round
+	// trip sooner.
+	pf := transfer.StartDownload(ctx, store, t.ref(), t.path)
+	defer pf.Close()
+	kind, info, err := classifyDownload(ctx, store, t.ref(), t.path, pf)
 	if err != nil {
 		return err
 	}
@@ -75,6 +81,7 @@ func (a *app) cmdDownload(ctx context.Context, pos []string, tf transferFlags) e
 	case pos[1] == "-" && kind == folderKind:
 		return usagef("%s is a folder: only a file can go to stdout (-)", pos[0])
 	case pos[1] == "-":
+		pf.Close()
 		store.Close()
 		return a.cmdCat(ctx, []string{pos[0]}, "")
 	}
@@ -84,11 +91,12 @@ func (a *app) cmdDownload(ctx context.Context, pos []string, tf transferFlags) e
 	}
 	fi, statErr := os.Stat(pos[1])
 	dest := downloadDest(kind, contents, name, pos[1], statErr == nil && fi.IsDir())
-	spec := transfer.Spec{Kind: transfer.DownloadFile, Repo: t.ref(), Local: dest, Remote: t.path, Policy: policy}
+	spec := transfer.Spec{Kind: transfer.DownloadFile, Repo: t.ref(), Local: dest, Remote: t.path, Policy: policy, Prefetch: pf}
 	if kind == folderKind {
 		spec.Kind = transfer.DownloadTree
 	} else {
 		spec.Object = &info // not looked up again
+		pf.StopListing()
 	}
 	return a.runTransfers(ctx, store, tf.workers, []transfer.Spec{spec}, nil)
 }

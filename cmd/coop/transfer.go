@@ -156,6 +156,15 @@ const (
 // classify tells a folder from a file, or says the path names nothing;
 // for a file it gives the object as the store describes it.
 func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p string) (pathKind, backend.ObjectInfo, error) {
+	return classifyBy(ctx, store, repo, p, func() (bool, error) {
+		_, err := store.ListObjects(ctx, repo, p, backend.PageRequest{Limit: 1})
+		return err == nil, err
+	})
+}
+
+// classifyBy is classify, listed telling whether p lists as a folder
+// (else why not).
+func classifyBy(ctx context.Context, store backend.Store, repo backend.RepoRef, p string, listed func() (bool, error)) (pathKind, backend.ObjectInfo, error) {
 	if p == "" {
 		if _, err := store.GetRepository(ctx, repo.AccountID, repo.RepositoryID); err != nil {
 			return 0, backend.ObjectInfo{}, err
@@ -183,8 +192,8 @@ func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p 
 		}
 		stated <- st
 	}()
-	_, listErr := store.ListObjects(ctx, repo, p, backend.PageRequest{Limit: 1})
-	if listErr == nil {
+	folder, listErr := listed()
+	if folder {
 		return folderKind, backend.ObjectInfo{}, nil
 	}
 	st := <-stated
@@ -201,6 +210,13 @@ func classify(ctx context.Context, store backend.Store, repo backend.RepoRef, p 
 		return folderKind, backend.ObjectInfo{}, nil
 	}
 	return fileKind, info, nil
+}
+
+// classifyDownload is classify for a download, whose listing of the path
+// as a folder (pf) is already under way: its first answer tells a
+// folder, and the path is looked up as a file beside it.
+func classifyDownload(ctx context.Context, store backend.Store, repo backend.RepoRef, p string, pf *transfer.Prefetch) (pathKind, backend.ObjectInfo, error) {
+	return classifyBy(ctx, store, repo, p, pf.Folder)
 }
 
 // isFolder reports whether p is a folder with something in it.
