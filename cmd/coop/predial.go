@@ -21,10 +21,13 @@ func commandDial(name string) aws.PreDial {
 	case "ls":
 		return aws.PreDial{S3: 1, DynamoDB: 1} // the listing; the repository
 	case "download":
+		// The source as a folder (the listing a folder's download walks)
+		// and a file, and the metadata's checksums (transfer.Prefetch);
+		// the repository.
+		return aws.PreDial{S3: 3, DynamoDB: 1}
+	case "rm":
 		// The source as a folder and a file; the repository.
 		return aws.PreDial{S3: 2, DynamoDB: 1}
-	case "rm":
-		return aws.PreDial{S3: 2, DynamoDB: 1} // as download
 	}
 	return aws.PreDial{}
 }

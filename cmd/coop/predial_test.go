@@ -72,6 +72,20 @@ func TestConnectionsDialedBeforeTheCommandLineIsParsed(t *testing.T) {
 	acceptedAndClosed(t, "DynamoDB", ddbconns, 1)
 }
 
+// A download asks three things of S3 at once (the path as a folder and
+// as a file, and the metadata's checksums) and one of DynamoDB: that
+// many connections are dialed ahead.
+func TestDownloadDialsItsFirstRequests(t *testing.T) {
+	s3, s3conns := listen(t)
+	ddb, ddbconns := listen(t)
+	code, _, errs := runCLIEnv(t, awsEnv(s3, ddb), "download", "bench/rep/a.csv", t.TempDir(), "--no-such-flag")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2 (usage); stderr %q", code, errs)
+	}
+	acceptedAndClosed(t, "S3", s3conns, 3)
+	acceptedAndClosed(t, "DynamoDB", ddbconns, 1)
+}
+
 // The early pre-dial reads the store's flags as the command tree does,
 // wherever they are on the line, and dials nothing for the local store,
 // help, the demo store or a command that dials nothing.
