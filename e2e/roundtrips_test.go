@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,5 +193,37 @@ func TestLargeUploadRoundTripsAtADistance(t *testing.T) {
 		if got, err := os.ReadFile(dst); err != nil || !bytes.Equal(got, body) {
 			t.Errorf("%s: downloaded %d bytes (%v), not the file's %d", tc.name, len(got), err, len(body))
 		}
+	}
+}
+
+// An upload of a folder of small files into a repository just created
+// (no metadata document yet), as the benchmark's: the requests that do
+// not need the objects (the repository, the clean-up of stale uploads,
+// the check for a document and the listing of the objects already
+// there) go beside the PUTs, so the job waits for the PUTs and then one
+// metadata write.
+func TestUploadIntoNewRepositoryRoundTrips(t *testing.T) {
+	d := newDistantStore(t)
+	for _, p := range []*testservers.FaultProxy{d.s3, d.dyn} {
+		p.SetDelay(0)
+	}
+	wantRun(t, d.env, 0, "repo", "create", "acme/fresh", "--visibility", "public")
+	for _, p := range []*testservers.FaultProxy{d.s3, d.dyn} {
+		p.SetDelay(oneWay)
+	}
+	dir := filepath.Join(t.TempDir(), "small")
+	for i := range 10 {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("f%02d.bin", i)), strings.Repeat("x", 1000+i))
+	}
+	ops, rounds := d.measure(t, "upload", dir, "acme/fresh")
+	if testing.Verbose() {
+		spans := d.trace.Spans()
+		for _, s := range spans {
+			t.Logf("%-22s %5d %5d ms", s.Op, s.Start.Sub(spans[0].Start).Milliseconds(), s.End.Sub(spans[0].Start).Milliseconds())
+		}
+	}
+	t.Logf("coop upload of 10 files into a new repository: %d requests in %d round trips: %s", len(ops), rounds, strings.Join(ops, " "))
+	if rounds > 3 {
+		t.Errorf("coop upload of 10 files into a new repository: %d round trips, want at most 3: %s", rounds, strings.Join(ops, " "))
 	}
 }

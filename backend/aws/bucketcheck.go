@@ -105,7 +105,7 @@ func (s *Store) lazyBucketCheck(stack *middleware.Stack) error {
 			case ctx.Value(checkingKey{}) != nil:
 			case err == nil:
 				s.bucket.ok()
-			case ctx.Value(followedKey{}) != nil && isStatus(err, 404):
+			case (ctx.Value(followedKey{}) != nil || backend.IsNotFoundFollowed(ctx)) && isStatus(err, 404):
 			case mayBeTheBucket(err):
 				if why := s.explain(ctx); why != nil {
 					return out, md, why

@@ -208,6 +208,7 @@ func (s *Store) updateOnce(ctx context.Context, repo backend.RepoRef, batch *bac
 // installWritten makes the document just written from f, whose new ETag
 // is etag, the current version: f becomes its local copy and b its index.
 func (s *Store) installWritten(dir, etag string, f *os.File, b *metaindex.Builder) {
+	s.missing.forget(dir)
 	if etag == "" {
 		return
 	}
@@ -259,7 +260,13 @@ func (s *Store) current(ctx context.Context, repo backend.RepoRef, batch *backen
 		}
 	}
 	var err error
-	if h == nil {
+	switch {
+	case h != nil:
+	case trust && s.missing.recent(s.indexDir(repo)):
+		// Found missing a moment ago (an upload's check): the PUT is
+		// conditional on there being none still.
+		err = fmt.Errorf("metadata of %s: %w", repo, backend.ErrMetadataMissing)
+	default:
 		h, err = s.version(ctx, repo)
 	}
 	switch {

@@ -39,10 +39,12 @@ func (s *Store) headMetadata(ctx context.Context, ref backend.RepoRef) (string, 
 	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.cfg.Bucket, Key: &key})
 	if err != nil {
 		if isCode(err, "NoSuchKey", "NotFound") || isStatus(err, 404) {
+			s.missing.seen(s.indexDir(ref))
 			return "", fmt.Errorf("metadata of %s: %w", ref, backend.ErrMetadataMissing)
 		}
 		return "", s.s3Error(ctx, "read metadata of "+ref.String(), err)
 	}
+	s.missing.forget(s.indexDir(ref))
 	return deref(out.ETag, ""), nil
 }
 

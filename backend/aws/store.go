@@ -116,6 +116,8 @@ type Store struct {
 	// versions keeps the index of each repository's metadata document
 	// open, shared by every caller of the Store (see metaindex.go).
 	versions metaindex.Cache
+	// missing are the repositories found without a document.
+	missing missingDocs
 	// s3Where and ddbWhere name the endpoints in messages.
 	s3Where, ddbWhere string
 	// dials hands out the connections opened ahead (Config.PreDial).

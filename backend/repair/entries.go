@@ -22,6 +22,10 @@ type EntriesOptions struct {
 	// Progress, if set, is told how many objects were read of how many
 	// found so far; it is called from one goroutine at a time.
 	Progress func(done, total int)
+	// Listing, if set, gives the repository's objects in place of a
+	// walk of the store (backend.Walk): a listing made beforehand, such
+	// as one an upload made beside its transfers.
+	Listing func(ctx context.Context, fn func([]backend.Entry) error) error
 }
 
 // Entries emits the entry of every object in repo, read and recorded as
@@ -88,7 +92,13 @@ func Entries(ctx context.Context, store Store, repo backend.RepoRef, opts Entrie
 		}
 		done <- err
 	}()
-	err := backend.Walk(ctx, store, repo, "", func(page []backend.Entry) error {
+	walk := opts.Listing
+	if walk == nil {
+		walk = func(ctx context.Context, fn func([]backend.Entry) error) error {
+			return backend.Walk(ctx, store, repo, "", fn)
+		}
+	}
+	err := walk(ctx, func(page []backend.Entry) error {
 		for _, e := range page {
 			mu.Lock()
 			var err error

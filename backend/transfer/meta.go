@@ -163,9 +163,15 @@ func (w *metaWriter) loop() {
 			continue
 		}
 		w.mu.Lock()
-		closing := w.closing
+		closing, c := w.closing, w.check
+		if closing {
+			w.check = nil
+		}
 		w.mu.Unlock()
 		if closing {
+			if c != nil {
+				c.discard() // asked beside uploads that wrote nothing
+			}
 			return
 		}
 		var (

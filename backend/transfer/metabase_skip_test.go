@@ -83,3 +83,58 @@ func TestFirstWriteDoesNotReadBackTheUpload(t *testing.T) {
 		t.Errorf("the first write read %d objects back, want at most 5 (the one already there and the files in flight): it read the upload's own files", r)
 	}
 }
+
+// listFirst holds every upload until the repository has been listed (or
+// a while has passed, which the test reports), and counts the listings.
+type listFirst struct {
+	backend.Store
+	listed   chan struct{}
+	once     sync.Once
+	lists    atomic.Int32
+	unlisted atomic.Int32 // uploads that went without a listing first
+}
+
+func (l *listFirst) PutObject(ctx context.Context, repo backend.RepoRef, p string, r io.Reader, size int64) (backend.ObjectInfo, error) {
+	select {
+	case <-l.listed:
+	case <-time.After(3 * time.Second):
+		l.unlisted.Add(1)
+	}
+	return l.Store.PutObject(ctx, repo, p, r, size)
+}
+
+func (l *listFirst) ListObjects(ctx context.Context, repo backend.RepoRef, folder string, req backend.PageRequest) (backend.Page[backend.Entry], error) {
+	page, err := l.Store.ListObjects(ctx, repo, folder, req)
+	l.lists.Add(1)
+	l.once.Do(func() { close(l.listed) })
+	return page, err
+}
+
+// An upload into a repository with no document lists the objects already
+// there (for its first metadata write) beside its transfers, not after
+// them: at a distance that is a round trip less before the write. The
+// store here lets no upload through until it has been listed.
+func TestFirstWriteListsBesideTheUploads(t *testing.T) {
+	t.Parallel()
+	e := newLocal(t)
+	files := map[string][]byte{}
+	for i := range 8 {
+		files[fmt.Sprintf("f%02d.txt", i)] = content(fmt.Sprint(i), 100+i)
+	}
+	src := t.TempDir()
+	writeFiles(t, src, files)
+	if _, err := e.store.PutObject(t.Context(), testRepo, "other/kept.txt", strings.NewReader("kept"), 4); err != nil {
+		t.Fatal(err)
+	}
+	held := &listFirst{Store: e.store, listed: make(chan struct{})}
+	q := New(context.Background(), held, Options{Workers: 4, RetryBase: 20 * time.Millisecond})
+	t.Cleanup(func() { _ = q.Close() })
+	j := run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "up", Policy: Overwrite})[0]
+	wantState(t, q, j, Done)
+	if n := held.unlisted.Load(); n > 0 {
+		t.Errorf("%d uploads went before the repository was listed: the first write's listing waited for them", n)
+	}
+	if got := checkMetadata(t, e.store, testRepo); len(got) != len(files)+1 {
+		t.Errorf("the document has %d entries, want %d (the upload's and the object already there)", len(got), len(files)+1)
+	}
+}

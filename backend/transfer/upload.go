@@ -33,6 +33,10 @@ func (q *Queue) produceUpload(j *job) error {
 	if err != nil {
 		return localError(err)
 	}
+	// Whether the repository has a document (and, if not, which objects
+	// it holds, for the first metadata write) is asked beside the
+	// repository's lookup and the transfers, not after them.
+	q.checkDocument(spec.Repo, backend.JoinPath(spec.Remote, "x"))
 	// Stores create folders as they write: a missing repository must be
 	// caught here, not made by accident.
 	if _, err := q.store.GetRepository(j.ctx, spec.Repo.AccountID, spec.Repo.RepositoryID); err != nil {
@@ -51,7 +55,6 @@ func (q *Queue) produceUpload(j *job) error {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("%w: not a regular file", backend.ErrInvalid)
 		}
-		q.checkDocument(spec.Repo, spec.Remote)
 		q.cleanBehind(j, backend.ParentFolder(spec.Remote), false)
 		return q.queueUploads(j, []uploadItem{{local: spec.Local, remote: spec.Remote, size: fi.Size()}})
 	}
@@ -63,11 +66,21 @@ func (q *Queue) produceUpload(j *job) error {
 		return err
 	}
 	j.counted()
-	if len(items) > 0 {
-		q.checkDocument(spec.Repo, items[0].remote)
-	}
 	q.cleanBehind(j, spec.Remote, true)
 	return q.queueUploads(j, items)
+}
+
+// Prepare starts what a job of spec will ask the store before its
+// transfers and needs no answer from them — for an upload, whether the
+// repository has a metadata document (and, if not, the listing of the
+// objects already there) — so that a caller that looks things up before
+// it submits the job (the repository, the target) has it done beside
+// those requests. The job asks nothing twice. Preparing a spec that is
+// never submitted costs those requests only.
+func (q *Queue) Prepare(spec Spec) {
+	if k := spec.Kind; (k == UploadFile || k == UploadTree) && checkSpec(spec) == nil {
+		q.checkDocument(spec.Repo, backend.JoinPath(spec.Remote, "x"))
+	}
 }
 
 // uploadChecker is a store that can say, before any byte is sent,

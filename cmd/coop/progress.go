@@ -28,6 +28,13 @@ const plainEvery = 5 * time.Second
 // line, prints one line per finished job and a summary on stdout, and
 // fails if any file failed. pre are failures found before any job.
 func (a *app) runTransfers(ctx context.Context, store backend.Store, workers int, specs []transfer.Spec, pre []string) error {
+	return a.runTransfersAfter(ctx, store, workers, specs, pre, nil)
+}
+
+// runTransfersAfter is runTransfers, submitting the jobs only once ready
+// (if not nil) has said nil, and failing with what it said otherwise:
+// what the jobs will ask first (transfer.Queue.Prepare) goes meanwhile.
+func (a *app) runTransfersAfter(ctx context.Context, store backend.Store, workers int, specs []transfer.Spec, pre []string, ready <-chan error) error {
 	for _, p := range pre {
 		fmt.Fprintf(a.stderr, "coop: %s\n", safe.Text(p))
 	}
@@ -42,6 +49,14 @@ func (a *app) runTransfers(ctx context.Context, store backend.Store, workers int
 	// (a download target in the way) must not fail unseen.
 	sub := q.Subscribe()
 	defer sub.Close()
+	if ready != nil {
+		for _, s := range specs {
+			q.Prepare(s)
+		}
+		if err := <-ready; err != nil {
+			return err
+		}
+	}
 	for _, s := range specs {
 		if _, err := q.Submit(s); err != nil {
 			fmt.Fprintf(a.stderr, "coop: %s\n", safe.Text(err.Error()))

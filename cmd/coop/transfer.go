@@ -139,10 +139,8 @@ func (a *app) cmdUpload(ctx context.Context, pos []string, tf transferFlags) err
 		}
 		specs = append(specs, spec)
 	}
-	if err := <-repoErr; err != nil {
-		return err
-	}
-	return a.runTransfers(ctx, store, tf.workers, specs, pre)
+	// What the uploads ask first goes beside the repository's lookup.
+	return a.runTransfersAfter(ctx, store, tf.workers, specs, pre, repoErr)
 }
 
 // pathKind is what a repository path names.
