@@ -31,6 +31,7 @@ type Capabilities struct {
 	Presign         Presigner
 	HeadGet         HeadGetter
 	StatFile        FileStatter
+	Warm            Warmer
 }
 
 // Capable is a store that reports its optional capabilities instead of
@@ -56,6 +57,7 @@ func CapabilitiesOf(s any) Capabilities {
 	c.Presign, _ = s.(Presigner)
 	c.HeadGet, _ = s.(HeadGetter)
 	c.StatFile, _ = s.(FileStatter)
+	c.Warm, _ = s.(Warmer)
 	return c
 }
 
@@ -289,6 +291,18 @@ type RangeGetter interface {
 	// if length < 0). With a non-empty etag it fails with ErrObjectChanged
 	// if the object no longer has that ETag.
 	GetObjectRange(ctx context.Context, repo RepoRef, path string, offset, length int64, etag string) (io.ReadCloser, error)
+}
+
+// Warmer is a store that can open connections ahead of a wave of object
+// requests it is about to be sent: a transfer queue about to start n
+// files at once asks for n while it still waits for something else (the
+// repository's lookup), so that at a distance the files do not each wait
+// a round trip more for their connection's handshake.
+type Warmer interface {
+	// WarmUp opens, in the background, connections for object requests
+	// until n have been opened ahead in all (within the store's bound);
+	// those left unused a few seconds are closed.
+	WarmUp(n int)
 }
 
 // HeadGetter reads an object's first bytes and what the store knows of

@@ -49,6 +49,9 @@ func (s *Store) Capabilities() backend.Capabilities {
 	if b.StatFile != nil {
 		c.StatFile = fileStatter{s, b.StatFile}
 	}
+	// Connections opened ahead reach nothing the caller could not ask
+	// for anyway, and carry no request.
+	c.Warm = b.Warm
 	return c
 }
 

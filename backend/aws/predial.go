@@ -52,6 +52,21 @@ func (d *PreDialer) Close() {
 // maxPreDial bounds the connections pre-dialed to one endpoint.
 const maxPreDial = 8
 
+// maxWarm bounds the connections WarmUp opens ahead to S3 in all: a
+// transfer queue's first wave (transfer.DefaultWorkers).
+const maxWarm = 256
+
+// WarmUp opens connections to S3 ahead of a wave of n object requests
+// (backend.Warmer), counting those pre-dialed already: a transfer queue
+// about to start n small uploads asks while the repository is still
+// being looked up, and the uploads then find their connections open
+// instead of each waiting for a handshake. At most maxWarm; those not
+// taken within preDialExpiry are closed, as pre-dialed ones are.
+func (s *Store) WarmUp(n int) {
+	s3URL, _ := awsEndpoints(s.cfg, s.cfg.Region)
+	s.dials.startUpTo(s3Addr(s.cfg, s3URL), n, maxWarm)
+}
+
 // preDialExpiry is how long a pre-dialed connection waits to be used
 // before it is closed: a command's first requests come within
 // milliseconds, and a server may close a connection idle much longer.
@@ -85,8 +100,11 @@ func newPreDialer(d *net.Dialer) *preDialer {
 // start opens connections to addr (host:port) in the background until n
 // (at most maxPreDial) have been started to it in all; those still
 // unused after preDialExpiry are closed.
-func (p *preDialer) start(addr string, n int) {
-	n = min(n, maxPreDial)
+func (p *preDialer) start(addr string, n int) { p.startUpTo(addr, n, maxPreDial) }
+
+// startUpTo is start with limit in place of maxPreDial.
+func (p *preDialer) startUpTo(addr string, n, limit int) {
+	n = min(n, limit)
 	if addr == "" || n <= 0 {
 		return
 	}

@@ -3,8 +3,10 @@ package aws
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -185,5 +187,41 @@ func TestUnusedPreDialerCloses(t *testing.T) {
 		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
 			t.Errorf("read from an unused pre-dialed connection after Close: %v, want EOF", err)
 		}
+	}
+}
+
+// WarmUp opens the connections a wave of uploads is about to need before
+// any of them is sent, counting those pre-dialed already, and the
+// uploads use them: no connection more is opened for them.
+func TestWarmUpOpensTheWavesConnections(t *testing.T) {
+	ctx := context.Background()
+	s0 := newStore(t)
+	ref := newRepo(t, s0)
+	cfg := s0.Config()
+	s3p := testservers.StartFaultProxy(t, cfg.EndpointURL)
+	cfg.EndpointURL, cfg.LazyBucketCheck = s3p.URL, true
+	cfg.PreDial = PreDial{S3: 2}
+	s := openStore(t, cfg)
+	waitConnections(t, s3p, 2)
+	const wave = 6
+	var w backend.Warmer = s
+	w.WarmUp(wave)
+	waitConnections(t, s3p, wave)
+	w.WarmUp(wave) // asked again: nothing more
+	// Each answer held a little, so that the uploads are in flight
+	// together and need a connection each.
+	s3p.SetDelay(50 * time.Millisecond)
+	var wg sync.WaitGroup
+	for i := range wave {
+		wg.Go(func() {
+			body := fmt.Sprintf("file %d\n", i)
+			if _, err := s.PutObject(ctx, ref, fmt.Sprintf("w/%d.txt", i), strings.NewReader(body), int64(len(body))); err != nil {
+				t.Errorf("PutObject: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := s3p.Connections(); n != wave {
+		t.Errorf("%d connections opened for a wave of %d uploads warmed up, want %d (every upload on one opened ahead)", n, wave, wave)
 	}
 }

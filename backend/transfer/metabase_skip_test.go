@@ -138,3 +138,35 @@ func TestFirstWriteListsBesideTheUploads(t *testing.T) {
 		t.Errorf("the document has %d entries, want %d (the upload's and the object already there)", len(got), len(files)+1)
 	}
 }
+
+// warmed records what a queue asked a store to warm up.
+type warmed struct {
+	backend.Store
+	asked atomic.Int32
+}
+
+func (w *warmed) WarmUp(n int) { w.asked.Store(int32(n)) }
+
+// Preparing an upload warms up the connections of its first wave — its
+// files up to the workers at once, and the listing and the clean-up
+// beside them — and asks whether the repository has a document, before
+// the job is submitted.
+func TestPrepareWarmsUpTheFirstWave(t *testing.T) {
+	t.Parallel()
+	e := newLocal(t)
+	for _, c := range []struct{ files, workers, want int }{{5, 16, 7}, {40, 16, 18}} {
+		files := map[string][]byte{}
+		for i := range c.files {
+			files[fmt.Sprintf("d%d/f%02d.txt", i%3, i)] = content(fmt.Sprint(i), 10)
+		}
+		src := t.TempDir()
+		writeFiles(t, src, files)
+		w := &warmed{Store: e.store}
+		q := New(context.Background(), w, Options{Workers: c.workers})
+		q.Prepare(Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "up", Policy: Overwrite})
+		if got := int(w.asked.Load()); got != c.want {
+			t.Errorf("%d files, %d workers: warmed up %d connections, want %d", c.files, c.workers, got, c.want)
+		}
+		_ = q.Close()
+	}
+}

@@ -78,9 +78,36 @@ func (q *Queue) produceUpload(j *job) error {
 // those requests. The job asks nothing twice. Preparing a spec that is
 // never submitted costs those requests only.
 func (q *Queue) Prepare(spec Spec) {
-	if k := spec.Kind; (k == UploadFile || k == UploadTree) && checkSpec(spec) == nil {
-		q.checkDocument(spec.Repo, backend.JoinPath(spec.Remote, "x"))
+	k := spec.Kind
+	if (k != UploadFile && k != UploadTree) || checkSpec(spec) != nil {
+		return
 	}
+	q.checkDocument(spec.Repo, backend.JoinPath(spec.Remote, "x"))
+	// The connections of the first wave of files, opened while the
+	// caller's lookups go (see backend.Warmer).
+	if w := backend.CapabilitiesOf(q.store).Warm; w != nil {
+		n := 1
+		if k == UploadTree {
+			n = countFiles(spec.Local, q.opts.Workers)
+		}
+		w.WarmUp(n + 2) // and the listing and the clean-up beside them
+	}
+}
+
+// countFiles counts the regular files under root, up to most: a glance
+// at how many files a folder's upload starts with, before its walk.
+func countFiles(root string, most int) int {
+	n := 0
+	_ = filepath.WalkDir(root, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		if n >= most {
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return n
 }
 
 // uploadChecker is a store that can say, before any byte is sent,

@@ -28,6 +28,12 @@ func commandDial(name string) aws.PreDial {
 	case "rm":
 		// The source as a folder and a file; the repository.
 		return aws.PreDial{S3: 2, DynamoDB: 1}
+	case "upload":
+		// Whether the repository has a document, and (one file) whether
+		// the target is a folder; the repository. The files' own
+		// connections are opened once they are counted (transfer's
+		// Queue.Prepare, backend.Warmer).
+		return aws.PreDial{S3: 2, DynamoDB: 1}
 	}
 	return aws.PreDial{}
 }

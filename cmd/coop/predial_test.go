@@ -101,6 +101,7 @@ func TestEarlyPreDialReadsTheLine(t *testing.T) {
 	}{
 		{env, []string{"stat", "a/b/c"}, true},
 		{env, []string{"ls", "-l", "a/b"}, true},
+		{env, []string{"upload", "x.csv", "a/b"}, true},
 		{local, []string{"stat", "a/b/c"}, false},
 		{local, []string{"--backend", "aws", "--bucket", "b", "stat", "a/b/c"}, true},
 		{local, []string{"--backend=aws", "--bucket=b", "ls"}, true},
