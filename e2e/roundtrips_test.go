@@ -82,6 +82,10 @@ func TestRoundTripsAtADistance(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "b.csv")
 	writeFile(t, src, "station,value\nst-43,8\n")
 	dst := filepath.Join(t.TempDir(), "got.csv")
+	two := filepath.Join(t.TempDir(), "two")
+	writeFile(t, filepath.Join(two, "1.csv"), "a\n1\n")
+	writeFile(t, filepath.Join(two, "2.csv"), "a\n2\n")
+	wantRun(t, d.env, 0, "upload", two, "acme/data")
 	for _, tc := range []struct {
 		args     []string
 		requests int
@@ -112,15 +116,19 @@ func TestRoundTripsAtADistance(t *testing.T) {
 		// metadata's checksums read beside it (transfer.Prefetch); the
 		// content.
 		{[]string{"download", "acme/data/sub", t.TempDir()}, 5, 2},
-		// As the download; the listing; the batch, with the check
-		// whether the repository has a document beside it; the
-		// metadata's write, conditional on the version that check found.
-		{[]string{"rm", "-r", "--yes", "acme/data/sub"}, 7, 4},
+		// The repository, the path as a file (its HEAD) and the folder's
+		// listing, which tells a folder and goes on into the delete; the
+		// batch, with the check whether the repository has a document
+		// beside it; the metadata's write, conditional on the version
+		// that check found.
+		{[]string{"rm", "-r", "--yes", "acme/data/sub"}, 6, 3},
 		// A file: the repository and the path as a folder and a file;
 		// the delete (a batch of one: the object is known, no HEAD
 		// first), with the check whether the repository has a document
 		// beside it; the metadata's write.
 		{[]string{"rm", "acme/data/b.csv"}, 6, 3},
+		// Two files: both looked up at once, then as one file.
+		{[]string{"rm", "acme/data/two/1.csv", "acme/data/two/2.csv"}, 9, 3},
 	} {
 		ops, rounds := d.measure(t, tc.args...)
 		t.Logf("coop %s: %d requests in %d round trips: %s", strings.Join(tc.args, " "), len(ops), rounds, strings.Join(ops, " "))

@@ -39,7 +39,11 @@ func (q *Queue) produceDelete(j *job) error {
 		batch = nil
 		return q.add(t)
 	}
-	err := q.walkRemote(j.ctx, spec.Repo, spec.Remote, func(page []backend.Entry) error {
+	walk := func(fn func([]backend.Entry) error) error { return q.walkRemote(j.ctx, spec.Repo, spec.Remote, fn) }
+	if spec.Listing.take(spec.Repo, spec.Remote) {
+		walk = func(fn func([]backend.Entry) error) error { return spec.Listing.walk(j.ctx, fn) }
+	}
+	err := walk(func(page []backend.Entry) error {
 		for _, e := range page {
 			if spec.Confirmed != nil && !spec.Confirmed.Has(e) {
 				if e.IsDir() {

@@ -36,6 +36,11 @@ func checkSpec(s Spec) error {
 	if pf := s.Prefetch; pf != nil && (s.Kind != DownloadFile && s.Kind != DownloadTree || pf.repo != s.Repo || pf.remote != s.Remote) {
 		return fmt.Errorf("%w %s: a prefetch is for a download of the path it lists", backend.ErrInvalid, s.Kind)
 	}
+	if l := s.Listing; l != nil && (s.Kind != DeleteTree || s.Confirmed != nil || l.repo != s.Repo || l.folder != s.Remote) {
+		// A confirmed delete is limited to what its count listed: an
+		// earlier listing could miss some of that.
+		return fmt.Errorf("%w %s: a listing is for an unconfirmed delete of its own folder", backend.ErrInvalid, s.Kind)
+	}
 	if s.Kind != DeleteFile && s.Kind != DeleteTree && s.Local == "" {
 		return fmt.Errorf("%w %s: no local path", backend.ErrInvalid, s.Kind)
 	}

@@ -151,6 +151,10 @@ type Spec struct {
 	// asked for before the job was submitted (see StartDownload) and
 	// taken by its first run. The caller closes it once the job ended.
 	Prefetch *Prefetch
+	// Listing, if set for a DeleteTree, is the walk of Remote the caller
+	// started already (see StartListing): the job deletes what it lists
+	// instead of listing the folder again.
+	Listing *Listing
 }
 
 // Job is a snapshot of one job, as a UI shows it in a row.

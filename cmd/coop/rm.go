@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -71,9 +72,15 @@ func (a *app) cmdRm(ctx context.Context, pos []string, f rmFlags) error {
 	defer store.Close()
 	var specs, folders []transfer.Spec
 	var pre []string
-	for _, t := range targets {
+	found := a.findTargets(ctx, store, targets, *recursive)
+	defer func() {
+		for _, f := range found {
+			f.listing.Stop()
+		}
+	}()
+	for i, t := range targets {
 		where := t.ref().String() + "/" + t.path
-		kind, info, err := classify(ctx, store, t.ref(), t.path)
+		kind, info, err := found[i].kind, found[i].info, found[i].err
 		switch {
 		case err != nil:
 			pre = append(pre, fmt.Sprintf("%s: %v", where, err))
@@ -82,7 +89,7 @@ func (a *app) cmdRm(ctx context.Context, pos []string, f rmFlags) error {
 			pre = append(pre, fmt.Sprintf("%s: is a folder; use rm -r to delete it and everything in it", where))
 			continue
 		case kind == folderKind:
-			folders = append(folders, transfer.Spec{Kind: transfer.DeleteTree, Repo: t.ref(), Remote: t.path})
+			folders = append(folders, transfer.Spec{Kind: transfer.DeleteTree, Repo: t.ref(), Remote: t.path, Listing: found[i].listing})
 			continue
 		}
 		// The object as classify found it: the delete need not look it
@@ -92,6 +99,10 @@ func (a *app) cmdRm(ctx context.Context, pos []string, f rmFlags) error {
 	if len(folders) > 0 && !*yes {
 		if !a.stdinTerminal() {
 			return usagef("rm -r of %s: stdin is not a terminal to ask on; add --yes to delete without asking (nothing deleted)", folderNames(folders))
+		}
+		for i := range folders { // the count lists them again
+			folders[i].Listing.Stop()
+			folders[i].Listing = nil
 		}
 		ok, err := a.confirmFolders(ctx, store, folders)
 		if err != nil {
@@ -103,6 +114,52 @@ func (a *app) cmdRm(ctx context.Context, pos []string, f rmFlags) error {
 		}
 	}
 	return a.runTransfers(ctx, store, tf.workers, append(specs, folders...), pre)
+}
+
+// rmTarget is what rm found at one target: its kind (or err), the
+// object for a file, and, for a folder of rm -r, its listing under way.
+type rmTarget struct {
+	kind    pathKind
+	info    backend.ObjectInfo
+	err     error
+	listing *transfer.Listing
+}
+
+// rmLookups is how many targets findTargets looks up at once.
+const rmLookups = 8
+
+// findTargets tells the folders among the targets from the files, several
+// targets at once. With -r a target's listing starts beside the lookup
+// that tells whether it is a folder, and the delete goes on with it: the
+// folder is not listed again a round trip later. The caller stops the
+// listings it does not hand to a job.
+func (a *app) findTargets(ctx context.Context, store backend.Store, targets []target, recursive bool) []rmTarget {
+	found := make([]rmTarget, len(targets))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, rmLookups)
+	for i, t := range targets {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			f := &found[i]
+			if !recursive || t.path == "" {
+				f.kind, f.info, f.err = classify(ctx, store, t.ref(), t.path)
+				return
+			}
+			l := transfer.StartListing(ctx, store, t.ref(), t.path)
+			f.kind, f.info, f.err = classifyBy(ctx, store, t.ref(), t.path, func() (bool, error) {
+				err := l.Found(ctx)
+				return err == nil, err
+			})
+			if f.err == nil && f.kind == folderKind {
+				f.listing = l
+			} else {
+				l.Stop()
+			}
+		})
+	}
+	wg.Wait()
+	return found
 }
 
 // confirmFolders counts the objects and bytes under the folders and asks
