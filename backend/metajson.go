@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Metadata documents are shared with other tools: coop reads what they
@@ -31,10 +32,12 @@ const (
 // reported in m.Problem, with m.Raw keeping raw.
 func DecodeObjectMeta(raw []byte) (ObjectMeta, error) {
 	var m ObjectMeta
-	if !json.Valid(raw) {
-		return m, fmt.Errorf("%w: entry is not valid JSON", ErrInvalid)
+	if err := m.decodeFields(raw); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return ObjectMeta{}, fmt.Errorf("%w: entry is not valid JSON", ErrInvalid)
+		}
 	}
-	m.decode(raw)
 	return m, nil
 }
 
@@ -46,12 +49,17 @@ func (m *ObjectMeta) UnmarshalJSON(raw []byte) error {
 }
 
 // decode fills m from raw, which is valid JSON.
-func (m *ObjectMeta) decode(raw []byte) {
+func (m *ObjectMeta) decode(raw []byte) { _ = m.decodeFields(raw) }
+
+// decodeFields fills m from raw, and returns json.Unmarshal's error when
+// raw is not a JSON object (a *json.SyntaxError when it is not JSON at
+// all: json.Unmarshal checks the whole text before it decodes any).
+func (m *ObjectMeta) decodeFields(raw []byte) error {
 	*m = ObjectMeta{}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
 		m.Problem, m.Raw = "the entry is not a JSON object", bytes.Clone(raw)
-		return
+		return err
 	}
 	var problems []string
 	bad := func(field string, err error) {
@@ -100,10 +108,14 @@ func (m *ObjectMeta) decode(raw []byte) {
 		slices.Sort(problems)
 		m.Problem, m.Raw = strings.Join(problems, "; "), bytes.Clone(raw)
 	}
+	return nil
 }
 
 // stringField reads a JSON string; null is "".
 func stringField(v json.RawMessage, field string, bad func(string, error)) (string, bool) {
+	if s, ok := plainJSONString(v); ok {
+		return s, true
+	}
 	if isNull(v) {
 		return "", true
 	}
@@ -143,6 +155,9 @@ func sizeField(v json.RawMessage) (int64, error) {
 // metadataField reads custom metadata: an object (numbers kept as
 // json.Number, so that none loses a digit), or null.
 func metadataField(v json.RawMessage) (map[string]any, error) {
+	if string(v) == "{}" { // as coop writes none: no decoder needed
+		return map[string]any{}, nil
+	}
 	if isNull(v) {
 		return nil, nil
 	}
@@ -153,6 +168,30 @@ func metadataField(v json.RawMessage) (map[string]any, error) {
 		return nil, fmt.Errorf("not an object: %s", truncateForError(string(v)))
 	}
 	return out, nil
+}
+
+// plainJSONString reads a JSON string that holds no escape, control
+// character or invalid UTF-8, as nearly every string of an entry is,
+// without json.Unmarshal's reflection; ok is false for any other value
+// (the caller then decodes it as before).
+func plainJSONString(v []byte) (string, bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return "", false
+	}
+	in := v[1 : len(v)-1]
+	ascii := true
+	for _, c := range in {
+		switch {
+		case c < 0x20 || c == '"' || c == '\\':
+			return "", false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.Valid(in) {
+		return "", false // json.Unmarshal would replace the bad bytes
+	}
+	return string(in), true
 }
 
 func isNull(v []byte) bool { return string(bytes.TrimSpace(v)) == "null" }

@@ -152,6 +152,9 @@ func ParseTimeJSON(raw []byte) (time.Time, error) {
 	case s == "null" || s == `""`:
 		return time.Time{}, nil
 	case strings.HasPrefix(s, `"`):
+		if str, ok := plainJSONString([]byte(s)); ok {
+			return ParseTime(str)
+		}
 		var str string
 		if json.Unmarshal([]byte(s), &str) != nil {
 			return time.Time{}, fmt.Errorf("%w time %s: not a JSON string", ErrInvalid, truncateForError(s))
