@@ -3,6 +3,7 @@ package audit_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -56,5 +57,47 @@ func TestLogReportsUnwritableFile(t *testing.T) {
 	l.Record(audit.Event{Action: audit.ActionLogin})
 	if got == nil {
 		t.Error("an unwritable audit log was not reported")
+	}
+}
+
+// RecordAll appends every event as its own line, in order, whole lines
+// even when they take several writes and another writer appends at the
+// same time.
+func TestRecordAllAppendsWholeLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	l := audit.Open(path, func(err error) { t.Error(err) })
+	other := audit.Open(path, func(err error) { t.Error(err) })
+	const n = 3000 // several writes' worth
+	evs := make([]audit.Event, n)
+	for i := range evs {
+		evs[i] = audit.Event{Actor: "alice", Remote: "local", Action: audit.ActionDelete, Target: "acme/data/" + strings.Repeat("x", 40), Result: audit.ResultOK, Bytes: int64(i)}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { audit.RecordAll(l, evs) })
+	wg.Go(func() {
+		for range 200 {
+			other.Record(audit.Event{Actor: "bob", Action: audit.ActionUpload, Result: audit.ResultOK, Bytes: -1})
+		}
+	})
+	wg.Wait()
+	got, err := audit.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := int64(0)
+	bobs := 0
+	for _, ev := range got {
+		switch ev.Actor {
+		case "bob":
+			bobs++
+		case "alice":
+			if ev.Bytes != next || ev.Time.IsZero() {
+				t.Fatalf("event %+v, want bytes %d and a time", ev, next)
+			}
+			next++
+		}
+	}
+	if next != n || bobs != 200 {
+		t.Errorf("%d of alice's events and %d of bob's, want %d and 200", next, bobs, n)
 	}
 }

@@ -351,6 +351,11 @@ func (s *Store) Require(ctx context.Context, ref backend.RepoRef, want Level, ac
 
 // record writes one audit event for the caller.
 func (s *Store) record(action, target string, bytes int64, detail string, err error) {
+	s.rec.Record(s.event(action, target, bytes, detail, err))
+}
+
+// event is the audit event record would record.
+func (s *Store) event(action, target string, bytes int64, detail string, err error) audit.Event {
 	ev := audit.Event{
 		Time:   s.now(),
 		Actor:  s.who.Actor(),
@@ -364,7 +369,7 @@ func (s *Store) record(action, target string, bytes int64, detail string, err er
 	if err != nil {
 		ev.Error = err.Error()
 	}
-	s.rec.Record(ev)
+	return ev
 }
 
 // Result maps an error to the audit log's result field.

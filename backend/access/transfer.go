@@ -86,6 +86,7 @@ func (d deleter) DeleteObjects(ctx context.Context, repo backend.RepoRef, entrie
 	if err == nil {
 		failed, err = d.base.DeleteObjects(ctx, repo, entries)
 	}
+	evs := make([]audit.Event, 0, len(entries))
 	for _, e := range entries {
 		if e.IsDir() {
 			continue
@@ -94,8 +95,9 @@ func (d deleter) DeleteObjects(ctx context.Context, repo backend.RepoRef, entrie
 		if ferr == nil {
 			ferr = failed[e.Path]
 		}
-		d.s.record(audit.ActionDelete, targetPath(repo, e.Path), 0, "", ferr)
+		evs = append(evs, d.s.event(audit.ActionDelete, targetPath(repo, e.Path), 0, "", ferr))
 	}
+	audit.RecordAll(d.s.rec, evs) // a batch's lines in one write
 	return failed, err
 }
 
