@@ -46,6 +46,9 @@ func TestBrowserTransfers(t *testing.T) {
 	tm.send("BSpace")                                                             // without the slash: the folder itself, as in rsync
 	tm.waitFor(5*time.Second, "photos goes into earth-lab/scenes/photos")
 	tm.send("Enter")
+	// Keys typed while the path is checked are dropped (they must not be
+	// added to a path about to be used): t only once the dialog is gone.
+	tm.waitGone(10*time.Second, "Upload into")
 
 	// The transfers panel shows the job until it is done.
 	tm.send("t")
