@@ -20,12 +20,29 @@ type missingDocs struct {
 // missing still without asking; past it, a write asks S3 again.
 const missingTrusted = 30 * time.Second
 
+// missingMax bounds what a long-running store (coop serve) remembers:
+// clients name the repositories whose documents are looked for, so the
+// set must not grow with them. Forgetting is always safe (the write then
+// asks S3 first), so a full set drops what is out of date, and all of it
+// if nothing is.
+const missingMax = 4096
+
 // seen records that dir's repository has no document now.
 func (d *missingDocs) seen(dir string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.m == nil {
 		d.m = map[string]time.Time{}
+	}
+	if _, ok := d.m[dir]; !ok && len(d.m) >= missingMax {
+		for k, at := range d.m {
+			if time.Since(at) >= missingTrusted {
+				delete(d.m, k)
+			}
+		}
+		if len(d.m) >= missingMax {
+			clear(d.m)
+		}
 	}
 	d.m[dir] = time.Now()
 }

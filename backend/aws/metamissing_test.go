@@ -2,6 +2,7 @@ package aws
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -65,5 +66,29 @@ func TestMissingDocumentWrittenWithoutHeadFirst(t *testing.T) {
 		if _, ok := doc.Objects[p]; !ok {
 			t.Errorf("the document lacks %s: %v", p, doc.Objects)
 		}
+	}
+}
+
+// What a store remembers of missing documents is bounded however many
+// repositories its clients name (coop serve runs for weeks), and the
+// repository seen last is still remembered.
+func TestMissingDocumentsBounded(t *testing.T) {
+	var d missingDocs
+	for i := range 3 * missingMax {
+		d.seen(fmt.Sprintf("acct/repo-%d", i))
+		if len(d.m) > missingMax {
+			t.Fatalf("after %d repositories %d remembered, bound %d", i+1, len(d.m), missingMax)
+		}
+	}
+	if !d.recent(fmt.Sprintf("acct/repo-%d", 3*missingMax-1)) {
+		t.Error("the repository seen last is not remembered")
+	}
+	// Full: out of date entries go, the fresh ones stay.
+	for k := range d.m {
+		d.m[k] = time.Now().Add(-missingTrusted)
+	}
+	d.seen("acct/fresh")
+	if len(d.m) != 1 || !d.recent("acct/fresh") {
+		t.Errorf("out of date entries kept: %d remembered", len(d.m))
 	}
 }
