@@ -30,7 +30,7 @@ func (q *Queue) produceDownload(j *job) error {
 		sums = pf.sums
 		walk = func(fn func([]backend.Entry) error) error { return pf.walk(j.ctx, fn) }
 		if spec.Kind == DownloadFile {
-			pf.halt() // a file's path lists nothing
+			pf.StopListing() // a file's path lists nothing
 		}
 	} else {
 		sums = &pendingSums{done: make(chan struct{})}

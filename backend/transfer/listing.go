@@ -8,7 +8,8 @@ import (
 	"github.com/coopterm/coop/backend"
 )
 
-// Listing is the walk of a folder started before its delete job exists:
+// Listing is the walk of a folder started before its job exists (a
+// delete's, or a download's within its Prefetch):
 // coop rm -r lists a target beside the lookup that tells a folder from a
 // file, and the job then deletes what that walk finds, so the listing
 // does not wait a round trip for the answer. The walk runs at most a few

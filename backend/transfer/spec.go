@@ -33,7 +33,7 @@ func checkSpec(s Spec) error {
 	if s.Object != nil && s.Kind != DownloadFile && s.Kind != DeleteFile {
 		return fmt.Errorf("%w %s: a known object is for a file download or delete", backend.ErrInvalid, s.Kind)
 	}
-	if pf := s.Prefetch; pf != nil && (s.Kind != DownloadFile && s.Kind != DownloadTree || pf.repo != s.Repo || pf.remote != s.Remote) {
+	if pf := s.Prefetch; pf != nil && (s.Kind != DownloadFile && s.Kind != DownloadTree || pf.list.repo != s.Repo || pf.list.folder != s.Remote) {
 		return fmt.Errorf("%w %s: a prefetch is for a download of the path it lists", backend.ErrInvalid, s.Kind)
 	}
 	if l := s.Listing; l != nil && (s.Kind != DeleteTree || s.Confirmed != nil || l.repo != s.Repo || l.folder != s.Remote) {
