@@ -235,3 +235,37 @@ func TestUploadIntoNewRepositoryRoundTrips(t *testing.T) {
 		t.Errorf("coop upload of 10 files into a new repository: %d round trips, want at most 3: %s", rounds, strings.Join(ops, " "))
 	}
 }
+
+// A folder's download at a distance, the folder said as such (DIR/): the
+// connections of the first wave of GETs are opened while the listing is
+// awaited, so no GET waits for a handshake once the listing has
+// answered — a round trip saved on every worker's first file.
+func TestFolderDownloadFindsItsConnectionsOpen(t *testing.T) {
+	d := newDistantStore(t)
+	const files = 6
+	src := filepath.Join(t.TempDir(), "wave")
+	for i := range files {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("%d.csv", i)), fmt.Sprintf("a\n%d\n", i))
+	}
+	wantRun(t, d.env, 0, "upload", src, "acme/data")
+	dst := t.TempDir()
+	ops, rounds := d.measure(t, "download", "--workers", fmt.Sprint(files), "acme/data/wave/", dst)
+	t.Logf("coop download wave/: %d requests in %d round trips: %s", len(ops), rounds, strings.Join(ops, " "))
+	gets, waited := 0, 0
+	for _, s := range d.trace.Spans() {
+		if s.Op == "GetObject" {
+			gets++
+			if s.Handshake > oneWay/2 {
+				waited++
+			}
+		}
+	}
+	if gets != files || waited != 0 {
+		t.Errorf("%d GETs of %d files, %d of them waited for a handshake, want none", gets, files, waited)
+	}
+	for i := range files {
+		if got, err := os.ReadFile(filepath.Join(dst, fmt.Sprintf("%d.csv", i))); err != nil || string(got) != fmt.Sprintf("a\n%d\n", i) {
+			t.Errorf("%d.csv: %q, %v", i, got, err)
+		}
+	}
+}

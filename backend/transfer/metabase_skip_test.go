@@ -170,3 +170,20 @@ func TestPrepareWarmsUpTheFirstWave(t *testing.T) {
 		_ = q.Close()
 	}
 }
+
+// A download of a path said to be a folder warms up the connections of
+// its first wave — the workers at once, besides the three requests
+// already asked for — while the listing's first answer is awaited.
+func TestExpectFolderWarmsUpTheFirstWave(t *testing.T) {
+	t.Parallel()
+	e := newLocal(t)
+	w := &warmed{Store: e.store}
+	pf := StartDownload(context.Background(), w, testRepo, "up")
+	defer pf.Close()
+	pf.ExpectFolder(w, 16)
+	if got := int(w.asked.Load()); got != 19 {
+		t.Errorf("warmed up %d connections, want 19 (16 workers and the 3 first requests)", got)
+	}
+	// A store that cannot warm up anything is left alone.
+	pf.ExpectFolder(e.store, 16)
+}

@@ -45,6 +45,18 @@ func (p *Prefetch) Folder() (bool, error) {
 	return err == nil, err
 }
 
+// ExpectFolder opens, in the background, the connections of the first
+// wave of a folder's files (workers at once), while the listing's first
+// answer is awaited: for a path known to be a folder (coop download
+// DIR/), whose GETs would otherwise each wait for a handshake once the
+// listing has answered. Besides the three requests StartDownload and
+// the file question already asked for (see backend.Warmer).
+func (p *Prefetch) ExpectFolder(store backend.Store, workers int) {
+	if w := backend.CapabilitiesOf(store).Warm; w != nil && workers > 0 {
+		w.WarmUp(workers + 3)
+	}
+}
+
 // StopListing stops the listing, which a file's download does not need
 // (its checksums are still read).
 func (p *Prefetch) StopListing() { p.list.Stop() }

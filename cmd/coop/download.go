@@ -70,11 +70,14 @@ func (a *app) cmdDownload(ctx context.Context, pos []string, tf transferFlags) e
 	// trip sooner.
 	pf := transfer.StartDownload(ctx, store, t.ref(), t.path)
 	defer pf.Close()
+	contents := strings.HasSuffix(pos[0], "/")
+	if contents && pos[1] != "-" {
+		pf.ExpectFolder(store, tf.workers) // said to be a folder
+	}
 	kind, info, err := classifyDownload(ctx, store, t.ref(), t.path, pf)
 	if err != nil {
 		return err
 	}
-	contents := strings.HasSuffix(pos[0], "/")
 	switch {
 	case kind == fileKind && contents:
 		return usagef("%s is a file: a trailing slash means a folder's contents", strings.TrimSuffix(pos[0], "/"))

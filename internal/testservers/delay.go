@@ -19,8 +19,8 @@ type delayLink struct {
 	delay  atomic.Int64 // one-way, in nanoseconds
 	opened atomic.Int64 // connections accepted
 
-	// sent holds, by the address the link dials from, when each
-	// connection's first bytes left the client (see firstSent).
+	// sent holds, by the address the link dials from, each
+	// connection's *connTimes (see firstSent).
 	sent sync.Map
 
 	mu     sync.Mutex
@@ -121,28 +121,43 @@ func (l *delayLink) handle(client net.Conn) {
 	// client's first bytes leave, which then take the one-way delay.
 	first := accepted.Add(3 * time.Duration(l.delay.Load()))
 	key := server.LocalAddr().String()
-	sent := new(atomic.Int64)
-	l.sent.Store(key, sent)
+	times := &connTimes{accepted: accepted}
+	l.sent.Store(key, times)
 	defer l.sent.Delete(key)
 	var both sync.WaitGroup
 	both.Add(2)
-	go func() { defer both.Done(); l.pipe(server, client, first, sent) }()
+	go func() { defer both.Done(); l.pipe(server, client, first, &times.first) }()
 	go func() { defer both.Done(); l.pipe(client, server, time.Time{}, nil) }()
 	both.Wait()
 	l.untrack(client, server)
 }
 
+// connTimes is when a connection was accepted and when its client sent
+// its first bytes (Unix nanoseconds, 0 until then).
+type connTimes struct {
+	accepted time.Time
+	first    atomic.Int64
+}
+
 // firstSent returns when the client sent the first bytes of the
 // connection the link dialed from addr (the proxy sees it as the remote
-// address), if it has: the first request on a connection waits for the
-// handshake, so its arrival does not tell when it was sent.
-func (l *delayLink) firstSent(addr string) (time.Time, bool) {
+// address), if it has, and how long they waited for the handshake: the
+// first request on a connection opened just before it waits for the
+// handshake's round trip, so its arrival does not tell when it was sent;
+// one sent on a connection opened ahead (warmed up) waits for nothing.
+func (l *delayLink) firstSent(addr string) (at time.Time, handshake time.Duration, ok bool) {
 	v, ok := l.sent.Load(addr)
 	if !ok {
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
-	ns := v.(*atomic.Int64).Load()
-	return time.Unix(0, ns), ns != 0
+	t := v.(*connTimes)
+	ns := t.first.Load()
+	if ns == 0 {
+		return time.Time{}, 0, false
+	}
+	at = time.Unix(0, ns)
+	ready := t.accepted.Add(2 * time.Duration(l.delay.Load()))
+	return at, max(0, ready.Sub(at)), true
 }
 
 // chunk is bytes read from one side, to be written to the other at due;

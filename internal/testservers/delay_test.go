@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -149,6 +150,50 @@ func TestTraceCountsSequentialRoundTrips(t *testing.T) {
 	tr.Reset()
 	if r := tr.Rounds(); r != 0 || len(tr.Ops()) != 0 {
 		t.Errorf("after Reset: %d rounds, ops %v", r, tr.Ops())
+	}
+}
+
+// A trace tells a request that waited for its connection's handshake (a
+// connection dialed as it was sent) from one on a connection reused or
+// opened ahead.
+func TestTraceTellsWhoWaitedForAHandshake(t *testing.T) {
+	srv := echoServer(t)
+	p := StartFaultProxy(t, srv.URL)
+	const d = 50 * time.Millisecond
+	p.SetDelay(d)
+	var tr Trace
+	p.SetTrace(&tr)
+	c := &http.Client{Transport: &http.Transport{}}
+	defer c.CloseIdleConnections()
+	for range 2 { // a new connection, then the same one
+		if err := get(c, p.URL+"/1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A connection opened well ahead of its first request.
+	ahead, err := new(net.Dialer).DialContext(t.Context(), "tcp", p.URL[len("http://"):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ahead.Close() }()
+	time.Sleep(3 * d)
+	if _, err := io.WriteString(ahead, "GET /1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(ahead); err != nil {
+		t.Fatal(err)
+	}
+	spans := tr.Spans()
+	if len(spans) != 3 {
+		t.Fatalf("trace has %d requests, want 3", len(spans))
+	}
+	if hs := spans[0].Handshake; hs < d {
+		t.Errorf("the first request on a new connection waited %v for the handshake, want about 2 × %v", hs, d)
+	}
+	for i, what := range []string{"", "the second on the same connection", "the first on a connection opened ahead"} {
+		if i > 0 && spans[i].Handshake != 0 {
+			t.Errorf("%s waited %v for a handshake, want 0", what, spans[i].Handshake)
+		}
 	}
 }
 

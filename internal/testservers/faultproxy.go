@@ -386,14 +386,15 @@ type connInfo struct {
 func (p *FaultProxy) record(t *Trace, r *http.Request, op string, arrived time.Time) {
 	d := time.Duration(p.link.delay.Load())
 	sent := arrived.Add(-d)
+	var handshake time.Duration
 	if ci, ok := r.Context().Value(connKey{}).(*connInfo); ok && ci.requests.Add(1) == 1 {
-		if at, ok := p.link.firstSent(ci.from); ok {
-			sent = at
+		if at, hs, ok := p.link.firstSent(ci.from); ok {
+			sent, handshake = at, hs
 		} else {
-			sent = sent.Add(-2 * d)
+			sent, handshake = sent.Add(-2*d), 2*d
 		}
 	}
-	t.add(Span{Op: op, Start: sent, End: time.Now().Add(d), Delay: d})
+	t.add(Span{Op: op, Start: sent, End: time.Now().Add(d), Delay: d, Handshake: handshake})
 }
 
 // hangUp closes the client's connection without an answer.

@@ -25,6 +25,10 @@ type Span struct {
 	Start, End time.Time
 	// Delay is the one-way delay the request met.
 	Delay time.Duration
+	// Handshake is how long the request waited for its connection's
+	// handshake: a round trip on a connection dialed as it was sent,
+	// nothing on one reused or opened well ahead.
+	Handshake time.Duration
 }
 
 func (t *Trace) add(s Span) {
