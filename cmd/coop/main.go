@@ -22,10 +22,28 @@ var (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: hideCABundle()})
-	stop()
-	os.Exit(code)
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: hideCABundle()}
+	os.Exit(a.start(os.Args[1:], notifyInterrupts))
+}
+
+// start runs the command line args as the process does: the command's
+// connections are dialed first, and only then is interrupts asked for
+// the context an interrupt cancels. Setting up the signal handlers waits
+// twice on another thread (os/signal has the runtime update a thread's
+// signal mask for each signal, and waits until it has): under load that
+// thread can wait milliseconds for a CPU, during which the dial (the
+// longest wait of a command at a distance) now goes on.
+func (a *app) start(args []string, interrupts func() context.Context) int {
+	early := a.preDialEarly(args)
+	return a.runDialed(interrupts(), args, early)
+}
+
+// notifyInterrupts is a context that an interrupt (^C) or SIGTERM
+// cancels. The handlers are never stopped: the process exits as the
+// command returns, and stopping them would wait on that thread twice more.
+func notifyInterrupts() context.Context {
+	ctx, _ := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return ctx
 }
 
 // hideCABundle takes AWS_CA_BUNDLE out of the process environment and
@@ -73,7 +91,13 @@ type app struct {
 // run executes one command line and returns the process exit code:
 // 0 ok, 1 runtime failure, 2 usage error.
 func run(ctx context.Context, args []string, a *app) int {
-	a.early = a.preDialEarly(args)
+	return a.runDialed(ctx, args, a.preDialEarly(args))
+}
+
+// runDialed is run with the connections preDialEarly started for args
+// (nil if none).
+func (a *app) runDialed(ctx context.Context, args []string, early *aws.PreDialer) int {
+	a.early = early
 	err := a.execute(ctx, args)
 	a.early.Close() // unless the store took them (then it closed them)
 	if err != nil {

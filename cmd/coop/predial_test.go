@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -128,4 +131,57 @@ func TestEarlyPreDialReadsTheLine(t *testing.T) {
 	d.Close()
 	acceptedAndClosed(t, "S3", s3conns, 1)
 	acceptedAndClosed(t, "DynamoDB", ddbconns, 1)
+}
+
+// The process dials a command's connections before it sets up its signal
+// handlers, which waits on another thread (see app.start): when start
+// asks for the interruptible context, the endpoints have already been
+// reached. Were the handlers set up first, nothing would have been
+// dialed yet and the wait below would time out.
+func TestConnectionsDialedBeforeTheSignalHandlers(t *testing.T) {
+	s3, s3conns := listen(t)
+	ddb, ddbconns := listen(t)
+	env := awsEnv(s3, ddb)
+	var out, errb bytes.Buffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] },
+		isTerminal: func() bool { return false }}
+	var s3seen, ddbseen []net.Conn
+	interrupts := func() context.Context {
+		s3seen = waitConns(t, "S3", s3conns, 3)
+		ddbseen = waitConns(t, "DynamoDB", ddbconns, 1)
+		return context.Background()
+	}
+	if code := a.start([]string{"stat", "bench/rep/a.csv", "--no-such-flag"}, interrupts); code != 2 {
+		t.Fatalf("exit %d, want 2 (usage); stderr %q", code, errb.String())
+	}
+	// And none is left open once the command returned.
+	closedByCoop(t, "S3", s3seen)
+	closedByCoop(t, "DynamoDB", ddbseen)
+}
+
+// waitConns waits for n connections (a test failure after 10 s).
+func waitConns(t *testing.T, name string, conns <-chan net.Conn, n int) []net.Conn {
+	t.Helper()
+	var got []net.Conn
+	for len(got) < n {
+		select {
+		case c := <-conns:
+			got = append(got, c)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: %d connections dialed before the signal handlers were set up, want %d", name, len(got), n)
+		}
+	}
+	return got
+}
+
+// closedByCoop checks that each of conns is closed by the client (a read
+// gives EOF).
+func closedByCoop(t *testing.T, name string, conns []net.Conn) {
+	t.Helper()
+	for i, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+			t.Errorf("%s connection %d: read %v, want EOF (closed by coop)", name, i+1, err)
+		}
+	}
 }
