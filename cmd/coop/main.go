@@ -23,6 +23,7 @@ var (
 
 func main() {
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: hideCABundle()}
+	delayFirstGC(a.getenv)
 	os.Exit(a.start(os.Args[1:], notifyInterrupts))
 }
 
