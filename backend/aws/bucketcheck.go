@@ -101,16 +101,26 @@ func (s *Store) lazyBucketCheck(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("coop.LazyBucketCheck",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			out, md, err := next.HandleInitialize(ctx, in)
-			switch {
-			case ctx.Value(checkingKey{}) != nil:
-			case err == nil:
-				s.bucket.ok()
-			case (ctx.Value(followedKey{}) != nil || backend.IsNotFoundFollowed(ctx)) && isStatus(err, 404):
-			case mayBeTheBucket(err):
-				if why := s.explain(ctx); why != nil {
-					return out, md, why
-				}
-			}
-			return out, md, err
+			return out, md, s.bucketAnswer(ctx, err)
 		}), middleware.Before)
+}
+
+// bucketAnswer is what lazyBucketCheck does with a request's outcome,
+// for the requests sent outside the SDK's pipeline as well (see direct):
+// err, or why the bucket failed it.
+func (s *Store) bucketAnswer(ctx context.Context, err error) error {
+	if !s.cfg.LazyBucketCheck {
+		return err
+	}
+	switch {
+	case ctx.Value(checkingKey{}) != nil:
+	case err == nil:
+		s.bucket.ok()
+	case (ctx.Value(followedKey{}) != nil || backend.IsNotFoundFollowed(ctx)) && isStatus(err, 404):
+	case mayBeTheBucket(err):
+		if why := s.explain(ctx); why != nil {
+			return why
+		}
+	}
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 
@@ -78,13 +79,7 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 	head = head[:n]
 	ctype := backend.DetectContentType(head, p)
 
-	var (
-		etag        *string
-		ifNoneMatch *string
-	)
-	if ifAbsent {
-		ifNoneMatch = ptr("*")
-	}
+	var etag *string
 	if !whole && size < 0 {
 		// Of unknown size: up to singlePutMax goes in one PUT all the same.
 		rest, err := io.ReadAll(io.LimitReader(src, singlePutMax+1-int64(len(head))))
@@ -107,26 +102,19 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 				return backend.ObjectInfo{}, fmt.Errorf("%s: read: %w", op, err)
 			}
 		}
-		sum := src.h.SHA256Bytes()
-		out, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
-			Bucket: &s.cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
-			ContentLength:        ptr(int64(len(body))),
-			ContentType:          &ctype,
-			ChecksumAlgorithm:    s3types.ChecksumAlgorithmSha256,
-			ChecksumSHA256:       ptr(base64.StdEncoding.EncodeToString(sum)),
-			ServerSideEncryption: s.sse(),
-			IfNoneMatch:          ifNoneMatch,
-		}, withPayloadHash(sum))
-		if err != nil {
+		if etag, err = s.putWhole(ctx, key, ctype, body, src.h.SHA256Bytes(), ifAbsent); err != nil {
 			return backend.ObjectInfo{}, s.putError(ctx, op, err)
 		}
 		if !whole {
 			s.bodies.put(body) // sent whole and answered: no longer read
 		}
-		etag = out.ETag
 	} else {
 		first := s.uploading.begin(key)
 		defer s.uploading.end(key)
+		var ifNoneMatch *string
+		if ifAbsent {
+			ifNoneMatch = ptr("*")
+		}
 		etag, err = s.newMultipart(key, ctype, size, ifNoneMatch).upload(ctx, head, src, first)
 		if err != nil {
 			if src.err != nil {
@@ -163,6 +151,70 @@ func readRest(src io.Reader, body, head []byte) ([]byte, error) {
 		return nil, err
 	}
 	return body, nil
+}
+
+// putWhole stores body under key in one PUT carrying sum, its SHA-256,
+// as the object's checksum (S3 verifies it), refusing to replace an
+// object when ifAbsent. The request is signed and sent here (see direct)
+// when the store can, else by the SDK, and by the SDK again when S3
+// refused it for the machine's clock.
+func (s *Store) putWhole(ctx context.Context, key, ctype string, body, sum []byte, ifAbsent bool) (*string, error) {
+	if s.direct.active() {
+		etag, err := s.putDirect(ctx, key, ctype, body, sum, ifAbsent)
+		if !errors.As(err, new(errSkewed)) {
+			return etag, s.bucketAnswer(ctx, err)
+		}
+	}
+	in := &s3.PutObjectInput{
+		Bucket: &s.cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
+		ContentLength:        ptr(int64(len(body))),
+		ContentType:          &ctype,
+		ChecksumAlgorithm:    s3types.ChecksumAlgorithmSha256,
+		ChecksumSHA256:       ptr(base64.StdEncoding.EncodeToString(sum)),
+		ServerSideEncryption: s.sse(),
+	}
+	if ifAbsent {
+		in.IfNoneMatch = ptr("*")
+	}
+	out, err := s.s3.PutObject(ctx, in, withPayloadHash(sum))
+	if err != nil {
+		return nil, err
+	}
+	return out.ETag, nil
+}
+
+// putDirect is putWhole's request, as the SDK's PutObject would send it
+// with the same input.
+func (s *Store) putDirect(ctx context.Context, key, ctype string, body, sum []byte, ifAbsent bool) (*string, error) {
+	u := s.direct.objectURL(key, "x-id=PutObject")
+	checksum := base64.StdEncoding.EncodeToString(sum)
+	resp, err := s.direct.do(ctx, request{
+		op:          "PutObject",
+		payloadHash: hex.EncodeToString(sum),
+		build: func(ctx context.Context) (*http.Request, error) {
+			r, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), bytes.NewReader(body))
+			if err != nil {
+				return nil, err
+			}
+			h := r.Header
+			h.Set("Content-Type", ctype)
+			h.Set("X-Amz-Checksum-Sha256", checksum)
+			h.Set("X-Amz-Sdk-Checksum-Algorithm", "SHA256")
+			if s.cfg.SSE != "" {
+				h.Set("X-Amz-Server-Side-Encryption", s.cfg.SSE)
+			}
+			if ifAbsent {
+				h.Set("If-None-Match", "*")
+			}
+			return r, nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	etag := resp.Header.Get("ETag")
+	drain(resp)
+	return &etag, nil
 }
 
 // withPayloadHash makes the SDK sign a request with sum, the SHA-256 of

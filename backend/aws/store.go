@@ -122,6 +122,9 @@ type Store struct {
 	s3Where, ddbWhere string
 	// dials hands out the connections opened ahead (Config.PreDial).
 	dials *preDialer
+	// direct sends the requests coop signs itself (nil: the SDK sends
+	// them all).
+	direct *direct
 }
 
 var _ backend.Store = (*Store)(nil)
@@ -253,6 +256,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			o.APIOptions = append(o.APIOptions, s.lazyBucketCheck)
 		}
 	})
+	s.direct = newDirect(ctx, s.s3, cfg.Bucket)
 	s.s3Where = endpointName(cfg.EndpointURL, "S3 ("+cfg.Region+")")
 	s.ddbWhere = endpointName(cfg.DynamoDBEndpoint, "DynamoDB ("+cfg.Region+")")
 	if cfg.LazyBucketCheck {

@@ -1,0 +1,119 @@
+package aws
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/coopterm/coop/backend"
+	"github.com/coopterm/coop/internal/testservers"
+)
+
+// A small PUT is signed and sent without the SDK's middleware pipeline
+// (see direct): the allocations of one 64 KiB upload, the transport's
+// included, stay under a bound the pipeline alone went over (about 480
+// per PUT through the SDK, 150 sent directly).
+func TestSmallPutAllocations(t *testing.T) {
+	s := newStore(t)
+	ref := newRepo(t, s)
+	if !s.direct.active() {
+		t.Fatal("the store sends its PUTs through the SDK")
+	}
+	data := bytes.Repeat([]byte("0123456789abcdef"), 4096)
+	i := 0
+	put := func() {
+		i++
+		if _, err := s.PutObject(t.Context(), ref, fmt.Sprintf("a/f%04d", i), bytes.NewReader(data), int64(len(data))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 5 {
+		put() // the connection, the pools, the signing key
+	}
+	allocs := testing.AllocsPerRun(50, put)
+	t.Logf("%.0f allocations per 64 KiB PUT", allocs)
+	if allocs > 250 {
+		t.Errorf("%.0f allocations per 64 KiB PUT, want at most 250", allocs)
+	}
+}
+
+// A direct PUT carries the file's SHA-256 as the object's checksum, and
+// S3 checks it: a body that is not what was hashed is refused, and
+// nothing is stored under its key.
+func TestDirectPutIsCheckedByTheServer(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ref := newRepo(t, s)
+	if !s.direct.active() {
+		t.Fatal("the store sends its PUTs through the SDK")
+	}
+	key := repoPrefix(ref) + "wrong.bin"
+	body := []byte("what is sent")
+	sum := sha256.Sum256([]byte("what was read"))
+	if _, err := s.putWhole(t.Context(), key, "application/octet-stream", body, sum[:], false); err == nil {
+		t.Fatal("a body that is not what its checksum says was stored")
+	}
+	if _, err := s.StatObject(t.Context(), ref, "wrong.bin"); !errors.Is(err, backend.ErrNotFound) {
+		t.Fatalf("after the refused PUT: %v, want not found", err)
+	}
+	// The same request with the right checksum is stored, once: a second
+	// one with If-None-Match: * is refused as an existing object.
+	right := sha256.Sum256(body)
+	if _, err := s.putWhole(t.Context(), key, "text/plain", body, right[:], true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.putWhole(t.Context(), key, "text/plain", body, right[:], true); !isStatus(err, 412) {
+		t.Fatalf("second PUT with If-None-Match: %v, want 412", err)
+	}
+	rc, info, err := s.GetObject(t.Context(), ref, "wrong.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, body) || info.ContentType != "text/plain" {
+		t.Fatalf("stored %q (%s), want %q (text/plain)", got, info.ContentType, body)
+	}
+}
+
+// A direct PUT answered 503 SlowDown is tried again as the SDK would
+// (its retryer: three attempts in all), and one that keeps being refused
+// reaches the caller as the store being unavailable, with S3's code in
+// the message, which is what makes the transfer queue slow down.
+func TestDirectPutSlowDown(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	proxy := testservers.StartFaultProxy(t, cfg.EndpointURL)
+	cfg.EndpointURL = proxy.URL
+	s := openStore(t, cfg)
+	if err := s.Init(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ref := newRepo(t, s)
+	if !s.direct.active() {
+		t.Fatal("the store sends its PUTs through the SDK")
+	}
+	data := bytes.Repeat([]byte("x"), 70<<10)
+	proxy.SetFaults(testservers.Fault{Op: "PutObject", Status: 503, Times: 2})
+	before := proxy.Count("PutObject")
+	if _, err := s.PutObject(t.Context(), ref, "slow/a", bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatalf("after two SlowDowns: %v", err)
+	}
+	if n := proxy.Count("PutObject") - before; n != 3 {
+		t.Errorf("%d PutObject requests for two SlowDowns and a success, want 3", n)
+	}
+	proxy.SetFaults(testservers.Fault{Op: "PutObject", Status: 503})
+	before = proxy.Count("PutObject")
+	_, err := s.PutObject(t.Context(), ref, "slow/b", bytes.NewReader(data), int64(len(data)))
+	if !errors.Is(err, backend.ErrUnavailable) || !strings.Contains(err.Error(), "SlowDown") {
+		t.Fatalf("under SlowDown: %v, want unavailable (SlowDown)", err)
+	}
+	if n := proxy.Count("PutObject") - before; n != 3 {
+		t.Errorf("%d PutObject requests before giving up, want the retryer's 3", n)
+	}
+	t.Log(err)
+}
