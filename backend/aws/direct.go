@@ -94,6 +94,9 @@ func newDirect(ctx context.Context, c *s3.Client, bucket string) *direct {
 		retryer: r, service: "s3", region: o.Region, agent: directAgent,
 		signer: v4.NewSigner(func(so *v4.SignerOptions) { so.DisableURIPathEscaping = true }),
 	}
+	if o.EndpointOptions.DisableHTTPS {
+		d.base.Scheme = "http" // as the SDK's own middleware does
+	}
 	if d.base.RawPath == "" {
 		d.base.RawPath = d.base.Path
 	}
