@@ -60,7 +60,8 @@ unit:
 # target's seed corpus (testdata/fuzz) also runs with the unit tests.
 FUZZTIME ?= 5000x
 FUZZ_TARGETS := $(addprefix ./backend/content/:,FuzzParquet FuzzTIFF FuzzZip FuzzFlatGeobuf FuzzPMTiles FuzzZarr FuzzText) \
-	./server/:FuzzParseVPath ./server/:FuzzScpName ./backend/internal/metadoc/:FuzzDecodeMetadata ./backend/:FuzzParseTime
+	./server/:FuzzParseVPath ./server/:FuzzScpName ./backend/internal/metadoc/:FuzzDecodeMetadata ./backend/:FuzzParseTime \
+	./backend/aws/:FuzzListObjectsV2Answer
 
 fuzz:
 	$(say) "each fuzz target with -fuzztime $(FUZZTIME)"

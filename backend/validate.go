@@ -212,7 +212,9 @@ func ValidateReadPath(p string, allowRoot bool) error {
 	if strings.HasPrefix(p, "/") {
 		return fmt.Errorf("%w path %q: must be relative", ErrInvalid, p)
 	}
-	for _, seg := range strings.Split(p, "/") {
+	for rest, more := p, true; more; { // each segment, without a slice of them (a listing checks every key)
+		var seg string
+		seg, rest, more = strings.Cut(rest, "/")
 		switch seg {
 		case "":
 			return fmt.Errorf("%w path %q: empty segment", ErrInvalid, p)

@@ -160,7 +160,7 @@ func (s *Store) WalkObjects(ctx context.Context, repo backend.RepoRef, folder st
 			out, err := s.s3.ListObjectsV2(lctx, &s3.ListObjectsV2Input{
 				Bucket: &s.cfg.Bucket, Prefix: &prefix, ContinuationToken: token,
 				MaxKeys: ptr(int32(MaxListLimit)), EncodingType: s3types.EncodingTypeUrl,
-			})
+			}, lightList)
 			if err != nil {
 				err = s.s3Error(lctx, op, err)
 			}
