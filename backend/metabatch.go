@@ -210,9 +210,11 @@ type MetadataChange struct {
 	// ChecksumDiffered is set when a recorded SHA-256 or CRC-32C differs
 	// from the content of an object of the recorded size: the object was
 	// changed without its entry, or damaged. It deserves a look.
-	ChecksumDiffered bool        `json:"checksum_differed,omitempty"`
-	Before           *ObjectMeta `json:"before,omitempty"`
-	After            *ObjectMeta `json:"after,omitempty"`
+	ChecksumDiffered bool `json:"checksum_differed,omitempty"`
+	// Before is the entry as it was. For an entry a Removed dropped it
+	// may hold the Type alone (see metadataTyper).
+	Before *ObjectMeta `json:"before,omitempty"`
+	After  *ObjectMeta `json:"after,omitempty"`
 }
 
 // MetadataResult is what applying a batch did.

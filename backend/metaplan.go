@@ -20,6 +20,15 @@ type MetadataView interface {
 	Under(folder string, fn func(path string, t EntryType) bool) error
 }
 
+// metadataTyper is a MetadataView that tells the type of path's entry,
+// and whether there is one, without decoding it: what a removal needs.
+// A removal planned through it reports a change whose Before holds the
+// entry's Type alone (a recursive delete drops thousands of entries, and
+// decoding each was most of the planning after its last batch).
+type metadataTyper interface {
+	EntryType(path string) (EntryType, bool, error)
+}
+
 // PlannedEntry is one entry a plan writes (Meta set) or drops (Meta nil).
 type PlannedEntry struct {
 	Path string
@@ -96,6 +105,26 @@ func (p *planner) state(path string) (*planState, error) {
 	return st, nil
 }
 
+// removalState is state for a path the batch removes: with a view
+// that tells types, the entry is not decoded (see metadataTyper).
+func (p *planner) removalState(path string) (*planState, error) {
+	t, light := p.view.(metadataTyper)
+	if _, ok := p.states[path]; ok || !light {
+		return p.state(path)
+	}
+	st := &planState{}
+	typ, ok, err := t.EntryType(path)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		m := &ObjectMeta{Type: typ}
+		st.orig, st.cur = m, m
+	}
+	p.states[path] = st
+	return st, nil
+}
+
 func (p *planner) change(c MetadataChange) {
 	if c.Type == "" {
 		switch {
@@ -117,7 +146,11 @@ func (p *planner) apply(o metaOp) error {
 		p.parents = append(p.parents, o.path)
 		return nil
 	}
-	st, err := p.state(o.path)
+	state := p.state
+	if o.kind == opRemoved {
+		state = p.removalState
+	}
+	st, err := state(o.path)
 	if err != nil {
 		return err
 	}

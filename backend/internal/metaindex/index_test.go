@@ -97,6 +97,13 @@ func TestIndexReadsAsThePlainDecoder(t *testing.T) {
 				if _, ok, _ := v.Entry(p + "~"); ok && want.Objects[p+"~"].ID == "" {
 					t.Fatalf("Entry(%q~) found what is not there", p)
 				}
+				// What a removal is planned with: the type, undecoded.
+				if typ, ok, err := v.EntryType(p); err != nil || !ok || typ != m.Type {
+					t.Fatalf("EntryType(%q) = %q %v %v, want %q", p, typ, ok, err, m.Type)
+				}
+				if _, ok, _ := v.EntryType(p + "~"); ok && want.Objects[p+"~"].ID == "" {
+					t.Fatalf("EntryType(%q~) found what is not there", p)
+				}
 			}
 			// In order, as a batch of a listing's paths asks: each block
 			// is read once, and what it serves is what the plain decoder

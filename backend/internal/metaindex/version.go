@@ -219,6 +219,21 @@ func (v *Version) Entry(path string) (backend.ObjectMeta, bool, error) {
 	return m, true, err
 }
 
+// EntryType tells the type of path's entry without decoding it, and
+// whether there is one: what planning a removal needs (see
+// backend.MetadataBatch.Plan).
+func (v *Version) EntryType(path string) (backend.EntryType, bool, error) {
+	sb, err := v.blockOf(path)
+	if err != nil || sb == nil {
+		return "", false, err
+	}
+	i, found := slices.BinarySearch(sb.paths, path)
+	if !found {
+		return "", false, nil
+	}
+	return metadoc.EntryType(sb.raws[i]), true, nil
+}
+
 // scan calls fn with the entries from path from on, in order. fn may
 // stop, or ask to skip ahead to a later path.
 func (v *Version) scan(from string, fn func(path string, raw []byte) (skipTo string, stop bool, err error)) error {
