@@ -74,7 +74,7 @@ func (s *Store) DeleteObjects(ctx context.Context, repo backend.RepoRef, entries
 	out, err := s.s3.DeleteObjects(dctx, &s3.DeleteObjectsInput{
 		Bucket: &s.cfg.Bucket,
 		Delete: &s3types.Delete{Objects: ids, Quiet: ptr(true)},
-	})
+	}, lightDelete)
 	if err != nil {
 		return nil, s.s3Error(dctx, op, err)
 	}

@@ -2,95 +2,22 @@ package aws
 
 import (
 	"bytes"
-	"context"
-	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go/middleware"
 	smithytime "github.com/aws/smithy-go/time"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // lightList is the option of every ListObjectsV2 call coop makes: its
-// answer is read by decodeListV2 (see listxml.go), the SDK's decoder
-// taking over what that does not read, and every error answer.
-func lightList(o *s3.Options) { o.APIOptions = append(o.APIOptions, swapListDecoder) }
-
-func swapListDecoder(stack *middleware.Stack) error {
-	d := &listDecoder{}
-	sdk, err := stack.Deserialize.Swap("OperationDeserializer", d)
-	d.sdk = sdk
-	return err
-}
-
-// maxListAnswer is the most of an answer read into memory to decode it
-// (a page of 1,000 keys of 1,024 bytes, URL-encoded, is under 10 MiB);
-// a longer one is decoded by the SDK as it streams.
-const maxListAnswer = 16 << 20
-
-// listDecoder is the ListObjectsV2 answer's deserializer.
-type listDecoder struct {
-	sdk middleware.DeserializeMiddleware
-}
-
-func (*listDecoder) ID() string { return "OperationDeserializer" }
-
-func (d *listDecoder) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
-	out, md, err := next.HandleDeserialize(ctx, in)
-	resp, ok := out.RawResponse.(*smithyhttp.Response)
-	if err != nil || !ok || resp.StatusCode < 200 || resp.StatusCode >= 300 {
-		return d.sdk.HandleDeserialize(ctx, in, answered{out, md, err})
-	}
-	body := resp.Body
-	var buf bytes.Buffer
-	if n := resp.ContentLength; n > 0 && n <= maxListAnswer {
-		buf.Grow(int(n) + bytes.MinRead)
-	}
-	_, rerr := buf.ReadFrom(io.LimitReader(body, maxListAnswer+1))
-	if rerr == nil && buf.Len() <= maxListAnswer {
-		var page s3.ListObjectsV2Output
-		if decodeListV2(buf.Bytes(), &page) {
-			_ = body.Close() // read to its end: the connection is reused
-			if v := resp.Header.Values("x-amz-request-charged"); len(v) != 0 {
-				page.RequestCharged = s3types.RequestCharged(strings.TrimSpace(v[0]))
-			}
-			out.Result = &page
-			return out, md, nil
-		}
-	}
-	// The SDK reads the answer again, then what is left of it (and the
-	// error that cut it short).
-	rest := io.MultiReader(bytes.NewReader(buf.Bytes()), failed{rerr}, body)
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{rest, body}
-	return d.sdk.HandleDeserialize(ctx, in, answered{out, md, nil})
-}
-
-// failed reads as err, or as nothing if err is nil.
-type failed struct{ err error }
-
-func (f failed) Read([]byte) (int, error) {
-	if f.err == nil {
-		return 0, io.EOF
-	}
-	return 0, f.err
-}
-
-// answered hands the SDK's deserializer an answer already received.
-type answered struct {
-	out middleware.DeserializeOutput
-	md  middleware.Metadata
-	err error
-}
-
-func (a answered) HandleDeserialize(context.Context, middleware.DeserializeInput) (middleware.DeserializeOutput, middleware.Metadata, error) {
-	return a.out, a.md, a.err
+// answer is read by decodeListV2, the SDK's decoder taking over what
+// that does not read, and every error answer (see lightdecode.go).
+func lightList(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, swapDecoder(func(b []byte, charged s3types.RequestCharged) (any, bool) {
+		page := &s3.ListObjectsV2Output{RequestCharged: charged}
+		return page, decodeListV2(b, page)
+	}))
 }
 
 // listPage is what a ListObjectsV2 answer says, as spans of the arena.
@@ -116,19 +43,9 @@ type rareFields struct {
 // decoder would, or reports that it cannot (see listxml.go).
 func decodeListV2(b []byte, out *s3.ListObjectsV2Output) bool {
 	s := xmlScan{b: b, arena: make([]byte, 0, len(b)/2)}
-	s.skipSpace()
-	if bytes.HasPrefix(b[s.i:], []byte("<?")) {
-		if !s.declaration() {
-			return false
-		}
-		s.skipSpace()
-	}
-	if s.i == len(b) {
-		return true // no document: the SDK gives an empty page
-	}
-	root := s.next()
-	if root.kind != tokStart {
-		return false
+	root, ok := s.root()
+	if !ok || root.kind == tokEOF {
+		return ok // no document: the SDK gives an empty page
 	}
 	var p listPage
 	if !s.children(root.name, root.empty, func(n []byte, empty bool) bool { return s.pageField(&p, n, empty) }) {

@@ -217,7 +217,7 @@ func TestListDecoderFallsBackOnALongAnswer(t *testing.T) {
 	}
 	var b bytes.Buffer
 	b.WriteString(s3Root)
-	for b.Len() <= maxListAnswer {
+	for b.Len() <= maxAnswer {
 		b.WriteString("<Contents><Key>a/" + strings.Repeat("k", 1000) + "</Key><Size>1</Size></Contents>")
 	}
 	b.WriteString("</ListBucketResult>")
@@ -306,17 +306,22 @@ func TestListDecoderOnVersitygw(t *testing.T) {
 	}
 }
 
-// FuzzListObjectsV2Answer: any answer reads alike through the SDK's
-// decoder and coop's — the same page, or the same error.
-func FuzzListObjectsV2Answer(f *testing.F) {
+// FuzzS3Answer: any answer reads alike through the SDK's decoders and
+// coop's, as a ListObjectsV2 page and as a DeleteObjects result — the
+// same result, or the same error.
+func FuzzS3Answer(f *testing.F) {
 	for _, b := range plainAnswers {
 		f.Add([]byte(b))
 	}
 	for _, b := range oddAnswers {
 		f.Add([]byte(b))
 	}
+	for _, b := range deleteAnswers {
+		f.Add([]byte(b))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, _ = listBoth(t, canned{status: 200, body: body})
+		_, _ = deleteBoth(t, canned{status: 200, body: body})
 	})
 }
 

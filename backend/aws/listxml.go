@@ -83,6 +83,21 @@ func (s *xmlScan) declaration() bool {
 	return false
 }
 
+// root reads what comes before the document's root element, and its
+// start tag: a tokEOF token if there is no element at all, which the
+// SDK reads as an empty answer.
+func (s *xmlScan) root() (token, bool) {
+	s.skipSpace()
+	if bytes.HasPrefix(s.b[s.i:], []byte("<?")) {
+		if !s.declaration() {
+			return token{}, false
+		}
+		s.skipSpace()
+	}
+	t := s.next()
+	return t, t.kind == tokStart || t.kind == tokEOF
+}
+
 // next reads the next token.
 func (s *xmlScan) next() token {
 	b := s.b
