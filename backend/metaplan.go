@@ -71,6 +71,9 @@ func (b *MetadataBatch) Plan(repo RepoRef, view MetadataView) (MetadataPlan, err
 	}
 	p := &planner{repo: repo, now: now.UTC(), view: view, states: map[string]*planState{},
 		cands: map[string]bool{}, folders: map[string]struct{}{}}
+	if err := p.load(b.ops); err != nil {
+		return MetadataPlan{}, err
+	}
 	for _, o := range b.ops {
 		if err := p.apply(o); err != nil {
 			return MetadataPlan{}, err
@@ -86,6 +89,38 @@ func (b *MetadataBatch) Plan(repo RepoRef, view MetadataView) (MetadataPlan, err
 		return MetadataPlan{}, err
 	}
 	return p.finish(), nil
+}
+
+// load looks up the entries the ops will change, in byte order of their
+// paths, before the ops are applied in theirs: a view reads its entries
+// by blocks of neighbours, so that the entries of a batch come from each
+// block once, where the ops' order (an upload's, as its files finish)
+// read a block again for nearly every entry. Each path is loaded as its
+// first op would have loaded it (a removal's: its type alone, where the
+// view tells it).
+func (p *planner) load(ops []metaOp) error {
+	first := make(map[string]opKind, len(ops))
+	paths := make([]string, 0, len(ops))
+	for _, o := range ops {
+		if o.kind == opPrune || o.kind == opParentFolder {
+			continue
+		}
+		if _, seen := first[o.path]; !seen {
+			first[o.path] = o.kind
+			paths = append(paths, o.path)
+		}
+	}
+	slices.Sort(paths)
+	for _, path := range paths {
+		load := p.state
+		if first[path] == opRemoved {
+			load = p.removalState
+		}
+		if _, err := load(path); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // state loads the entry of path from the view, once.

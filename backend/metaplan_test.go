@@ -2,7 +2,9 @@ package backend
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -66,5 +68,57 @@ func TestRemovalsArePlannedWithoutDecodingTheEntries(t *testing.T) {
 	}
 	if !reflect.DeepEqual(plan.Result.Folders, full.Result.Folders) {
 		t.Errorf("folders %v, want %v", plan.Result.Folders, full.Result.Folders)
+	}
+}
+
+// orderView is a MetadataView that records the paths Entry is asked for.
+type orderView struct {
+	MetadataView
+	asked []string
+}
+
+func (v *orderView) Entry(path string) (ObjectMeta, bool, error) {
+	v.asked = append(v.asked, path)
+	return v.MetadataView.Entry(path)
+}
+
+// A batch's entries are looked up in byte order of their paths, once
+// each, whatever the order of its ops (an upload's files finish in any
+// order): a stored document's view reads entries by blocks of
+// neighbours, and looked up in the ops' order a block was read again for
+// nearly every entry.
+func TestPlanLooksEntriesUpInPathOrder(t *testing.T) {
+	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	doc := &SourceMetadata{Objects: map[string]ObjectMeta{}}
+	var paths []string
+	for i := range 200 {
+		p := fmt.Sprintf("d/f%03d", i)
+		paths = append(paths, p)
+		if i%2 == 0 {
+			doc.Objects[p] = ObjectMeta{Type: TypeFile, Size: 1}
+		}
+	}
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(paths), func(i, j int) { paths[i], paths[j] = paths[j], paths[i] })
+	b := NewMetadataBatch(now)
+	for _, p := range paths {
+		b.Stored(ObjectInfo{Path: p, Size: 2, ModTime: now, Checksum: "sha256:00"})
+	}
+	b.Removed(paths[0]) // a second op on a path: looked up once all the same
+	v := &orderView{MetadataView: doc.View()}
+	plan, err := b.Plan(RepoRef{AccountID: "acme", RepositoryID: "data"}, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, p := range v.asked {
+		if p != "d" && p != "" {
+			files = append(files, p)
+		}
+	}
+	if !slices.IsSorted(files) || len(files) != len(paths) {
+		t.Fatalf("entries looked up in this order (%d for %d paths): %v…", len(files), len(paths), files[:min(len(files), 8)])
+	}
+	if len(plan.Writes) == 0 {
+		t.Fatal("the plan changes nothing")
 	}
 }
