@@ -8,3 +8,6 @@ import "os"
 func createExcl(name string) (*os.File, error) {
 	return os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 }
+
+// openRead is os.Open (see the Unix version).
+func openRead(name string) (*os.File, error) { return os.Open(name) }

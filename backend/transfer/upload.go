@@ -378,7 +378,7 @@ func openRegular(p string) (*os.File, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%w: not a regular file", backend.ErrInvalid)
 	}
-	f, err := os.Open(p)
+	f, err := openRead(p)
 	if err != nil {
 		return nil, localError(err)
 	}
