@@ -173,9 +173,11 @@ func (d *direct) do(ctx context.Context, req request) (*http.Response, error) {
 		if maxAttempts > 0 && attempt >= maxAttempts {
 			return nil, d.opError(req.op, &retry.MaxAttemptsError{Attempt: attempt, Err: err})
 		}
-		if releaseRetry, err = d.retryer.GetRetryToken(ctx, err); err != nil {
-			return nil, d.opError(req.op, err)
+		release, qerr := d.retryer.GetRetryToken(ctx, err)
+		if qerr != nil { // the retry quota is spent: the failure and why it is not retried
+			return nil, d.opError(req.op, errors.Join(err, qerr))
 		}
+		releaseRetry = release
 		delay, err := d.retryer.RetryDelay(attempt, err)
 		if err != nil {
 			return nil, d.opError(req.op, err)
