@@ -36,7 +36,7 @@ func etagIdent(etag string) string { return "s3:" + etag }
 // there is none.
 func (s *Store) headMetadata(ctx context.Context, ref backend.RepoRef) (string, error) {
 	key := metadataKey(ref)
-	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.cfg.Bucket, Key: &key})
+	etag, err := s.headETag(ctx, key)
 	if err != nil {
 		if isCode(err, "NoSuchKey", "NotFound") || isStatus(err, 404) {
 			s.missing.seen(s.indexDir(ref))
@@ -45,6 +45,22 @@ func (s *Store) headMetadata(ctx context.Context, ref backend.RepoRef) (string, 
 		return "", s.s3Error(ctx, "read metadata of "+ref.String(), err)
 	}
 	s.missing.forget(s.indexDir(ref))
+	return etag, nil
+}
+
+// headETag is the ETag of key from its HEAD, sent by the store itself
+// when it can (see headDirect).
+func (s *Store) headETag(ctx context.Context, key string) (string, error) {
+	if s.direct.active() {
+		o, err := s.headDirect(ctx, key, false)
+		if directAnswered(err) {
+			return o.h.Get("ETag"), s.bucketAnswer(ctx, err)
+		}
+	}
+	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.cfg.Bucket, Key: &key})
+	if err != nil {
+		return "", err
+	}
 	return deref(out.ETag, ""), nil
 }
 

@@ -203,17 +203,32 @@ func (s *Store) StatFile(ctx context.Context, repo backend.RepoRef, p string) (b
 // headObject is StatObject of a file: one HEAD, a 404 being ErrNotFound.
 func (s *Store) headObject(ctx context.Context, repo backend.RepoRef, p string) (backend.ObjectInfo, error) {
 	key := repoPrefix(repo) + p
+	var err error
+	if s.direct.active() {
+		var o objectHeaders
+		if o, err = s.headDirect(ctx, key, true); directAnswered(err) {
+			if err = s.bucketAnswer(ctx, err); err == nil {
+				return o.objectInfo(p, o.size()), nil
+			}
+			return backend.ObjectInfo{}, s.headError(ctx, repo, p, err)
+		}
+	}
 	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{
 		Bucket: &s.cfg.Bucket, Key: &key, ChecksumMode: s3types.ChecksumModeEnabled,
 	})
 	if err == nil {
 		return objectInfo(p, deref(out.ContentLength, 0), out.LastModified, out.ContentType, out.ETag, out.ChecksumSHA256, out.ChecksumType), nil
 	}
+	return backend.ObjectInfo{}, s.headError(ctx, repo, p, err)
+}
+
+// headError is what a failed HEAD of p says: a 404 is ErrNotFound.
+func (s *Store) headError(ctx context.Context, repo backend.RepoRef, p string, err error) error {
 	op := "stat " + repo.String() + "/" + p
 	if isStatus(err, 404) || isCode(err, "NoSuchKey", "NotFound") {
-		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", op, backend.ErrNotFound)
+		return fmt.Errorf("%s: %w", op, backend.ErrNotFound)
 	}
-	return backend.ObjectInfo{}, s.s3Error(ctx, op, err)
+	return s.s3Error(ctx, op, err)
 }
 
 // GetObject opens an object's content. The SDK checks a full-object
