@@ -71,11 +71,13 @@ func (r *reader) run(ctx context.Context, todo <-chan readItem, total func() int
 	var wg sync.WaitGroup
 	for range r.workers {
 		wg.Go(func() {
-			buf := make([]byte, readBuffer)
-			head := make([]byte, 0, backend.SniffLen)
+			var buf, head []byte // made for the worker's first object: often there is none
 			for it := range todo {
 				if ctx.Err() != nil {
 					continue // drain: the sender stops on its own
+				}
+				if buf == nil {
+					buf, head = make([]byte, readBuffer), make([]byte, 0, backend.SniffLen)
 				}
 				results <- r.one(ctx, it, buf, head)
 			}
