@@ -15,7 +15,6 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -31,7 +30,7 @@ import (
 // of an upload of many small files. What the steps did that matters is
 // done once per store (the endpoint and signing scope, resolved by the
 // SDK's own rules) or per request as the SDK does it: the SigV4
-// signature with the payload hash already known, the client's own
+// signature with the payload hash already known (see signer), the client's own
 // retryer (its retry quota and adaptive rate shared with the SDK's
 // calls: a 503 SlowDown is retried as there, and reaches the caller as
 // the same error), and errors of the SDK's types, so that apiCode and
@@ -48,7 +47,7 @@ type direct struct {
 	creds   sdkaws.CredentialsProvider
 	client  s3.HTTPClient
 	retryer sdkaws.RetryerV2
-	signer  *v4.Signer
+	signer  *signer
 	agent   string
 	// off is set once a request was refused for the machine's clock:
 	// from then on the SDK, which corrects for the skew, sends them.
@@ -92,7 +91,6 @@ func newDirect(ctx context.Context, c *s3.Client, bucket string) *direct {
 	d := &direct{
 		base: ep.URI, headers: ep.Headers, creds: o.Credentials, client: o.HTTPClient,
 		retryer: r, service: "s3", region: o.Region, agent: directAgent,
-		signer: v4.NewSigner(func(so *v4.SignerOptions) { so.DisableURIPathEscaping = true }),
 	}
 	if o.EndpointOptions.DisableHTTPS {
 		d.base.Scheme = "http" // as the SDK's own middleware does
@@ -119,6 +117,7 @@ func newDirect(ctx context.Context, c *s3.Client, bucket string) *direct {
 			return nil
 		}
 	}
+	d.signer = &signer{service: d.service, region: d.region}
 	return d
 }
 
@@ -135,7 +134,8 @@ func (d *direct) objectURL(key, query string) *url.URL {
 	return &u
 }
 
-// request is one direct request: how to build each attempt's, what the
+// request is one direct request: how to build each attempt's (its
+// query canonical already: keys sorted, values escaped), what the
 // payload's SHA-256 is (hex), and the operation's name for errors.
 type request struct {
 	op          string
@@ -214,9 +214,7 @@ func (d *direct) attempt(ctx context.Context, req request) (*http.Response, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := d.signer.SignHTTP(ctx, creds, hr, req.payloadHash, d.service, d.region, time.Now().UTC()); err != nil {
-		return nil, err
-	}
+	d.signer.sign(hr, creds, req.payloadHash, time.Now())
 	resp, err := d.client.Do(hr)
 	if err != nil {
 		if ctx.Err() != nil {

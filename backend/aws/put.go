@@ -192,10 +192,11 @@ func (s *Store) putDirect(ctx context.Context, key, ctype string, body, sum []by
 		op:          "PutObject",
 		payloadHash: hex.EncodeToString(sum),
 		build: func(ctx context.Context) (*http.Request, error) {
-			r, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), bytes.NewReader(body))
+			r, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), nil)
 			if err != nil {
 				return nil, err
 			}
+			setBody(r, body)
 			h := r.Header
 			h.Set("Content-Type", ctype)
 			h.Set("X-Amz-Checksum-Sha256", checksum)

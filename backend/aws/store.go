@@ -199,7 +199,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			// and opened again costs a handshake's round trip.
 			t.MaxIdleConns = 0
 			t.MaxIdleConnsPerHost = 1100
-			t.DialContext = dials.DialContext
+			t.DialContext = bodyConns(dials.DialContext)
 			if cfg.CABundle != "" {
 				// The transport's TLS (and a CA bundle the SDK would
 				// add to it) is not used then: the dialer checks the
