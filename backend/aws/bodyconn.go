@@ -52,6 +52,11 @@ func (*memBody) Close() error { return nil }
 // setBody makes body r's, replayable (net/http sends a request again on
 // a kept connection the server closed meanwhile).
 func setBody(r *http.Request, body []byte) {
+	if len(body) == 0 { // no body, not one of unknown length: Content-Length: 0
+		r.Body, r.ContentLength = http.NoBody, 0
+		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+		return
+	}
 	r.Body = &memBody{bytes.NewReader(body)}
 	r.ContentLength = int64(len(body))
 	r.GetBody = func() (io.ReadCloser, error) { return &memBody{bytes.NewReader(body)}, nil }

@@ -60,7 +60,7 @@ func TestSmallPutAllocations(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	perPut := (after.TotalAlloc - before.TotalAlloc) / n
 	t.Logf("%d bytes allocated per 64 KiB PUT", perPut)
-	if perPut > 40<<10 {
+	if perPut > 40<<10 && !raceBuild { // with -race the body pool drops buffers on purpose
 		t.Errorf("%d bytes allocated per 64 KiB PUT, want at most 40 KiB", perPut)
 	}
 }
