@@ -69,8 +69,8 @@ func (b *MetadataBatch) Plan(repo RepoRef, view MetadataView) (MetadataPlan, err
 	if now.IsZero() {
 		now = time.Now()
 	}
-	p := &planner{repo: repo, now: now.UTC(), view: view, states: map[string]*planState{},
-		cands: map[string]bool{}, folders: map[string]struct{}{}}
+	p := &planner{repo: repo, now: now.UTC(), view: view, states: make(map[string]*planState, len(b.ops)),
+		cands: map[string]bool{}, folders: map[string]struct{}{}, changes: make([]MetadataChange, 0, len(b.ops))}
 	if err := p.load(b.ops); err != nil {
 		return MetadataPlan{}, err
 	}

@@ -74,7 +74,7 @@ func (s *Store) DeleteObjects(ctx context.Context, repo backend.RepoRef, entries
 	out, err := s.s3.DeleteObjects(dctx, &s3.DeleteObjectsInput{
 		Bucket: &s.cfg.Bucket,
 		Delete: &s3types.Delete{Objects: ids, Quiet: ptr(true)},
-	}, lightDelete)
+	}, s.lightDelete)
 	if err != nil {
 		return nil, s.s3Error(dctx, op, err)
 	}
@@ -160,7 +160,7 @@ func (s *Store) WalkObjects(ctx context.Context, repo backend.RepoRef, folder st
 			out, err := s.s3.ListObjectsV2(lctx, &s3.ListObjectsV2Input{
 				Bucket: &s.cfg.Bucket, Prefix: &prefix, ContinuationToken: token,
 				MaxKeys: ptr(int32(MaxListLimit)), EncodingType: s3types.EncodingTypeUrl,
-			}, lightList)
+			}, s.lightList)
 			if err != nil {
 				err = s.s3Error(lctx, op, err)
 			}

@@ -9,8 +9,8 @@ import (
 // answer is read by decodeDeleteObjects (see lightdecode.go). Servers
 // that ignore quiet mode (versitygw among them) name every key deleted:
 // 1,000 elements an answer.
-func lightDelete(o *s3.Options) {
-	o.APIOptions = append(o.APIOptions, swapDecoder(func(b []byte, charged s3types.RequestCharged) (any, bool) {
+func (s *Store) lightDelete(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, swapDecoder(&s.bodies, func(b []byte, charged s3types.RequestCharged) (any, bool) {
 		out := &s3.DeleteObjectsOutput{RequestCharged: charged}
 		return out, decodeDeleteObjects(b, out)
 	}))

@@ -28,7 +28,7 @@ func deleteBoth(t testing.TB, c canned) (*s3.DeleteObjectsOutput, error) {
 	in := &s3.DeleteObjectsInput{Bucket: sdkaws.String("b"), Delete: &s3types.Delete{
 		Objects: []s3types.ObjectIdentifier{{Key: sdkaws.String("a/1")}, {Key: sdkaws.String("a/2")}}, Quiet: sdkaws.Bool(true)}}
 	want, werr := cl.DeleteObjects(context.Background(), in)
-	got, gerr := cl.DeleteObjects(context.Background(), in, lightDelete)
+	got, gerr := cl.DeleteObjects(context.Background(), in, (&Store{}).lightDelete)
 	if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
 		t.Fatalf("errors differ:\nSDK:  %v\ncoop: %v", werr, gerr)
 	}
@@ -156,7 +156,7 @@ func TestDeleteDecoderOnVersitygw(t *testing.T) {
 		}), middleware.After)
 	}
 	in := &s3.DeleteObjectsInput{Bucket: &s.cfg.Bucket, Delete: &s3types.Delete{Objects: ids, Quiet: sdkaws.Bool(true)}}
-	out, err := s.s3.DeleteObjects(ctx, in, func(o *s3.Options) { o.APIOptions = append(o.APIOptions, keep) }, lightDelete)
+	out, err := s.s3.DeleteObjects(ctx, in, func(o *s3.Options) { o.APIOptions = append(o.APIOptions, keep) }, (&Store{}).lightDelete)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,9 +18,9 @@ import (
 
 // swapDecoder puts a lightDecoder with decode in place of the SDK's
 // deserializer of an operation's answer.
-func swapDecoder(decode func(body []byte, charged s3types.RequestCharged) (any, bool)) func(*middleware.Stack) error {
+func swapDecoder(pool *bodyPool, decode func(body []byte, charged s3types.RequestCharged) (any, bool)) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
-		d := &lightDecoder{decode: decode}
+		d := &lightDecoder{decode: decode, pool: pool}
 		sdk, err := stack.Deserialize.Swap("OperationDeserializer", d)
 		d.sdk = sdk
 		return err
@@ -39,6 +39,7 @@ const maxAnswer = 16 << 20
 type lightDecoder struct {
 	sdk    middleware.DeserializeMiddleware
 	decode func(body []byte, charged s3types.RequestCharged) (any, bool)
+	pool   *bodyPool // the store's: answers are read into its buffers
 }
 
 func (*lightDecoder) ID() string { return "OperationDeserializer" }
@@ -50,30 +51,56 @@ func (d *lightDecoder) HandleDeserialize(ctx context.Context, in middleware.Dese
 		return d.sdk.HandleDeserialize(ctx, in, answered{out, md, err})
 	}
 	body := resp.Body
-	var buf bytes.Buffer
-	if n := resp.ContentLength; n > 0 && n <= maxAnswer {
-		buf.Grow(int(n) + bytes.MinRead)
-	}
-	_, rerr := buf.ReadFrom(io.LimitReader(body, maxAnswer+1))
-	if rerr == nil && buf.Len() <= maxAnswer {
+	data, pooled, whole, rerr := d.read(body, resp.ContentLength)
+	if whole {
 		var charged s3types.RequestCharged
 		if v := resp.Header.Values("x-amz-request-charged"); len(v) != 0 {
 			charged = s3types.RequestCharged(strings.TrimSpace(v[0]))
 		}
-		if result, ok := d.decode(buf.Bytes(), charged); ok {
+		if result, ok := d.decode(data, charged); ok {
 			_ = body.Close() // read to its end: the connection is reused
+			if pooled {
+				d.pool.put(data) // the result holds copies of what it needs
+			}
 			out.Result = result
 			return out, md, nil
 		}
 	}
 	// The SDK reads the answer again, then what is left of it (and the
 	// error that cut it short).
-	rest := io.MultiReader(bytes.NewReader(buf.Bytes()), failed{rerr}, body)
+	rest := io.MultiReader(bytes.NewReader(data), failed{rerr}, body)
 	resp.Body = struct {
 		io.Reader
 		io.Closer
 	}{rest, body}
 	return d.sdk.HandleDeserialize(ctx, in, answered{out, md, nil})
+}
+
+// read reads an answer of n bytes (n < 0: not known) into memory, in a
+// buffer of the pool if n is known: whole says it was read to its end,
+// without error and within maxAnswer; if not, data is what was read and
+// rerr what cut it short, if anything.
+func (d *lightDecoder) read(body io.Reader, n int64) (data []byte, pooled, whole bool, rerr error) {
+	if n < 0 || n > maxAnswer {
+		var buf bytes.Buffer
+		_, rerr = buf.ReadFrom(io.LimitReader(body, maxAnswer+1))
+		return buf.Bytes(), false, rerr == nil && buf.Len() <= maxAnswer, rerr
+	}
+	data = d.pool.get(n)
+	k, err := io.ReadFull(body, data)
+	data = data[:k]
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return data, true, false, nil // shorter than said: the SDK tells
+	case err != nil:
+		return data, true, false, err
+	}
+	var probe [1]byte
+	if m, err := io.ReadFull(body, probe[:]); m > 0 || err != io.EOF {
+		// Longer than said, or cut at its end: the SDK reads it all.
+		return append(data, probe[:m]...), false, false, err
+	}
+	return data, true, true, nil
 }
 
 // failed reads as err, or as nothing if err is nil.

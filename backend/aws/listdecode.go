@@ -13,8 +13,8 @@ import (
 // lightList is the option of every ListObjectsV2 call coop makes: its
 // answer is read by decodeListV2, the SDK's decoder taking over what
 // that does not read, and every error answer (see lightdecode.go).
-func lightList(o *s3.Options) {
-	o.APIOptions = append(o.APIOptions, swapDecoder(func(b []byte, charged s3types.RequestCharged) (any, bool) {
+func (s *Store) lightList(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, swapDecoder(&s.bodies, func(b []byte, charged s3types.RequestCharged) (any, bool) {
 		page := &s3.ListObjectsV2Output{RequestCharged: charged}
 		return page, decodeListV2(b, page)
 	}))
