@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 )
 
 // bodyConn is a connection to S3 that writes a request body held in
@@ -43,21 +45,78 @@ func bodyConns(dial func(ctx context.Context, network, addr string) (net.Conn, e
 }
 
 // memBody is a request body held in memory, which a bodyConn writes
-// without copying it.
-type memBody struct{ *bytes.Reader }
+// without copying it. Its bytes may be a lease's (see bodyLease), which
+// it holds until the transport closes it.
+type memBody struct {
+	*bytes.Reader
+	lease  *bodyLease
+	closed sync.Once
+}
 
-// Close does nothing: the bytes are the caller's.
-func (*memBody) Close() error { return nil }
+// Close lets go of the body's lease, if any: net/http closes a request's
+// body once it has stopped writing it, which may be after the answer
+// came (RoundTrip may return while the body is still being written).
+func (b *memBody) Close() error {
+	b.closed.Do(b.lease.release)
+	return nil
+}
 
 // setBody makes body r's, replayable (net/http sends a request again on
-// a kept connection the server closed meanwhile).
-func setBody(r *http.Request, body []byte) {
+// a kept connection the server closed meanwhile); each body made of it
+// holds lease (nil: bytes nobody gives back) until the transport closes it.
+func setBody(r *http.Request, body []byte, lease *bodyLease) {
 	if len(body) == 0 { // no body, not one of unknown length: Content-Length: 0
 		r.Body, r.ContentLength = http.NoBody, 0
 		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
 		return
 	}
-	r.Body = &memBody{bytes.NewReader(body)}
+	open := func() *memBody {
+		lease.hold()
+		return &memBody{Reader: bytes.NewReader(body), lease: lease}
+	}
+	r.Body = open()
 	r.ContentLength = int64(len(body))
-	r.GetBody = func() (io.ReadCloser, error) { return &memBody{bytes.NewReader(body)}, nil }
+	r.GetBody = func() (io.ReadCloser, error) { return open(), nil }
+}
+
+// bodyLease is a buffer of the store's pool lent to the requests that
+// send it: it goes back to the pool only once its holder and every
+// request body made of it are done with it — not as soon as the answer
+// came, when net/http may still be writing the body. A buffer that went
+// to a request no memBody tracks (the SDK's) is lost to the garbage
+// collector instead.
+type bodyLease struct {
+	buf  []byte
+	free func([]byte) // gives buf back
+	refs atomic.Int32
+	lost atomic.Bool
+}
+
+// lend lends buf, held once by the caller, who releases it when done;
+// free gives it back once nothing holds it.
+func lend(buf []byte, free func([]byte)) *bodyLease {
+	l := &bodyLease{buf: buf, free: free}
+	l.refs.Store(1)
+	return l
+}
+
+func (l *bodyLease) hold() {
+	if l != nil {
+		l.refs.Add(1)
+	}
+}
+
+// release lets go of one hold; the last gives the buffer back.
+func (l *bodyLease) release() {
+	if l != nil && l.refs.Add(-1) == 0 && !l.lost.Load() {
+		l.free(l.buf)
+	}
+}
+
+// lose keeps the buffer from the pool for good: it was handed to code
+// that does not say when it is done with it.
+func (l *bodyLease) lose() {
+	if l != nil {
+		l.lost.Store(true)
+	}
 }

@@ -10,9 +10,9 @@ import (
 // powers of two from minBodyClass to singlePutMax), so that an upload of
 // many small files reuses a few buffers instead of allocating, and
 // faulting in, a fresh one per file. A buffer comes back only once its
-// PUT has succeeded: the server has then read the whole body, and the
-// SDK and net/http are done with it; after a failure it is left to the
-// garbage collector, as the transport may still hold the body. What the
+// PUT is over and net/http has closed every request body made of it
+// (see bodyLease): the transport may still be writing a body when the
+// answer comes. One the SDK sent is left to the garbage collector. What the
 // pool holds is bounded by what was in flight at once (the transfer
 // queue's memory budget), and sync.Pool lets it go over two collections
 // when it is no longer used.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/http"
 	"sync"
 	"testing"
 
@@ -141,4 +142,47 @@ func BenchmarkPutSmall(b *testing.B) {
 		})
 	}
 	wg.Wait()
+}
+
+// A buffer lent to the requests of a PUT goes back to the pool only once
+// the PUT is over and every request body made of it was closed by the
+// transport (which may still be writing one after the answer came), and
+// never once the SDK had it.
+func TestLentBodyComesBackOnceEveryRequestIsDone(t *testing.T) {
+	buf := []byte("the file's bytes")
+	freed := 0
+	lease := lend(buf, func(b []byte) {
+		if &b[0] != &buf[0] {
+			t.Error("another buffer given back")
+		}
+		freed++
+	})
+	r, err := http.NewRequest(http.MethodPut, "http://s3.invalid/b/k", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setBody(r, buf, lease)
+	again, err := r.GetBody() // the transport's retry on a closed connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease.release() // the PUT has its answer
+	if freed != 0 {
+		t.Fatal("given back while the request bodies were still open")
+	}
+	_ = r.Body.Close()
+	_ = r.Body.Close() // closed twice: one hold let go
+	if freed != 0 {
+		t.Fatal("given back while a retry's body was still open")
+	}
+	_ = again.Close()
+	if freed != 1 {
+		t.Fatalf("given back %d times once every body was closed, want 1", freed)
+	}
+
+	lost := lend(buf, func([]byte) { t.Error("a buffer the SDK had was given back") })
+	setBody(r, buf, lost)
+	lost.lose()
+	lost.release()
+	_ = r.Body.Close()
 }

@@ -78,7 +78,7 @@ func TestDirectPutIsCheckedByTheServer(t *testing.T) {
 	key := repoPrefix(ref) + "wrong.bin"
 	body := []byte("what is sent")
 	sum := sha256.Sum256([]byte("what was read"))
-	if _, err := s.putWhole(t.Context(), key, "application/octet-stream", body, sum[:], false); err == nil {
+	if _, err := s.putWhole(t.Context(), key, "application/octet-stream", body, nil, sum[:], false); err == nil {
 		t.Fatal("a body that is not what its checksum says was stored")
 	}
 	if _, err := s.StatObject(t.Context(), ref, "wrong.bin"); !errors.Is(err, backend.ErrNotFound) {
@@ -87,10 +87,10 @@ func TestDirectPutIsCheckedByTheServer(t *testing.T) {
 	// The same request with the right checksum is stored, once: a second
 	// one with If-None-Match: * is refused as an existing object.
 	right := sha256.Sum256(body)
-	if _, err := s.putWhole(t.Context(), key, "text/plain", body, right[:], true); err != nil {
+	if _, err := s.putWhole(t.Context(), key, "text/plain", body, nil, right[:], true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.putWhole(t.Context(), key, "text/plain", body, right[:], true); !isStatus(err, 412) {
+	if _, err := s.putWhole(t.Context(), key, "text/plain", body, nil, right[:], true); !isStatus(err, 412) {
 		t.Fatalf("second PUT with If-None-Match: %v, want 412", err)
 	}
 	rc, info, err := s.GetObject(t.Context(), ref, "wrong.bin")
@@ -164,7 +164,7 @@ func TestSignerSignsAsTheSDK(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			setBody(r, body)
+			setBody(r, body, nil)
 			r.Header.Set("Content-Type", "text/plain;  charset=utf-8 ")
 			r.Header.Set("X-Amz-Checksum-Sha256", base64.StdEncoding.EncodeToString(sum[:]))
 			r.Header.Set("X-Amz-Sdk-Checksum-Algorithm", "SHA256")

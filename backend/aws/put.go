@@ -94,19 +94,22 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 	}
 	if whole || (size >= 0 && size <= singlePutMax) {
 		body := head
+		var lease *bodyLease // the pool's buffer, given back once unused
 		if !whole {
-			if body, err = readRest(src, s.bodies.get(size), head); err != nil {
+			buf := s.bodies.get(size)
+			if body, err = readRest(src, buf, head); err != nil {
+				s.bodies.put(buf) // never sent
 				if src.err != nil {
 					err = src.err
 				}
 				return backend.ObjectInfo{}, fmt.Errorf("%s: read: %w", op, err)
 			}
+			lease = lend(body, s.bodies.put)
 		}
-		if etag, err = s.putWhole(ctx, key, ctype, body, src.h.SHA256Bytes(), ifAbsent); err != nil {
+		etag, err = s.putWhole(ctx, key, ctype, body, lease, src.h.SHA256Bytes(), ifAbsent)
+		lease.release()
+		if err != nil {
 			return backend.ObjectInfo{}, s.putError(ctx, op, err)
-		}
-		if !whole {
-			s.bodies.put(body) // sent whole and answered: no longer read
 		}
 	} else {
 		first := s.uploading.begin(key)
@@ -157,14 +160,17 @@ func readRest(src io.Reader, body, head []byte) ([]byte, error) {
 // as the object's checksum (S3 verifies it), refusing to replace an
 // object when ifAbsent. The request is signed and sent here (see direct)
 // when the store can, else by the SDK, and by the SDK again when S3
-// refused it for the machine's clock.
-func (s *Store) putWhole(ctx context.Context, key, ctype string, body, sum []byte, ifAbsent bool) (*string, error) {
+// refused it for the machine's clock. lease, if body is lent from the
+// pool, is held by each request body sent here; the SDK's are not
+// tracked, so a body it sends is lost to the pool.
+func (s *Store) putWhole(ctx context.Context, key, ctype string, body []byte, lease *bodyLease, sum []byte, ifAbsent bool) (*string, error) {
 	if s.direct.active() {
-		etag, err := s.putDirect(ctx, key, ctype, body, sum, ifAbsent)
+		etag, err := s.putDirect(ctx, key, ctype, body, lease, sum, ifAbsent)
 		if !errors.As(err, new(errSkewed)) {
 			return etag, s.bucketAnswer(ctx, err)
 		}
 	}
+	lease.lose()
 	in := &s3.PutObjectInput{
 		Bucket: &s.cfg.Bucket, Key: &key, Body: bytes.NewReader(body),
 		ContentLength:        ptr(int64(len(body))),
@@ -185,7 +191,7 @@ func (s *Store) putWhole(ctx context.Context, key, ctype string, body, sum []byt
 
 // putDirect is putWhole's request, as the SDK's PutObject would send it
 // with the same input.
-func (s *Store) putDirect(ctx context.Context, key, ctype string, body, sum []byte, ifAbsent bool) (*string, error) {
+func (s *Store) putDirect(ctx context.Context, key, ctype string, body []byte, lease *bodyLease, sum []byte, ifAbsent bool) (*string, error) {
 	u := s.direct.objectURL(key, "x-id=PutObject")
 	checksum := base64.StdEncoding.EncodeToString(sum)
 	resp, err := s.direct.do(ctx, request{
@@ -196,7 +202,7 @@ func (s *Store) putDirect(ctx context.Context, key, ctype string, body, sum []by
 			if err != nil {
 				return nil, err
 			}
-			setBody(r, body)
+			setBody(r, body, lease)
 			h := r.Header
 			h.Set("Content-Type", ctype)
 			h.Set("X-Amz-Checksum-Sha256", checksum)
