@@ -232,6 +232,7 @@ func (s *Store) installWritten(dir, etag string, f *os.File, b *metaindex.Builde
 	}
 	s.versions.Install(dir, ident, v, doc).Release()
 	metaindex.Prune(dir, id)
+	s.sweepCache()
 }
 
 // source is the document a batch is applied to: its index, or, for a

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -101,6 +102,7 @@ func (s *Store) versionOf(ctx context.Context, ref backend.RepoRef, etag string)
 	}
 	id := metaindex.IDOf(ident)
 	if v, doc, err := openCached(dir, id, ident); err == nil {
+		metaindex.Touch(dir, id, time.Now())
 		h := s.versions.Install(dir, ident, v, doc)
 		return h, nil
 	}
@@ -126,7 +128,16 @@ func (s *Store) versionOf(ctx context.Context, ref backend.RepoRef, etag string)
 	}
 	h := s.versions.Install(dir, ident, v, docCloser)
 	metaindex.Prune(dir, id)
+	s.sweepCache()
 	return h, nil
+}
+
+// sweepCache bounds the cache folder (metaindex.Sweep) once a day, when
+// an index is added to it: the cache grows only then.
+func (s *Store) sweepCache() {
+	if now := time.Now(); metaindex.SweepDue(s.cfg.CacheDir, now) {
+		metaindex.Sweep(s.cfg.CacheDir, now, metaindex.MaxCacheBytes)
+	}
 }
 
 // openCached opens the version id kept in dir from an earlier run (or

@@ -2,6 +2,8 @@ package aws
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -121,5 +123,74 @@ func TestMetadataWriteTrustsTheVersionItHolds(t *testing.T) {
 	}
 	if len(md.Objects) != 4 {
 		t.Errorf("entries %v, want a, b, c and d", md.Objects)
+	}
+}
+
+// The cache folder is bounded: a store that adds an index to it removes
+// the folders nobody used for a month (here another endpoint's, as a
+// test server's old port leaves behind), and reading a cached version
+// marks it used, so a repository read every day keeps its index.
+func TestIndexCacheIsSweptAndKeepsWhatIsRead(t *testing.T) {
+	cfg := testConfig(t)
+	s1 := openStore(t, cfg)
+	if err := s1.Init(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ref := newRepo(t, s1)
+	b := backend.NewMetadataBatch(time.Time{})
+	b.Set("a", backend.ObjectMeta{ID: "a", Type: backend.TypeFile, Checksum: "sha256:a", Metadata: map[string]any{}})
+	if _, err := s1.UpdateMetadata(t.Context(), ref, b); err != nil {
+		t.Fatal(err)
+	}
+	// Make the repository's cached version look unused for 40 days, and
+	// leave another endpoint's folder just as old.
+	long := time.Now().Add(-40 * 24 * time.Hour)
+	dir := s1.indexDir(ref)
+	stale := filepath.Join(cfg.CacheDir, "00000000deadbeef", "acct", "repo")
+	if err := os.MkdirAll(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stale, "v-0.idx"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{dir, stale} {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			if err := os.Chtimes(filepath.Join(d, e.Name()), long, long); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Chtimes(d, long, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = os.Remove(filepath.Join(cfg.CacheDir, ".swept"))
+	// Another process reads the repository from the shared cache...
+	s2 := openStore(t, cfg)
+	if _, err := backend.LoadMetadata(t.Context(), s2, ref); err != nil {
+		t.Fatal(err)
+	}
+	// ...and a third builds an index of a new one: the sweep runs.
+	ref2 := backend.RepoRef{AccountID: ref.AccountID, RepositoryID: "more"}
+	if err := s1.CreateRepository(t.Context(), backend.Repository{ID: ref2.RepositoryID, AccountID: ref2.AccountID, Title: "More"}); err != nil {
+		t.Fatal(err)
+	}
+	s3 := openStore(t, cfg)
+	b = backend.NewMetadataBatch(time.Time{})
+	b.Set("b", backend.ObjectMeta{ID: "b", Type: backend.TypeFile, Checksum: "sha256:b", Metadata: map[string]any{}})
+	if _, err := s3.UpdateMetadata(t.Context(), ref2, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("another endpoint's folder unused for 40 days is kept")
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Errorf("the folder of a repository read just now is removed: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.CacheDir, ".swept")); err != nil {
+		t.Errorf("no sweep: %v", err)
 	}
 }
