@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"time"
@@ -313,39 +312,4 @@ func (s *Store) abortUploads(ctx context.Context, prefix string, match func(s3ty
 			return n, errors.New(op + ": listing truncated without a marker")
 		}
 	}
-}
-
-// GetObjectRange reads length bytes of an object from offset (to the end
-// if length < 0) with one GET; with etag set, If-Match makes S3 refuse
-// (412) if the object was replaced meanwhile, which is
-// backend.ErrObjectChanged. Unlike GetObject it does not ask for the
-// stored checksum, so the SDK does not hash the body: for callers that
-// check the content themselves.
-func (s *Store) GetObjectRange(ctx context.Context, repo backend.RepoRef, p string, offset, length int64, etag string) (io.ReadCloser, error) {
-	if err := backend.ValidateRef(repo); err != nil {
-		return nil, err
-	}
-	if err := backend.ValidateReadPath(p, false); err != nil {
-		return nil, err
-	}
-	key := repoPrefix(repo) + p
-	in := &s3.GetObjectInput{Bucket: &s.cfg.Bucket, Key: &key}
-	switch {
-	case length >= 0:
-		in.Range = ptr(fmt.Sprintf("bytes=%d-%d", offset, offset+length-1))
-	case offset > 0:
-		in.Range = ptr(fmt.Sprintf("bytes=%d-", offset))
-	}
-	if etag != "" {
-		in.IfMatch = ptr(`"` + strings.Trim(etag, `"`) + `"`)
-	}
-	op := fmt.Sprintf("get %s/%s at %d", repo, p, offset)
-	out, err := s.s3.GetObject(ctx, in)
-	if err != nil {
-		if isStatus(err, 412) || isCode(err, "PreconditionFailed") {
-			return nil, fmt.Errorf("%s: %w", op, backend.ErrObjectChanged)
-		}
-		return nil, s.s3Error(ctx, op, err)
-	}
-	return out.Body, nil
 }

@@ -47,23 +47,6 @@ func (s *Store) headDirect(ctx context.Context, key string, checksum bool) (obje
 	return objectHeaders{h: resp.Header}, nil
 }
 
-// getRangeDirect sends a GET of the bytes rng ("bytes=0-99") of key; the
-// caller reads and closes the answer's body.
-func (s *Store) getRangeDirect(ctx context.Context, key, rng string) (*http.Response, error) {
-	u := s.direct.objectURL(key, "x-id=GetObject")
-	return s.direct.do(ctx, request{
-		op:          "GetObject",
-		payloadHash: emptySHA256,
-		build: func(ctx context.Context) (*http.Request, error) {
-			r, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), http.NoBody)
-			if err == nil {
-				r.Header.Set("Range", rng)
-			}
-			return r, err
-		},
-	})
-}
-
 // emptySHA256 is the SHA-256 of no bytes, the payload of a HEAD or GET.
 const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
