@@ -38,7 +38,7 @@ import (
 // give a plain SigV4 endpoint with credentials; elsewhere (S3 Express,
 // access points, anonymous access) the SDK's pipeline is used as before.
 //
-// Requests built here: PutObject (put.go).
+// Requests built here: PutObject (put.go), UploadPart (multipart.go).
 type direct struct {
 	base    url.URL // the bucket's endpoint
 	service string  // signing name

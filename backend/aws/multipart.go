@@ -4,9 +4,17 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -126,8 +134,11 @@ func (m *multipart) upload(ctx context.Context, head []byte, src *sizedReader, c
 
 // sendParts reads the parts and sends each once the upload is created
 // (ready), uploadConcurrency at a time; it returns them in order. A
-// buffer is read again only once its part has been sent: the parts in
-// memory are those in flight and the one being read.
+// buffer is read into again only once its part has been sent and the
+// transport has closed every request body made of it: the parts in
+// memory are those in flight and the one being read, and for a moment
+// after an answer, one still being written (uploadConcurrency+1 buffers
+// in all, and any the SDK kept until the garbage collector has them).
 func (m *multipart) sendParts(ctx context.Context, head []byte, src *sizedReader, ready <-chan struct{}, id func() (*string, error)) ([]s3types.CompletedPart, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -136,7 +147,9 @@ func (m *multipart) sendParts(ctx context.Context, head []byte, src *sizedReader
 		mu    sync.Mutex
 		first error
 		parts []s3types.CompletedPart
-		free  = make(chan []byte, uploadConcurrency+1)
+		// A part's buffer comes back here once nothing uses it (see
+		// sendPart), or nil once the SDK had it: then a new one is made.
+		free = make(chan []byte, uploadConcurrency+1)
 	)
 	r := io.MultiReader(bytes.NewReader(head), src)
 	fail := func(err error) {
@@ -164,6 +177,9 @@ func (m *multipart) sendParts(ctx context.Context, head []byte, src *sizedReader
 		if ctx.Err() != nil {
 			break
 		}
+		if buf == nil {
+			buf = make([]byte, m.partSize)
+		}
 		n, err := io.ReadFull(r, buf)
 		if src.err != nil {
 			err = src.err // the content is not the size announced
@@ -180,9 +196,14 @@ func (m *multipart) sendParts(ctx context.Context, head []byte, src *sizedReader
 			break
 		}
 		num := int32(i + 1) //nolint:gosec // at most maxParts
-		body := buf[:n]
+		lease := lend(buf[:n], func(b []byte) { free <- b[:cap(b)] })
 		wg.Go(func() {
-			defer func() { free <- buf }()
+			defer func() {
+				lease.release()
+				if lease.lost.Load() {
+					free <- nil // the SDK had it: never given back
+				}
+			}()
 			select {
 			case <-ready:
 			case <-ctx.Done():
@@ -193,18 +214,13 @@ func (m *multipart) sendParts(ctx context.Context, head []byte, src *sizedReader
 				fail(err)
 				return
 			}
-			length := int64(len(body))
-			out, err := m.s.s3.UploadPart(ctx, &s3.UploadPartInput{
-				Bucket: &m.s.cfg.Bucket, Key: &m.key, UploadId: uploadID, PartNumber: &num,
-				Body: bytes.NewReader(body), ContentLength: &length,
-				ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256,
-			})
+			part, err := m.sendPart(ctx, *uploadID, num, lease)
 			if err != nil {
 				fail(err)
 				return
 			}
 			mu.Lock()
-			parts = append(parts, s3types.CompletedPart{PartNumber: &num, ETag: out.ETag, ChecksumSHA256: out.ChecksumSHA256})
+			parts = append(parts, part)
 			mu.Unlock()
 		})
 		if end {
@@ -220,4 +236,67 @@ func (m *multipart) sendParts(ctx context.Context, head []byte, src *sizedReader
 	}
 	slices.SortFunc(parts, func(a, b s3types.CompletedPart) int { return cmp.Compare(*a.PartNumber, *b.PartNumber) })
 	return parts, nil
+}
+
+// sendPart sends part num of the upload id, the bytes lease holds, with
+// their SHA-256 as the part's checksum, which S3 verifies. The request is
+// signed and sent here (see direct) when the store can, with each
+// request body holding the lease, so that the buffer is read into again
+// only once the transport has closed every body made of it (net/http may
+// still be writing one when the answer comes). Else, or when S3 refused
+// the request for the machine's clock, the SDK sends it, and the buffer
+// is lost to the garbage collector (free gets nil: a new one is made).
+func (m *multipart) sendPart(ctx context.Context, id string, num int32, lease *bodyLease) (s3types.CompletedPart, error) {
+	s, body := m.s, lease.buf
+	sum := sha256.Sum256(body)
+	checksum := base64.StdEncoding.EncodeToString(sum[:])
+	if s.direct.active() {
+		etag, err := s.partDirect(ctx, m.key, id, num, body, lease, sum[:], checksum)
+		if !errors.As(err, new(errSkewed)) {
+			if err != nil {
+				return s3types.CompletedPart{}, err
+			}
+			return s3types.CompletedPart{PartNumber: &num, ETag: &etag, ChecksumSHA256: &checksum}, nil
+		}
+	}
+	lease.lose()
+	length := int64(len(body))
+	out, err := s.s3.UploadPart(ctx, &s3.UploadPartInput{
+		Bucket: &s.cfg.Bucket, Key: &m.key, UploadId: &id, PartNumber: &num,
+		Body: bytes.NewReader(body), ContentLength: &length,
+		ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256,
+		ChecksumSHA256:    &checksum,
+	}, withPayloadHash(sum[:]))
+	if err != nil {
+		return s3types.CompletedPart{}, err
+	}
+	return s3types.CompletedPart{PartNumber: &num, ETag: out.ETag, ChecksumSHA256: &checksum}, nil
+}
+
+// partDirect is sendPart's request, as the SDK's UploadPart would send it
+// with the same input; it returns the part's ETag.
+func (s *Store) partDirect(ctx context.Context, key, id string, num int32, body []byte, lease *bodyLease, sum []byte, checksum string) (string, error) {
+	// The query as SigV4 wants it: keys sorted, values escaped.
+	u := s.direct.objectURL(key, "partNumber="+strconv.Itoa(int(num))+
+		"&uploadId="+strings.ReplaceAll(url.QueryEscape(id), "+", "%20")+"&x-id=UploadPart")
+	resp, err := s.direct.do(ctx, request{
+		op:          "UploadPart",
+		payloadHash: hex.EncodeToString(sum),
+		build: func(ctx context.Context) (*http.Request, error) {
+			r, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), nil)
+			if err != nil {
+				return nil, err
+			}
+			setBody(r, body, lease)
+			r.Header.Set("X-Amz-Checksum-Sha256", checksum)
+			r.Header.Set("X-Amz-Sdk-Checksum-Algorithm", "SHA256")
+			return r, nil
+		},
+	})
+	if err != nil {
+		return "", err
+	}
+	etag := resp.Header.Get("ETag")
+	drain(resp)
+	return etag, nil
 }
