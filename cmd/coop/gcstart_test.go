@@ -28,44 +28,57 @@ func churn(n int) {
 }
 
 // A command allocating a few MiB more than its start (a stat, an ls) runs
-// no garbage collection; one taking more (a transfer) gets its first
-// within firstGCHeadroom, after which Go's own pacing is back: GOGC as it
-// was, or as the command set it meanwhile (transfers set 200), and no
-// memory limit.
+// no garbage collection; one taking more gets its first within
+// firstGCHeadroom, after which Go's own pacing is back: GOGC as it was,
+// or as the command set it meanwhile, and no memory limit. A transfer
+// sets GOGC 200 as it starts, which keeps the first collection put off
+// (set with debug.SetGCPercent, as it was, it brought that collection
+// back to Go's first goal: two collections in these 16 MiB).
 func TestFirstCollectionWaitsForTheHeadroom(t *testing.T) {
 	_, was, _ := gcState()
 	t.Cleanup(func() { restoreGC(int(was)) })
 	for _, set := range []int{0, 200} {
-		runtime.GC() // none under way
+		debug.FreeOSMemory() // none under way, and no free memory kept: the limit counts it as used
 		before, _, _ := gcState()
-		delayFirstGC(func(string) string { return "" })
+		g := delayFirstGC(func(string) string { return "" })
+		want := was
+		if set != 0 {
+			g.setPercent(set) // as a transfer does
+			want = uint64(set)
+		}
 		churn(16 << 20) // four times Go's 4 MiB first goal
 		after, gogc, limit := gcState()
 		if after != before {
-			t.Fatalf("%d collections while 16 MiB were allocated, want none before the headroom is used", after-before)
+			t.Fatalf("GOGC set to %d: %d collections while 16 MiB were allocated, want none before the headroom is used", set, after-before)
 		}
 		if gogc != math.MaxUint64 || limit >= math.MaxInt64 { // off: -1
 			t.Fatalf("GOGC %d, memory limit %d while the first collection waits: want off, and a limit", gogc, limit)
 		}
-		want := was
-		if set != 0 {
-			debug.SetGCPercent(set) // as a transfer does
-			want = uint64(set)
-		}
 		churn(3 * firstGCHeadroom)
-		if after, _, _ = gcState(); after == before {
-			t.Fatalf("no collection after %d MiB, want one once the headroom is used", 3*firstGCHeadroom>>20+16)
+		// The collection the limit started may still be under way.
+		for wait := time.Now().Add(5 * time.Second); after == before && time.Now().Before(wait); time.Sleep(time.Millisecond) {
+			after, _, _ = gcState()
+		}
+		if after == before {
+			t.Fatalf("GOGC set to %d: no collection after %d MiB, want one once the headroom is used", set, 3*firstGCHeadroom>>20+16)
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			_, gogc, limit = gcState()
-			if gogc == want && limit == math.MaxInt64 {
+			g.mu.Lock()
+			restored := !g.pending // this one's, not an earlier test's
+			g.mu.Unlock()
+			if restored && gogc == want && limit == math.MaxInt64 {
 				break
 			}
 			if time.Now().After(deadline) {
 				t.Fatalf("after the first collection GOGC %d, memory limit %d: want %d and none", gogc, limit, want)
 			}
 			time.Sleep(10 * time.Millisecond)
+		}
+		g.setPercent(150) // from now on, at once
+		if _, gogc, _ = gcState(); gogc != 150 {
+			t.Fatalf("GOGC set to 150 after the first collection: %d", gogc)
 		}
 		restoreGC(int(was))
 	}

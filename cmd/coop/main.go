@@ -23,7 +23,7 @@ var (
 
 func main() {
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: hideCABundle()}
-	delayFirstGC(a.getenv)
+	a.gc = delayFirstGC(a.getenv)
 	os.Exit(a.start(os.Args[1:], notifyInterrupts))
 }
 
@@ -87,6 +87,8 @@ type app struct {
 	// early holds the connections preDialEarly started, until the
 	// store's Open takes them.
 	early *aws.PreDialer
+	// gc sets the collector's pacing (nil: at once; see delayFirstGC).
+	gc *gcPacing
 }
 
 // run executes one command line and returns the process exit code:

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -42,7 +41,7 @@ func (a *app) runTransfersAfter(ctx context.Context, store backend.Store, worker
 	start := time.Now()
 	// Thousands of small requests make much short-lived garbage; collecting
 	// it less often costs some memory and saves a good share of the CPU.
-	debug.SetGCPercent(200)
+	a.gc.setPercent(200)
 	q := transfer.New(ctx, store, transfer.Options{Workers: workers})
 	defer func() { _ = q.Close() }() // closed below on the normal path
 	// Subscribed before anything is submitted: a job that fails at once
