@@ -270,6 +270,30 @@ func (s *Store) refresh(ctx context.Context, ref backend.RepoRef) {
 	}
 }
 
+// keepFresh refreshes the decision on ref (see refresh) every half of
+// its life until stop is called. A batch delete uses no decision while
+// the store works on it, which for a large batch on a busy server may
+// take longer than a decision lives: the metadata write that follows its
+// answer then finds the decision fresh instead of waiting a round trip
+// for a lookup. A batch answered within half a decision's life costs no
+// lookup; a longer one, one every half of it.
+func (s *Store) keepFresh(ctx context.Context, ref backend.RepoRef) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(decisionTTL / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				s.refresh(ctx, ref)
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
 // refreshLocked looks ref, whose remembered decision d is getting old,
 // up again in the background, unless a lookup is under way or d is a
 // refusal; s.mu is held.

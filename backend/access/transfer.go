@@ -84,7 +84,9 @@ func (d deleter) DeleteObjects(ctx context.Context, repo backend.RepoRef, entrie
 	err := d.s.need(ctx, repo, ReadWrite, "delete from")
 	var failed map[string]error
 	if err == nil {
+		stop := d.s.keepFresh(ctx, repo)
 		failed, err = d.base.DeleteObjects(ctx, repo, entries)
+		stop()
 	}
 	evs := make([]audit.Event, 0, len(entries))
 	for _, e := range entries {
