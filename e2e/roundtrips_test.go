@@ -25,6 +25,9 @@ type distantStore struct {
 	s3    *testservers.FaultProxy
 	dyn   *testservers.FaultProxy
 	trace *testservers.Trace
+	// s3srv and bucket reach the bucket straight, not through the proxy.
+	s3srv  *testservers.S3Server
+	bucket string
 }
 
 func newDistantStore(t *testing.T) *distantStore {
@@ -35,7 +38,7 @@ func newDistantStore(t *testing.T) *distantStore {
 	if err := s3srv.CreateBucket(t.Context(), bucket); err != nil {
 		t.Fatal(err)
 	}
-	d := &distantStore{trace: &testservers.Trace{}}
+	d := &distantStore{trace: &testservers.Trace{}, s3srv: s3srv, bucket: bucket}
 	d.s3 = testservers.StartFaultProxy(t, s3srv.Endpoint)
 	d.dyn = testservers.StartFaultProxy(t, dynamo)
 	viaProxy := *s3srv

@@ -116,6 +116,9 @@ type Store struct {
 	// versions keeps the index of each repository's metadata document
 	// open, shared by every caller of the Store (see metaindex.go).
 	versions metaindex.Cache
+	// walkSplit is how a walk is split (see walk.go); the zero value is
+	// the default, tests set smaller ones.
+	walkSplit walkSplit
 	// missing are the repositories found without a document.
 	missing missingDocs
 	// s3Where and ddbWhere name the endpoints in messages.
