@@ -188,6 +188,9 @@ func (s *Store) listPart(ctx context.Context, op, base, prefix string, p walkPar
 				done = true // the next part's
 				break
 			}
+			if key <= p.after {
+				continue // an earlier part's: a server that ignores StartAfter
+			}
 			if key <= last {
 				// Parts are only whole if S3 lists in byte order, as it
 				// says it does.

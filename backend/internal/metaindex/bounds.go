@@ -49,7 +49,7 @@ func LatestBounds(dir, prefix string, every int) []string {
 	if err != nil {
 		return nil
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	if f, err := readFacts(db); err != nil || f.Format != format {
 		return nil
 	}
