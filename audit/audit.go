@@ -133,18 +133,19 @@ func (l *Log) Record(ev Event) {
 func (l *Log) RecordAll(evs []Event) {
 	var buf []byte
 	for _, ev := range evs {
-		line, err := encode(ev)
+		n := len(buf)
+		line, err := appendEvent(buf, stamped(ev))
 		if err != nil {
 			if l.warn != nil {
 				l.warn(err)
 			}
 			continue
 		}
-		if len(buf) > 0 && len(buf)+len(line) > maxWrite {
-			l.report(l.append(buf))
-			buf = buf[:0]
+		if n > 0 && len(line) > maxWrite {
+			l.report(l.append(line[:n]))
+			line = append(line[:0], line[n:]...)
 		}
-		buf = append(buf, line...)
+		buf = line
 	}
 	if len(buf) > 0 {
 		l.report(l.append(buf))
@@ -160,17 +161,18 @@ func (l *Log) report(err error) {
 	}
 }
 
-// encode is ev's line, Time filled in if zero.
-func encode(ev Event) ([]byte, error) {
+// stamped is ev with Time filled in if zero, in UTC.
+func stamped(ev Event) Event {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
 	ev.Time = ev.Time.UTC()
-	line, err := json.Marshal(ev)
-	if err != nil {
-		return nil, fmt.Errorf("audit: encode event: %w", err)
-	}
-	return append(line, '\n'), nil
+	return ev
+}
+
+// encode is ev's line, Time filled in if zero.
+func encode(ev Event) ([]byte, error) {
+	return appendEvent(nil, stamped(ev))
 }
 
 func (l *Log) write(ev Event) error {
