@@ -3,6 +3,7 @@ package aws
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -52,6 +53,39 @@ type direct struct {
 	// off is set once a request was refused for the machine's clock:
 	// from then on the SDK, which corrects for the skew, sends them.
 	off atomic.Bool
+	// verifies is set once the server answered a body sent with its
+	// SHA-256 as x-amz-checksum-sha256 with that checksum: it checks
+	// and keeps such checksums (S3 does; a server that ignores them
+	// answers none), so later bodies are sent UNSIGNED-PAYLOAD (see
+	// bodyHash).
+	verifies atomic.Bool
+}
+
+// unsignedPayload is the x-amz-content-sha256 of a body whose signature
+// does not cover its bytes.
+const unsignedPayload = "UNSIGNED-PAYLOAD"
+
+// bodyHash is the x-amz-content-sha256 to send with a body whose
+// SHA-256 is sum, sent as its x-amz-checksum-sha256 too. S3 checks each
+// of them by hashing the body again, so both cost the server a SHA-256
+// of every byte; once the server has shown that it checks the checksum
+// (see verified), the signature leaves the bytes out and the checksum
+// alone is checked: a body that is not what was hashed is refused as
+// before (BadDigest), with one hash on the server's side, not two. Until
+// then the payload's hash is signed, which every SigV4 server checks.
+func (d *direct) bodyHash(sum []byte) string {
+	if d.verifies.Load() {
+		return unsignedPayload
+	}
+	return hex.EncodeToString(sum)
+}
+
+// verified notes whether resp, the answer to a body sent with checksum
+// as its x-amz-checksum-sha256, shows that the server checked it.
+func (d *direct) verified(resp *http.Response, checksum string) {
+	if !d.verifies.Load() && resp.Header.Get("X-Amz-Checksum-Sha256") == checksum {
+		d.verifies.Store(true)
+	}
 }
 
 // directAgent is the User-Agent of direct requests.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -281,7 +280,7 @@ func (s *Store) partDirect(ctx context.Context, key, id string, num int32, body 
 		"&uploadId="+strings.ReplaceAll(url.QueryEscape(id), "+", "%20")+"&x-id=UploadPart")
 	resp, err := s.direct.do(ctx, request{
 		op:          "UploadPart",
-		payloadHash: hex.EncodeToString(sum),
+		payloadHash: s.direct.bodyHash(sum),
 		build: func(ctx context.Context) (*http.Request, error) {
 			r, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), nil)
 			if err != nil {
@@ -296,6 +295,7 @@ func (s *Store) partDirect(ctx context.Context, key, id string, num int32, body 
 	if err != nil {
 		return "", err
 	}
+	s.direct.verified(resp, checksum)
 	etag := resp.Header.Get("ETag")
 	drain(resp)
 	return etag, nil

@@ -196,7 +196,7 @@ func (s *Store) putDirect(ctx context.Context, key, ctype string, body []byte, l
 	checksum := base64.StdEncoding.EncodeToString(sum)
 	resp, err := s.direct.do(ctx, request{
 		op:          "PutObject",
-		payloadHash: hex.EncodeToString(sum),
+		payloadHash: s.direct.bodyHash(sum),
 		build: func(ctx context.Context) (*http.Request, error) {
 			r, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), nil)
 			if err != nil {
@@ -219,6 +219,7 @@ func (s *Store) putDirect(ctx context.Context, key, ctype string, body []byte, l
 	if err != nil {
 		return nil, err
 	}
+	s.direct.verified(resp, checksum)
 	etag := resp.Header.Get("ETag")
 	drain(resp)
 	return &etag, nil
