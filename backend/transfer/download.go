@@ -61,7 +61,6 @@ func (q *Queue) produceDownload(j *job) error {
 		_ = q.add(t)
 		return nil
 	}
-	checksums := sums.wait
 	err := walk(func(page []backend.Entry) error {
 		var items []*task
 		for _, e := range page {
@@ -81,7 +80,13 @@ func (q *Queue) produceDownload(j *job) error {
 				continue
 			}
 			j.addTotal(e.Size)
-			items = append(items, &task{job: j, op: opDownload, local: local, remote: e.Path, size: e.Size, want: checksums()[e.Path]})
+			t := &task{job: j, op: opDownload, local: local, remote: e.Path, size: e.Size}
+			if sums.ready() || e.Size > copyBuffer {
+				t.want = sums.wait()[e.Path]
+			} else {
+				t.sums = sums // a small file: not waited for here (see fetch)
+			}
+			items = append(items, t)
 		}
 		for _, t := range items {
 			if j.isDone(t.remote) {
@@ -233,12 +238,28 @@ func (q *Queue) fetch(t *task, part *partWriter, rx *receipt) (backend.ObjectInf
 	var body io.ReadCloser
 	var info backend.ObjectInfo
 	var err error
-	if ranged && t.sums == nil && t.want.checkable() && t.size >= 0 {
-		// The metadata's checksum is checked here: no need for the
-		// store's as well (the SDK would hash the body a second time).
+	// The metadata's checksum is checked here: no need for the store's
+	// as well (the SDK would hash the body a second time). A small file
+	// queued before the metadata's checksums were read (a folder's first
+	// files when the metadata is not in the local index: its document
+	// is fetched meanwhile) is asked for now all the same, and its
+	// checksum waited for before a byte of it is read, so that its GET
+	// and the document's go together; one the metadata turns out to
+	// record no checksum for is asked for again, with the store's.
+	early := t.sums != nil && t.size <= copyBuffer
+	if ranged && t.size >= 0 && (early || t.sums == nil && t.want.checkable()) {
 		info = backend.ObjectInfo{Path: t.remote, Size: t.size}
 		body, err = backend.GetObjectRange(j.ctx, q.store, j.spec.Repo, t.remote, 0, -1, "")
-	} else {
+		if err == nil && t.sums != nil {
+			t.settle()
+			rx.settle(t.want)
+			if !t.want.checkable() {
+				_ = body.Close()
+				body = nil
+			}
+		}
+	}
+	if body == nil && err == nil {
 		body, info, err = q.store.GetObject(j.ctx, j.spec.Repo, t.remote)
 	}
 	if err != nil {

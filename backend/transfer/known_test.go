@@ -24,7 +24,7 @@ type watchedStore struct {
 	stats atomic.Int32
 	hold  bool
 	once  sync.Once
-	got   chan struct{} // closed by the first GetObject
+	got   chan struct{} // closed by the first GetObject or ranged read
 	held  atomic.Bool   // a metadata read gave up waiting
 }
 
@@ -32,8 +32,25 @@ func newWatchedStore(s backend.Store, hold bool) *watchedStore {
 	return &watchedStore{Store: s, hold: hold, got: make(chan struct{})}
 }
 
-// Capabilities are the wrapped store's: its ranged reads go to it directly.
-func (s *watchedStore) Capabilities() backend.Capabilities { return backend.CapabilitiesOf(s.Store) }
+// Capabilities are the wrapped store's; a ranged read starts the content
+// as GetObject does.
+func (s *watchedStore) Capabilities() backend.Capabilities {
+	c := backend.CapabilitiesOf(s.Store)
+	if c.RangeGet != nil {
+		c.RangeGet = watchedRange{s, c.RangeGet}
+	}
+	return c
+}
+
+type watchedRange struct {
+	s    *watchedStore
+	base backend.RangeGetter
+}
+
+func (r watchedRange) GetObjectRange(ctx context.Context, repo backend.RepoRef, p string, off, n int64, etag string) (io.ReadCloser, error) {
+	r.s.once.Do(func() { close(r.s.got) })
+	return r.base.GetObjectRange(ctx, repo, p, off, n, etag)
+}
 
 func (s *watchedStore) StatObject(ctx context.Context, repo backend.RepoRef, p string) (backend.ObjectInfo, error) {
 	s.stats.Add(1)
