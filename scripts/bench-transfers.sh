@@ -123,6 +123,20 @@ pair() {
 }
 
 # ---- the network -----------------------------------------------------------
+# proxy_url FILE: the URL a proxy started in the background prints first
+# into FILE, once it does. Waited for (up to 60 s: on a loaded machine a
+# proxy may take seconds to start), never taken empty: an empty endpoint
+# would point the tools at AWS itself.
+proxy_url() {
+	local url=""
+	for _ in $(seq 1 600); do
+		url="$(head -n1 "$1" 2>/dev/null || true)"
+		[[ $url == http://* ]] && break
+		sleep 0.1
+	done
+	[[ $url == http://* ]] || die "the proxy writing $1 did not start"
+	echo "$url"
+}
 # at_rtt MS points both tools at the servers through delaying proxies
 # (RTT/2 each way), or straight at them for 0.
 PROXY_PIDS=()
@@ -143,8 +157,8 @@ at_rtt() {
 		"$WORK/countproxy" -target "http://127.0.0.1:$DPORT" -delay "$d" >"$WORK/dproxy.out" &
 		PROXY_PIDS+=($!)
 		PIDS+=($!)
-		for _ in $(seq 1 100); do [[ -s "$WORK/s3proxy.out" && -s "$WORK/dproxy.out" ]] && break; sleep 0.05; done
-		S3_URL="$(head -n1 "$WORK/s3proxy.out")" DYNAMO_URL="$(head -n1 "$WORK/dproxy.out")"
+		S3_URL="$(proxy_url "$WORK/s3proxy.out")"
+		DYNAMO_URL="$(proxy_url "$WORK/dproxy.out")"
 	fi
 	export COOP_ENDPOINT_URL="$S3_URL" COOP_DYNAMODB_ENDPOINT="$DYNAMO_URL"
 }
@@ -206,8 +220,9 @@ quiet coop upload "$WORK/del/" bench/counted/del
 counted() {
 	"$WORK/countproxy" -target "$S3" -watch "PutObject:/.source-metadata.json" >"$WORK/proxy.out" &
 	local pid=$!
-	for _ in $(seq 1 100); do [[ -s "$WORK/proxy.out" ]] && break; sleep 0.05; done
-	COOP_ENDPOINT_URL="$(head -n1 "$WORK/proxy.out")" quiet "$@"
+	local url
+	url="$(proxy_url "$WORK/proxy.out")"
+	COOP_ENDPOINT_URL="$url" quiet "$@"
 	kill -INT "$pid"
 	wait "$pid" 2>/dev/null || true
 }
