@@ -220,6 +220,7 @@ quiet coop upload "$WORK/del/" bench/counted/del
 counted() {
 	"$WORK/countproxy" -target "$S3" -watch "PutObject:/.source-metadata.json" >"$WORK/proxy.out" &
 	local pid=$!
+	PIDS+=("$pid") # stopped at exit too, should the command fail
 	local url
 	url="$(proxy_url "$WORK/proxy.out")"
 	COOP_ENDPOINT_URL="$url" quiet "$@"
