@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/coopterm/coop/internal/jsonstr"
 )
 
 // Metadata documents are shared with other tools: coop reads what they
@@ -210,22 +212,22 @@ func (m ObjectMeta) AppendJSON(buf []byte) ([]byte, error) {
 		return append(buf, m.Raw...), nil
 	}
 	buf = append(buf, `{"id":`...)
-	buf = appendString(buf, m.ID)
+	buf = jsonstr.Append(buf, m.ID)
 	buf = append(buf, `,"type":`...)
-	buf = appendString(buf, string(m.Type))
+	buf = jsonstr.Append(buf, string(m.Type))
 	buf = append(buf, `,"size":`...)
 	buf = strconv.AppendInt(buf, m.Size, 10)
 	buf = append(buf, `,"mime_type":`...)
-	buf = appendString(buf, m.MimeType)
+	buf = jsonstr.Append(buf, m.MimeType)
 	buf = append(buf, `,"created_at":`...)
-	buf = appendString(buf, FormatTime(m.CreatedAt))
+	buf = jsonstr.Append(buf, FormatTime(m.CreatedAt))
 	buf = append(buf, `,"updated_at":`...)
-	buf = appendString(buf, FormatTime(m.UpdatedAt))
+	buf = jsonstr.Append(buf, FormatTime(m.UpdatedAt))
 	buf = append(buf, `,"checksum":`...)
-	buf = appendString(buf, m.Checksum)
+	buf = jsonstr.Append(buf, m.Checksum)
 	if m.CRC32C != "" {
 		buf = append(buf, `,"crc32c":`...)
-		buf = appendString(buf, m.CRC32C)
+		buf = jsonstr.Append(buf, m.CRC32C)
 	}
 	buf = append(buf, `,"metadata":`...)
 	if len(m.Metadata) == 0 {
@@ -260,34 +262,11 @@ func appendExtra(buf []byte, extra map[string]json.RawMessage, skip []string) ([
 			return nil, fmt.Errorf("%w: field %q is not valid JSON", ErrInvalid, k)
 		}
 		buf = append(buf, ',')
-		buf = appendString(buf, k)
+		buf = jsonstr.Append(buf, k)
 		buf = append(buf, ':')
 		buf = append(buf, v...)
 	}
 	return buf, nil
-}
-
-// appendString appends s as a JSON string.
-func appendString(buf []byte, s string) []byte {
-	if plainString(s) {
-		buf = append(buf, '"')
-		buf = append(buf, s...)
-		return append(buf, '"')
-	}
-	b, _ := json.Marshal(s) // a string always encodes
-	return append(buf, b...)
-}
-
-// plainString reports whether s needs no escaping in JSON (and none of
-// the HTML escaping encoding/json does).
-func plainString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return false
-		}
-	}
-	return true
 }
 
 // AppendHead appends the document's opening, up to and including
@@ -295,11 +274,11 @@ func plainString(s string) bool {
 // top-level fields it does not know.
 func AppendHead(buf []byte, repo RepoRef, now time.Time, extra map[string]json.RawMessage) ([]byte, error) {
 	buf = append(buf, `{"repository_id":`...)
-	buf = appendString(buf, repo.RepositoryID)
+	buf = jsonstr.Append(buf, repo.RepositoryID)
 	buf = append(buf, `,"account_id":`...)
-	buf = appendString(buf, repo.AccountID)
+	buf = jsonstr.Append(buf, repo.AccountID)
 	buf = append(buf, `,"last_updated":`...)
-	buf = appendString(buf, FormatTime(now))
+	buf = jsonstr.Append(buf, FormatTime(now))
 	buf, err := appendExtra(buf, extra, []string{fieldRepositoryID, fieldAccountID, fieldLastUpdated, fieldObjects})
 	if err != nil {
 		return nil, err
@@ -314,7 +293,7 @@ func AppendEntry(buf []byte, first bool, path string, raw []byte) []byte {
 		buf = append(buf, ',')
 	}
 	buf = append(buf, '\n')
-	buf = appendString(buf, path)
+	buf = jsonstr.Append(buf, path)
 	buf = append(buf, ':')
 	return append(buf, raw...)
 }
@@ -368,11 +347,11 @@ func (m *SourceMetadata) UnmarshalJSON(raw []byte) error {
 // before writing (see AppendHead).
 func (m SourceMetadata) MarshalJSON() ([]byte, error) {
 	buf := []byte(`{"repository_id":`)
-	buf = appendString(buf, m.RepositoryID)
+	buf = jsonstr.Append(buf, m.RepositoryID)
 	buf = append(buf, `,"account_id":`...)
-	buf = appendString(buf, m.AccountID)
+	buf = jsonstr.Append(buf, m.AccountID)
 	buf = append(buf, `,"last_updated":`...)
-	buf = appendString(buf, FormatTime(m.LastUpdated))
+	buf = jsonstr.Append(buf, FormatTime(m.LastUpdated))
 	buf, err := appendExtra(buf, m.Extra, []string{fieldRepositoryID, fieldAccountID, fieldLastUpdated, fieldObjects})
 	if err != nil {
 		return nil, err

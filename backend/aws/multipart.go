@@ -282,14 +282,7 @@ func (s *Store) partDirect(ctx context.Context, key, id string, num int32, body 
 		op:          "UploadPart",
 		payloadHash: s.direct.bodyHash(sum),
 		build: func(ctx context.Context) (*http.Request, error) {
-			r, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), nil)
-			if err != nil {
-				return nil, err
-			}
-			setBody(r, body, lease)
-			r.Header.Set("X-Amz-Checksum-Sha256", checksum)
-			r.Header.Set("X-Amz-Sdk-Checksum-Algorithm", "SHA256")
-			return r, nil
+			return checkedPut(ctx, u.String(), body, lease, checksum)
 		},
 	})
 	if err != nil {

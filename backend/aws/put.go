@@ -189,6 +189,20 @@ func (s *Store) putWhole(ctx context.Context, key, ctype string, body []byte, le
 	return out.ETag, nil
 }
 
+// checkedPut is a PUT of body to u with its SHA-256 checksum (base64)
+// for the server to check, as the SDK sends it; the body is lent (see
+// setBody).
+func checkedPut(ctx context.Context, u string, body []byte, lease *bodyLease, checksum string) (*http.Request, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodPut, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	setBody(r, body, lease)
+	r.Header.Set("X-Amz-Checksum-Sha256", checksum)
+	r.Header.Set("X-Amz-Sdk-Checksum-Algorithm", "SHA256")
+	return r, nil
+}
+
 // putDirect is putWhole's request, as the SDK's PutObject would send it
 // with the same input.
 func (s *Store) putDirect(ctx context.Context, key, ctype string, body []byte, lease *bodyLease, sum []byte, ifAbsent bool) (*string, error) {
@@ -198,15 +212,12 @@ func (s *Store) putDirect(ctx context.Context, key, ctype string, body []byte, l
 		op:          "PutObject",
 		payloadHash: s.direct.bodyHash(sum),
 		build: func(ctx context.Context) (*http.Request, error) {
-			r, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), nil)
+			r, err := checkedPut(ctx, u.String(), body, lease, checksum)
 			if err != nil {
 				return nil, err
 			}
-			setBody(r, body, lease)
 			h := r.Header
 			h.Set("Content-Type", ctype)
-			h.Set("X-Amz-Checksum-Sha256", checksum)
-			h.Set("X-Amz-Sdk-Checksum-Algorithm", "SHA256")
 			if s.cfg.SSE != "" {
 				h.Set("X-Amz-Server-Side-Encryption", s.cfg.SSE)
 			}
