@@ -38,13 +38,13 @@ func checkContent(t *testing.T, env []string, pagerOut string) {
 	}
 	find("places.parquet")
 	tm.waitFor(10*time.Second, "GeoParquet · 700 rows · 7 row groups", "geometry    primary · WKB · Point")
-	tm.send("Escape")
+	tm.clearFilter()
 	find("scene.tif")
 	tm.waitFor(10*time.Second, "GeoTIFF · 1024 × 512 · 1 band · uint8", "EPSG:32633 WGS 84 / UTM zone 33N")
-	tm.send("Escape")
+	tm.clearFilter()
 	find("sst.zarr")
 	tm.waitFor(10*time.Second, "Zarr v2 group · consolidated · 2 arrays")
-	tm.send("Escape")
+	tm.clearFilter()
 	find("notes.md")
 	s := tm.waitFor(10*time.Second, "Markdown · 84 lines", `\x1b[31mtext\x1b]0;pwned\x07`)
 	if strings.Contains(s, "pwned\x07") {

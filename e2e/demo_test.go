@@ -30,7 +30,7 @@ func TestDemo(t *testing.T) {
 	tm.typeText("reading-099999")
 	tm.waitForMatch(10*time.Second, oneMatch)
 	tm.waitFor(10*time.Second, "reading-099999.json")
-	tm.send("Escape")
+	tm.clearFilter()
 	searchDemo(t, tm)
 	gotoDemo(t, tm)
 	tm.send("q")

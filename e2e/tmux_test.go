@@ -57,6 +57,16 @@ func (tm *term) send(keys ...string) {
 	}
 }
 
+// clearFilter presses escape on a filter's matches and waits until the
+// count has left the status line: the pause after Escape is not enough
+// on a loaded machine, where the program can read escape and the next key
+// at once (alt+key) and the rest of the test types into the tree.
+func (tm *term) clearFilter() {
+	tm.t.Helper()
+	tm.send("Escape")
+	tm.waitGone(10*time.Second, " match")
+}
+
 // typeText sends literal text.
 func (tm *term) typeText(s string) {
 	tm.t.Helper()
