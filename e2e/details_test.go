@@ -49,6 +49,7 @@ func TestBrowserMarksAndDetails(t *testing.T) {
 	tm.send("j", "i")
 	tm.waitFor(5*time.Second, "account garbled", "created_at cannot be read", "yesterday")
 	tm.send("Escape")
+	tm.waitGone(5*time.Second, "created_at cannot be read") // not read with q as alt+q
 	tm.send("q")
 	tm.waitExit(t, 5*time.Second)
 }
