@@ -72,7 +72,7 @@ fuzz:
 	done
 
 build:
-	go build -o coop ./cmd/coop
+	CGO_ENABLED=0 go build -o coop ./cmd/coop
 
 demo:
 	go run ./cmd/coop --demo

@@ -37,7 +37,7 @@ source "$REPO/scripts/bench-lib.sh"
 bench_workdir coop-bench-meta
 
 say "building coop and genmeta"
-(cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/genmeta" ./internal/genmeta)
+(cd "$REPO" && CGO_ENABLED=0 go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/genmeta" ./internal/genmeta)
 coop() { "$WORK/coop" "$@"; }
 # quiet CMD... runs an untimed step, showing its output only if it fails.
 quiet() { "$@" >"$WORK/quiet.out" 2>&1 || { cat "$WORK/quiet.out" >&2; die "$* failed"; }; }

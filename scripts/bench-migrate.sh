@@ -45,7 +45,7 @@ bench_workdir coop-bench-migrate
 # local stores and reports the time and peak RSS.
 bench_objects() {
 	say "building coop and genmeta"
-	(cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/genmeta" ./internal/genmeta)
+	(cd "$REPO" && CGO_ENABLED=0 go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/genmeta" ./internal/genmeta)
 	export XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" XDG_CACHE_HOME="$WORK/cache"
 	local src="$WORK/src" dst="$WORK/dst" out="$WORK/migrate.json" secs rss files entries load0
 	say "making $OBJECTS objects and their metadata file in $src"
@@ -76,7 +76,7 @@ fi
 
 # ---- tools -----------------------------------------------------------------
 say "building coop"
-(cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop)
+(cd "$REPO" && CGO_ENABLED=0 go build -o "$WORK/coop" ./cmd/coop)
 build_s5cmd
 
 # ---- servers ---------------------------------------------------------------

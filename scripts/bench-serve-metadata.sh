@@ -39,7 +39,7 @@ cleanup_all() {
 trap cleanup_all EXIT
 
 say "building coop and genmeta"
-(cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/genmeta" ./internal/genmeta)
+(cd "$REPO" && CGO_ENABLED=0 go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/genmeta" ./internal/genmeta)
 export COOP_BACKEND=local COOP_STORAGE="$WORK/store" XDG_CONFIG_HOME="$WORK/config" COOP_THEME=dark
 quiet() { "$@" >"$WORK/quiet.out" 2>&1 || { cat "$WORK/quiet.out" >&2; die "$* failed"; }; }
 quiet "$WORK/coop" init

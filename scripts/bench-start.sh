@@ -24,7 +24,7 @@ source "$REPO/scripts/bench-lib.sh"
 bench_workdir coop-bench-start
 
 say "building coop and genmeta"
-(cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/genmeta" ./internal/genmeta)
+(cd "$REPO" && CGO_ENABLED=0 go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/genmeta" ./internal/genmeta)
 export COOP_STORAGE="$WORK/store" COOP_BACKEND=local
 coop() { "$WORK/coop" "$@"; }
 coop init >/dev/null

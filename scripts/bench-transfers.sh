@@ -62,7 +62,7 @@ bench_workdir coop-bench
 
 # ---- tools -----------------------------------------------------------------
 say "building coop and the counting proxy"
-(cd "$REPO" && go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/countproxy" ./internal/testservers/countproxy)
+(cd "$REPO" && CGO_ENABLED=0 go build -o "$WORK/coop" ./cmd/coop && go build -o "$WORK/countproxy" ./internal/testservers/countproxy)
 if [[ -n "${COOP_BIN:-}" ]]; then cp "$COOP_BIN" "$WORK/coop"; fi # another build of coop, to compare
 build_s5cmd
 

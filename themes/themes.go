@@ -11,7 +11,6 @@ import (
 	"embed"
 	"fmt"
 	"image/color"
-	"regexp"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -70,7 +69,22 @@ type themeFile struct {
 	Background  string `toml:"background"`
 }
 
-var hexColor = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+// isHexColor reports whether s is #RGB or #RRGGBB. A hand check, not a
+// regular expression compiled at package init, which every command
+// (coop stat as much as the browser) paid at its start.
+func isHexColor(s string) bool {
+	if len(s) != 4 && len(s) != 7 || s[0] != '#' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // Names lists the built-in theme names, in the order shown to users. "auto"
 // is accepted by Get as well but is not a theme of its own.
@@ -146,7 +160,7 @@ func parse(file string, data []byte) (Theme, error) {
 		{"background", f.Background, &t.Background},
 	}
 	for _, fl := range fields {
-		if !hexColor.MatchString(fl.val) {
+		if !isHexColor(fl.val) {
 			return Theme{}, fmt.Errorf("%s: %s = %q: want a colour like \"#88C0D0\"", file, fl.key, fl.val)
 		}
 		*fl.dst = lipgloss.Color(fl.val)

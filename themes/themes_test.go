@@ -1,6 +1,7 @@
 package themes
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -82,5 +83,22 @@ func TestNoColorStylesEmitNoColour(t *testing.T) {
 	colored := NewStyles(th, false)
 	if out := colored.Selected.Render("x"); !strings.Contains(out, "48;") {
 		t.Fatalf("coloured selection has no background: %q", out)
+	}
+}
+
+// isHexColor accepts what the regular expression it replaced accepted,
+// and nothing else.
+func TestIsHexColorIsTheRegexp(t *testing.T) {
+	re := regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+	cases := []string{"", "#", "#1", "#12", "#123", "#1234", "#12345", "#123456", "#1234567",
+		"#abc", "#ABC", "#aBcDeF", "#g00", "#00000g", "123", "1234567", "##12345", "#12 456",
+		"#12345\n", "\n#123", "#ÿÿÿ", "#\x00\x00\x00", "#fff\n", "#FfFfFf"}
+	for c := 0; c < 256; c++ {
+		cases = append(cases, "#"+string(rune(c))+"00", "#00000"+string([]byte{byte(c)}))
+	}
+	for _, s := range cases {
+		if got, want := isHexColor(s), re.MatchString(s); got != want {
+			t.Errorf("isHexColor(%q) = %v, the regexp says %v", s, got, want)
+		}
 	}
 }
