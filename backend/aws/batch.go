@@ -45,47 +45,82 @@ func (s *Store) DeleteObjects(ctx context.Context, repo backend.RepoRef, entries
 	}
 	op := "delete in " + repo.String()
 	failed := map[string]error{}
-	byKey := make(map[string]string, len(entries))
-	ids := make([]s3types.ObjectIdentifier, 0, len(entries))
+	keys := deleteKeys{prefix: repoPrefix(repo), entries: make([]backend.Entry, 0, len(entries))}
 	for _, e := range entries {
 		if err := backend.ValidateReadPath(e.Path, e.IsDir()); err != nil {
 			failed[e.Path] = err
 			continue
 		}
-		key := repoPrefix(repo) + e.Path
-		if e.IsDir() && e.Path != "" {
-			key += "/"
-		}
-		if hasControl(key) {
-			if err := s.deleteKey(ctx, key); err != nil {
+		if hasControl(keys.prefix) || hasControl(e.Path) {
+			if err := s.deleteKey(ctx, keys.keyOf(e)); err != nil {
 				failed[e.Path] = s.s3Error(ctx, "delete "+repo.String()+"/"+e.Path, err)
 			}
 			continue
 		}
-		byKey[key] = e.Path
-		ids = append(ids, s3types.ObjectIdentifier{Key: ptr(key)})
+		keys.entries = append(keys.entries, e)
 	}
-	if len(ids) == 0 {
+	if len(keys.entries) == 0 {
 		return failed, nil
 	}
 	dctx, cancel := s.opContext(ctx)
 	defer cancel()
-	out, err := s.s3.DeleteObjects(dctx, &s3.DeleteObjectsInput{
-		Bucket: &s.cfg.Bucket,
-		Delete: &s3types.Delete{Objects: ids, Quiet: ptr(true)},
-	}, s.lightDelete)
+	out, err := s.deleteObjects(dctx, keys)
 	if err != nil {
 		return nil, s.s3Error(dctx, op, err)
+	}
+	var byKey map[string]string
+	if len(out.Errors) > 0 {
+		byKey = make(map[string]string, len(keys.entries))
+		for _, e := range keys.entries {
+			byKey[keys.keyOf(e)] = e.Path
+		}
 	}
 	for _, e := range out.Errors {
 		key := deref(e.Key, "")
 		p, ok := byKey[key]
 		if !ok {
-			p = strings.TrimPrefix(key, repoPrefix(repo))
+			p = strings.TrimPrefix(key, keys.prefix)
 		}
 		failed[p] = keyError(repo, p, deref(e.Code, "error"), deref(e.Message, "refused"))
 	}
 	return failed, nil
+}
+
+// deleteKeys are the keys of one DeleteObjects: prefix and each entry's
+// path (a folder marker's with its "/"), kept apart so that a batch
+// makes no string per key unless S3 refuses some.
+type deleteKeys struct {
+	prefix  string
+	entries []backend.Entry
+}
+
+// keyOf is e's key.
+func (k deleteKeys) keyOf(e backend.Entry) string {
+	if e.IsDir() && e.Path != "" {
+		return k.prefix + e.Path + "/"
+	}
+	return k.prefix + e.Path
+}
+
+// all lists the keys.
+func (k deleteKeys) all() []string {
+	out := make([]string, len(k.entries))
+	for i, e := range k.entries {
+		out[i] = k.keyOf(e)
+	}
+	return out
+}
+
+// deleteObjects sends one DeleteObjects of keys in quiet mode: by the
+// store itself when it can (see deleteDirect), else through the SDK.
+func (s *Store) deleteObjects(ctx context.Context, keys deleteKeys) (*s3.DeleteObjectsOutput, error) {
+	if s.direct.active() {
+		out, err := s.deleteDirect(ctx, keys)
+		if directAnswered(err) {
+			return out, s.bucketAnswer(ctx, err)
+		}
+	}
+	return s.s3.DeleteObjects(ctx, deleteInput(&s.cfg.Bucket, keys.all()), s.lightDelete)
 }
 
 // keyError describes one key a DeleteObjects refused, as the sentinel

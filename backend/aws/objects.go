@@ -72,7 +72,7 @@ func (s *Store) ListObjects(ctx context.Context, repo backend.RepoRef, folder st
 			in.ContinuationToken = &token
 		}
 		lctx, cancel := s.opContext(ctx)
-		out, err := s.s3.ListObjectsV2(lctx, in, s.lightList)
+		out, err := s.listObjects(lctx, in)
 		if err != nil {
 			err = s.s3Error(lctx, op, err)
 			cancel()
@@ -176,7 +176,7 @@ func (s *Store) StatObject(ctx context.Context, repo backend.RepoRef, p string) 
 	}
 	key := repoPrefix(repo) + p
 	dir := key + "/"
-	list, err := s.s3.ListObjectsV2(hctx, &s3.ListObjectsV2Input{Bucket: &s.cfg.Bucket, Prefix: &dir, MaxKeys: ptr(int32(1))}, s.lightList)
+	list, err := s.listObjects(hctx, &s3.ListObjectsV2Input{Bucket: &s.cfg.Bucket, Prefix: &dir, MaxKeys: ptr(int32(1))})
 	if err != nil {
 		return backend.ObjectInfo{}, s.s3Error(hctx, op, err)
 	}

@@ -167,7 +167,7 @@ func (s *Store) listPart(ctx context.Context, op, base, prefix string, p walkPar
 			in.StartAfter = &p.after
 		}
 		lctx, cancel := s.opContext(ctx)
-		res, err := s.s3.ListObjectsV2(lctx, in, s.lightList)
+		res, err := s.listObjects(lctx, in)
 		if err != nil {
 			err = s.s3Error(lctx, op, err)
 		}
