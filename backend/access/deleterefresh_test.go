@@ -77,9 +77,9 @@ func TestLongBatchDeleteKeepsTheDecisionFresh(t *testing.T) {
 		deleted <- err
 	}()
 	<-base.sent
-	// The batch is in flight past a quarter of the decision's life: it
-	// is looked up again, in the background, while the batch runs.
-	advance(decisionTTL * 3 / 8)
+	// The batch is in flight past half of the decision's life: it is
+	// looked up again, in the background, while the batch runs.
+	advance(decisionTTL * 5 / 8)
 	waitFor("the decision was not looked up again while the batch was in flight", func() bool { return held.lookups.Load() > before })
 	waitFor("the lookup did not end", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.looking[ref] == nil })
 	// The decision from before the batch has expired, the refreshed one

@@ -41,7 +41,9 @@ func (s *Store) PutObject(ctx context.Context, repo backend.RepoRef, path string
 	var info backend.ObjectInfo
 	err := s.need(ctx, repo, ReadWrite, "upload to")
 	if err == nil {
-		info, err = s.base.PutObject(ctx, repo, path, s.refreshAtEnd(ctx, repo, r, size), size)
+		release := s.hold(ctx, repo)
+		info, err = s.base.PutObject(ctx, repo, path, r, size)
+		release()
 	}
 	s.record(audit.ActionUpload, targetPath(repo, path), info.Size, info.Checksum, err)
 	return info, err
@@ -67,7 +69,9 @@ func (s *Store) CheckUpload(ctx context.Context, repo backend.RepoRef, path stri
 func (s *Store) DeleteObject(ctx context.Context, repo backend.RepoRef, path string) error {
 	err := s.need(ctx, repo, ReadWrite, "delete from")
 	if err == nil {
+		release := s.hold(ctx, repo)
 		err = s.base.DeleteObject(ctx, repo, path)
+		release()
 	}
 	s.record(audit.ActionDelete, targetPath(repo, path), 0, "", err)
 	return err
@@ -133,32 +137,3 @@ func (s *Store) UpdateObjectMetadata(ctx context.Context, repo backend.RepoRef, 
 
 // The compile-time proof that Store is a backend.Store.
 var _ backend.Store = (*Store)(nil)
-
-// refreshAtEnd passes r on and, once its size bytes (or its end) have
-// been read, refreshes the decision on repo: the upload's metadata write
-// comes next, and should not wait for a lookup (see Store.refresh).
-func (s *Store) refreshAtEnd(ctx context.Context, repo backend.RepoRef, r io.Reader, size int64) io.Reader {
-	return &endNotice{r: r, left: size, at: func() { s.refresh(ctx, repo) }}
-}
-
-// endNotice is a reader that calls at once its content has been read.
-type endNotice struct {
-	r    io.Reader
-	left int64 // bytes still to come; below 0 when unknown
-	at   func()
-}
-
-func (e *endNotice) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if e.at == nil {
-		return n, err
-	}
-	if e.left >= 0 {
-		e.left = max(e.left-int64(n), 0)
-	}
-	if e.left == 0 || err != nil {
-		e.at()
-		e.at = nil
-	}
-	return n, err
-}

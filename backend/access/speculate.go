@@ -13,7 +13,8 @@ import (
 // saves the check's round trip otherwise. A repository that is missing
 // and one that is hidden still cost the same: the check and the read.
 // When the decision is remembered the check costs nothing, and the read
-// runs after it.
+// runs after it. While the read is in flight the decision is kept fresh
+// (see Store.hold).
 func readWhileChecking[T any](ctx context.Context, s *Store, ref backend.RepoRef, what string, read func() (T, error), drop func(T)) (T, error) {
 	var zero T
 	if err := backend.ValidateRef(ref); err != nil {
@@ -23,11 +24,14 @@ func readWhileChecking[T any](ctx context.Context, s *Store, ref backend.RepoRef
 		if err := s.need(ctx, ref, ReadOnly, what); err != nil {
 			return zero, err
 		}
+		defer s.hold(ctx, ref)()
 		return read()
 	}
 	checked := make(chan error, 1)
 	go func() { checked <- s.need(ctx, ref, ReadOnly, what) }()
+	release := s.hold(ctx, ref)
 	v, err := read()
+	release()
 	if cerr := <-checked; cerr != nil {
 		if err == nil && drop != nil {
 			drop(v)
@@ -50,6 +54,7 @@ func pagesWhileChecking(ctx context.Context, s *Store, ref backend.RepoRef, what
 		if err := s.need(ctx, ref, ReadOnly, what); err != nil {
 			return true, err
 		}
+		defer s.hold(ctx, ref)()
 		return false, read(func() error { return nil })
 	}
 	checked := make(chan error, 1)
@@ -62,7 +67,9 @@ func pagesWhileChecking(ctx context.Context, s *Store, ref backend.RepoRef, what
 		}
 		return refusal
 	}
+	release := s.hold(ctx, ref)
 	err = read(allowed)
+	release()
 	if rerr := allowed(); rerr != nil {
 		return true, rerr
 	}

@@ -36,6 +36,8 @@ type Store struct {
 	// callers wait for instead of asking again.
 	looking map[backend.RepoRef]*repoLookup
 	roles   map[string]roleDecision
+	// busy holds the requests in flight per repository (see hold).
+	busy map[backend.RepoRef]*keeper
 	// owned holds the members of the organizations the caller owns, until
 	// ownedExpires (see ownedOrgs).
 	owned        map[string]map[string]Role
@@ -91,6 +93,7 @@ func New(base backend.Store, who Principal, opts ...Option) *Store {
 		repos:    map[backend.RepoRef]repoDecision{},
 		looking:  map[backend.RepoRef]*repoLookup{},
 		roles:    map[string]roleDecision{},
+		busy:     map[backend.RepoRef]*keeper{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -255,43 +258,68 @@ func (s *Store) finishLookup(ctx context.Context, ref backend.RepoRef, l *repoLo
 	close(l.done)
 }
 
-// refresh looks ref up again, in the background, when what is
-// remembered of it is past a quarter of its life: a caller that is about
-// to need it again (an upload's metadata write, once its content has
-// been sent and completed) then finds it fresh instead of waiting a
-// round trip for the lookup. A decision is never older than decisionTTL
-// all the same; this costs at most one lookup every quarter of it.
-func (s *Store) refresh(ctx context.Context, ref backend.RepoRef) {
-	now := s.now()
+// hold marks a request on ref as in flight until the returned release
+// is called. While any is, the decision on ref is looked up again, in the
+// background, as soon as it reaches the second half of its life (see
+// keep): a request the store takes long over (a large object's parts and
+// their completion, a batch delete on a busy server, a slow upload)
+// uses no decision while it runs, and the write that follows its answer
+// (an upload's or a delete's metadata write) then finds the decision
+// fresh instead of waiting a round trip for a lookup. That costs at most
+// one lookup every half of a decision's life, however many requests are
+// in flight, and none for work that ends within half of it.
+func (s *Store) hold(ctx context.Context, ref backend.RepoRef) (release func()) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if d, ok := s.repos[ref]; ok && d.expires.Sub(now) <= decisionTTL*3/4 {
-		s.refreshLocked(ctx, ref, d, now)
+	k := s.busy[ref]
+	if k == nil {
+		k = &keeper{stop: make(chan struct{})}
+		s.busy[ref] = k
+		go s.keep(context.WithoutCancel(ctx), ref, k.stop)
+	}
+	k.n++
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			if k.n--; k.n == 0 {
+				close(k.stop)
+				delete(s.busy, ref)
+			}
+			s.mu.Unlock()
+		})
 	}
 }
 
-// keepFresh refreshes the decision on ref (see refresh) every half of
-// its life until stop is called. A batch delete uses no decision while
-// the store works on it, which for a large batch on a busy server may
-// take longer than a decision lives: the metadata write that follows its
-// answer then finds the decision fresh instead of waiting a round trip
-// for a lookup. A batch answered within half a decision's life costs no
-// lookup; a longer one, one every half of it.
-func (s *Store) keepFresh(ctx context.Context, ref backend.RepoRef) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(decisionTTL / 2)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				s.refresh(ctx, ref)
+// keeper counts the requests in flight on one repository; stop ends its
+// keep.
+type keeper struct {
+	n    int
+	stop chan struct{}
+}
+
+// keepTick is how often keep looks at the age of a decision: a decision
+// in the second half of its life is looked up again within keepTick.
+const keepTick = decisionTTL / 8
+
+// keep refreshes the decision on ref whenever it is found in the second
+// half of its life, until stop is closed.
+func (s *Store) keep(ctx context.Context, ref backend.RepoRef, stop <-chan struct{}) {
+	t := time.NewTicker(keepTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			now := s.now()
+			s.mu.Lock()
+			if d, ok := s.repos[ref]; ok && !now.Before(d.expires.Add(-decisionTTL/2)) {
+				s.refreshLocked(ctx, ref, d, now)
 			}
+			s.mu.Unlock()
 		}
-	}()
-	return func() { close(done) }
+	}
 }
 
 // refreshLocked looks ref, whose remembered decision d is getting old,

@@ -67,7 +67,9 @@ func (p putter) PutObjectIfAbsent(ctx context.Context, repo backend.RepoRef, pat
 	var info backend.ObjectInfo
 	err := p.s.need(ctx, repo, ReadWrite, "upload to")
 	if err == nil {
-		info, err = p.base.PutObjectIfAbsent(ctx, repo, path, p.s.refreshAtEnd(ctx, repo, r, size), size)
+		release := p.s.hold(ctx, repo)
+		info, err = p.base.PutObjectIfAbsent(ctx, repo, path, r, size)
+		release()
 	}
 	p.s.record(audit.ActionUpload, targetPath(repo, path), info.Size, info.Checksum, err)
 	return info, err
@@ -84,9 +86,9 @@ func (d deleter) DeleteObjects(ctx context.Context, repo backend.RepoRef, entrie
 	err := d.s.need(ctx, repo, ReadWrite, "delete from")
 	var failed map[string]error
 	if err == nil {
-		stop := d.s.keepFresh(ctx, repo)
+		release := d.s.hold(ctx, repo)
 		failed, err = d.base.DeleteObjects(ctx, repo, entries)
-		stop()
+		release()
 	}
 	evs := make([]audit.Event, 0, len(entries))
 	for _, e := range entries {
