@@ -61,7 +61,7 @@ unit:
 FUZZTIME ?= 5000x
 FUZZ_TARGETS := $(addprefix ./backend/content/:,FuzzParquet FuzzTIFF FuzzZip FuzzFlatGeobuf FuzzPMTiles FuzzZarr FuzzText) \
 	./server/:FuzzParseVPath ./server/:FuzzScpName ./backend/internal/metadoc/:FuzzDecodeMetadata ./backend/:FuzzParseTime \
-	./backend/aws/:FuzzS3Answer ./internal/jsonstr/:FuzzAppend
+	./backend/aws/:FuzzS3Answer ./backend/aws/:FuzzGetItemAnswer ./internal/jsonstr/:FuzzAppend
 
 fuzz:
 	$(say) "each fuzz target with -fuzztime $(FUZZTIME)"

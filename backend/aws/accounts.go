@@ -78,16 +78,14 @@ func (s *Store) GetAccount(ctx context.Context, id string, typ backend.AccountTy
 	table := s.cfg.AccountsTable
 	ctx, cancel := s.opContext(ctx)
 	defer cancel()
-	out, err := s.ddb.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &table, Key: accountKey(id, typ), ConsistentRead: ptr(true),
-	})
+	item, err := s.getItemAttrs(ctx, table, accountKey(id, typ))
 	if err != nil {
 		return backend.Account{}, s.ddbError(ctx, "get account "+id, table, err)
 	}
-	if len(out.Item) == 0 {
+	if len(item) == 0 {
 		return backend.Account{}, fmt.Errorf("get account %s (%s): %w", id, typ, backend.ErrNotFound)
 	}
-	return decodeAccount(out.Item), nil
+	return decodeAccount(item), nil
 }
 
 // FindAccount reads an account by id alone: one Query on the table's

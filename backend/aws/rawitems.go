@@ -33,15 +33,15 @@ func (s *Store) RepositoryItem(ctx context.Context, accountID, repositoryID stri
 func (s *Store) getItem(ctx context.Context, what, table string, key map[string]types.AttributeValue) (backend.Item, error) {
 	ctx, cancel := s.opContext(ctx)
 	defer cancel()
-	out, err := s.ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: key, ConsistentRead: ptr(true)})
+	item, err := s.getItemAttrs(ctx, table, key)
 	if err != nil {
 		return nil, s.ddbError(ctx, "get "+what, table, err)
 	}
-	if len(out.Item) == 0 {
+	if len(item) == 0 {
 		return nil, fmt.Errorf("get %s: %w", what, backend.ErrNotFound)
 	}
-	it := make(backend.Item, len(out.Item))
-	for k, v := range out.Item {
+	it := make(backend.Item, len(item))
+	for k, v := range item {
 		it[k] = fromAttr(v)
 	}
 	return it, nil

@@ -75,16 +75,14 @@ func (s *Store) GetRepository(ctx context.Context, accountID, repositoryID strin
 	table := s.cfg.RepositoriesTable
 	ctx, cancel := s.opContext(ctx)
 	defer cancel()
-	out, err := s.ddb.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &table, Key: repoKey(accountID, repositoryID), ConsistentRead: ptr(true),
-	})
+	item, err := s.getItemAttrs(ctx, table, repoKey(accountID, repositoryID))
 	if err != nil {
 		return backend.Repository{}, s.ddbError(ctx, "get repository "+ref.String(), table, err)
 	}
-	if len(out.Item) == 0 {
+	if len(item) == 0 {
 		return backend.Repository{}, fmt.Errorf("get repository %s: %w", ref, backend.ErrNotFound)
 	}
-	return decodeRepo(out.Item), nil
+	return decodeRepo(item), nil
 }
 
 // UpdateRepository rewrites an existing repository's title, description,

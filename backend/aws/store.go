@@ -128,6 +128,9 @@ type Store struct {
 	// direct sends the requests coop signs itself (nil: the SDK sends
 	// them all).
 	direct *direct
+	// ddbDirect sends the GetItem requests coop signs itself (nil: the
+	// SDK sends them).
+	ddbDirect *ddbDirect
 }
 
 var _ backend.Store = (*Store)(nil)
@@ -260,6 +263,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 	})
 	s.direct = newDirect(ctx, s.s3, cfg.Bucket)
+	s.ddbDirect = newDDBDirect(s.ddb)
 	s.s3Where = endpointName(cfg.EndpointURL, "S3 ("+cfg.Region+")")
 	s.ddbWhere = endpointName(cfg.DynamoDBEndpoint, "DynamoDB ("+cfg.Region+")")
 	if cfg.LazyBucketCheck {
