@@ -212,7 +212,8 @@ type MetadataChange struct {
 	// changed without its entry, or damaged. It deserves a look.
 	ChecksumDiffered bool `json:"checksum_differed,omitempty"`
 	// Before is the entry as it was. For an entry a Removed dropped it
-	// may hold the Type alone (see metadataTyper).
+	// may hold the Type alone, one value shared by such changes (see
+	// metadataTyper).
 	Before *ObjectMeta `json:"before,omitempty"`
 	After  *ObjectMeta `json:"after,omitempty"`
 }

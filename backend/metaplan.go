@@ -59,6 +59,9 @@ type planner struct {
 	parents []string        // folders to add if anything lies below them
 	changes []MetadataChange
 	folders map[string]struct{}
+	// typed holds one entry of each type for removals' states, which
+	// only tell the entry's type (see removalState).
+	typed map[EntryType]*ObjectMeta
 }
 
 // Plan works the batch out against view, the document repo has now (see
@@ -153,7 +156,16 @@ func (p *planner) removalState(path string) (*planState, error) {
 		return nil, err
 	}
 	if ok {
-		m := &ObjectMeta{Type: typ}
+		// One entry of the type for all: a recursive delete drops
+		// thousands, and the plan never changes what Before holds.
+		m := p.typed[typ]
+		if m == nil {
+			if p.typed == nil {
+				p.typed = map[EntryType]*ObjectMeta{}
+			}
+			m = &ObjectMeta{Type: typ}
+			p.typed[typ] = m
+		}
 		st.orig, st.cur = m, m
 	}
 	p.states[path] = st

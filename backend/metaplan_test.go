@@ -122,3 +122,52 @@ func TestPlanLooksEntriesUpInPathOrder(t *testing.T) {
 		t.Fatal("the plan changes nothing")
 	}
 }
+
+// The removals of a recursive delete share one entry per type for what
+// they drop (Before holds the type alone): planning 1,000 of them makes
+// no entry each.
+func TestRemovalsShareTheirTypeOnlyEntries(t *testing.T) {
+	repo := RepoRef{AccountID: "a", RepositoryID: "r"}
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	doc := &SourceMetadata{Objects: map[string]ObjectMeta{}}
+	doc.Objects["d"] = NewFolderMeta(repo, "d", now)
+	doc.Objects["d/sub"] = NewFolderMeta(repo, "d/sub", now)
+	b := NewMetadataBatch(now)
+	for i := range 1000 {
+		p := fmt.Sprintf("d/f%04d", i)
+		if i%10 == 0 {
+			p = fmt.Sprintf("d/sub/f%04d", i)
+		}
+		doc.Objects[p] = NewObjectMeta(repo, ObjectInfo{Path: p, Size: int64(i)}, nil, now)
+		b.Removed(p)
+	}
+	b.Removed("d/sub") // a folder's entry dropped by name
+	v := &typedView{MetadataView: doc.View(), doc: doc}
+	var plan MetadataPlan
+	allocs := testing.AllocsPerRun(3, func() {
+		var err error
+		if plan, err = b.Plan(repo, v); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("planning 1,001 removals: %.0f allocations", allocs)
+	if len(plan.Writes) != 1002 { // and d, left empty
+		t.Fatalf("%d writes, want 1002", len(plan.Writes))
+	}
+	byType := map[EntryType]*ObjectMeta{}
+	for _, c := range plan.Result.Changes {
+		if c.Before == nil || c.Before.Type == "" {
+			t.Fatalf("change %+v: no type", c)
+		}
+		if c.Path == "d" {
+			continue // decoded: whether it is left empty
+		}
+		if m := byType[c.Before.Type]; m != nil && m != c.Before {
+			t.Fatalf("removals of %s entries do not share one", c.Before.Type)
+		}
+		byType[c.Before.Type] = c.Before
+	}
+	if allocs > 1500 {
+		t.Errorf("planning 1,001 removals made %.0f allocations, want at most 1,500", allocs)
+	}
+}

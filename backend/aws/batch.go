@@ -83,6 +83,7 @@ func (s *Store) DeleteObjects(ctx context.Context, repo backend.RepoRef, entries
 		}
 		failed[p] = keyError(repo, p, deref(e.Code, "error"), deref(e.Message, "refused"))
 	}
+	s.noteRemoved(repo, keys.entries, failed)
 	return failed, nil
 }
 

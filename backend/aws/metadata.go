@@ -168,7 +168,11 @@ func (s *Store) updateOnce(ctx context.Context, repo backend.RepoRef, batch *bac
 		return notWritten(err)
 	}
 	defer done()
-	plan, err := batch.Plan(repo, src.view)
+	view := src.view
+	if src.etag != nil {
+		view = s.removed.take(s.indexDir(repo), src.ident, view)
+	}
+	plan, err := batch.Plan(repo, view)
 	if err != nil {
 		return notWritten(fmt.Errorf("%s: %w", op, err))
 	}

@@ -121,6 +121,9 @@ type Store struct {
 	walkSplit walkSplit
 	// missing are the repositories found without a document.
 	missing missingDocs
+	// removed are the types of the entries of objects batches removed,
+	// read ahead of the metadata write that drops them (removals.go).
+	removed removalTypes
 	// s3Where and ddbWhere name the endpoints in messages.
 	s3Where, ddbWhere string
 	// dials hands out the connections opened ahead (Config.PreDial).
