@@ -16,14 +16,46 @@ import (
 // pool holds is bounded by what was in flight at once (the transfer
 // queue's memory budget), and sync.Pool lets it go over two collections
 // when it is no longer used.
+//
+// The buffers of the smallest classes (up to slabMaxClass) are cut from
+// slabs of slabSize, each made ready in one call (see populate) rather
+// than page by page as they are first written: the first wave of an
+// upload of many small files took a page fault every 4 KiB of its 256
+// fresh buffers, 4,096 of them for 64 KiB files, each a trap into the
+// kernel. What is left of the last slab of each such class stays with the
+// pool: less than slabSize × slabClasses (6 MiB) in all.
 type bodyPool struct {
 	classes [bodyClasses]sync.Pool
+	slabs   [slabClasses]slabCutter
 }
 
 const (
 	minBodyShift = 16                // 64 KiB
 	bodyClasses  = 25 - minBodyShift // 64 KiB … 16 MiB (singlePutMax)
+	// slabSize is the size of the slabs the small classes are cut from.
+	slabSize = 2 << 20
+	// slabClasses are the classes cut from slabs: 64, 128 and 256 KiB.
+	slabClasses = 3
 )
+
+// slabCutter hands out a class's buffers from its current slab.
+type slabCutter struct {
+	mu   sync.Mutex
+	rest []byte // what is left of the current slab
+}
+
+// cut returns a fresh buffer of n bytes, cut from the slab.
+func (s *slabCutter) cut(n int64) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if int64(len(s.rest)) < n {
+		s.rest = make([]byte, slabSize)
+		populate(s.rest)
+	}
+	b := s.rest[:n:n]
+	s.rest = s.rest[n:]
+	return b
+}
 
 // bodyClass is the index of the smallest class holding size bytes, or -1
 // for a size no class holds.
@@ -47,7 +79,11 @@ func (p *bodyPool) get(size int64) []byte {
 	if b, ok := p.classes[c].Get().(*[]byte); ok {
 		return (*b)[:size]
 	}
-	return make([]byte, size, int64(1)<<(c+minBodyShift))
+	n := int64(1) << (c + minBodyShift)
+	if c < slabClasses {
+		return p.slabs[c].cut(n)[:size]
+	}
+	return make([]byte, size, n)
 }
 
 // put gives back a buffer that nothing refers to any more.
