@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/encoding/httpbinding"
@@ -29,9 +30,10 @@ import (
 // came (see replay), so that results and errors are the SDK's either
 // way. A store whose direct path is off sends them through the SDK.
 
-// listObjects sends one ListObjectsV2 request.
+// listObjects sends one ListObjectsV2 request. The direct path lists the
+// store's own bucket only; a listing of another goes through the SDK.
 func (s *Store) listObjects(ctx context.Context, in *s3.ListObjectsV2Input) (*s3.ListObjectsV2Output, error) {
-	if s.direct.active() && plainList(in) {
+	if s.direct.active() && plainList(in) && sdkaws.ToString(in.Bucket) == s.cfg.Bucket {
 		out, err := s.listDirect(ctx, in)
 		if directAnswered(err) {
 			return out, s.bucketAnswer(ctx, err)

@@ -100,6 +100,12 @@ func TestDirectListAnswersAsTheSDK(t *testing.T) {
 		t.Errorf("the listing lacks keys: %s", direct[1])
 	}
 
+	// Another bucket than the store's is listed, not the store's own.
+	other := "no-such-bucket-" + strings.ToLower(fmt.Sprint(time.Now().UnixNano()))
+	if got := listed(s.listObjects(ctx, &s3.ListObjectsV2Input{Bucket: &other, Prefix: sdkaws.String(base)})); !strings.Contains(got, "NoSuchBucket") {
+		t.Errorf("a listing of bucket %s: %s", other, got)
+	}
+
 	// A bucket that is not there: the same error either way.
 	s.cfg.Bucket = "no-such-bucket-" + strings.ToLower(fmt.Sprint(time.Now().UnixNano()))
 	s.direct = newDirect(ctx, s.s3, s.cfg.Bucket)
