@@ -98,6 +98,14 @@ func (t *Trace) RoundsFrom(at time.Time) int {
 	return rounds(from)
 }
 
+// RoundsOf is Rounds of some of a trace's spans (say, all but the
+// requests a command makes in the background).
+func RoundsOf(spans []Span) int {
+	spans = slices.Clone(spans)
+	slices.SortFunc(spans, func(a, b Span) int { return a.Start.Compare(b.Start) })
+	return rounds(spans)
+}
+
 // rounds is Rounds of spans, sorted by start.
 func rounds(spans []Span) int {
 	byEnd := make([]int, len(spans))
