@@ -55,17 +55,7 @@ func TestLongBatchDeleteKeepsTheDecisionFresh(t *testing.T) {
 	if _, err := s.PutObject(ctx, ref, "a.txt", strings.NewReader(body), 1); err != nil {
 		t.Fatal(err)
 	}
-	waitFor := func(what string, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatal(what)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	waitFor("the upload's refresh did not end", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.looking[ref] == nil })
+	waitFor(t, "the upload's refresh did not end", lookupDone(s, ref))
 	before := held.lookups.Load()
 
 	deleted := make(chan error, 1)
@@ -80,8 +70,8 @@ func TestLongBatchDeleteKeepsTheDecisionFresh(t *testing.T) {
 	// The batch is in flight past half of the decision's life: it is
 	// looked up again, in the background, while the batch runs.
 	advance(decisionTTL * 5 / 8)
-	waitFor("the decision was not looked up again while the batch was in flight", func() bool { return held.lookups.Load() > before })
-	waitFor("the lookup did not end", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.looking[ref] == nil })
+	waitFor(t, "the decision was not looked up again while the batch was in flight", func() bool { return held.lookups.Load() > before })
+	waitFor(t, "the lookup did not end", lookupDone(s, ref))
 	// The decision from before the batch has expired, the refreshed one
 	// not; lookups from now on are held: the write must not wait for one.
 	advance(decisionTTL * 3 / 4)

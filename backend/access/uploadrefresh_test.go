@@ -85,6 +85,21 @@ func newRefreshStore(t *testing.T, base backend.Store) (*Store, backend.RepoRef,
 	return s, ref, clock
 }
 
+// newSlowUploads is a store over slowPuts and heldLookups, with put
+// uploading a small object through it.
+func newSlowUploads(t *testing.T) (s *Store, ref backend.RepoRef, clock *fakeClock, held *heldLookups, base *slowPuts, put func(name string) error) {
+	t.Helper()
+	held = &heldLookups{Store: memstore.New(), release: make(chan struct{})}
+	base = &slowPuts{heldLookups: held, sent: make(chan struct{}, 1), release: make(chan struct{})}
+	s, ref, clock = newRefreshStore(t, base)
+	put = func(name string) error {
+		body := "content of " + name
+		_, err := s.PutObject(t.Context(), ref, name, strings.NewReader(body), int64(len(body)))
+		return err
+	}
+	return s, ref, clock, held, base, put
+}
+
 // waitFor waits, up to 10 s, until ok.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
@@ -110,15 +125,7 @@ func lookupDone(s *Store, ref backend.RepoRef) func() bool {
 // content refreshed a decision, and one young then had expired by the
 // time the upload was answered.
 func TestLongUploadKeepsTheDecisionFresh(t *testing.T) {
-	ctx := t.Context()
-	held := &heldLookups{Store: memstore.New(), release: make(chan struct{})}
-	base := &slowPuts{heldLookups: held, sent: make(chan struct{}, 1), release: make(chan struct{})}
-	s, ref, clock := newRefreshStore(t, base)
-	put := func(name string) error {
-		body := "content of " + name
-		_, err := s.PutObject(ctx, ref, name, strings.NewReader(body), int64(len(body)))
-		return err
-	}
+	s, ref, clock, held, base, put := newSlowUploads(t)
 	if err := put("a.txt"); err != nil { // looks the repository up
 		t.Fatal(err)
 	}
@@ -145,7 +152,7 @@ func TestLongUploadKeepsTheDecisionFresh(t *testing.T) {
 	batch.Set("big.bin", backend.ObjectMeta{})
 	wrote := make(chan error, 1)
 	go func() {
-		_, err := s.UpdateMetadata(ctx, ref, batch)
+		_, err := s.UpdateMetadata(t.Context(), ref, batch)
 		wrote <- err
 	}()
 	select {
@@ -165,15 +172,7 @@ func TestLongUploadKeepsTheDecisionFresh(t *testing.T) {
 // life: a lookup every half second during any upload, each one CPU on
 // the catalog's server beside the store's.
 func TestLongUploadLooksUpOncePerHalfLife(t *testing.T) {
-	ctx := t.Context()
-	held := &heldLookups{Store: memstore.New(), release: make(chan struct{})}
-	base := &slowPuts{heldLookups: held, sent: make(chan struct{}, 1), release: make(chan struct{})}
-	s, ref, clock := newRefreshStore(t, base)
-	put := func(name string) error {
-		body := "content of " + name
-		_, err := s.PutObject(ctx, ref, name, strings.NewReader(body), int64(len(body)))
-		return err
-	}
+	s, ref, clock, held, base, put := newSlowUploads(t)
 	if err := put("first.txt"); err != nil {
 		t.Fatal(err)
 	}

@@ -105,20 +105,28 @@ func TestDeleteObjectsRefusedKeys(t *testing.T) {
 	}
 }
 
-// TestDeleteBatchAnswerInFewAllocations: a batch of 1,000 keys whose
-// answer names each key deleted (versitygw ignores quiet mode) costs
-// the request's allocations and a few for the answer, not the SDK
-// decoder's tens of thousands.
-func TestDeleteBatchAnswerInFewAllocations(t *testing.T) {
+// batchOfDeleted is a batch of n files of repository a/r and
+// DeleteObjects' answer naming each deleted (as versitygw answers, quiet
+// mode or not).
+func batchOfDeleted(n int) ([]backend.Entry, []byte) {
 	var body strings.Builder
 	body.WriteString(xmlHead + deleteRoot)
-	entries := make([]backend.Entry, 1000)
+	entries := make([]backend.Entry, n)
 	for i := range entries {
 		entries[i] = backend.Entry{Path: fmt.Sprintf("d/f%04d", i), Type: backend.TypeFile}
 		fmt.Fprintf(&body, "<Deleted><Key>a/r/d/f%04d</Key></Deleted>", i)
 	}
 	body.WriteString("</DeleteResult>")
-	s := &Store{s3: offlineClient(canned{status: 200, body: []byte(body.String())}), cfg: Config{Bucket: "b", Timeout: time.Minute}}
+	return entries, []byte(body.String())
+}
+
+// TestDeleteBatchAnswerInFewAllocations: a batch of 1,000 keys whose
+// answer names each key deleted (versitygw ignores quiet mode) costs
+// the request's allocations and a few for the answer, not the SDK
+// decoder's tens of thousands.
+func TestDeleteBatchAnswerInFewAllocations(t *testing.T) {
+	entries, answer := batchOfDeleted(1000)
+	s := &Store{s3: offlineClient(canned{status: 200, body: answer}), cfg: Config{Bucket: "b", Timeout: time.Minute}}
 	ref := backend.RepoRef{AccountID: "a", RepositoryID: "r"}
 	allocs := testing.AllocsPerRun(5, func() {
 		failed, err := s.DeleteObjects(context.Background(), ref, entries)

@@ -340,17 +340,10 @@ func TestDirectBatchAnswersTheSDKReads(t *testing.T) {
 // keys of a walk, cost a few allocations a key, not the SDK pipeline's
 // (its XML encoder of the batch's keys, its middlewares).
 func TestDirectBatchAndPageAllocations(t *testing.T) {
-	var body strings.Builder
-	body.WriteString(xmlHead + deleteRoot)
-	entries := make([]backend.Entry, 1000)
-	for i := range entries {
-		entries[i] = backend.Entry{Path: fmt.Sprintf("d/f%04d", i), Type: backend.TypeFile}
-		fmt.Fprintf(&body, "<Deleted><Key>a/r/d/f%04d</Key></Deleted>", i)
-	}
-	body.WriteString("</DeleteResult>")
+	entries, answer := batchOfDeleted(1000)
 	var sent atomic.Int32
 	ref := backend.RepoRef{AccountID: "a", RepositoryID: "r"}
-	s := offlineDirect(t, canned{status: 200, body: []byte(body.String())}, &sent)
+	s := offlineDirect(t, canned{status: 200, body: answer}, &sent)
 	del := func() {
 		failed, err := s.DeleteObjects(context.Background(), ref, entries)
 		if err != nil || len(failed) != 0 {
