@@ -2,7 +2,9 @@ package aws
 
 import (
 	"math/bits"
+	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // bodyPool keeps the buffers small objects are read into before their
@@ -22,8 +24,10 @@ import (
 // than page by page as they are first written: the first wave of an
 // upload of many small files took a page fault every 4 KiB of its 256
 // fresh buffers, 4,096 of them for 64 KiB files, each a trap into the
-// kernel. What is left of the last slab of each such class stays with the
-// pool: less than slabSize × slabClasses (6 MiB) in all.
+// kernel. A slab lives while any buffer cut from it does, so at most
+// maxLiveSlabs of each class are alive at once (a buffer asked for beyond
+// that is a plain allocation): at most 16 MiB a class, 48 MiB in all,
+// whatever the pool keeps or drops.
 type bodyPool struct {
 	classes [bodyClasses]sync.Pool
 	slabs   [slabClasses]slabCutter
@@ -36,21 +40,35 @@ const (
 	slabSize = 2 << 20
 	// slabClasses are the classes cut from slabs: 64, 128 and 256 KiB.
 	slabClasses = 3
+	// maxLiveSlabs bounds the slabs of one class alive at once: the
+	// first wave of 256 buffers of 64 KiB.
+	maxLiveSlabs = 8
 )
 
 // slabCutter hands out a class's buffers from its current slab.
 type slabCutter struct {
 	mu   sync.Mutex
 	rest []byte // what is left of the current slab
+	// live counts the slabs not yet collected (a cleanup of each
+	// counts it down).
+	live atomic.Int32
 }
 
-// cut returns a fresh buffer of n bytes, cut from the slab.
+// cut returns a fresh buffer of n bytes, cut from the slab, or made on
+// its own while maxLiveSlabs are alive.
 func (s *slabCutter) cut(n int64) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if int64(len(s.rest)) < n {
-		s.rest = make([]byte, slabSize)
-		populate(s.rest)
+		s.rest = nil
+		if s.live.Load() >= maxLiveSlabs {
+			return make([]byte, n)
+		}
+		slab := make([]byte, slabSize)
+		populate(slab)
+		s.live.Add(1)
+		runtime.AddCleanup(&slab[0], func(c *slabCutter) { c.live.Add(-1) }, s)
+		s.rest = slab
 	}
 	b := s.rest[:n:n]
 	s.rest = s.rest[n:]
