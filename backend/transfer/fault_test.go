@@ -157,3 +157,28 @@ func TestMetadataIsBatched(t *testing.T) {
 	}
 	checkMetadata(t, e.store, testRepo)
 }
+
+// An upload into a repository with no document records the objects
+// already there in its first metadata write; a listing for that record
+// that fails for a passing reason (every attempt the client makes, twice)
+// is tried again as the write itself would be, not the end of the job.
+func TestFailingBaseListingIsRetried(t *testing.T) {
+	t.Parallel()
+	e := newAWS(t)
+	src := t.TempDir()
+	files := map[string][]byte{}
+	for i := range 5 {
+		files[fmt.Sprintf("f%d.txt", i)] = content(fmt.Sprint(i), 100+i)
+	}
+	writeFiles(t, src, files)
+	e.proxy.SetFaults(testservers.Fault{Op: "ListObjects", Status: 500, Times: 6})
+	q := newQueue(t, e, Options{})
+	j := run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "", Policy: Fail})[0]
+	wantState(t, q, j, Done)
+	if n := e.proxy.Injected(); n != 6 {
+		t.Errorf("%d faults injected, want 6: the listing was not asked for as the test means", n)
+	}
+	if len(checkMetadata(t, e.store, testRepo)) != len(files) {
+		t.Fatal("not every file recorded")
+	}
+}

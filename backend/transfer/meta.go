@@ -212,16 +212,27 @@ func (w *metaWriter) flush() {
 	now := w.q.opts.Now().UTC()
 	b := batchOf(ops, now)
 	var (
-		err     error
-		changed map[string]struct{} // of the document last written
+		err      error
+		withBase bool
+		changed  map[string]struct{} // of the document last written
+		start    time.Time           // of the first write
 	)
-	withBase, done, err := w.withBase(ctx, b, ops, now)
-	defer done()
-	start := time.Now()
-	for try := 1; err == nil; try++ {
-		var res backend.MetadataResult
-		res, err = w.q.store.UpdateMetadata(ctx, w.repo, b)
-		changed = res.Folders
+	for try := 1; ; try++ {
+		// The record of the objects already there (for a repository
+		// with no document) is part of the write: a listing for it that
+		// fails for a passing reason is tried again with the write.
+		b.SetBase(nil)
+		var done func()
+		withBase, done, err = w.withBase(ctx, b, ops, now)
+		if err == nil {
+			if start.IsZero() {
+				start = time.Now()
+			}
+			var res backend.MetadataResult
+			res, err = w.q.store.UpdateMetadata(ctx, w.repo, b)
+			changed = res.Folders
+		}
+		done()
 		passing := transient(err) || errors.Is(err, backend.ErrLocked)
 		if err == nil || !passing || try > w.q.opts.Retries {
 			break
@@ -229,7 +240,10 @@ func (w *metaWriter) flush() {
 		_ = backend.Sleep(ctx, backoff(w.q.opts.RetryBase, try))
 	}
 	w.mu.Lock()
-	w.took, w.lastEnd = time.Since(start), time.Now()
+	w.lastEnd = time.Now()
+	if !start.IsZero() {
+		w.took = w.lastEnd.Sub(start)
+	}
 	w.based = w.based || err == nil
 	w.mu.Unlock()
 	for _, o := range ops {
