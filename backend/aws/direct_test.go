@@ -65,6 +65,56 @@ func TestSmallPutAllocations(t *testing.T) {
 	}
 }
 
+// A file of known size that goes up in one PUT is read straight into
+// its body's buffer: one read that fills it and one that sees its end,
+// whatever its size (a read of its head into a buffer of its own first
+// was a third read, a system call on a file, and 3 KiB more per file).
+// What is stored is the content read, with its checksum.
+func TestSmallPutReadsTwice(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ref := newRepo(t, s)
+	for _, size := range []int{100, backend.SniffLen, 64 << 10, 1<<20 + 5} {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte(i * 7 / 5)
+		}
+		r := &countedReader{r: bytes.NewReader(data)}
+		p := fmt.Sprintf("reads/%d", size)
+		info, err := s.PutObject(t.Context(), ref, p, r, int64(size))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.reads != 2 {
+			t.Errorf("%d bytes: %d reads, want 2 (the content, its end)", size, r.reads)
+		}
+		sum := sha256.Sum256(data)
+		if info.Size != int64(size) || info.Checksum != "sha256:"+hex.EncodeToString(sum[:]) {
+			t.Errorf("%d bytes: stored %d bytes, %s", size, info.Size, info.Checksum)
+		}
+		rc, _, err := s.GetObject(t.Context(), ref, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("%d bytes: read back %d bytes (%v), not what was sent", size, len(got), err)
+		}
+	}
+}
+
+// countedReader counts the reads made of it.
+type countedReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countedReader) Read(p []byte) (int, error) {
+	c.reads++
+	return c.r.Read(p)
+}
+
 // A direct PUT carries the file's SHA-256 as the object's checksum, and
 // S3 checks it: a body that is not what was hashed is refused, and
 // nothing is stored under its key.

@@ -261,6 +261,10 @@ func TestPutWithWrongSizeStoresNothing(t *testing.T) {
 	}{
 		{"short", 100, 200},
 		{"long", 200, 100},
+		{"short-head", backend.SniffLen - 1, backend.SniffLen},
+		{"long-head", backend.SniffLen + 1, backend.SniffLen},
+		{"short-one-put", 64<<10 - 1, 64 << 10},
+		{"long-one-put", 64<<10 + 1, 64 << 10},
 		{"short-multipart", singlePutMax + 10, singlePutMax + partSize*2},
 		{"long-multipart", singlePutMax + partSize*2, singlePutMax + 10},
 	} {

@@ -66,6 +66,9 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 	op := "put " + repo.String() + "/" + p
 	key := repoPrefix(repo) + p
 	src := &sizedReader{r: r, h: backend.NewContentHash(), want: size}
+	if size >= backend.SniffLen && size <= singlePutMax {
+		return s.putKnown(ctx, op, key, p, src, ifAbsent)
+	}
 
 	head := make([]byte, backend.SniffLen)
 	n, err := io.ReadFull(src, head)
@@ -92,22 +95,8 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 		head = append(head, rest...)
 		whole = len(head) <= singlePutMax
 	}
-	if whole || (size >= 0 && size <= singlePutMax) {
-		body := head
-		var lease *bodyLease // the pool's buffer, given back once unused
-		if !whole {
-			buf := s.bodies.get(size)
-			if body, err = readRest(src, buf, head); err != nil {
-				s.bodies.put(buf) // never sent
-				if src.err != nil {
-					err = src.err
-				}
-				return backend.ObjectInfo{}, fmt.Errorf("%s: read: %w", op, err)
-			}
-			lease = lend(body, s.bodies.put)
-		}
-		etag, err = s.putWhole(ctx, key, ctype, body, lease, src.h.SHA256Bytes(), ifAbsent)
-		lease.release()
+	if whole {
+		etag, err = s.putWhole(ctx, key, ctype, head, nil, src.h.SHA256Bytes(), ifAbsent)
 		if err != nil {
 			return backend.ObjectInfo{}, s.putError(ctx, op, err)
 		}
@@ -126,6 +115,36 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 			return backend.ObjectInfo{}, s.putError(ctx, op, err)
 		}
 	}
+	return stored(p, src, ctype, etag), nil
+}
+
+// putKnown stores an object of a size known to go in one PUT and to
+// hold at least its head (smaller ones are read whole into the head): the content is read straight into a buffer
+// of the pool, in one read and one more to see its end, its type told
+// from the buffer's head. (Read first into a head of its own, each file
+// cost a read and a fresh 3 KiB buffer more.)
+func (s *Store) putKnown(ctx context.Context, op, key, p string, src *sizedReader, ifAbsent bool) (backend.ObjectInfo, error) {
+	buf := s.bodies.get(src.want)
+	body, err := readRest(src, buf, nil)
+	if err != nil {
+		s.bodies.put(buf) // never sent
+		if src.err != nil {
+			err = src.err
+		}
+		return backend.ObjectInfo{}, fmt.Errorf("%s: read: %w", op, err)
+	}
+	ctype := backend.DetectContentType(body[:backend.SniffLen], p)
+	lease := lend(body, s.bodies.put) // the pool's buffer, given back once unused
+	etag, err := s.putWhole(ctx, key, ctype, body, lease, src.h.SHA256Bytes(), ifAbsent)
+	lease.release()
+	if err != nil {
+		return backend.ObjectInfo{}, s.putError(ctx, op, err)
+	}
+	return stored(p, src, ctype, etag), nil
+}
+
+// stored is what a PUT of src under p stored.
+func stored(p string, src *sizedReader, ctype string, etag *string) backend.ObjectInfo {
 	return backend.ObjectInfo{
 		Path:        p,
 		Size:        src.n,
@@ -134,7 +153,7 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 		ETag:        strings.Trim(deref(etag, ""), `"`),
 		Checksum:    src.h.SHA256(),
 		CRC32C:      src.h.CRC32C(),
-	}, nil
+	}
 }
 
 // readRest reads the rest of a body after its head into body (of the
