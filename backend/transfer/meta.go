@@ -53,6 +53,16 @@ type metaWriter struct {
 // it ended, so that rewriting stays within 1/writeShare of a job's time
 // however large the document. hardBatch pending changes force a write
 // anyway, so that what waits in memory stays bounded.
+//
+// MetadataBatch pending changes bring a write forward only while some
+// work is not taken by a worker yet (see Queue.unstarted). Once every
+// task left is in flight, the rest of the changes come with their
+// answers: a recursive delete's batches are all sent together and
+// answered together, and a write of the first answers' removals made
+// the job's last write wait for it (rm -r of 10,000 objects rewrote the
+// document twice after its last answers, 2 MB then 0.3 MB, one after
+// the other: two round trips). They now wait for the rest, or for the
+// interval.
 const (
 	writeShare = 5
 	hardBatch  = 100_000
@@ -72,7 +82,7 @@ func (w *metaWriter) dueAt(now time.Time) (due bool, at time.Time) {
 	}
 	paced := lastEnd.Add(time.Duration(writeShare-1) * took)
 	at = since.Add(w.q.opts.MetadataInterval)
-	if n >= w.q.opts.MetadataBatch {
+	if n >= w.q.opts.MetadataBatch && w.q.unstarted() {
 		at = paced
 	}
 	if at.Before(paced) {

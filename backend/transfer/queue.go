@@ -126,6 +126,7 @@ type Queue struct {
 	bufs copyBuffers
 
 	busy  atomic.Int64  // producers running, tasks queued or running
+	taken atomic.Int64  // tasks a worker has taken and not yet finished with
 	seq   atomic.Uint64 // bumped on every change a Subscription may report
 	moved atomic.Int64  // bytes moved by all jobs, for rates
 }

@@ -103,6 +103,7 @@ func (q *Queue) worker() {
 			continue
 		}
 		j.running()
+		q.taken.Add(1)
 		switch t.op {
 		case opUpload:
 			q.big(t, q.upload)
@@ -113,6 +114,7 @@ func (q *Queue) worker() {
 		case opDeleteBatch:
 			q.deleteBatch(t)
 		}
+		q.taken.Add(-1)
 		q.limit.done(tk)
 	}
 }
@@ -195,6 +197,11 @@ func (q *Queue) sendAfter(t *task, d time.Duration) {
 		_ = q.send(t)
 	}()
 }
+
+// unstarted reports whether the queue has work no worker has taken
+// yet: a producer still listing, tasks queued or waiting to be sent
+// again. Without any, every change still to come is of a task in flight.
+func (q *Queue) unstarted() bool { return q.busy.Load() > q.taken.Load() }
 
 // release marks t's work on the store finished (it may still wait for
 // its metadata entry). When nothing else is in flight, metadata writers
