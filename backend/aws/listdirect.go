@@ -133,8 +133,10 @@ func (s *Store) deleteDirect(ctx context.Context, keys deleteKeys) (*s3.DeleteOb
 	if err != nil {
 		return nil, err
 	}
+	// The answer's deleted keys are not read: DeleteObjects reads only
+	// the refused ones (see decodeDeleteObjects).
 	out := &s3.DeleteObjectsOutput{RequestCharged: charged(resp)}
-	if s.readAnswer(resp, func(b []byte) bool { return decodeDeleteObjects(b, out) }) {
+	if s.readAnswer(resp, func(b []byte) bool { return decodeDeleteObjects(b, out, false) }) {
 		return out, nil
 	}
 	return s.s3.DeleteObjects(ctx, deleteInput(&s.cfg.Bucket, keys.all()), replay(resp))
