@@ -239,7 +239,8 @@ func TestSignerAllocations(t *testing.T) {
 
 // The store's own SigV4 signature is the SDK's, byte for byte, for the
 // requests it sends: odd keys, spaces in values, a session token, a
-// header given twice, another secret or day after the first signature
+// header given twice, a Host header in the map (signed as net/http sends
+// the request: r.Host), another secret or day after the first signature
 // (one signer signs them all, as a store's does).
 func TestSignerSignsAsTheSDK(t *testing.T) {
 	at := time.Date(2026, 12, 5, 7, 40, 1, 0, time.UTC)
@@ -253,7 +254,7 @@ func TestSignerSignsAsTheSDK(t *testing.T) {
 		{key: "acme/data/f0001", creds: sdkaws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"}},
 		{key: "acme/data/a b/ü+=!*'();:@&$,?#[]~.bin", creds: sdkaws.Credentials{AccessKeyID: "AKID2", SecretAccessKey: "s2", SessionToken: "tok/en=="}},
 		{key: "acme/data/f0001", creds: sdkaws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"},
-			extra: [][2]string{{"X-Amz-Meta-Zeta", "z"}, {"X-Amz-Meta-B", " two  words "}, {"X-Amz-Meta-B", "again"}, {"Content-Md5", "abc=="}, {"X-Amz-Meta-A-B", "dash"}}},
+			extra: [][2]string{{"X-Amz-Meta-Zeta", "z"}, {"X-Amz-Meta-B", " two  words "}, {"X-Amz-Meta-B", "again"}, {"Content-Md5", "abc=="}, {"X-Amz-Meta-A-B", "dash"}, {"Host", "elsewhere.example"}}},
 		{key: "acme/data/f0002", creds: sdkaws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"}, at: at.Add(24 * time.Hour)},
 	} {
 		at := at

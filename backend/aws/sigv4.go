@@ -80,7 +80,9 @@ func (s *signer) sign(r *http.Request, creds sdkaws.Credentials, payloadHash str
 		names = append(names, "content-length")
 	}
 	for k := range r.Header {
-		if slices.Contains(ignoredHeaders, k) || strings.EqualFold(k, "content-length") {
+		// Host and Content-Length are signed as net/http sends them
+		// (r.Host, r.ContentLength), whatever the header map says.
+		if slices.Contains(ignoredHeaders, k) || strings.EqualFold(k, "content-length") || strings.EqualFold(k, "host") {
 			continue
 		}
 		names = append(names, k)
