@@ -11,8 +11,10 @@ import (
 // two from minCopyClass to copyBuffer: a job of many small files would
 // otherwise make a fresh buffer for each, which the kernel then faults
 // in page by page as the socket fills it (a tenth of the CPU of 1,000
-// downloads of 64 KiB). A pool holds at most what the limiter lets run
-// at once, and the garbage collector empties it.
+// downloads of 64 KiB). The ranges of large downloads take their
+// buffers of streamPiece from the same pool. A pool holds at most what
+// the limiter lets run at once (and the ranges in flight), and the
+// garbage collector empties it.
 const minCopyClass = 4 << 10
 
 // copyBuffers is the pool of a Queue.

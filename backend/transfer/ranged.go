@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 
 	"github.com/coopterm/coop/backend"
@@ -19,9 +18,11 @@ import (
 // CRC-32C to check, each range computes its own CRC on the way, and the
 // ranges' CRCs are combined in order; with only a SHA-256, which cannot
 // be split, each range, once complete, is read back from the page cache
-// and hashed, in order. So a download holds only a few small buffers,
-// however large, and twelve ranges in flight cost little: enough that the
-// round trip each waits for is hidden on a long network path.
+// and hashed, in order. So a download holds only a buffer of streamPiece
+// per range in flight (from the queue's pool), however large, and twelve
+// ranges in flight cost little: enough that the round trip each waits
+// for is hidden on a long network path. The ranges' writes into the file
+// take turns (see turnWriter).
 const (
 	rangePart        = 16 << 20
 	rangeConcurrency = 12
@@ -38,9 +39,17 @@ type rangeResult struct {
 	err error
 }
 
+// rangeFile is the part file a ranged download writes its ranges into
+// and reads them back from.
+type rangeFile interface {
+	io.WriterAt
+	io.ReaderAt
+	Name() string
+}
+
 // fetchRanges copies the object described by info into f, range by
 // range, and checks it through rx.
-func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path string, info backend.ObjectInfo, f *os.File, rx *receipt) error {
+func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path string, info backend.ObjectInfo, f rangeFile, rx *receipt) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	n := int((info.Size + rangePart - 1) / rangePart)
@@ -49,6 +58,7 @@ func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path stri
 		results[i] = make(chan rangeResult, 1)
 	}
 	var fetching sync.WaitGroup
+	w := &turnWriter{f: f}
 	dispatched := make(chan struct{})
 	defer func() {
 		cancel() // stops the dispatcher and the fetches still going
@@ -69,7 +79,7 @@ func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path stri
 			size := min(rangePart, info.Size-off)
 			fetching.Go(func() {
 				defer func() { <-sem }()
-				crc, err := q.fetchRange(ctx, repo, path, info.ETag, off, size, f, rx)
+				crc, err := q.fetchRange(ctx, repo, path, info.ETag, off, size, w, rx)
 				results[i] <- rangeResult{crc, err}
 			})
 		}
@@ -121,14 +131,19 @@ func (q *Queue) fetchRange(ctx context.Context, repo backend.RepoRef, path, etag
 	}
 }
 
-// readRange streams one range into w, streamPiece at a time.
+// readRange streams one range into w, streamPiece at a time, through a
+// buffer of the queue's pool: a fresh one per range (64 for 1 GiB) was
+// faulted in page by page as the socket first filled it, 4,096 page
+// faults per GiB, where the ranges in flight need 12 buffers.
 func (q *Queue) readRange(ctx context.Context, repo backend.RepoRef, path, etag string, off, size int64, w io.Writer) error {
 	rc, err := backend.GetObjectRange(ctx, q.store, repo, path, off, size, etag)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	n, err := io.CopyBuffer(w, io.LimitReader(rc, size), make([]byte, streamPiece))
+	buf := q.bufs.get(streamPiece)
+	defer q.bufs.put(buf)
+	n, err := io.CopyBuffer(w, io.LimitReader(rc, size), *buf)
 	switch {
 	case err != nil:
 		var lw *localWriteError
@@ -171,3 +186,22 @@ func (w *rangeWriter) Write(p []byte) (int, error) {
 
 // uncount takes back the progress of a failed try.
 func (w *rangeWriter) uncount() { w.rx.count(-w.n) }
+
+// turnWriter writes the ranges' pieces into one file one at a time. A
+// local file system locks a file for each buffered write (ext4 takes the
+// inode's lock for the whole copy into the page cache), and writers
+// waiting for that lock spin on it in the kernel while its holder runs,
+// each holding an OS thread: twelve ranges writing at once burnt a core
+// the socket reads and the checksum needed. Waiting here parks the
+// goroutine instead, and the thread goes on with the other ranges.
+type turnWriter struct {
+	mu sync.Mutex
+	f  io.WriterAt
+}
+
+// WriteAt writes p at off once no other piece is being written.
+func (w *turnWriter) WriteAt(p []byte, off int64) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.f.WriteAt(p, off)
+}
