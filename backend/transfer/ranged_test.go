@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coopterm/coop/backend"
 	"github.com/coopterm/coop/backend/backendtest"
 )
 
@@ -36,15 +37,7 @@ func (f *overlapFile) WriteAt(p []byte, off int64) (int, error) {
 // its SHA-256 read back.
 func TestRangedWritesTakeTurns(t *testing.T) {
 	e := newLocal(t)
-	body := content("ranged", 3*rangePart+5)
-	src := t.TempDir()
-	writeFiles(t, src, map[string][]byte{"big.bin": body})
-	up := newQueue(t, e, Options{})
-	wantState(t, up, run(t, up, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "d"})[0], Done)
-	info, err := e.store.StatObject(t.Context(), testRepo, "d/big.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
+	body, info := storeRanged(t, e, newQueue(t, e, Options{}), "ranged")
 	sums := map[string]digest{
 		"CRC-32C": {crc32c: backendtest.CRC32C(body)},
 		"SHA-256": {sha256: sha(body)},
@@ -89,15 +82,8 @@ func TestRangedWritesTakeTurns(t *testing.T) {
 // drops a quarter of what it is given, the count is only logged.
 func TestRangedDownloadsReuseTheirBuffers(t *testing.T) {
 	e := newLocal(t)
-	body := content("reused", 3*rangePart+5)
-	src := t.TempDir()
-	writeFiles(t, src, map[string][]byte{"big.bin": body})
 	q := newQueue(t, e, Options{})
-	wantState(t, q, run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "d"})[0], Done)
-	info, err := e.store.StatObject(t.Context(), testRepo, "d/big.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
+	body, info := storeRanged(t, e, q, "reused")
 	want := digest{crc32c: backendtest.CRC32C(body)}
 	fetch := func() {
 		rx := newReceipt(newJob(q, 1, Spec{Kind: DownloadFile, Repo: testRepo}), &task{want: want})
@@ -127,4 +113,20 @@ func TestRangedDownloadsReuseTheirBuffers(t *testing.T) {
 	if !raceBuild && got >= 6*streamPiece {
 		t.Errorf("%d bytes allocated by 3 downloads of 4 ranges: their buffers (%d bytes each) are not reused", got, streamPiece)
 	}
+}
+
+// storeRanged stores d/big.bin, three ranges and a few bytes long, made
+// from seed, through q, and returns its bytes and what the store says of
+// it.
+func storeRanged(t *testing.T, e *env, q *Queue, seed string) ([]byte, backend.ObjectInfo) {
+	t.Helper()
+	body := content(seed, 3*rangePart+5)
+	src := t.TempDir()
+	writeFiles(t, src, map[string][]byte{"big.bin": body})
+	wantState(t, q, run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "d"})[0], Done)
+	info, err := e.store.StatObject(t.Context(), testRepo, "d/big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body, info
 }
