@@ -122,6 +122,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down")
+	// The listener is closed here, not left to the ssh server: a Shutdown
+	// that comes before its accept loop has begun is forgotten when the
+	// loop starts, which would then accept forever.
+	_ = ln.Close()
 	s.mu.Lock()
 	conns := make([]*connState, 0, len(s.conns))
 	for c := range s.conns {
@@ -140,7 +144,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = s.srv.Close()
 	}
 	s.cancel()
-	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, ssh.ErrServerClosed) {
+	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, ssh.ErrServerClosed) && !errors.Is(serveErr, net.ErrClosed) {
 		s.log.Error("serve", "err", serveErr)
 	}
 	if err != nil && !errors.Is(err, ssh.ErrServerClosed) {
