@@ -162,21 +162,31 @@ func TestKilledUploadLeavesNothingHalfWritten(t *testing.T) {
 		q := newQueue(t, e, Options{})
 		wantState(t, q, run(t, q, Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(src, "small.txt"), Remote: "dir/small.txt"})[0], Done)
 
-		cmd, out := startChild(t, e, Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(src, "big.bin"), Remote: "dir/big.bin"})
-		if !eventually(30*time.Second, func() bool { return leftovers(t, e, "dir") > 0 }) {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			t.Fatalf("the child's upload never started:\n%s", out)
+		// The child is killed once its upload has left something behind; a
+		// child the load let finish before it was seen is run again under
+		// another name (the finished copy stays, as any stored file would).
+		remote := ""
+		for attempt := 1; remote == ""; attempt++ {
+			name := fmt.Sprintf("dir/big-%d.bin", attempt)
+			cmd, out := startChild(t, e, Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(src, "big.bin"), Remote: name})
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			caught := eventuallyUnless(60*time.Second, exited, func() bool { return leftovers(t, e, "dir") > 0 })
+			if caught {
+				remote = name
+				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
+					t.Fatal(err)
+				}
+			}
+			if err := <-exited; !caught && (err != nil || attempt == 3) {
+				t.Fatalf("the child's upload was not caught in the act (attempt %d, exit %v):\n%s", attempt, err, out)
+			}
 		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		_ = cmd.Wait()
 		if e.proxy != nil {
 			e.proxy.SetRate(0)
 		}
 
-		if _, err := e.store.StatObject(t.Context(), testRepo, "dir/big.bin"); !errors.Is(err, backend.ErrNotFound) {
+		if _, err := e.store.StatObject(t.Context(), testRepo, remote); !errors.Is(err, backend.ErrNotFound) {
 			t.Errorf("after kill -9: StatObject of the half-sent object: %v, want not found", err)
 		}
 		md, err := backend.LoadMetadata(t.Context(), e.store, testRepo)
@@ -191,12 +201,30 @@ func TestKilledUploadLeavesNothingHalfWritten(t *testing.T) {
 		}
 
 		q2 := newQueue(t, e, Options{})
-		wantState(t, q2, run(t, q2, Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(src, "big.bin"), Remote: "dir/big.bin"})[0], Done)
+		wantState(t, q2, run(t, q2, Spec{Kind: UploadFile, Repo: testRepo, Local: filepath.Join(src, "big.bin"), Remote: remote})[0], Done)
 		if n := leftovers(t, e, "dir"); n != 0 {
 			t.Errorf("%d leftovers of the killed upload remain after the next one", n)
 		}
 		checkMetadata(t, e.store, testRepo)
 	})
+}
+
+// eventuallyUnless polls ok until it holds or d passes, and gives up
+// early once stop yields (the value is put back for the caller).
+func eventuallyUnless(d time.Duration, stop chan error, ok func() bool) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if ok() {
+			return true
+		}
+		select {
+		case err := <-stop:
+			stop <- err
+			return ok()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return false
 }
 
 // leftovers counts what unfinished uploads left in folder: temporary
@@ -222,18 +250,6 @@ func leftovers(t *testing.T, e *env, folder string) int {
 		t.Fatalf("ListMultipartUploads: %v", err)
 	}
 	return len(out.Uploads)
-}
-
-// eventually polls ok until it holds or d passes.
-func eventually(d time.Duration, ok func() bool) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if ok() {
-			return true
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return false
 }
 
 // A full disk (here: a file-size limit) fails the file being written with
