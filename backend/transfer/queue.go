@@ -60,6 +60,9 @@ type Options struct {
 	Now func() time.Time
 	// clock times the jobs (Started, Finished, Active); tests move it.
 	clock func() time.Time
+	// walked, if set, is called as the walk of an upload's folder ends;
+	// tests watch it.
+	walked func()
 }
 
 func (o Options) withDefaults() Options {

@@ -37,6 +37,29 @@ func (q *Queue) produceUpload(j *job) error {
 	// it holds, for the first metadata write) is asked beside the
 	// repository's lookup and the transfers, not after them.
 	q.checkDocument(spec.Repo, backend.JoinPath(spec.Remote, "x"))
+	// A folder is walked while the repository is looked up: what it
+	// finds is counted (and its files' failures reported) only once the
+	// job may go on, so a job refused here counts no files.
+	var walked chan *walk
+	ready := make(chan struct{})
+	if spec.Kind == UploadTree && fi.IsDir() {
+		walked = make(chan *walk, 1)
+		wctx, stop := context.WithCancel(j.ctx)
+		w := &walk{j: j, ready: ready}
+		go func() {
+			w.run(wctx, spec.Local, spec.Remote)
+			if q.opts.walked != nil {
+				q.opts.walked()
+			}
+			walked <- w
+		}()
+		defer func() {
+			stop()
+			if walked != nil {
+				<-walked // the walk ends with the job's driver
+			}
+		}()
+	}
 	// Stores create folders as they write: a missing repository must be
 	// caught here, not made by accident.
 	if _, err := q.store.GetRepository(j.ctx, spec.Repo.AccountID, spec.Repo.RepositoryID); err != nil {
@@ -61,13 +84,16 @@ func (q *Queue) produceUpload(j *job) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("%w: not a folder", backend.ErrInvalid)
 	}
-	items, err := q.walkLocal(j, spec.Local, spec.Remote)
-	if err != nil {
-		return err
+	close(ready) // from here on the walk counts what it finds as it goes
+	w := <-walked
+	walked = nil
+	if w.err != nil {
+		return localError(w.err)
 	}
+	w.report()
 	j.counted()
 	q.cleanBehind(j, spec.Remote, true)
-	return q.queueUploads(j, items)
+	return q.queueUploads(j, w.items)
 }
 
 // Prepare starts what a job of spec will ask the store before its
@@ -122,20 +148,67 @@ type uploadItem struct {
 	size          int64
 }
 
-// walkLocal lists the files under root, counting them into j's totals.
-// Files that cannot be uploaded (unreadable, not regular, a name the
-// store refuses) are failed one by one; the walk goes on.
-func (q *Queue) walkLocal(j *job, root, dest string) ([]uploadItem, error) {
-	var items []uploadItem
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if cerr := j.ctx.Err(); cerr != nil {
+// walk lists the files of a folder to upload for its job, going on past
+// the files that cannot be uploaded (unreadable, not regular, a name the
+// store refuses). What it finds is counted into the job's totals, and
+// those files failed, only once ready is closed (the job may go on):
+// from then on as it finds them, before that by the first report after.
+// The walk's goroutine and, once it has ended, the job's driver report,
+// never both at once.
+type walk struct {
+	j     *job
+	ready <-chan struct{}
+	items []uploadItem
+	// failed are the files found that cannot be uploaded.
+	failed []localFailure
+	// counted and reported are how many of items and failed the job
+	// has been told of.
+	counted, reported int
+	err               error
+}
+
+// localFailure is a file a walk found but cannot upload.
+type localFailure struct {
+	path string
+	err  error
+}
+
+// report tells the job what the walk found since it last did.
+func (w *walk) report() {
+	for _, f := range w.failed[w.reported:] {
+		w.j.localFailed(f.path, f.err)
+	}
+	w.reported = len(w.failed)
+	for _, it := range w.items[w.counted:] {
+		w.j.addTotal(it.size)
+	}
+	w.counted = len(w.items)
+}
+
+// reportIfReady reports once the job may go on.
+func (w *walk) reportIfReady() {
+	select {
+	case <-w.ready:
+		w.report()
+	default:
+	}
+}
+
+// run walks root, whose files go under dest; ctx stops it.
+func (w *walk) run(ctx context.Context, root, dest string) {
+	fail := func(p string, err error) {
+		w.failed = append(w.failed, localFailure{p, err})
+		w.reportIfReady()
+	}
+	w.err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}
 		if err != nil {
 			if p == root {
 				return err
 			}
-			j.localFailed(p, localError(err))
+			fail(p, localError(err))
 			return nil // WalkDir skips an unreadable folder by itself
 		}
 		if d.IsDir() {
@@ -143,34 +216,30 @@ func (q *Queue) walkLocal(j *job, root, dest string) ([]uploadItem, error) {
 		}
 		rel, err := filepath.Rel(root, p)
 		if err != nil {
-			j.localFailed(p, err)
+			fail(p, err)
 			return nil
 		}
 		remote := backend.JoinPath(dest, filepath.ToSlash(rel))
 		if err := backend.ValidatePath(remote, false); err != nil {
-			j.localFailed(p, fmt.Errorf("cannot be stored under that name: %w", err))
+			fail(p, fmt.Errorf("cannot be stored under that name: %w", err))
 			return nil
 		}
 		fi, err := os.Stat(p) // follows a symlink to a file
 		switch {
 		case err != nil:
-			j.localFailed(p, localError(err))
+			fail(p, localError(err))
 			return nil
 		case fi.IsDir():
-			j.localFailed(p, fmt.Errorf("%w: a symlink to a folder (not followed)", backend.ErrInvalid))
+			fail(p, fmt.Errorf("%w: a symlink to a folder (not followed)", backend.ErrInvalid))
 			return nil
 		case !fi.Mode().IsRegular():
-			j.localFailed(p, fmt.Errorf("%w: not a regular file", backend.ErrInvalid))
+			fail(p, fmt.Errorf("%w: not a regular file", backend.ErrInvalid))
 			return nil
 		}
-		items = append(items, uploadItem{local: p, remote: remote, size: fi.Size()})
-		j.addTotal(fi.Size())
+		w.items = append(w.items, uploadItem{local: p, remote: remote, size: fi.Size()})
+		w.reportIfReady()
 		return nil
 	})
-	if err != nil {
-		return nil, localError(err)
-	}
-	return items, nil
 }
 
 // queueUploads counts (for a single file) and queues the items, skipping

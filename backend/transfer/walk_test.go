@@ -1,0 +1,99 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coopterm/coop/backend"
+)
+
+// lookupWaiter is a store whose repository lookup waits (up to a bound)
+// for a folder's walk to end, and says whether it saw it end first.
+type lookupWaiter struct {
+	backend.Store
+	walked chan struct{}
+	during atomic.Bool
+}
+
+func (s *lookupWaiter) GetRepository(ctx context.Context, account, repo string) (backend.Repository, error) {
+	select {
+	case <-s.walked:
+		s.during.Store(true)
+	case <-time.After(10 * time.Second):
+	}
+	return s.Store.GetRepository(ctx, account, repo)
+}
+
+// newWalkWatch opens a local store behind a lookupWaiter and a queue
+// that tells it when a walk ends.
+func newWalkWatch(t *testing.T) (*Queue, *lookupWaiter) {
+	t.Helper()
+	e := newLocal(t)
+	w := &lookupWaiter{Store: e.store, walked: make(chan struct{}, 1)}
+	e.store = w
+	q := newQueue(t, e, Options{Workers: 4, walked: func() {
+		select {
+		case w.walked <- struct{}{}:
+		default:
+		}
+	}})
+	return q, w
+}
+
+// A folder to upload is walked while the repository is looked up, not
+// after its answer: at a distance the lookup is a round trip, and the
+// walk of thousands of files (a stat each) need not follow it.
+func TestUploadWalksWhileTheRepositoryIsLookedUp(t *testing.T) {
+	t.Parallel()
+	q, w := newWalkWatch(t)
+	j := run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: smallFiles(t, 12), Remote: "w", Policy: Fail})[0]
+	wantState(t, q, j, Done)
+	if !w.during.Load() {
+		t.Error("the folder was walked after the repository's lookup answered, not while it was under way")
+	}
+	if j.Files != 12 || j.TotalFiles != 12 {
+		t.Errorf("%d of %d files, want 12 of 12", j.Files, j.TotalFiles)
+	}
+}
+
+// What a walk found counts only once the job may go on: an upload into a
+// missing repository fails with that alone, no files counted and no
+// file's own failure reported.
+func TestRefusedUploadCountsNothingItWalked(t *testing.T) {
+	t.Parallel()
+	q, _ := newWalkWatch(t)
+	src := smallFiles(t, 5)
+	mustDo(t, os.Symlink(filepath.Join(src, "gone"), filepath.Join(src, "dangling")))
+	nope := backend.RepoRef{AccountID: "acme", RepositoryID: "nope"}
+	j := run(t, q, Spec{Kind: UploadTree, Repo: nope, Local: src, Remote: "w", Policy: Fail})[0]
+	wantState(t, q, j, Failed)
+	if !errors.Is(j.Err, backend.ErrNotFound) {
+		t.Errorf("upload into a missing repository: %v", j.Err)
+	}
+	if errs := q.ItemErrors(j.ID); j.TotalFiles != 0 || j.Failed != 1 || len(errs) != 1 {
+		t.Errorf("refused upload: %d files counted, %d failed (%v), want none counted and the job's one failure", j.TotalFiles, j.Failed, errs)
+	}
+	// The same folder into the repository: the dangling link fails alone.
+	j = run(t, q, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "w", Policy: Fail})[0]
+	if j.Files != 5 || j.Failed != 1 {
+		t.Errorf("upload: %d files done, %d failed, want 5 and the dangling link", j.Files, j.Failed)
+	}
+}
+
+// smallFiles writes n small files into a new folder.
+func smallFiles(t *testing.T, n int) string {
+	t.Helper()
+	src := t.TempDir()
+	fs := map[string][]byte{}
+	for i := range n {
+		fs[fmt.Sprintf("f%03d.txt", i)] = content(fmt.Sprint(i), 100)
+	}
+	writeFiles(t, src, fs)
+	return src
+}
