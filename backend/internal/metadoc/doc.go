@@ -174,10 +174,21 @@ func EntryType(raw []byte) backend.EntryType {
 			return ""
 		}
 		if string(key) == `"type"` || (bytes.IndexByte(key, '\\') >= 0 && decodedIs(key, "type")) {
-			if s, err := decodeString(raw[i : i+n]); err == nil && raw[i] == '"' {
-				typ = backend.EntryType(s) // the last wins, as when decoding
-			} else {
+			// The last wins, as when decoding; the common types without
+			// a string made for each entry.
+			switch v := raw[i : i+n]; {
+			case string(v) == `"file"`:
+				typ = backend.TypeFile
+			case string(v) == `"directory"`:
+				typ = backend.TypeDirectory
+			case raw[i] != '"':
 				typ = ""
+			default:
+				if s, err := decodeString(v); err == nil {
+					typ = backend.EntryType(s)
+				} else {
+					typ = ""
+				}
 			}
 		}
 		i = skipWS(raw, i+n)

@@ -316,6 +316,17 @@ func ScanEntries(r io.Reader, entry func(Entry) error) error {
 	return (&Scanner{r: r, buf: make([]byte, 0, 64<<10)}).entries(entry)
 }
 
+// ScanEntriesWith is ScanEntries reading through buf, whose contents it
+// overwrites (a value longer than a quarter of it grows a copy), for a
+// caller that scans run after run: a fresh 64 KiB each time is fresh
+// pages to fault in.
+func ScanEntriesWith(r io.Reader, buf []byte, entry func(Entry) error) error {
+	if cap(buf) < 4<<10 {
+		buf = make([]byte, 0, 64<<10)
+	}
+	return (&Scanner{r: r, buf: buf[:0]}).entries(entry)
+}
+
 // ScanEntriesIn is ScanEntries over bytes already read.
 func ScanEntriesIn(b []byte, entry func(Entry) error) error {
 	return (&Scanner{buf: b, eof: true}).entries(entry)

@@ -162,6 +162,10 @@ func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
+// errBadNumber is made once, not for each number scanned (every entry
+// has some: a document's scan made one error each).
+var errBadNumber = errors.New("invalid number")
+
 // scanNumber checks the number starting at b[i]. A number that reaches
 // the end of b may go on in the next input.
 func scanNumber(b []byte, i int, eof bool) (int, error) {
@@ -171,7 +175,7 @@ func scanNumber(b []byte, i int, eof bool) (int, error) {
 		}
 		return j
 	}
-	bad := errors.New("invalid number")
+	bad := errBadNumber
 	if b[i] == '-' {
 		i++
 	}

@@ -234,6 +234,38 @@ func (v *Version) EntryType(path string) (backend.EntryType, bool, error) {
 	return metadoc.EntryType(sb.raws[i]), true, nil
 }
 
+// TypesFrom calls fn with the path and type of each entry from path from
+// on, in byte order, until fn returns false, reading the data through
+// buf (see metadoc.ScanEntriesWith; nil for a new one). Unlike EntryType
+// it keeps no block and makes no buffer per block: the entries a batch
+// delete removed are read in one run of the data.
+func (v *Version) TypesFrom(from string, buf []byte, fn func(path string, t backend.EntryType) bool) error {
+	b, _, ok, err := v.floor(from)
+	if err != nil {
+		return err
+	}
+	start := b.start
+	if !ok {
+		if start, err = v.firstStart(); err != nil || start < 0 {
+			return err
+		}
+	}
+	r := io.NewSectionReader(v.data, start, v.facts.DataEnd-start)
+	err = metadoc.ScanEntriesWith(r, buf, func(e metadoc.Entry) error {
+		if e.Path < from {
+			return nil
+		}
+		if !fn(e.Path, metadoc.EntryType(e.Raw)) {
+			return errStop
+		}
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
 // scan calls fn with the entries from path from on, in order. fn may
 // stop, or ask to skip ahead to a later path.
 func (v *Version) scan(from string, fn func(path string, raw []byte) (skipTo string, stop bool, err error)) error {
