@@ -102,14 +102,13 @@ BYTES="$(find "$SRC" -path "$SRC/.coop" -prune -o -type f -printf '%s\n' | awk '
 say "source: $FILES files, $BYTES bytes (metadata files included) in $SRC"
 
 # ---- timing ----------------------------------------------------------------
-now() { date +%s.%N; }
 timed() { # timed NAME CMD...: appends the seconds to $WORK/times.NAME
 	local name=$1 t0 t1
 	shift
 	sync
-	t0="$(now)"
+	now t0
 	"$@" >"$WORK/last.out" 2>&1 || { tail -n 30 "$WORK/last.out" >&2; die "$name failed"; }
-	t1="$(now)"
+	now t1
 	echo "$t1 - $t0" | bc -l >>"$WORK/times.$name"
 }
 median() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }

@@ -5,7 +5,7 @@
 # so its time is mostly coop's fixed cost at start; this script splits it:
 #
 #   wall time of RUNS (default 20) warm stats: median, min, max, in ms
-#     (date +%s%N around each run: finer than /usr/bin/time's 10 ms)
+#     (bash's own clock around each run: finer than /usr/bin/time's 10 ms)
 #   package initialisation (GODEBUG=inittrace=1), summed: all of it,
 #     coop's own packages, and the ten costliest packages
 #   perf stat's task-clock and page faults, when perf is installed
@@ -40,11 +40,11 @@ coop stat "bench/big/$one" >/dev/null
 
 say "$RUNS warm stats"
 for _ in $(seq "$RUNS"); do
-	s=$(date +%s%N)
+	now s
 	coop stat "bench/big/$one" >/dev/null
-	e=$(date +%s%N)
-	echo $(((e - s) / 1000))
-done | sort -n | awk '{a[NR] = $1 / 1000}
+	now e
+	echo "$e - $s" | bc -l
+done | sort -g | awk '{a[NR] = $1 * 1000}
 	END { m = (a[int((NR + 1) / 2)] + a[int(NR / 2) + 1]) / 2
 		printf "warm stat wall: median %.1f ms, min %.1f, max %.1f (%d runs)\n", m, a[1], a[NR], NR }'
 

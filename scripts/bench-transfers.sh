@@ -93,7 +93,6 @@ if pick bigup bigdown; then head -c $((BIG_MIB << 20)) /dev/urandom >"$WORK/big.
 head -c $((DELETE_FILES * 16)) /dev/urandom | (cd "$WORK/del" && split -b 16 -d -a 5 - d)
 
 # ---- timing ----------------------------------------------------------------
-now() { date +%s.%N; }
 # timed NAME TOOL CMD... runs CMD, quietly, and appends its seconds to
 # $WORK/times/NAME.TOOL.
 timed() {
@@ -101,9 +100,9 @@ timed() {
 	shift 2
 	mkdir -p "$WORK/times"
 	sync
-	t0="$(now)"
+	now t0
 	"$@" >"$WORK/last.out" 2>&1 || { cat "$WORK/last.out" >&2; die "$tool: $name failed"; }
-	t1="$(now)"
+	now t1
 	echo "$t1 - $t0" | bc -l >>"$WORK/times/$name.$tool"
 }
 median() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
