@@ -103,6 +103,86 @@ func TestDeleteInFlightWritesOnce(t *testing.T) {
 	}
 }
 
+// While every pending change is a removal and the repository's delete
+// batches are in flight, the interval waits for their answers too: the
+// first batch's removals are not written on their own a moment before
+// the last batch's answer (at load the answers of batches sent together
+// spread over more than an interval, and the job's last write then
+// waited for a write of the first ones). The last batch is answered two
+// intervals after the first batch's removals reached the writer, or once
+// a write came: on the old code the interval wrote those 1,000 removals
+// while it was in flight, 2 writes. Once it is answered, the one write
+// comes at once, not when the put-off ends (eight intervals later).
+func TestDeleteInFlightPutsOffTheInterval(t *testing.T) {
+	t.Parallel()
+	e := newLocal(t)
+	src := t.TempDir()
+	const objects = backend.MaxDeleteBatch + 1 // two batches
+	files := map[string][]byte{}
+	for i := range objects {
+		files[fmt.Sprintf("f%05d", i)] = []byte("x")
+	}
+	writeFiles(t, src, files)
+	up := newQueue(t, e, Options{})
+	wantState(t, up, run(t, up, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "del"})[0], Done)
+
+	const interval = time.Second
+	held := &heldBatches{Store: e.store, last: make(chan struct{}), first: make(chan struct{}), wrote: make(chan struct{}), hold: 2 * interval, added: backend.MaxDeleteBatch}
+	e.store = held
+	q := newQueue(t, e, Options{MetadataInterval: interval})
+	held.q = q
+	j := run(t, q, Spec{Kind: DeleteTree, Repo: testRepo, Remote: "del"})[0]
+	wantState(t, q, j, Done)
+	if j.Files != objects {
+		t.Errorf("%d objects deleted, want %d", j.Files, objects)
+	}
+	if n := held.writes.Load(); n != 1 {
+		t.Errorf("%d metadata writes, want 1", n)
+	} else if after := time.Duration(held.wroteAt.Load() - held.answeredAt.Load()); after > 5*interval {
+		t.Errorf("the metadata was written %v after the last batch was answered, want at once", after)
+	}
+	if objs := checkMetadata(t, e.store, testRepo); len(objs) != 0 {
+		t.Errorf("%d entries left in the metadata, want none", len(objs))
+	}
+}
+
+// The interval is put off only while every pending change is a removal,
+// delete batches of the writer's repository are in flight and no work
+// waits for a worker, and for ten intervals at most: an upload's stored
+// file is never kept waiting for a delete, nor a repository's removals
+// for another repository's batches.
+func TestIntervalPutOffOnlyForDeletesInFlight(t *testing.T) {
+	t.Parallel()
+	e := newLocal(t)
+	q := newQueue(t, e, Options{MetadataInterval: time.Second})
+	now := time.Now()
+	for _, c := range []struct {
+		name                 string
+		busy, taken, deletes int64
+		stored               bool
+		waited               time.Duration
+		due                  bool
+	}{
+		{"removals, the repository's batches in flight", 2, 2, 2, false, 2 * time.Second, false},
+		{"removals, a batch and an upload in flight", 2, 2, 1, false, 2 * time.Second, false},
+		{"a stored object's change pending", 2, 2, 2, true, 2 * time.Second, true},
+		{"a batch in flight, one queued", 2, 1, 1, false, 2 * time.Second, true},
+		{"another repository's batches in flight", 2, 2, 0, false, 2 * time.Second, true},
+		{"batches in flight for ten intervals", 2, 2, 2, false, 10 * time.Second, true},
+		{"within the interval", 2, 2, 0, false, time.Second / 2, false},
+	} {
+		q.busy.Add(c.busy)
+		q.taken.Add(c.taken)
+		w := &metaWriter{q: q, ops: []metaOp{{path: "f"}}, since: now.Add(-c.waited), stored: c.stored}
+		w.deletes.Store(c.deletes)
+		if due, _ := w.dueAt(now); due != c.due {
+			t.Errorf("%s: due %v, want %v", c.name, due, c.due)
+		}
+		q.busy.Add(-c.busy)
+		q.taken.Add(-c.taken)
+	}
+}
+
 // heldBatches answers the full batch of a delete once the last one has
 // reached the store and the job has nothing left to list, and the last
 // once the metadata has been written after that or after hold: the
@@ -112,8 +192,12 @@ type heldBatches struct {
 	backend.Store
 	q                  *Queue
 	hold               time.Duration
+	added              int // the hold starts once the writer holds as many changes
 	last, first, wrote chan struct{}
 	writes             atomic.Int32
+	// answeredAt and wroteAt are when the last batch was answered and
+	// the first write ended (UnixNano).
+	answeredAt, wroteAt atomic.Int64
 }
 
 func (h *heldBatches) DeleteObjects(ctx context.Context, repo backend.RepoRef, entries []backend.Entry) (map[string]error, error) {
@@ -135,16 +219,29 @@ func (h *heldBatches) DeleteObjects(ctx context.Context, repo backend.RepoRef, e
 	case <-h.first:
 	case <-time.After(10 * time.Second):
 	}
+	if h.added > 0 {
+		w := h.q.writer(repo)
+		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(time.Millisecond) {
+			w.mu.Lock()
+			n := len(w.ops)
+			w.mu.Unlock()
+			if n >= h.added || h.writes.Load() > 0 {
+				break
+			}
+		}
+	}
 	select {
 	case <-h.wrote:
 	case <-time.After(h.hold):
 	}
+	h.answeredAt.Store(time.Now().UnixNano())
 	return failed, err
 }
 
 func (h *heldBatches) UpdateMetadata(ctx context.Context, repo backend.RepoRef, b *backend.MetadataBatch) (backend.MetadataResult, error) {
 	res, err := h.Store.UpdateMetadata(ctx, repo, b)
 	if res.Written && h.writes.Add(1) == 1 {
+		h.wroteAt.Store(time.Now().UnixNano())
 		close(h.wrote)
 	}
 	return res, err

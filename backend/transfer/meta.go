@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coopterm/coop/backend"
@@ -46,6 +47,9 @@ type metaWriter struct {
 	based    bool          // the repository is known to have a document
 	check    *docCheck     // whether it has one, asked beside the uploads
 	arriving int           // changes of released tasks not added yet
+	stored   bool          // some pending change records a stored object
+	// deletes are the repository's delete batches a worker has taken.
+	deletes atomic.Int64
 }
 
 // Pacing of metadata writes. A rewrite of a large document costs what
@@ -63,16 +67,31 @@ type metaWriter struct {
 // document twice after its last answers, 2 MB then 0.3 MB, one after
 // the other: two round trips). They now wait for the rest, or for the
 // interval.
+//
+// The interval itself is put off, up to putOffIntervals intervals,
+// while every pending change is a removal, delete batches of the
+// repository are in flight and no work waits for a worker: the rest of
+// the removals come with those answers, and at load the answers of
+// batches sent together spread over more than an interval, so that a
+// write of the first ones made the job's last write wait for it (one
+// rewrite of the document and one round trip more after the last
+// answer). A stored object's change, work not yet taken, or batches of
+// other repositories only, keep the interval: an upload's finished file
+// never waits for a delete. A process killed meanwhile (Close writes
+// what is pending) leaves up to putOffIntervals intervals of removals in
+// the document rather than one, until a repo repair, beside those of the
+// batches in flight at the kill, which it leaves there anyway.
 const (
-	writeShare = 5
-	hardBatch  = 100_000
+	writeShare      = 5
+	hardBatch       = 100_000
+	putOffIntervals = 10
 )
 
 // dueAt says whether the pending changes are due now, and when they
 // will be otherwise.
 func (w *metaWriter) dueAt(now time.Time) (due bool, at time.Time) {
 	w.mu.Lock()
-	n, since, closing, took, lastEnd, arriving := len(w.ops), w.since, w.closing, w.took, w.lastEnd, w.arriving
+	n, since, closing, took, lastEnd, arriving, stored := len(w.ops), w.since, w.closing, w.took, w.lastEnd, w.arriving, w.stored
 	w.mu.Unlock()
 	switch {
 	case n == 0:
@@ -82,8 +101,17 @@ func (w *metaWriter) dueAt(now time.Time) (due bool, at time.Time) {
 	}
 	paced := lastEnd.Add(time.Duration(writeShare-1) * took)
 	at = since.Add(w.q.opts.MetadataInterval)
-	if n >= w.q.opts.MetadataBatch && w.q.unstarted() {
+	switch {
+	case n >= w.q.opts.MetadataBatch && w.q.unstarted():
 		at = paced
+	case !stored && w.deletes.Load() > 0 && !w.q.unstarted() &&
+		now.Before(since.Add(putOffIntervals*w.q.opts.MetadataInterval)):
+		// Looked at again a quarter interval on: a stored object's
+		// change or new work meanwhile brings the interval back (the
+		// last batch's end pokes the writer).
+		if again := now.Add(w.q.opts.MetadataInterval / 4); again.After(at) {
+			at = again
+		}
 	}
 	if at.Before(paced) {
 		at = paced
@@ -141,6 +169,7 @@ func (w *metaWriter) add(o metaOp, expected bool) {
 		w.since = time.Now()
 	}
 	w.ops = append(w.ops, o)
+	w.stored = w.stored || o.info != nil
 	full := len(w.ops) >= w.q.opts.MetadataBatch
 	w.mu.Unlock()
 	if first || full || w.q.busy.Load() == 0 {
@@ -208,7 +237,7 @@ func (w *metaWriter) loop() {
 func (w *metaWriter) flush() {
 	w.mu.Lock()
 	ops := w.ops
-	w.ops, w.flushing = nil, true
+	w.ops, w.stored, w.flushing = nil, false, true
 	w.mu.Unlock()
 	defer func() {
 		w.mu.Lock()

@@ -21,7 +21,8 @@ const (
 	// time, each with its parts in parallel.
 	DefaultWorkers = 256
 	// DefaultMetadataInterval bounds how long a finished file waits for
-	// its metadata entry to be written.
+	// its metadata entry to be written (a removed one's may wait up to
+	// ten for its repository's delete batches in flight: see metaWriter).
 	DefaultMetadataInterval = time.Second
 	// DefaultMetadataBatch is how many pending entries force a write
 	// before the interval is up.

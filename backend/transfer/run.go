@@ -112,7 +112,7 @@ func (q *Queue) worker() {
 		case opDelete:
 			q.deleteOne(t)
 		case opDeleteBatch:
-			q.deleteBatch(t)
+			q.deleteBatchTaken(t)
 		}
 		q.taken.Add(-1)
 		q.limit.done(tk)
@@ -202,6 +202,18 @@ func (q *Queue) sendAfter(t *task, d time.Duration) {
 // yet: a producer still listing, tasks queued or waiting to be sent
 // again. Without any, every change still to come is of a task in flight.
 func (q *Queue) unstarted() bool { return q.busy.Load() > q.taken.Load() }
+
+// deleteBatchTaken runs a delete batch, counted meanwhile by its
+// repository's metadata writer (see metaWriter.dueAt), which is poked
+// when the last one ends.
+func (q *Queue) deleteBatchTaken(t *task) {
+	w := q.writer(t.job.spec.Repo)
+	w.deletes.Add(1)
+	q.deleteBatch(t)
+	if w.deletes.Add(-1) == 0 {
+		w.poke()
+	}
+}
 
 // release marks t's work on the store finished (it may still wait for
 // its metadata entry). When nothing else is in flight, metadata writers
