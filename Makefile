@@ -15,16 +15,18 @@ test: tools vet lint unit fuzz
 
 # Each step says what it does on one line (say); downloads are quiet unless they fail.
 say = @printf '\nmake test: %s\n'
+# apt installs Debian packages $(1), showing apt's output only if it fails.
+apt = out=$$( (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1)) 2>&1) || { echo "$$out"; exit 1; }
 
 tools: modules $(GOLANGCI) servers
 	$(say) "Debian packages the tests use (tmux; the aws CLI and boto3; bash-completion and man) — apt-get, first run only"
-	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux)
+	@command -v tmux >/dev/null || { $(call apt,tmux); }
 	@# The completion test loads coop's script in bash as users have it; the man page test renders it.
 	@test -f /usr/share/bash-completion/bash_completion && command -v man >/dev/null || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bash-completion man-db)
+		{ $(call apt,bash-completion man-db); }
 	@# The interop tests (e2e/interop) write and read with the platform's other tools.
 	@test -x /usr/bin/aws && /usr/bin/python3 -c 'import boto3' 2>/dev/null || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli python3-boto3)
+		{ $(call apt,awscli python3-boto3); }
 
 modules:
 	$(say) "Go modules (from the module proxy; first run only)"

