@@ -303,3 +303,43 @@ func TestFolderDownloadFindsItsConnectionsOpen(t *testing.T) {
 		}
 	}
 }
+
+// One file uploaded to a PATH that may be a folder: whether the
+// repository has a document is asked beside the look at PATH, not after
+// its answer, so the object's PUT, the clean-up of stale uploads and
+// that check do not meet after it with one connection too few (one of
+// them then waited a handshake more; when it was the check, the metadata
+// write came a round trip late: TestLongUploadsMetadataWriteWaitsForNoLookup
+// failed so in CI).
+func TestOneFileUploadAsksAboutTheDocumentBesideTheTarget(t *testing.T) {
+	d := newDistantStore(t)
+	src := filepath.Join(t.TempDir(), "c.csv")
+	writeFile(t, src, "station,value\nst-45,1\n")
+	ops, rounds := d.measure(t, "upload", src, "acme/data/c.csv")
+	t.Logf("coop upload c.csv: %d requests in %d round trips: %s", len(ops), rounds, strings.Join(ops, " "))
+	var target, doc, put *testservers.Span
+	spans := d.trace.Spans()
+	for i := range spans {
+		s := &spans[i]
+		switch {
+		case s.Op == "ListObjects" && target == nil:
+			target = s
+		case s.Op == "HeadObject" && doc == nil:
+			doc = s
+		case s.Op == "PutObject" && put == nil:
+			put = s
+		}
+	}
+	if target == nil || doc == nil || put == nil {
+		t.Fatalf("coop upload c.csv: want the target's listing, the document's HEAD and the PUT: %s", strings.Join(ops, " "))
+	}
+	if !doc.Start.Before(target.End) {
+		t.Errorf("the document's HEAD was sent %v after the target's listing answered, want beside it",
+			doc.Start.Sub(target.End).Round(time.Millisecond))
+	}
+	for _, s := range spans {
+		if !s.Start.Before(target.End) && s.Handshake > oneWay/2 {
+			t.Errorf("%s after the target's listing waited %v for a handshake, want none", s.Op, s.Handshake.Round(time.Millisecond))
+		}
+	}
+}

@@ -27,17 +27,19 @@ const plainEvery = 5 * time.Second
 // line, prints one line per finished job and a summary on stdout, and
 // fails if any file failed. pre are failures found before any job.
 func (a *app) runTransfers(ctx context.Context, store backend.Store, workers int, specs []transfer.Spec, pre []string) error {
-	return a.runTransfersAfter(ctx, store, workers, specs, pre, nil)
+	return a.runPlanned(ctx, store, workers, func(*transfer.Queue) ([]transfer.Spec, []string, error) {
+		return specs, pre, nil
+	})
 }
 
-// runTransfersAfter is runTransfers, submitting the jobs only once ready
-// (if not nil) has said nil, and failing with what it said otherwise:
-// what the jobs will ask first (transfer.Queue.Prepare) goes meanwhile.
-func (a *app) runTransfersAfter(ctx context.Context, store backend.Store, workers int, specs []transfer.Spec, pre []string, ready <-chan error) error {
-	for _, p := range pre {
-		fmt.Fprintf(a.stderr, "coop: %s\n", safe.Text(p))
-	}
-	failed := int64(len(pre))
+// transferPlan says a run's jobs, and the failures found before any
+// job, once the queue is there: what the jobs will ask first
+// (transfer.Queue.Prepare) can go beside the lookups that decide them. An
+// error ends the run before any job is submitted.
+type transferPlan func(q *transfer.Queue) (specs []transfer.Spec, pre []string, err error)
+
+// runPlanned is runTransfers with the jobs said by plan.
+func (a *app) runPlanned(ctx context.Context, store backend.Store, workers int, plan transferPlan) error {
 	start := time.Now()
 	// Thousands of small requests make much short-lived garbage; collecting
 	// it less often costs some memory and saves a good share of the CPU.
@@ -48,14 +50,14 @@ func (a *app) runTransfersAfter(ctx context.Context, store backend.Store, worker
 	// (a download target in the way) must not fail unseen.
 	sub := q.Subscribe()
 	defer sub.Close()
-	if ready != nil {
-		for _, s := range specs {
-			q.Prepare(s)
-		}
-		if err := <-ready; err != nil {
-			return err
-		}
+	specs, pre, err := plan(q)
+	for _, p := range pre {
+		fmt.Fprintf(a.stderr, "coop: %s\n", safe.Text(p))
 	}
+	if err != nil {
+		return err
+	}
+	failed := int64(len(pre))
 	for _, s := range specs {
 		if _, err := q.Submit(s); err != nil {
 			fmt.Fprintf(a.stderr, "coop: %s\n", safe.Text(err.Error()))

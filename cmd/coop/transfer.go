@@ -110,7 +110,17 @@ func (a *app) cmdUpload(ctx context.Context, pos []string, tf transferFlags) err
 		return err
 	}
 	defer store.Close()
-	// The repository is looked up while the target is: one round trip.
+	return a.runPlanned(ctx, store, tf.workers, func(q *transfer.Queue) ([]transfer.Spec, []string, error) {
+		return planUpload(ctx, store, q, sources, t, policy, strings.HasSuffix(pos[len(pos)-1], "/"))
+	})
+}
+
+// planUpload says the jobs of an upload of sources to t. The repository
+// is looked up while the target is, and what the uploads ask first
+// (transfer.Queue.Prepare: whether the repository has a document, the
+// files' connections) goes beside both: one round trip. The jobs are
+// said once the repository's lookup has answered.
+func planUpload(ctx context.Context, store backend.Store, q *transfer.Queue, sources []string, t target, policy transfer.Policy, slash bool) ([]transfer.Spec, []string, error) {
 	repoErr := make(chan error, 1)
 	go func() {
 		_, err := store.GetRepository(ctx, t.account, t.repo)
@@ -132,15 +142,23 @@ func (a *app) cmdUpload(ctx context.Context, pos []string, tf transferFlags) err
 			spec.Kind, spec.Remote = transfer.UploadTree, t.path
 		case fi.IsDir():
 			spec.Kind, spec.Remote = transfer.UploadTree, backend.JoinPath(t.path, name)
-		case len(sources) == 1 && t.path != "" && !strings.HasSuffix(pos[len(pos)-1], "/") && !isFolder(ctx, store, t.ref(), t.path):
+		case len(sources) == 1 && t.path != "" && !slash:
+			// One file to PATH: PATH itself unless it is a folder. The
+			// upload's first requests go while that is looked at.
 			spec.Remote = t.path
+			q.Prepare(spec)
+			if isFolder(ctx, store, t.ref(), t.path) {
+				spec.Remote = backend.JoinPath(t.path, name)
+			}
 		default:
 			spec.Remote = backend.JoinPath(t.path, name)
 		}
 		specs = append(specs, spec)
 	}
-	// What the uploads ask first goes beside the repository's lookup.
-	return a.runTransfersAfter(ctx, store, tf.workers, specs, pre, repoErr)
+	for _, s := range specs {
+		q.Prepare(s)
+	}
+	return specs, pre, <-repoErr
 }
 
 // pathKind is what a repository path names.
