@@ -116,7 +116,11 @@ type Queue struct {
 	writers map[backend.RepoRef]*metaWriter
 	notes   map[backend.RepoRef]string // see Totals.Note
 	cleaned map[Affected]bool          // folders cleaned of leftovers: true if recursively
-	closed  bool
+	// walks are the walks of folders Prepare started, until their jobs
+	// take them (one per prepared spec, preparedWalks at most; those
+	// never taken are stopped by Close).
+	walks  map[walkKey]*walk
+	closed bool
 
 	subMu sync.Mutex // guards subs; taken after q.mu and any job's mu
 	subs  map[*Subscription]struct{}
@@ -151,6 +155,7 @@ func New(ctx context.Context, store backend.Store, opts Options) *Queue {
 		writers: map[backend.RepoRef]*metaWriter{},
 		notes:   map[backend.RepoRef]string{},
 		cleaned: map[Affected]bool{},
+		walks:   map[walkKey]*walk{},
 
 		bigSlots: make(chan struct{}, bigAtOnce),
 		limit:    newLimiter(opts.Workers, DefaultMemory),
@@ -332,7 +337,13 @@ func (q *Queue) Close() error {
 		return nil
 	}
 	q.closed = true
+	walks := q.walks
+	q.walks = nil
 	q.mu.Unlock()
+	for _, w := range walks { // prepared, never submitted
+		w.stop()
+		<-w.done
+	}
 	q.CancelAll()
 	q.drivers.Wait() // cancelled tasks settle quickly; parked ones were dropped
 	q.mu.Lock()

@@ -29,6 +29,21 @@ const finishSize = 4 << 20
 // produceUpload finds the files of an upload job and queues them.
 func (q *Queue) produceUpload(j *job) error {
 	spec := j.spec
+	// A folder is walked while the repository is looked up (from
+	// Prepare on, if the caller prepared the job): what it finds is
+	// counted (and its files' failures reported) only once the job may
+	// go on, so a job refused here counts no files. A walk Prepare
+	// started is taken whatever follows, and ends with the job's driver.
+	var w *walk
+	defer func() {
+		if w != nil {
+			w.stop()
+			<-w.done
+		}
+	}()
+	if spec.Kind == UploadTree {
+		w = q.takeWalk(spec)
+	}
 	fi, err := os.Stat(spec.Local)
 	if err != nil {
 		return localError(err)
@@ -37,28 +52,11 @@ func (q *Queue) produceUpload(j *job) error {
 	// it holds, for the first metadata write) is asked beside the
 	// repository's lookup and the transfers, not after them.
 	q.checkDocument(spec.Repo, backend.JoinPath(spec.Remote, "x"))
-	// A folder is walked while the repository is looked up: what it
-	// finds is counted (and its files' failures reported) only once the
-	// job may go on, so a job refused here counts no files.
-	var walked chan *walk
-	ready := make(chan struct{})
 	if spec.Kind == UploadTree && fi.IsDir() {
-		walked = make(chan *walk, 1)
-		wctx, stop := context.WithCancel(j.ctx)
-		w := &walk{j: j, ready: ready}
-		go func() {
-			w.run(wctx, spec.Local, spec.Remote)
-			if q.opts.walked != nil {
-				q.opts.walked()
-			}
-			walked <- w
-		}()
-		defer func() {
-			stop()
-			if walked != nil {
-				<-walked // the walk ends with the job's driver
-			}
-		}()
+		if w == nil {
+			w = q.startWalk(spec)
+		}
+		defer context.AfterFunc(j.ctx, w.stop)()
 	}
 	// Stores create folders as they write: a missing repository must be
 	// caught here, not made by accident.
@@ -84,9 +82,9 @@ func (q *Queue) produceUpload(j *job) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("%w: not a folder", backend.ErrInvalid)
 	}
-	close(ready) // from here on the walk counts what it finds as it goes
-	w := <-walked
-	walked = nil
+	w.j = j
+	close(w.ready) // from here on the walk counts what it finds as it goes
+	<-w.done
 	if w.err != nil {
 		return localError(w.err)
 	}
@@ -99,16 +97,26 @@ func (q *Queue) produceUpload(j *job) error {
 // Prepare starts what a job of spec will ask the store before its
 // transfers and needs no answer from them — for an upload, whether the
 // repository has a metadata document (and, if not, the listing of the
-// objects already there) — so that a caller that looks things up before
-// it submits the job (the repository, the target) has it done beside
-// those requests. The job asks nothing twice. Preparing a spec that is
-// never submitted costs those requests only.
+// objects already there) and the walk of a folder — so that a caller
+// that looks things up before it submits the job (the repository, the
+// target) has it done beside those requests. The job asks nothing twice
+// and takes the walk, which sees the folder as it was at Prepare: a job
+// is prepared just before it is submitted. Preparing a spec that is
+// never submitted costs those requests, and its walk (at most
+// preparedWalks of them are held, until Close).
 func (q *Queue) Prepare(spec Spec) {
 	k := spec.Kind
 	if (k != UploadFile && k != UploadTree) || checkSpec(spec) != nil {
 		return
 	}
 	q.checkDocument(spec.Repo, backend.JoinPath(spec.Remote, "x"))
+	if k == UploadTree {
+		q.mu.Lock()
+		if key := walkKeyOf(spec); !q.closed && q.walks[key] == nil && len(q.walks) < preparedWalks {
+			q.walks[key] = q.startWalk(spec)
+		}
+		q.mu.Unlock()
+	}
 	// The connections of the first wave of files, opened while the
 	// caller's lookups go (see backend.Warmer).
 	if w := backend.CapabilitiesOf(q.store).Warm; w != nil {
@@ -151,13 +159,15 @@ type uploadItem struct {
 // walk lists the files of a folder to upload for its job, going on past
 // the files that cannot be uploaded (unreadable, not regular, a name the
 // store refuses). What it finds is counted into the job's totals, and
-// those files failed, only once ready is closed (the job may go on):
-// from then on as it finds them, before that by the first report after.
-// The walk's goroutine and, once it has ended, the job's driver report,
-// never both at once.
+// those files failed, only once ready is closed (the job may go on; j is
+// set before): from then on as it finds them, before that by the first
+// report after. The walk's goroutine and, once done is closed, the job's
+// driver report, never both at once.
 type walk struct {
 	j     *job
-	ready <-chan struct{}
+	ready chan struct{}
+	done  chan struct{}
+	stop  context.CancelFunc
 	items []uploadItem
 	// failed are the files found that cannot be uploaded.
 	failed []localFailure
@@ -165,6 +175,46 @@ type walk struct {
 	// has been told of.
 	counted, reported int
 	err               error
+}
+
+// preparedWalks bounds the walks Prepare holds for jobs not yet
+// submitted (their files' names, a stat each): the jobs of more are
+// walked once submitted, as if not prepared.
+const preparedWalks = 16
+
+// walkKey names the walk a prepared job takes.
+type walkKey struct {
+	repo          backend.RepoRef
+	local, remote string
+}
+
+func walkKeyOf(spec Spec) walkKey { return walkKey{spec.Repo, spec.Local, spec.Remote} }
+
+// startWalk starts the walk of spec's folder (the caller's goroutine
+// touches no disk); its stop ends it early.
+func (q *Queue) startWalk(spec Spec) *walk {
+	ctx, stop := context.WithCancel(q.ctx)
+	w := &walk{ready: make(chan struct{}), done: make(chan struct{}), stop: stop}
+	go func() {
+		defer close(w.done)
+		defer stop()
+		w.run(ctx, spec.Local, spec.Remote)
+		if q.opts.walked != nil {
+			q.opts.walked()
+		}
+	}()
+	return w
+}
+
+// takeWalk returns the walk Prepare started for spec, if any, and
+// forgets it: a second job of the same spec walks the folder again.
+func (q *Queue) takeWalk(spec Spec) *walk {
+	key := walkKeyOf(spec)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	w := q.walks[key]
+	delete(q.walks, key)
+	return w
 }
 
 // localFailure is a file a walk found but cannot upload.
@@ -194,8 +244,17 @@ func (w *walk) reportIfReady() {
 	}
 }
 
-// run walks root, whose files go under dest; ctx stops it.
+// run walks root, a folder, whose files go under dest; ctx stops it.
 func (w *walk) run(ctx context.Context, root, dest string) {
+	// Prepare starts a walk without looking at the path, and it may
+	// change before the job looks: a file is not walked as a folder.
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+		w.err = err
+		if err == nil {
+			w.err = fmt.Errorf("%w: not a folder", backend.ErrInvalid)
+		}
+		return
+	}
 	fail := func(p string, err error) {
 		w.failed = append(w.failed, localFailure{p, err})
 		w.reportIfReady()

@@ -62,6 +62,76 @@ func TestUploadWalksWhileTheRepositoryIsLookedUp(t *testing.T) {
 	}
 }
 
+// A caller that looks the repository up itself before it submits the
+// job (coop upload) prepares it first: the walk goes from Prepare on,
+// beside that lookup, and the job takes it.
+func TestPreparedUploadWalksBeforeItIsSubmitted(t *testing.T) {
+	t.Parallel()
+	q, w := newWalkWatch(t)
+	spec := Spec{Kind: UploadTree, Repo: testRepo, Local: smallFiles(t, 12), Remote: "w", Policy: Fail}
+	q.Prepare(spec)
+	if _, err := w.GetRepository(t.Context(), testRepo.AccountID, testRepo.RepositoryID); err != nil {
+		t.Fatal(err)
+	}
+	if !w.during.Load() {
+		t.Error("a prepared upload's folder was walked only once the job was submitted, after the caller's lookup")
+	}
+	w.walked <- struct{}{} // the job's own lookup (cached) need not wait
+	j := run(t, q, spec)[0]
+	wantState(t, q, j, Done)
+	if j.Files != 12 || j.TotalFiles != 12 {
+		t.Errorf("%d of %d files, want 12 of 12", j.Files, j.TotalFiles)
+	}
+}
+
+// A prepared spec's walk is taken by its first job: a second job of it
+// walks the folder again. Prepare holds a bounded number of walks, and
+// Close stops those never taken.
+func TestPreparedWalksAreTakenOnceAndBounded(t *testing.T) {
+	t.Parallel()
+	q := newQueue(t, newLocal(t), Options{Workers: 4})
+	src := smallFiles(t, 5)
+	spec := Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "w", Policy: Skip}
+	q.Prepare(spec)
+	q.Prepare(spec) // the same walk
+	q.mu.Lock()
+	held, w := len(q.walks), q.walks[walkKeyOf(spec)]
+	q.mu.Unlock()
+	if held != 1 || w == nil {
+		t.Fatalf("a spec prepared twice holds %d walks, want 1", held)
+	}
+	<-w.done
+	writeFiles(t, src, map[string][]byte{"late.txt": content("late", 10)})
+	first := run(t, q, spec)[0]
+	second := run(t, q, spec)[0]
+	wantState(t, q, first, Done)
+	wantState(t, q, second, Done)
+	if first.TotalFiles != 5 || second.TotalFiles != 6 || second.Skipped != 5 {
+		t.Errorf("jobs of a spec prepared once: %d files, then %d (%d skipped), want 5 (as prepared), then 6 (5 skipped)", first.TotalFiles, second.TotalFiles, second.Skipped)
+	}
+	// Prepared, never submitted.
+	for i := range preparedWalks + 4 {
+		q.Prepare(Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: fmt.Sprint("never", i), Policy: Fail})
+	}
+	q.mu.Lock()
+	var walks []*walk
+	for _, w := range q.walks {
+		walks = append(walks, w)
+	}
+	q.mu.Unlock()
+	if len(walks) != preparedWalks {
+		t.Errorf("%d specs prepared and not submitted hold %d walks, want %d", preparedWalks+4, len(walks), preparedWalks)
+	}
+	mustDo(t, q.Close())
+	for _, w := range walks {
+		select {
+		case <-w.done:
+		default:
+			t.Fatal("a prepared walk never taken goes on after Close")
+		}
+	}
+}
+
 // What a walk found counts only once the job may go on: an upload into a
 // missing repository fails with that alone, no files counted and no
 // file's own failure reported.
