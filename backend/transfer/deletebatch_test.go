@@ -74,33 +74,13 @@ func TestDeleteBatchesGoTogether(t *testing.T) {
 func TestDeleteInFlightWritesOnce(t *testing.T) {
 	t.Parallel()
 	e := newLocal(t)
-	src := t.TempDir()
 	const objects = backend.MaxDeleteBatch + 1 // two batches
-	files := map[string][]byte{}
-	for i := range objects {
-		files[fmt.Sprintf("f%05d", i)] = []byte("x")
-	}
-	writeFiles(t, src, files)
-	up := newQueue(t, e, Options{})
-	wantState(t, up, run(t, up, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "del"})[0], Done)
+	uploadTiny(t, e, objects, "del")
 
 	held := &heldBatches{Store: e.store, last: make(chan struct{}), first: make(chan struct{}), wrote: make(chan struct{}), hold: time.Second}
-	e.store = held
 	// The first answers' removals (1,000) are past the batch size; the
 	// interval never comes.
-	q := newQueue(t, e, Options{MetadataBatch: backend.MaxDeleteBatch / 2, MetadataInterval: time.Hour})
-	held.q = q
-	j := run(t, q, Spec{Kind: DeleteTree, Repo: testRepo, Remote: "del"})[0]
-	wantState(t, q, j, Done)
-	if j.Files != objects {
-		t.Errorf("%d objects deleted, want %d", j.Files, objects)
-	}
-	if n := held.writes.Load(); n != 1 {
-		t.Errorf("%d metadata writes, want 1", n)
-	}
-	if objs := checkMetadata(t, e.store, testRepo); len(objs) != 0 {
-		t.Errorf("%d entries left in the metadata, want none", len(objs))
-	}
+	deleteHeldOnce(t, e, held, Options{MetadataBatch: backend.MaxDeleteBatch / 2, MetadataInterval: time.Hour}, objects)
 }
 
 // While every pending change is a removal and the repository's delete
@@ -116,33 +96,14 @@ func TestDeleteInFlightWritesOnce(t *testing.T) {
 func TestDeleteInFlightPutsOffTheInterval(t *testing.T) {
 	t.Parallel()
 	e := newLocal(t)
-	src := t.TempDir()
 	const objects = backend.MaxDeleteBatch + 1 // two batches
-	files := map[string][]byte{}
-	for i := range objects {
-		files[fmt.Sprintf("f%05d", i)] = []byte("x")
-	}
-	writeFiles(t, src, files)
-	up := newQueue(t, e, Options{})
-	wantState(t, up, run(t, up, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: "del"})[0], Done)
+	uploadTiny(t, e, objects, "del")
 
 	const interval = time.Second
 	held := &heldBatches{Store: e.store, last: make(chan struct{}), first: make(chan struct{}), wrote: make(chan struct{}), hold: 2 * interval, added: backend.MaxDeleteBatch}
-	e.store = held
-	q := newQueue(t, e, Options{MetadataInterval: interval})
-	held.q = q
-	j := run(t, q, Spec{Kind: DeleteTree, Repo: testRepo, Remote: "del"})[0]
-	wantState(t, q, j, Done)
-	if j.Files != objects {
-		t.Errorf("%d objects deleted, want %d", j.Files, objects)
-	}
-	if n := held.writes.Load(); n != 1 {
-		t.Errorf("%d metadata writes, want 1", n)
-	} else if after := time.Duration(held.wroteAt.Load() - held.answeredAt.Load()); after > 5*interval {
+	once := deleteHeldOnce(t, e, held, Options{MetadataInterval: interval}, objects)
+	if after := time.Duration(held.wroteAt.Load() - held.answeredAt.Load()); once && after > 5*interval {
 		t.Errorf("the metadata was written %v after the last batch was answered, want at once", after)
-	}
-	if objs := checkMetadata(t, e.store, testRepo); len(objs) != 0 {
-		t.Errorf("%d entries left in the metadata, want none", len(objs))
 	}
 }
 
@@ -245,4 +206,41 @@ func (h *heldBatches) UpdateMetadata(ctx context.Context, repo backend.RepoRef, 
 		close(h.wrote)
 	}
 	return res, err
+}
+
+// uploadTiny uploads n one-byte files into folder of the test repository.
+func uploadTiny(t *testing.T, e *env, n int, folder string) {
+	t.Helper()
+	src := t.TempDir()
+	files := map[string][]byte{}
+	for i := range n {
+		files[fmt.Sprintf("f%05d", i)] = []byte("x")
+	}
+	writeFiles(t, src, files)
+	up := newQueue(t, e, Options{})
+	wantState(t, up, run(t, up, Spec{Kind: UploadTree, Repo: testRepo, Local: src, Remote: folder})[0], Done)
+}
+
+// deleteHeldOnce deletes the test repository's folder del, objects
+// objects, through held on a queue with opts, and wants every object
+// deleted and the metadata written once, with no entry left. It says
+// whether there was one write.
+func deleteHeldOnce(t *testing.T, e *env, held *heldBatches, opts Options, objects int) bool {
+	t.Helper()
+	e.store = held
+	q := newQueue(t, e, opts)
+	held.q = q
+	j := run(t, q, Spec{Kind: DeleteTree, Repo: testRepo, Remote: "del"})[0]
+	wantState(t, q, j, Done)
+	if j.Files != int64(objects) {
+		t.Errorf("%d objects deleted, want %d", j.Files, objects)
+	}
+	n := held.writes.Load()
+	if n != 1 {
+		t.Errorf("%d metadata writes, want 1", n)
+	}
+	if objs := checkMetadata(t, e.store, testRepo); len(objs) != 0 {
+		t.Errorf("%d entries left in the metadata, want none", len(objs))
+	}
+	return n == 1
 }

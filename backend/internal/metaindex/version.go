@@ -240,15 +240,9 @@ func (v *Version) EntryType(path string) (backend.EntryType, bool, error) {
 // it keeps no block and makes no buffer per block: the entries a batch
 // delete removed are read in one run of the data.
 func (v *Version) TypesFrom(from string, buf []byte, fn func(path string, t backend.EntryType) bool) error {
-	b, _, ok, err := v.floor(from)
-	if err != nil {
+	start, _, err := v.startOf(from)
+	if err != nil || start < 0 {
 		return err
-	}
-	start := b.start
-	if !ok {
-		if start, err = v.firstStart(); err != nil || start < 0 {
-			return err
-		}
 	}
 	r := io.NewSectionReader(v.data, start, v.facts.DataEnd-start)
 	err = metadoc.ScanEntriesWith(r, buf, func(e metadoc.Entry) error {
@@ -270,15 +264,9 @@ func (v *Version) TypesFrom(from string, buf []byte, fn func(path string, t back
 // stop, or ask to skip ahead to a later path.
 func (v *Version) scan(from string, fn func(path string, raw []byte) (skipTo string, stop bool, err error)) error {
 	for {
-		b, next, ok, err := v.floor(from)
-		if err != nil {
+		start, next, err := v.startOf(from)
+		if err != nil || start < 0 {
 			return err
-		}
-		start := b.start
-		if !ok {
-			if start, err = v.firstStart(); err != nil || start < 0 {
-				return err
-			}
 		}
 		restart := ""
 		r := io.NewSectionReader(v.data, start, v.facts.DataEnd-start)
@@ -308,6 +296,21 @@ func (v *Version) scan(from string, fn func(path string, raw []byte) (skipTo str
 			return err
 		}
 	}
+}
+
+// startOf is where the entries from path from on begin in the data: the
+// start of the block holding from, or of the first block; negative if
+// there are none. next is as floor says.
+func (v *Version) startOf(from string) (start int64, next string, err error) {
+	b, next, ok, err := v.floor(from)
+	if err != nil {
+		return 0, "", err
+	}
+	if ok {
+		return b.start, next, nil
+	}
+	start, err = v.firstStart()
+	return start, next, err
 }
 
 // firstStart is where the first block starts, -1 with no entries.
