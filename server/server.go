@@ -108,12 +108,26 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// loopListener is the listener the ssh server's accept loop takes,
+// which says when that loop has begun: its first Accept.
+type loopListener struct {
+	net.Listener
+	once  sync.Once
+	begun chan struct{}
+}
+
+func (l *loopListener) Accept() (net.Conn, error) {
+	l.once.Do(func() { close(l.begun) })
+	return l.Listener.Accept()
+}
+
 // Serve accepts connections on ln until ctx ends, then shuts down
 // gracefully: every session is told the server is stopping and given a
 // few seconds to end. It returns nil after a shutdown that ctx asked for.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.srv.Serve(ln) }()
+	loop := &loopListener{Listener: ln, begun: make(chan struct{})}
+	go func() { errc <- s.srv.Serve(loop) }()
 	go s.revalidate(s.ctx)
 	select {
 	case err := <-errc:
@@ -126,6 +140,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// that comes before its accept loop has begun is forgotten when the
 	// loop starts, which would then accept forever.
 	_ = ln.Close()
+	// Nor may the ssh server's Shutdown come before that loop has tracked
+	// the listener: it waits on a WaitGroup the loop adds to then (a data
+	// race). The loop's first Accept says it has begun; the listener
+	// closed, that Accept fails at once and the loop ends.
+	var serveErr error
+	served := false
+	select {
+	case <-loop.begun:
+	case serveErr = <-errc:
+		served = true
+	}
 	s.mu.Lock()
 	conns := make([]*connState, 0, len(s.conns))
 	for c := range s.conns {
@@ -144,7 +169,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = s.srv.Close()
 	}
 	s.cancel()
-	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, ssh.ErrServerClosed) && !errors.Is(serveErr, net.ErrClosed) {
+	if !served {
+		serveErr = <-errc
+	}
+	if serveErr != nil && !errors.Is(serveErr, ssh.ErrServerClosed) && !errors.Is(serveErr, net.ErrClosed) {
 		s.log.Error("serve", "err", serveErr)
 	}
 	if err != nil && !errors.Is(err, ssh.ErrServerClosed) {
