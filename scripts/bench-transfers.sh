@@ -285,7 +285,12 @@ for RTT in $RTTS; do
 		rounds="$(paste -d/ "$WORK/times/$name@$RTT.coop" "$WORK/times/$name@$RTT.s5cmd" | awk -F/ '{printf "%.2f/%.2f ", $1, $2}')"
 		printf '%-30s %10.2f %10.2f %8.2f   %s\n' "$name" "$c" "$s" "$(echo "$s / $c" | bc -l)" "$rounds"
 	done
-	[[ -f "$WORK/times/$N_STAT@$RTT.coop" ]] && printf '%-30s %10.2f %10s %8s   %s\n' "$N_STAT" "$(median "$WORK/times/$N_STAT@$RTT.coop")" "-" "-" "$(awk '{printf "%.2f ", $1}' "$WORK/times/$N_STAT@$RTT.coop")"
+	# stat's goal is in milliseconds (2 × RTT + 20 ms), so are its figures.
+	if [[ -f "$WORK/times/$N_STAT@$RTT.coop" ]]; then
+		st="$(median "$WORK/times/$N_STAT@$RTT.coop")"
+		printf '%-30s %7.0f ms %10s %8s   %s(goal %d ms)\n' "$N_STAT" "$(echo "$st * 1000" | bc -l)" "-" "-" \
+			"$(awk '{printf "%.0f ", $1 * 1000}' "$WORK/times/$N_STAT@$RTT.coop")" $((2 * RTT + 20))
+	fi
 done
 echo
 echo "DeleteObjects requests to delete $DELETE_FILES objects: $DELETE_REQUESTS"
