@@ -64,9 +64,12 @@ type typeRuns struct {
 	n    int // entries in all
 }
 
+// byFrom orders runs by their first path, for a binary search.
+func byFrom(r *typeRun, path string) int { return strings.Compare(r.from, path) }
+
 // at returns the run whose range holds path, nil if none does.
 func (rs *typeRuns) at(path string) *typeRun {
-	i, _ := slices.BinarySearchFunc(rs.runs, path, func(r *typeRun, p string) int { return strings.Compare(r.from, p) })
+	i, _ := slices.BinarySearchFunc(rs.runs, path, byFrom)
 	if i < len(rs.runs) && rs.runs[i].from == path {
 		return rs.runs[i]
 	}
@@ -80,7 +83,7 @@ func (rs *typeRuns) at(path string) *typeRun {
 // sent again after a refusal, batches whose paths lie far apart), and
 // reports whether it did.
 func (rs *typeRuns) add(run *typeRun) bool {
-	i, _ := slices.BinarySearchFunc(rs.runs, run.from, func(r *typeRun, p string) int { return strings.Compare(r.from, p) })
+	i, _ := slices.BinarySearchFunc(rs.runs, run.from, byFrom)
 	if i > 0 && rs.runs[i-1].holds(run.from) {
 		return false
 	}
@@ -257,7 +260,7 @@ func (v typedView) Under(folder string, fn func(string, backend.EntryType) bool)
 		}
 		// A gap: the index's entries up to the next run.
 		var next *typeRun
-		if i, _ := slices.BinarySearchFunc(v.runs.runs, cursor, func(r *typeRun, p string) int { return strings.Compare(r.from, p) }); i < len(v.runs.runs) {
+		if i, _ := slices.BinarySearchFunc(v.runs.runs, cursor, byFrom); i < len(v.runs.runs) {
 			next = v.runs.runs[i]
 		}
 		done := true
@@ -272,10 +275,7 @@ func (v typedView) Under(folder string, fn func(string, backend.EntryType) bool)
 				cursor, done = next.from, false
 				return false
 			}
-			if !fn(p, t) {
-				return false
-			}
-			return true
+			return fn(p, t)
 		})
 		if err != nil || done {
 			return err
