@@ -24,6 +24,9 @@ const (
 // target and the target exists.
 var errLocalExists = errors.New("local file exists")
 
+// partTries bounds the part files createPart makes before it gives up.
+const partTries = 100
+
 // partFile is a download being written.
 type partFile struct {
 	f       *os.File
@@ -35,10 +38,12 @@ type partFile struct {
 // create and the lock, a cleanParts of another job or process may take
 // the new file for a leftover and remove it: a part file whose lock was
 // taken first, or that is no longer under its name once locked, is
-// dropped and another made. (Where the file system has no locks, the
-// part file is used unlocked.)
+// dropped and another made, up to partTries times: clean-ups running
+// without a pause (TestPartSurvivesConcurrentClean's two, at load) took
+// ten in a row. (Where the file system has no locks, the part file is
+// used unlocked.)
 func createPart(dir string) (*partFile, error) {
-	for range 10 {
+	for range partTries {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		name := filepath.Join(dir, partPrefix+hex.EncodeToString(b[:])+partSuffix)
