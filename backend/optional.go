@@ -32,6 +32,7 @@ type Capabilities struct {
 	HeadGet         HeadGetter
 	StatFile        FileStatter
 	Warm            Warmer
+	GatedPut        GatedPutter
 }
 
 // Capable is a store that reports its optional capabilities instead of
@@ -58,6 +59,7 @@ func CapabilitiesOf(s any) Capabilities {
 	c.HeadGet, _ = s.(HeadGetter)
 	c.StatFile, _ = s.(FileStatter)
 	c.Warm, _ = s.(Warmer)
+	c.GatedPut, _ = s.(GatedPutter)
 	return c
 }
 

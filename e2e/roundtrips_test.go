@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/coopterm/coop/internal/testservers"
 )
 
@@ -341,5 +343,55 @@ func TestOneFileUploadAsksAboutTheDocumentBesideTheTarget(t *testing.T) {
 		if !s.Start.Before(target.End) && s.Handshake > oneWay/2 {
 			t.Errorf("%s after the target's listing waited %v for a handshake, want none", s.Op, s.Handshake.Round(time.Millisecond))
 		}
+	}
+}
+
+// An upload's first wave goes beside the repository's lookup: the PUTs
+// are sent before its answer, and held back by their last byte until
+// it comes (backend.Gate), so the server has the files' bytes a round
+// trip sooner. An upload into a repository that is not there is cut off
+// and leaves nothing, with the same one line as before.
+func TestUploadFirstWaveGoesBesideTheLookup(t *testing.T) {
+	d := newDistantStore(t)
+	dir := filepath.Join(t.TempDir(), "wave")
+	for i := range 4 {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("%d.csv", i)), fmt.Sprintf("a\n%d\n", i))
+	}
+	ops, rounds := d.measure(t, "upload", dir, "acme/data")
+	t.Logf("coop upload wave: %d requests in %d round trips: %s", len(ops), rounds, strings.Join(ops, " "))
+	var lookup *testservers.Span
+	spans := d.trace.Spans()
+	for i := range spans {
+		if spans[i].Op == "GetItem" && lookup == nil {
+			lookup = &spans[i]
+		}
+	}
+	if lookup == nil {
+		t.Fatalf("no repository lookup: %s", strings.Join(ops, " "))
+	}
+	early := 0
+	for _, s := range spans {
+		if s.Op == "PutObject" && s.Start.Before(lookup.End.Add(-oneWay)) {
+			early++
+		}
+	}
+	if early < 4 {
+		t.Errorf("%d PUTs sent before the repository's lookup answered, want the 4 files'", early)
+	}
+	for i := range 4 {
+		if got := statChecksum(t, d.env, fmt.Sprintf("acme/data/wave/%d.csv", i)); got != sha256Of(fmt.Appendf(nil, "a\n%d\n", i)) {
+			t.Errorf("wave/%d.csv: checksum %s", i, got)
+		}
+	}
+	_, errs := wantRun(t, d.env, 1, "upload", dir, "acme/nope")
+	if strings.TrimSpace(errs) != "coop: repository acme/nope: not found" {
+		t.Errorf("upload to a missing repository: %q", errs)
+	}
+	list, err := d.s3srv.Client().ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: &d.bucket, Prefix: ptrTo("acme/nope/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Contents) > 0 {
+		t.Errorf("an upload into a missing repository left %d objects", len(list.Contents))
 	}
 }

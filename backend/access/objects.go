@@ -39,14 +39,44 @@ func (s *Store) GetObject(ctx context.Context, repo backend.RepoRef, path string
 // records the upload (or the refusal).
 func (s *Store) PutObject(ctx context.Context, repo backend.RepoRef, path string, r io.Reader, size int64) (backend.ObjectInfo, error) {
 	var info backend.ObjectInfo
-	err := s.need(ctx, repo, ReadWrite, "upload to")
-	if err == nil {
-		release := s.hold(ctx, repo)
+	err := s.writeChecked(ctx, repo, size, func(ctx context.Context) (err error) {
 		info, err = s.base.PutObject(ctx, repo, path, r, size)
-		release()
-	}
+		return err
+	})
 	s.record(audit.ActionUpload, targetPath(repo, path), info.Size, info.Checksum, err)
 	return info, err
+}
+
+// writeChecked runs an upload of size bytes to repo once the caller is
+// known to be allowed to write there, or, for a gated write (see
+// backend.Gate) the base store can send gated, at once behind a gate
+// that opens when both the caller's gate and the permission check do:
+// the check's round trip goes beside the upload's, and a refused upload
+// is cut off before its end.
+func (s *Store) writeChecked(ctx context.Context, repo backend.RepoRef, size int64, write func(context.Context) error) error {
+	outer := backend.GateOf(ctx)
+	if gp := s.baseCaps.GatedPut; outer == nil || gp == nil || !gp.GatesPut(size) {
+		if err := s.need(ctx, repo, ReadWrite, "upload to"); err != nil {
+			return err
+		}
+		defer s.hold(ctx, repo)()
+		return write(ctx)
+	}
+	g := backend.NewGate()
+	go func() {
+		err := s.need(ctx, repo, ReadWrite, "upload to")
+		if err == nil {
+			err = outer.Wait(ctx)
+		}
+		g.Settle(err)
+	}()
+	release := s.hold(ctx, repo)
+	err := write(backend.WithGate(ctx, g))
+	release()
+	if refused := g.Wait(ctx); refused != nil {
+		return refused
+	}
+	return err
 }
 
 // CheckUpload tells a front end, before a transfer starts, whether the

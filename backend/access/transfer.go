@@ -52,6 +52,8 @@ func (s *Store) Capabilities() backend.Capabilities {
 	// Connections opened ahead reach nothing the caller could not ask
 	// for anyway, and carry no request.
 	c.Warm = b.Warm
+	// A gated write is checked beside its sending (see writeChecked).
+	c.GatedPut = b.GatedPut
 	return c
 }
 
@@ -65,12 +67,10 @@ type putter struct {
 // refusal).
 func (p putter) PutObjectIfAbsent(ctx context.Context, repo backend.RepoRef, path string, r io.Reader, size int64) (backend.ObjectInfo, error) {
 	var info backend.ObjectInfo
-	err := p.s.need(ctx, repo, ReadWrite, "upload to")
-	if err == nil {
-		release := p.s.hold(ctx, repo)
+	err := p.s.writeChecked(ctx, repo, size, func(ctx context.Context) (err error) {
 		info, err = p.base.PutObjectIfAbsent(ctx, repo, path, r, size)
-		release()
-	}
+		return err
+	})
 	p.s.record(audit.ActionUpload, targetPath(repo, path), info.Size, info.Checksum, err)
 	return info, err
 }

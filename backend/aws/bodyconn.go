@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+
+	"github.com/coopterm/coop/backend"
 )
 
 // bodyConn is a connection to S3 that writes a request body held in
@@ -46,11 +48,60 @@ func bodyConns(dial func(ctx context.Context, network, addr string) (net.Conn, e
 
 // memBody is a request body held in memory, which a bodyConn writes
 // without copying it. Its bytes may be a lease's (see bodyLease), which
-// it holds until the transport closes it.
+// it holds until the transport closes it. With a gate, its last byte
+// waits for the gate to open (see setBody); a refusal, or the end of
+// ctx, ends the body there, and the transport drops the connection.
 type memBody struct {
 	*bytes.Reader
 	lease  *bodyLease
 	closed sync.Once
+	all    []byte
+	gate   *backend.Gate
+	ctx    context.Context
+}
+
+// Read reads the body, all but its last byte until the gate opens.
+func (b *memBody) Read(p []byte) (int, error) {
+	if b.gate != nil && len(p) >= b.Len() {
+		if b.Len() > 1 {
+			p = p[:b.Len()-1]
+		} else if err := b.pass(); err != nil {
+			return 0, err
+		}
+	}
+	return b.Reader.Read(p)
+}
+
+// WriteTo writes the body to w, all but its last byte until the gate
+// opens.
+func (b *memBody) WriteTo(w io.Writer) (int64, error) {
+	if b.gate == nil {
+		return b.Reader.WriteTo(w)
+	}
+	var n int64
+	if rest := b.Len(); rest > 1 {
+		off := len(b.all) - rest
+		m, err := w.Write(b.all[off : len(b.all)-1])
+		n = int64(m)
+		_, _ = b.Seek(int64(off+m), io.SeekStart)
+		if err != nil {
+			return n, err
+		}
+	}
+	if err := b.pass(); err != nil {
+		return n, err
+	}
+	m, err := b.Reader.WriteTo(w)
+	return n + m, err
+}
+
+// pass waits for the gate; once it is open the body goes on unheld.
+func (b *memBody) pass() error {
+	if err := b.gate.Wait(b.ctx); err != nil {
+		return err
+	}
+	b.gate = nil
+	return nil
 }
 
 // Close lets go of the body's lease, if any: net/http closes a request's
@@ -64,15 +115,20 @@ func (b *memBody) Close() error {
 // setBody makes body r's, replayable (net/http sends a request again on
 // a kept connection the server closed meanwhile); each body made of it
 // holds lease (nil: bytes nobody gives back) until the transport closes it.
+// A request whose context carries a gate (backend.Gate) holds back its
+// body's last byte until the gate opens: the server has the rest, and
+// cannot store the object without it.
 func setBody(r *http.Request, body []byte, lease *bodyLease) {
 	if len(body) == 0 { // no body, not one of unknown length: Content-Length: 0
 		r.Body, r.ContentLength = http.NoBody, 0
 		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
 		return
 	}
+	ctx := r.Context()
+	gate := backend.GateOf(ctx)
 	open := func() *memBody {
 		lease.hold()
-		return &memBody{Reader: bytes.NewReader(body), lease: lease}
+		return &memBody{Reader: bytes.NewReader(body), lease: lease, all: body, gate: gate, ctx: ctx}
 	}
 	r.Body = open()
 	r.ContentLength = int64(len(body))

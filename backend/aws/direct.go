@@ -22,6 +22,8 @@ import (
 	smithyauth "github.com/aws/smithy-go/auth"
 	"github.com/aws/smithy-go/encoding/httpbinding"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/coopterm/coop/backend"
 )
 
 // direct sends S3 requests signed here, outside the SDK's middleware
@@ -196,6 +198,9 @@ func (d *direct) do(ctx context.Context, req request) (*http.Response, error) {
 		_ = releaseAttempt(err)
 		if err == nil {
 			return resp, nil
+		}
+		if g := backend.GateOf(ctx); g != nil && g.Refused() != nil {
+			return nil, g.Refused() // cut off on purpose (see setBody): not sent again
 		}
 		if isCode(err, "RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture") {
 			d.off.Store(true)

@@ -45,6 +45,13 @@ func (s *Store) PutObject(ctx context.Context, repo backend.RepoRef, p string, r
 	return s.putObject(ctx, repo, p, r, size, false)
 }
 
+// GatesPut implements backend.GatedPutter: a PUT of one request, sent by
+// the store itself, holds back its last byte (see setBody); the SDK's
+// requests and multipart uploads wait for the gate instead.
+func (s *Store) GatesPut(size int64) bool {
+	return size > 0 && size <= singlePutMax && s.direct.active()
+}
+
 // PutObjectIfAbsent is PutObject with If-None-Match: * on the PUT (or on
 // CompleteMultipartUpload), so S3 itself refuses to replace an existing
 // object: backend.ErrObjectExists, and nothing is stored.
@@ -53,7 +60,7 @@ func (s *Store) PutObjectIfAbsent(ctx context.Context, repo backend.RepoRef, p s
 }
 
 // putObject stores an object, refusing to replace one when ifAbsent.
-func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r io.Reader, size int64, ifAbsent bool) (backend.ObjectInfo, error) {
+func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r io.Reader, size int64, ifAbsent bool) (info backend.ObjectInfo, rerr error) {
 	if err := backend.ValidateRef(repo); err != nil {
 		return backend.ObjectInfo{}, err
 	}
@@ -62,6 +69,20 @@ func (s *Store) putObject(ctx context.Context, repo backend.RepoRef, p string, r
 	}
 	if size < -1 {
 		return backend.ObjectInfo{}, fmt.Errorf("%w size %d", backend.ErrInvalid, size)
+	}
+	if g := backend.GateOf(ctx); g != nil {
+		if !s.GatesPut(size) {
+			if err := g.Wait(ctx); err != nil {
+				return backend.ObjectInfo{}, err
+			}
+		}
+		// A refused gate is the answer, whatever the cut-off PUT made
+		// of it.
+		defer func() {
+			if err := g.Refused(); err != nil {
+				info, rerr = backend.ObjectInfo{}, err
+			}
+		}()
 	}
 	op := "put " + repo.String() + "/" + p
 	key := repoPrefix(repo) + p
@@ -188,6 +209,10 @@ func (s *Store) putWhole(ctx context.Context, key, ctype string, body []byte, le
 		if !errors.As(err, new(errSkewed)) {
 			return etag, s.bucketAnswer(ctx, err)
 		}
+	}
+	// The SDK's requests hold nothing back: it waits for the gate.
+	if err := backend.WaitGate(ctx); err != nil {
+		return nil, err
 	}
 	lease.lose()
 	in := &s3.PutObjectInput{

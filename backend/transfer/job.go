@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/coopterm/coop/backend"
 )
 
 // job is the Queue's record of one Spec across its runs. Counters are
@@ -33,6 +35,9 @@ type job struct {
 	counting     bool
 	cancelled    bool
 	tasks        sync.WaitGroup // tasks of the current run
+	// gate is the current run's upload admission, which the PUTs of its
+	// first wave wait on (see produceUpload).
+	gate atomic.Pointer[backend.Gate]
 	// The run's active time leaves out the time it waited on a Decision
 	// with nothing else of it at work (see settleWaitLocked).
 	busy     int           // its driver and tasks at work: not parked, not released

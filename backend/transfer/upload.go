@@ -59,15 +59,30 @@ func (q *Queue) produceUpload(j *job) error {
 		defer context.AfterFunc(j.ctx, w.stop)()
 	}
 	// Stores create folders as they write: a missing repository must be
-	// caught here, not made by accident.
-	if _, err := q.store.GetRepository(j.ctx, spec.Repo.AccountID, spec.Repo.RepositoryID); err != nil {
-		return err
+	// caught here, not made by accident. Where the store can send a PUT
+	// gated (backend.Gate), the first wave goes while the answer comes;
+	// its PUTs complete only once the job is admitted and counted.
+	admitted := make(chan struct{})
+	var admitErr error
+	go func() {
+		defer close(admitted)
+		admitErr = q.admitUpload(j)
+	}()
+	var gate *backend.Gate
+	var early []uploadItem
+	if q.gatesUploads() {
+		gate = backend.NewGate()
+		j.gate.Store(gate)
+		// Every way out settles it: a first wave never waits for nothing.
+		defer func() { gate.Settle(errNotAdmitted) }()
+		early = q.sendFirstWave(j, fi, w, admitted)
 	}
-	// A store that checks permissions refuses the job once, not each file.
-	if c, ok := q.store.(uploadChecker); ok {
-		if err := c.CheckUpload(j.ctx, spec.Repo, backend.JoinPath(spec.Remote, "x")); err != nil {
-			return err
+	<-admitted
+	if admitErr != nil {
+		if gate != nil {
+			gate.Settle(admitErr)
 		}
+		return admitErr
 	}
 	if spec.Kind == UploadFile {
 		if fi.IsDir() {
@@ -76,8 +91,14 @@ func (q *Queue) produceUpload(j *job) error {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("%w: not a regular file", backend.ErrInvalid)
 		}
+		if len(early) > 0 {
+			j.addTotal(fi.Size())
+		}
+		if gate != nil {
+			gate.Settle(nil)
+		}
 		q.cleanBehind(j, backend.ParentFolder(spec.Remote), false)
-		return q.queueUploads(j, []uploadItem{{local: spec.Local, remote: spec.Remote, size: fi.Size()}})
+		return q.queueUploads(j, []uploadItem{{local: spec.Local, remote: spec.Remote, size: fi.Size()}}[len(early):])
 	}
 	if !fi.IsDir() {
 		return fmt.Errorf("%w: not a folder", backend.ErrInvalid)
@@ -90,8 +111,74 @@ func (q *Queue) produceUpload(j *job) error {
 	}
 	w.report()
 	j.counted()
+	if gate != nil {
+		gate.Settle(nil)
+	}
 	q.cleanBehind(j, spec.Remote, true)
-	return q.queueUploads(j, w.items)
+	return q.queueUploads(j, w.items[len(early):])
+}
+
+// errNotAdmitted cuts off the first wave of a job that ended before it
+// was admitted (see produceUpload).
+var errNotAdmitted = errors.New("upload not admitted")
+
+// admitUpload says whether j's upload may go on: its repository exists
+// and, where the store checks permissions, the caller may write there.
+func (q *Queue) admitUpload(j *job) error {
+	spec := j.spec
+	if _, err := q.store.GetRepository(j.ctx, spec.Repo.AccountID, spec.Repo.RepositoryID); err != nil {
+		return err
+	}
+	// A store that checks permissions refuses the job once, not each file.
+	if c, ok := q.store.(uploadChecker); ok {
+		if err := c.CheckUpload(j.ctx, spec.Repo, backend.JoinPath(spec.Remote, "x")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gatesUploads reports whether the store sends a PUT gated (see
+// backend.Gate), for some size at least.
+func (q *Queue) gatesUploads() bool { return backend.CapabilitiesOf(q.store).GatedPut != nil }
+
+// sendFirstWave queues, before j is admitted, the files of its first
+// wave that the store sends gated: a single file at once; a folder's
+// first files (up to a worker each) if its walk ends before the
+// admission does — else none, and the job goes on as if the store sent
+// nothing gated. It returns the items queued, the first of the job's.
+func (q *Queue) sendFirstWave(j *job, fi os.FileInfo, w *walk, admitted <-chan struct{}) []uploadItem {
+	spec := j.spec
+	gp := backend.CapabilitiesOf(q.store).GatedPut
+	var items []uploadItem
+	switch {
+	case spec.Kind == UploadFile:
+		if !fi.Mode().IsRegular() {
+			return nil
+		}
+		items = []uploadItem{{local: spec.Local, remote: spec.Remote, size: fi.Size()}}
+	case w != nil && fi.IsDir():
+		select {
+		case <-w.done:
+		case <-admitted:
+			return nil
+		}
+		if w.err != nil {
+			return nil
+		}
+		items = w.items[:min(len(w.items), q.opts.Workers)]
+	}
+	n := 0
+	for _, it := range items {
+		if !gp.GatesPut(it.size) || j.isDone(it.remote) {
+			break
+		}
+		if q.add(&task{job: j, op: opUpload, local: it.local, remote: it.remote, size: it.size}) != nil {
+			break // cancelled: settled by add
+		}
+		n++
+	}
+	return items[:n]
 }
 
 // Prepare starts what a job of spec will ask the store before its
@@ -344,6 +431,8 @@ func (q *Queue) upload(t *task) {
 	if src.size <= finishSize {
 		ctx = context.WithoutCancel(ctx)
 	}
+	gate := j.gate.Load()
+	ctx = backend.WithGate(ctx, gate)
 	var info backend.ObjectInfo
 	if policy == Overwrite {
 		info, err = store.PutObject(ctx, j.spec.Repo, t.remote, src, src.size)
@@ -353,6 +442,17 @@ func (q *Queue) upload(t *task) {
 	f.Close()
 	if err != nil {
 		j.addBytes(-src.n)
+		// A PUT of the first wave may be answered (a name taken, say)
+		// before the job is admitted: nothing of it counts until then,
+		// and nothing at all if the job is refused.
+		if gate != nil {
+			<-gate.Done()
+			if gate.Refused() != nil {
+				q.release(t)
+				q.complete(t)
+				return
+			}
+		}
 		if errors.Is(err, backend.ErrObjectExists) && policy != Overwrite {
 			q.conflict(t, policy)
 			return

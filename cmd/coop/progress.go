@@ -27,16 +27,26 @@ const plainEvery = 5 * time.Second
 // line, prints one line per finished job and a summary on stdout, and
 // fails if any file failed. pre are failures found before any job.
 func (a *app) runTransfers(ctx context.Context, store backend.Store, workers int, specs []transfer.Spec, pre []string) error {
-	return a.runPlanned(ctx, store, workers, func(*transfer.Queue) ([]transfer.Spec, []string, error) {
-		return specs, pre, nil
+	return a.runPlanned(ctx, store, workers, func(*transfer.Queue) (plan, error) {
+		return plan{specs: specs, pre: pre}, nil
 	})
 }
 
-// transferPlan says a run's jobs, and the failures found before any
-// job, once the queue is there: what the jobs will ask first
-// (transfer.Queue.Prepare) can go beside the lookups that decide them. An
-// error ends the run before any job is submitted.
-type transferPlan func(q *transfer.Queue) (specs []transfer.Spec, pre []string, err error)
+// plan is a run's jobs and the failures found before any job.
+type plan struct {
+	specs []transfer.Spec
+	pre   []string
+	// admitted, if set, is the lookup that decides the run, waited for
+	// once its jobs are submitted: the jobs check the same before their
+	// files complete (see backend.Gate), so their first files go beside
+	// it. Its error ends the run as a transferPlan's does.
+	admitted func() error
+}
+
+// transferPlan says a run's plan once the queue is there: what the jobs
+// will ask first (transfer.Queue.Prepare) can go beside the lookups that
+// decide them. An error ends the run before any job is submitted.
+type transferPlan func(q *transfer.Queue) (plan, error)
 
 // runPlanned is runTransfers with the jobs said by plan.
 func (a *app) runPlanned(ctx context.Context, store backend.Store, workers int, plan transferPlan) error {
@@ -50,18 +60,25 @@ func (a *app) runPlanned(ctx context.Context, store backend.Store, workers int, 
 	// (a download target in the way) must not fail unseen.
 	sub := q.Subscribe()
 	defer sub.Close()
-	specs, pre, err := plan(q)
-	for _, p := range pre {
+	pl, err := plan(q)
+	for _, p := range pl.pre {
 		fmt.Fprintf(a.stderr, "coop: %s\n", safe.Text(p))
 	}
 	if err != nil {
 		return err
 	}
-	failed := int64(len(pre))
+	specs := pl.specs
+	failed := int64(len(pl.pre))
 	for _, s := range specs {
 		if _, err := q.Submit(s); err != nil {
 			fmt.Fprintf(a.stderr, "coop: %s\n", safe.Text(err.Error()))
 			failed++
+		}
+	}
+	if pl.admitted != nil {
+		if err := pl.admitted(); err != nil {
+			q.CancelAll() // refused by their own lookups too: nothing of theirs is kept
+			return err
 		}
 	}
 	r := &reporter{out: a.stdout, err: a.stderr, reported: map[transfer.JobID]bool{}}

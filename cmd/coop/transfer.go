@@ -110,17 +110,19 @@ func (a *app) cmdUpload(ctx context.Context, pos []string, tf transferFlags) err
 		return err
 	}
 	defer store.Close()
-	return a.runPlanned(ctx, store, tf.workers, func(q *transfer.Queue) ([]transfer.Spec, []string, error) {
-		return planUpload(ctx, store, q, sources, t, policy, strings.HasSuffix(pos[len(pos)-1], "/"))
+	return a.runPlanned(ctx, store, tf.workers, func(q *transfer.Queue) (plan, error) {
+		return planUpload(ctx, store, q, sources, t, policy, strings.HasSuffix(pos[len(pos)-1], "/")), nil
 	})
 }
 
 // planUpload says the jobs of an upload of sources to t. The repository
 // is looked up while the target is, and what the uploads ask first
 // (transfer.Queue.Prepare: whether the repository has a document, the
-// files' connections) goes beside both: one round trip. The jobs are
-// said once the repository's lookup has answered.
-func planUpload(ctx context.Context, store backend.Store, q *transfer.Queue, sources []string, t target, policy transfer.Policy, slash bool) ([]transfer.Spec, []string, error) {
+// files' connections) goes beside both: one round trip. The jobs start
+// before the repository's lookup has answered (their first files are
+// held back until their own lookup of it does: see backend.Gate); its
+// refusal ends the run (plan.admitted).
+func planUpload(ctx context.Context, store backend.Store, q *transfer.Queue, sources []string, t target, policy transfer.Policy, slash bool) plan {
 	repoErr := make(chan error, 1)
 	go func() {
 		_, err := store.GetRepository(ctx, t.account, t.repo)
@@ -158,7 +160,7 @@ func planUpload(ctx context.Context, store backend.Store, q *transfer.Queue, sou
 	for _, s := range specs {
 		q.Prepare(s)
 	}
-	return specs, pre, <-repoErr
+	return plan{specs: specs, pre: pre, admitted: func() error { return <-repoErr }}
 }
 
 // pathKind is what a repository path names.
