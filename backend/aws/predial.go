@@ -49,8 +49,9 @@ func (d *PreDialer) Close() {
 	}
 }
 
-// maxPreDial bounds the connections pre-dialed to one endpoint.
-const maxPreDial = 8
+// maxPreDial bounds the connections pre-dialed to one endpoint: enough
+// for a large download's ranges (transfer.RangeConcurrency).
+const maxPreDial = 16
 
 // maxWarm bounds the connections WarmUp opens ahead to S3 in all: a
 // transfer queue's first wave (transfer.DefaultWorkers).

@@ -11,7 +11,7 @@ import (
 )
 
 // Ranged downloads: an object of at least 2×rangePart bytes is fetched as
-// ranges of rangePart, up to rangeConcurrency at a time, each streamed by
+// ranges of rangePart, up to RangeConcurrency at a time, each streamed by
 // the goroutine that fetched it into the file at its offset, in pieces of
 // streamPiece (as s5cmd does: large writes into one file stall each other
 // on a busy file system, and large buffers cost fresh memory). With a
@@ -24,13 +24,17 @@ import (
 // for is hidden on a long network path. The ranges' writes into the file
 // take turns (see turnWriter).
 const (
-	rangePart        = 16 << 20
-	rangeConcurrency = 12
-	rangeRetries     = 3
-	streamPiece      = 256 << 10
+	rangePart    = 16 << 20
+	rangeRetries = 3
+	streamPiece  = 256 << 10
 	// copyBuffer is the buffer of a one-stream download.
 	copyBuffer = 1 << 20
 )
+
+// RangeConcurrency is how many ranges of one large download are in
+// flight at once: a caller that may start one opens that many
+// connections ahead.
+const RangeConcurrency = 12
 
 // rangeResult is the outcome of one range: its CRC-32C when it is the
 // CRC that is checked.
@@ -67,7 +71,7 @@ func (q *Queue) fetchRanges(ctx context.Context, repo backend.RepoRef, path stri
 	}()
 	go func() {
 		defer close(dispatched)
-		sem := make(chan struct{}, rangeConcurrency)
+		sem := make(chan struct{}, RangeConcurrency)
 		for i := range n {
 			select {
 			case sem <- struct{}{}:

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/coopterm/coop/backend/aws"
+	"github.com/coopterm/coop/backend/transfer"
 )
 
 // commandDial is how many connections an AWS store opens to each
@@ -23,8 +24,10 @@ func commandDial(name string) aws.PreDial {
 	case "download":
 		// The source as a folder (the listing a folder's download walks)
 		// and a file, and the metadata's checksums (transfer.Prefetch);
-		// the repository.
-		return aws.PreDial{S3: 3, DynamoDB: 1}
+		// the repository. Should the source be one large file, its ranges
+		// take those connections again and as many more, once its size
+		// is known: they are opened now, not a handshake after that.
+		return aws.PreDial{S3: transfer.RangeConcurrency, DynamoDB: 1}
 	case "rm":
 		// The source as a folder and a file; the repository.
 		return aws.PreDial{S3: 2, DynamoDB: 1}

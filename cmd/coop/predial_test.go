@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coopterm/coop/backend/transfer"
 )
 
 // listen is a TCP endpoint that hands over the connections it accepts.
@@ -76,8 +78,9 @@ func TestConnectionsDialedBeforeTheCommandLineIsParsed(t *testing.T) {
 }
 
 // A download asks three things of S3 at once (the path as a folder and
-// as a file, and the metadata's checksums) and one of DynamoDB: that
-// many connections are dialed ahead.
+// as a file, and the metadata's checksums) and one of DynamoDB; should
+// the path be one large file, its ranges go on as many connections as
+// are in flight at once: that many are dialed ahead.
 func TestDownloadDialsItsFirstRequests(t *testing.T) {
 	s3, s3conns := listen(t)
 	ddb, ddbconns := listen(t)
@@ -85,7 +88,7 @@ func TestDownloadDialsItsFirstRequests(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("exit %d, want 2 (usage); stderr %q", code, errs)
 	}
-	acceptedAndClosed(t, "S3", s3conns, 3)
+	acceptedAndClosed(t, "S3", s3conns, transfer.RangeConcurrency)
 	acceptedAndClosed(t, "DynamoDB", ddbconns, 1)
 }
 
