@@ -70,15 +70,7 @@ func TestLargeDownloadFindsItsConnectionsOpen(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "got.bin")
 	ops, rounds := d.measure(t, "download", "acme/data/big.bin", dst)
 	t.Logf("coop download big.bin: %d requests in %d round trips: %s", len(ops), rounds, strings.Join(ops, " "))
-	gets, waited := 0, 0
-	for _, s := range d.trace.Spans() {
-		if s.Op == "GetObject" {
-			gets++
-			if s.Handshake > oneWay/2 {
-				waited++
-			}
-		}
-	}
+	gets, waited := d.getsWaited()
 	if gets < 12 || waited != 0 {
 		t.Errorf("%d GETs of a file in 12 ranges, %d of them waited for a handshake, want none", gets, waited)
 	}

@@ -287,15 +287,7 @@ func TestFolderDownloadFindsItsConnectionsOpen(t *testing.T) {
 	dst := t.TempDir()
 	ops, rounds := d.measure(t, "download", "--workers", fmt.Sprint(files), "acme/data/wave/", dst)
 	t.Logf("coop download wave/: %d requests in %d round trips: %s", len(ops), rounds, strings.Join(ops, " "))
-	gets, waited := 0, 0
-	for _, s := range d.trace.Spans() {
-		if s.Op == "GetObject" {
-			gets++
-			if s.Handshake > oneWay/2 {
-				waited++
-			}
-		}
-	}
+	gets, waited := d.getsWaited()
 	if gets != files || waited != 0 {
 		t.Errorf("%d GETs of %d files, %d of them waited for a handshake, want none", gets, files, waited)
 	}
@@ -394,4 +386,18 @@ func TestUploadFirstWaveGoesBesideTheLookup(t *testing.T) {
 	if len(list.Contents) > 0 {
 		t.Errorf("an upload into a missing repository left %d objects", len(list.Contents))
 	}
+}
+
+// getsWaited counts the GETs the trace holds, and those of them that
+// waited for a connection's handshake.
+func (d *distantStore) getsWaited() (gets, waited int) {
+	for _, s := range d.trace.Spans() {
+		if s.Op == "GetObject" {
+			gets++
+			if s.Handshake > oneWay/2 {
+				waited++
+			}
+		}
+	}
+	return gets, waited
 }

@@ -70,12 +70,12 @@ func (q *Queue) produceUpload(j *job) error {
 	}()
 	var gate *backend.Gate
 	var early []uploadItem
-	if q.gatesUploads() {
+	if gp := backend.CapabilitiesOf(q.store).GatedPut; gp != nil {
 		gate = backend.NewGate()
 		j.gate.Store(gate)
 		// Every way out settles it: a first wave never waits for nothing.
 		defer func() { gate.Settle(errNotAdmitted) }()
-		early = q.sendFirstWave(j, fi, w, admitted)
+		early = q.sendFirstWave(j, gp, fi, w, admitted)
 	}
 	<-admitted
 	if admitErr != nil {
@@ -138,18 +138,13 @@ func (q *Queue) admitUpload(j *job) error {
 	return nil
 }
 
-// gatesUploads reports whether the store sends a PUT gated (see
-// backend.Gate), for some size at least.
-func (q *Queue) gatesUploads() bool { return backend.CapabilitiesOf(q.store).GatedPut != nil }
-
 // sendFirstWave queues, before j is admitted, the files of its first
-// wave that the store sends gated: a single file at once; a folder's
+// wave that the store sends gated (gp): a single file at once; a folder's
 // first files (up to a worker each) if its walk ends before the
 // admission does — else none, and the job goes on as if the store sent
 // nothing gated. It returns the items queued, the first of the job's.
-func (q *Queue) sendFirstWave(j *job, fi os.FileInfo, w *walk, admitted <-chan struct{}) []uploadItem {
+func (q *Queue) sendFirstWave(j *job, gp backend.GatedPutter, fi os.FileInfo, w *walk, admitted <-chan struct{}) []uploadItem {
 	spec := j.spec
-	gp := backend.CapabilitiesOf(q.store).GatedPut
 	var items []uploadItem
 	switch {
 	case spec.Kind == UploadFile:
