@@ -10,7 +10,10 @@
 # both tools reach versitygw, and coop DynamoDB Local too, through a
 # proxy that holds every byte for half the round trip each way (bandwidth
 # untouched; a new connection costs a round trip more, as TCP's handshake
-# does); at 0 they reach the servers directly.
+# does); at 0 they reach the servers directly. That proxy is a TCP one
+# that parses nothing, so it takes little of the CPU the tools and the
+# servers share (a real network takes none); LINK=http puts the counting
+# HTTP proxy in its place (two hops, each parsed: more CPU, for both).
 #
 # then, through a counting proxy, how many DeleteObjects requests coop
 # needs for 10,000 objects and how many metadata writes an upload makes,
@@ -28,8 +31,8 @@
 # COOP_BIN (a coop binary to time instead of the one built here),
 # KEEP_ALIVE=0 to run versitygw without --keep-alive (its default; real S3
 # keeps connections), SKIP_META=1 to skip the 100,000-entry measurement,
-# ONLY="up down ..." to time only some comparisons (up, bigup, down,
-# bigdown, ls, stat, del; default all of them).
+# LINK=http (see above), ONLY="up down ..." to time only some comparisons
+# (up, bigup, down, bigdown, ls, stat, del; default all of them).
 # Needs the test servers (scripts/test-servers.sh install) and Go; builds
 # coop, and s5cmd v2.3.0 from the Go module proxy into .cache/bin.
 # About 5 GiB of disk at the peak; everything is removed at the end.
@@ -150,10 +153,12 @@ at_rtt() {
 		d="$((ms * 500))us"
 		# The last RTT's addresses must not be read for the new ones.
 		rm -f "$WORK/s3proxy.out" "$WORK/dproxy.out"
-		"$WORK/countproxy" -target "$S3" -delay "$d" >"$WORK/s3proxy.out" &
+		local link=(-tcp)
+		if [[ ${LINK:-tcp} == http ]]; then link=(); fi
+		"$WORK/countproxy" "${link[@]}" -target "$S3" -delay "$d" >"$WORK/s3proxy.out" &
 		PROXY_PIDS+=($!)
 		PIDS+=($!)
-		"$WORK/countproxy" -target "http://127.0.0.1:$DPORT" -delay "$d" >"$WORK/dproxy.out" &
+		"$WORK/countproxy" "${link[@]}" -target "http://127.0.0.1:$DPORT" -delay "$d" >"$WORK/dproxy.out" &
 		PROXY_PIDS+=($!)
 		PIDS+=($!)
 		S3_URL="$(proxy_url "$WORK/s3proxy.out")"

@@ -1,7 +1,9 @@
 package testservers
 
 import (
+	"fmt"
 	"net"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,18 +25,67 @@ type delayLink struct {
 	// connection's *connTimes (see firstSent).
 	sent sync.Map
 
+	// bufs holds delayChunkSize read buffers: a large transfer's chunks
+	// are read into them and written from them, not copied and
+	// allocated one by one, so the link's own CPU (which shares the
+	// machine with the client and server it times) stays small.
+	bufs sync.Pool
+
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	closed bool
 	wg     sync.WaitGroup
 }
 
+// DelayProxy is the network path alone, without FaultProxy's HTTP layer:
+// a TCP proxy in front of a server that holds every chunk of bytes for a
+// one-way delay each way (see SetDelay). It parses, counts and injects
+// nothing, so it costs the machine little CPU beside the client and the
+// server it times: the benchmarks' distant network, where a real one
+// costs the client's machine no CPU at all.
+type DelayProxy struct {
+	// URL is the proxy's base URL; point clients here.
+	URL  string
+	link *delayLink
+}
+
+// NewDelayProxy starts a proxy on a free 127.0.0.1 port in front of
+// target (an http:// URL), with no delay until SetDelay.
+func NewDelayProxy(target string) (*DelayProxy, error) {
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("delay proxy: target %q is not a URL with a host", target)
+	}
+	link, err := newDelayLink(u.Host)
+	if err != nil {
+		return nil, fmt.Errorf("delay proxy: %w", err)
+	}
+	return &DelayProxy{URL: "http://" + link.addr(), link: link}, nil
+}
+
+// SetDelay sets the one-way delay d of bytes sent from now on, as
+// FaultProxy.SetDelay does.
+func (p *DelayProxy) SetDelay(d time.Duration) { p.link.setDelay(d) }
+
+// Connections returns how many connections clients have opened to the
+// proxy.
+func (p *DelayProxy) Connections() int { return int(p.link.opened.Load()) }
+
+// Close stops the proxy and cuts its connections.
+func (p *DelayProxy) Close() error {
+	p.link.close()
+	return nil
+}
+
 // delayChunks bounds what one direction of a connection holds in flight:
 // delayChunks reads of at most delayChunkSize bytes (16 MiB), enough for
 // 160 MiB/s per connection at 100 ms.
+// A read of at most smallChunk bytes (a request, an answer's headers) is
+// copied out, so the buffer it was read into is not held for the delay.
 const (
 	delayChunks    = 256
 	delayChunkSize = 64 << 10
+	smallChunk     = 4 << 10
 )
 
 // newDelayLink listens on a free 127.0.0.1 port and forwards each
@@ -45,6 +96,7 @@ func newDelayLink(target string) (*delayLink, error) {
 		return nil, err
 	}
 	l := &delayLink{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	l.bufs.New = func() any { b := make([]byte, delayChunkSize); return &b }
 	l.wg.Add(1)
 	go l.serve()
 	return l, nil
@@ -161,10 +213,12 @@ func (l *delayLink) firstSent(addr string) (at time.Time, handshake time.Duratio
 }
 
 // chunk is bytes read from one side, to be written to the other at due;
-// a nil b is the end of the stream.
+// a nil b is the end of the stream. buf, if set, is the pooled buffer b
+// lies in, to be given back once b is written.
 type chunk struct {
 	due time.Time
 	b   []byte
+	buf *[]byte
 }
 
 // pipe copies src to dst, each chunk written at its arrival plus the
@@ -175,9 +229,10 @@ func (l *delayLink) pipe(dst, src net.Conn, notBefore time.Time, firstRead *atom
 	ch := make(chan chunk, delayChunks)
 	go func() {
 		defer close(ch)
-		buf := make([]byte, delayChunkSize)
+		buf := l.bufs.Get().(*[]byte)
+		defer func() { l.bufs.Put(buf) }()
 		for {
-			n, err := src.Read(buf)
+			n, err := src.Read(*buf)
 			now := time.Now()
 			if firstRead != nil && n > 0 {
 				firstRead.CompareAndSwap(0, now.UnixNano())
@@ -186,8 +241,12 @@ func (l *delayLink) pipe(dst, src net.Conn, notBefore time.Time, firstRead *atom
 			if due.Before(notBefore) {
 				due = notBefore
 			}
-			if n > 0 {
-				ch <- chunk{due: due, b: append([]byte(nil), buf[:n]...)}
+			switch {
+			case n > smallChunk:
+				ch <- chunk{due: due, b: (*buf)[:n], buf: buf}
+				buf = l.bufs.Get().(*[]byte)
+			case n > 0:
+				ch <- chunk{due: due, b: append([]byte(nil), (*buf)[:n]...)}
 			}
 			if err != nil {
 				ch <- chunk{due: due}
@@ -197,22 +256,31 @@ func (l *delayLink) pipe(dst, src net.Conn, notBefore time.Time, firstRead *atom
 	}()
 	failed := false
 	for c := range ch {
-		if failed {
-			continue
-		}
-		if d := time.Until(c.due); d > 0 {
-			time.Sleep(d)
-		}
-		if c.b == nil {
-			if tc, ok := dst.(*net.TCPConn); ok {
-				_ = tc.CloseWrite()
+		if !failed {
+			if d := time.Until(c.due); d > 0 {
+				time.Sleep(d)
 			}
-			continue
+			failed = forward(dst, src, c.b)
 		}
-		if _, err := dst.Write(c.b); err != nil {
-			failed = true
-			_ = src.Close()
-			_ = dst.Close()
+		if c.buf != nil {
+			l.bufs.Put(c.buf)
 		}
 	}
+}
+
+// forward writes b to dst, or closes dst's write side for a nil b (the
+// end of src); it reports whether dst failed, having then closed both.
+func forward(dst, src net.Conn, b []byte) (failed bool) {
+	if b == nil {
+		if tc, ok := dst.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		}
+		return false
+	}
+	if _, err := dst.Write(b); err != nil {
+		_ = src.Close()
+		_ = dst.Close()
+		return true
+	}
+	return false
 }

@@ -13,14 +13,17 @@ import (
 	"time"
 )
 
-// echoServer answers GET /n with n bytes and PUT with the length of the
-// body it read.
+// echoServer answers GET /n with n bytes and PUT with the body it read.
 func echoServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPut {
-			n, _ := io.Copy(io.Discard, r.Body)
-			_, _ = fmt.Fprint(w, n)
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			_, _ = w.Write(body)
 			return
 		}
 		var n int64
@@ -55,23 +58,52 @@ func get(c *http.Client, url string) error {
 	return err
 }
 
+// delayed is a proxy that adds latency: FaultProxy, or DelayProxy alone.
+type delayed interface {
+	SetDelay(time.Duration)
+	Connections() int
+}
+
 // The lower bounds below are what the delay must cost. Upper bounds are
 // left to what cannot pass by chance on a loaded machine: a large
 // transfer delayed per chunk would take 25 s, not seconds.
 func TestDelayCostsARoundTripPerRequest(t *testing.T) {
-	srv := echoServer(t)
-	p := StartFaultProxy(t, srv.URL)
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T, target string) (delayed, string)
+	}{
+		{"FaultProxy", func(t *testing.T, target string) (delayed, string) {
+			p := StartFaultProxy(t, target)
+			return p, p.URL
+		}},
+		{"DelayProxy", func(t *testing.T, target string) (delayed, string) {
+			p, err := NewDelayProxy(target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = p.Close() })
+			return p, p.URL
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, url := tc.start(t, echoServer(t).URL)
+			testDelay(t, p, url)
+		})
+	}
+}
+
+func testDelay(t *testing.T, p delayed, url string) {
 	const d = 50 * time.Millisecond
 	p.SetDelay(d)
 	c := &http.Client{Transport: &http.Transport{}}
 	defer c.CloseIdleConnections()
 
 	// A new connection: the handshake's round trip, then the request's.
-	if first := timed(t, func() error { return get(c, p.URL+"/10") }); first < 4*d {
+	if first := timed(t, func() error { return get(c, url+"/10") }); first < 4*d {
 		t.Errorf("a request on a new connection took %v, want at least 4 × %v", first, d)
 	}
 	// The same connection again: one round trip.
-	if again := timed(t, func() error { return get(c, p.URL+"/10") }); again < 2*d {
+	if again := timed(t, func() error { return get(c, url+"/10") }); again < 2*d {
 		t.Errorf("a request on an open connection took %v, want at least 2 × %v", again, d)
 	}
 	if n := p.Connections(); n != 1 {
@@ -80,14 +112,15 @@ func TestDelayCostsARoundTripPerRequest(t *testing.T) {
 
 	// 32 MiB each way: one delay more than loopback, not one per chunk
 	// (512 chunks of 64 KiB would be 25 s).
-	big := timed(t, func() error { return get(c, p.URL+"/"+fmt.Sprint(32<<20)) })
+	big := timed(t, func() error { return get(c, url+"/"+fmt.Sprint(32<<20)) })
 	if big < 2*d || big > 2*d+10*time.Second {
 		t.Errorf("a 32 MiB download took %v, want about 2 × %v", big, d)
 	}
+	// Random bytes there and back: each chunk arrives whole and in order.
 	body := make([]byte, 32<<20)
 	_, _ = rand.Read(body)
 	up := timed(t, func() error {
-		req, err := http.NewRequest(http.MethodPut, p.URL+"/up", bytes.NewReader(body))
+		req, err := http.NewRequest(http.MethodPut, url+"/up", bytes.NewReader(body))
 		if err != nil {
 			return err
 		}
@@ -97,15 +130,15 @@ func TestDelayCostsARoundTripPerRequest(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		got, err := io.ReadAll(resp.Body)
-		if err == nil && string(got) != fmt.Sprint(len(body)) {
-			err = fmt.Errorf("the server read %s bytes of %d", got, len(body))
+		if err == nil && !bytes.Equal(got, body) {
+			err = fmt.Errorf("%d bytes came back of %d sent, not the same", len(got), len(body))
 		}
 		return err
 	})
 	if up < 2*d || up > 2*d+10*time.Second {
-		t.Errorf("a 32 MiB upload took %v, want about 2 × %v", up, d)
+		t.Errorf("a 32 MiB upload and its echo took %v, want about 2 × %v", up, d)
 	}
-	t.Logf("round trip on an open connection ≥ %v; 32 MiB down in %v, up in %v", 2*d, big, up)
+	t.Logf("round trip on an open connection ≥ %v; 32 MiB down in %v, up and back in %v", 2*d, big, up)
 }
 
 func TestTraceCountsSequentialRoundTrips(t *testing.T) {

@@ -6,7 +6,9 @@
 // "operation suffix count" for each -watch OP:SUFFIX). With -delay it
 // also holds every byte for that one-way delay each way (the round trip
 // is twice it), for the benchmarks at network latency; it fronts DynamoDB
-// as well as S3.
+// as well as S3. With -tcp it is the delay alone, a TCP proxy that
+// neither parses nor counts (it prints its URL only): the benchmarks'
+// distant network, at little CPU beside the tools it times.
 package main
 
 import (
@@ -24,6 +26,7 @@ import (
 func main() {
 	target := flag.String("target", "", "S3 endpoint to forward to, e.g. http://127.0.0.1:7070")
 	delay := flag.Duration("delay", 0, "one-way delay each way, e.g. 15ms for a 30 ms round trip")
+	tcp := flag.Bool("tcp", false, "only hold the bytes for -delay, as a TCP proxy: no HTTP, no counts")
 	var watches []string
 	flag.Func("watch", "also count operation OP on paths ending with SUFFIX (OP:SUFFIX); repeatable", func(v string) error {
 		if !strings.Contains(v, ":") {
@@ -37,6 +40,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: countproxy -target URL")
 		os.Exit(2)
 	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	if *tcp {
+		d, err := testservers.NewDelayProxy(*target)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "countproxy:", err)
+			os.Exit(1)
+		}
+		d.SetDelay(*delay)
+		fmt.Println(d.URL)
+		<-sig
+		_ = d.Close()
+		return
+	}
 	p, err := testservers.NewFaultProxy(*target)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "countproxy:", err)
@@ -48,8 +65,6 @@ func main() {
 	}
 	p.SetDelay(*delay)
 	fmt.Println(p.URL)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
 	_ = p.Close()
 	counts := p.Counts()
