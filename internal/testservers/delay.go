@@ -79,9 +79,9 @@ func (p *DelayProxy) Close() error {
 
 // delayChunks bounds what one direction of a connection holds in flight:
 // delayChunks reads of at most delayChunkSize bytes (16 MiB), enough for
-// 160 MiB/s per connection at 100 ms.
-// A read of at most smallChunk bytes (a request, an answer's headers) is
-// copied out, so the buffer it was read into is not held for the delay.
+// 160 MiB/s per connection at 100 ms. A read of at most smallChunk bytes
+// (a request, an answer's headers) is copied out, so the pooled buffer it
+// was read into is not held for the delay.
 const (
 	delayChunks    = 256
 	delayChunkSize = 64 << 10
