@@ -72,3 +72,31 @@ func allIn(s string, want []string) bool {
 	}
 	return true
 }
+
+// Keys answer while a folder loads at a distance: with a round trip of
+// 2 s, the help opens right after enter, long before the folder's
+// listing can have come back, and the folder's rows follow behind it.
+func TestBrowserKeysAnswerWhileAFolderLoads(t *testing.T) {
+	d := newDistantStore(t)
+	tm := startTerm(t, d.env, bin, "acme/data")
+	tm.waitFor(30*time.Second, "a.csv", "sub")
+	tm.send("j") // onto sub/
+	quiet(t, d.trace)
+	const slow = time.Second // one way
+	d.s3.SetDelay(slow)
+	d.dyn.SetDelay(slow)
+	d.trace.Reset()
+	start := time.Now()
+	tm.send("Enter", "?")
+	tm.waitFor(10*time.Second, "╭", "╰", "scroll")
+	if took := time.Since(start); took >= 2*slow {
+		t.Errorf("the help opened %v after enter, want it before the folder's first answer (a round trip, %v)", took.Round(time.Millisecond), 2*slow)
+	}
+	if n := len(d.trace.Spans()); n != 0 {
+		t.Errorf("%d requests answered before the help opened, want none: %s", n, strings.Join(d.trace.Ops(), " "))
+	}
+	tm.send("Escape")
+	tm.waitFor(30*time.Second, "x.csv")
+	tm.send("q")
+	tm.waitExit(t, 10*time.Second)
+}
