@@ -30,11 +30,7 @@ func quiet(t *testing.T, tr *testservers.Trace) {
 // of moving onto it. Counted are the requests answered by the time the
 // screen showed them.
 func TestBrowserRoundTripsAtADistance(t *testing.T) {
-	d := newDistantStore(t)
-	tm := startTerm(t, d.env, bin, "acme/data")
-	tm.waitFor(30*time.Second, "a.csv", "sub")
-	tm.send("j") // onto sub/
-	quiet(t, d.trace)
+	d, tm := browseDistantStore(t)
 	for _, step := range []struct {
 		what string
 		keys []string
@@ -64,6 +60,18 @@ func TestBrowserRoundTripsAtADistance(t *testing.T) {
 	tm.waitExit(t, 10*time.Second)
 }
 
+// browseDistantStore opens the browser on a distant store's acme/data,
+// with the cursor on its folder sub/ and no request under way.
+func browseDistantStore(t *testing.T) (*distantStore, *term) {
+	t.Helper()
+	d := newDistantStore(t)
+	tm := startTerm(t, d.env, bin, "acme/data")
+	tm.waitFor(30*time.Second, "a.csv", "sub")
+	tm.send("j") // onto sub/
+	quiet(t, d.trace)
+	return d, tm
+}
+
 func allIn(s string, want []string) bool {
 	for _, w := range want {
 		if !strings.Contains(s, w) {
@@ -77,11 +85,7 @@ func allIn(s string, want []string) bool {
 // 2 s, the help opens right after enter, long before the folder's
 // listing can have come back, and the folder's rows follow behind it.
 func TestBrowserKeysAnswerWhileAFolderLoads(t *testing.T) {
-	d := newDistantStore(t)
-	tm := startTerm(t, d.env, bin, "acme/data")
-	tm.waitFor(30*time.Second, "a.csv", "sub")
-	tm.send("j") // onto sub/
-	quiet(t, d.trace)
+	d, tm := browseDistantStore(t)
 	const slow = time.Second // one way
 	d.s3.SetDelay(slow)
 	d.dyn.SetDelay(slow)
