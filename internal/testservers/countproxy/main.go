@@ -40,6 +40,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: countproxy -target URL")
 		os.Exit(2)
 	}
+	if *tcp && len(watches) > 0 {
+		fmt.Fprintln(os.Stderr, "countproxy: -watch counts requests, which -tcp does not see")
+		os.Exit(2)
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	if *tcp {
